@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages casusd needs to build, test and benchmark.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libuv1-dev libjansson-dev liblmdb-dev
+      libhttp-parser-dev lmdb-utils curl python3 valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,22 @@
+/*
+ * embedded.h -- files compiled into the binary (charts, calendars, demo config).
+ *
+ * The table is generated at build time by cmake/embed.cmake from
+ * statecharts/*.json, calendars/*.json and config/demo.json.  Each entry's
+ * data is NUL-terminated; `bytes` excludes the NUL.
+ */
+#ifndef CASUS_CORE_EMBEDDED_H
+#define CASUS_CORE_EMBEDDED_H
+
+#include <stddef.h>
+
+typedef struct {
+  const char *path; /* relative to the source root, e.g. "statecharts/jeugdhulp-rijnmond.json" */
+  const char *data;
+  size_t bytes;
+} embedded_file_t;
+
+/* Terminated by an entry whose path is NULL. */
+extern const embedded_file_t embedded_files[];
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * server.h -- a small HTTP/1.1 server on libuv and Debian's http-parser.
+ *
+ * It knows nothing of casusd's domain: it accepts connections, parses one
+ * request at a time per connection (pipelined requests wait their turn),
+ * enforces the edge limits of core/limits.h and hands each complete request
+ * to the application's callback.  The application answers later, possibly
+ * in another loop iteration (after a group commit), with http_respond() or
+ * turns the request into a Server-Sent-Events stream.
+ *
+ * Edge errors are answered by the server itself with the JSON error body of
+ * core/errbody.h and, where the connection can no longer be trusted, a
+ * close: malformed request (400, closed), Content-Length together with
+ * Transfer-Encoding (400, closed), header block too large (431, closed),
+ * body larger than LIMIT_BODY_BYTES_MAX (413, closed), request not complete
+ * within LIMIT_REQUEST_TIMEOUT_MS (408, closed).  Idle keep-alive
+ * connections are closed after LIMIT_IDLE_TIMEOUT_MS; connections beyond
+ * LIMIT_CONNECTIONS_MAX are answered 503 and closed.
+ *
+ * Ownership: an http_request_t is owned by the server.  It stays valid from
+ * the callback until the application calls http_respond() (or
+ * http_stream_end()) on it, even when the client disconnects meanwhile (then
+ * `closed` becomes true and the response is dropped).  The application must
+ * answer every request exactly once.
+ *
+ * Threads: everything runs on the loop's thread.
+ */
+#ifndef CASUS_HTTP_SERVER_H
+#define CASUS_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct http_server_s http_server_t;
+
+typedef struct http_request_s {
+  const char *method;          /* "GET", "POST", "PUT", ... */
+  const char *path;            /* the path of the target, without the query, not decoded */
+  const char *query;           /* the query string without '?', "" when none */
+  const char *authorization;   /* header values, NULL when absent */
+  const char *idempotency_key;
+  const char *content_type;
+  const char *last_event_id;
+  const char *body;            /* NUL-terminated; "" when no body */
+  size_t body_len;
+  bool peer_loopback;          /* the client connected from 127.0.0.0/8 or ::1 */
+  bool closed;                 /* the client went away; responses are dropped */
+  void *app_data;              /* free for the application */
+} http_request_t;
+
+typedef void (*http_request_cb)(http_request_t *req, void *ud);
+/* Called when a stream's client disconnects (after which http_stream_end
+ * must still be called once to release the request). */
+typedef void (*http_stream_close_cb)(http_request_t *req, void *ud);
+
+/* Binds host:port (port 0 picks a free port; see http_server_port) and starts
+ * accepting.  Returns 0 or a negative libuv error (e.g. UV_EADDRINUSE). */
+int http_server_start(http_server_t **out, uv_loop_t *loop, const char *host, int port, http_request_cb cb,
+                      void *ud);
+/* The bound port. */
+int http_server_port(const http_server_t *srv);
+/* Number of open connections. */
+int http_server_connections(const http_server_t *srv);
+/* Stops accepting, closes every connection and frees the server once all
+ * handles have closed (run the loop to let that happen).  Requests still
+ * owned by the application are released when answered. */
+void http_server_stop(http_server_t *srv);
+
+/* Sends a complete response.  content_type may be NULL for
+ * "application/json".  extra_headers (may be NULL) is a block of
+ * "Name: value\r\n" lines.  The body is copied. */
+void http_respond(http_request_t *req, int status, const char *content_type, const char *body, size_t len,
+                  const char *extra_headers);
+/* Sends the JSON error body for err (a casus_err_t) with its status.
+ * message and rule may be NULL (default sentence; no rule). */
+void http_respond_error(http_request_t *req, int err, const char *message, const char *rule);
+
+/* Turns req into a Server-Sent-Events stream: sends 200 with
+ * "Content-Type: text/event-stream" and keeps the connection open.
+ * close_cb is called if the client disconnects. */
+void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void *ud);
+/* Writes raw bytes (already formatted as SSE) to the stream; copied.
+ * Returns 0, or UV_ECONNRESET when the client is gone. */
+int http_stream_write(http_request_t *req, const char *data, size_t len);
+/* Ends the stream, closes its connection and releases req. */
+void http_stream_end(http_request_t *req);
+
+#endif

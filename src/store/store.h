@@ -1,0 +1,130 @@
+/*
+ * store.h -- all durable state of casusd, in LMDB.  The only module that
+ * includes lmdb.h; LMDB errors are translated to casus_err_t here.
+ *
+ * Databases (named DBIs in one environment):
+ *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
+ *   cases     case id -> case JSON (compact)
+ *   history   case id NUL seq(8 bytes big-endian) -> entry JSON; append only
+ *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
+ *   idem      actor id NUL idempotency key -> {"request_sha256","status","body"}
+ *   inbox     recipient NUL seq(8 bytes BE) -> item JSON
+ *   inbox_case case id NUL seq(8 bytes BE) -> recipient   (to close a case's tasks)
+ *
+ * Transactions: the server runs all writes of one loop iteration in one
+ * write transaction (group commit) with a child transaction per request, so
+ * that a failing request is rolled back alone.  Reads outside a batch use
+ * their own read transaction.  Everything runs on the loop thread; at most
+ * one write transaction (and its child chain) exists at a time.
+ *
+ * Every function returns 0 or a negative casus_err_t:
+ *   CASUS_ENOT_FOUND   no such key
+ *   CASUS_ESTORE_FULL  MDB_MAP_FULL (the map could not grow; see store_open)
+ *   CASUS_ESTORE       any other LMDB failure (disk full, I/O error, ...)
+ *   CASUS_ESTORE_CORRUPT a stored record does not parse
+ *   CASUS_ENOMEM       allocation failed
+ * A transaction that returned an error must be aborted (LMDB's errors are sticky).
+ *
+ * Caveats: never fork after store_open.  json_t results are new references
+ * owned by the caller; json_t arguments are borrowed.
+ */
+#ifndef CASUS_STORE_H
+#define CASUS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_HASH_HEX_BYTES 65 /* 64 hex digits and a NUL */
+
+typedef struct store_s store_t;
+typedef struct store_txn_s store_txn_t;
+
+/* Opens (creating if needed) the store in directory `dir` (created if
+ * missing) with an initial map of map_bytes (0: LIMIT_MAP_BYTES_DEFAULT).
+ * Writes the schema version into a new store; refuses a store with a newer
+ * schema (CASUS_ESTORE_CORRUPT with a message on stderr). */
+int store_open(store_t **out, const char *dir, uint64_t map_bytes);
+void store_close(store_t *st);
+
+/* Begins a read-only (write == false) or write transaction.  Only one write
+ * transaction may exist at a time. */
+int store_txn_begin(store_t *st, bool write, store_txn_t **out);
+/* Begins a child of a write transaction; commit merges it into the parent. */
+int store_txn_child(store_txn_t *parent, store_txn_t **out);
+/* Commits (for a read transaction: ends it) and frees txn, even on error.
+ * On MDB_MAP_FULL at commit the store grows its map for the next transaction
+ * (up to LIMIT_MAP_BYTES_MAX) and returns CASUS_ESTORE_FULL. */
+int store_txn_commit(store_txn_t *txn);
+void store_txn_abort(store_txn_t *txn);
+
+/* --- cases --- */
+
+/* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes). */
+int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
+int store_case_get(store_txn_t *txn, const char *id, json_t **out);
+/* Writes the case (its "id" member names the key). Also re-indexes its
+ * timers: the entries of the stored version's "timers" object are removed and
+ * those of the new one inserted, so the index always matches the case.
+ * Each member of "timers" is {"due_s": <int>, ...}. */
+int store_case_put(store_txn_t *txn, const json_t *case_);
+/* Calls fn for each case with id > after_id (NULL or "" for the first), in
+ * id order, until fn returns non-zero (stop) or the cases run out.  fn's
+ * case_ argument is borrowed for the call.  Returns 0 or an error. */
+typedef int (*store_case_fn)(const json_t *case_, void *ud);
+int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, void *ud);
+
+/* --- history (R-AUD-1): append-only, hash-chained per case --- */
+
+/* Appends `entry` (borrowed; its members are copied) as the case's next
+ * entry.  The store adds "seq" (1, 2, ...), "prev_hash" (the previous
+ * entry's hash or 64 zeros) and "hash" = SHA-256 hex of the compact,
+ * key-sorted JSON of the entry without "hash".  `hash_out` (may be NULL)
+ * receives the new hash. */
+int store_history_append(store_txn_t *txn, const char *case_id, const json_t *entry, char *hash_out);
+/* The case's entries in order, as a new JSON array (at most max entries). */
+int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out);
+/* Verifies every case's chain.  Returns 0 when intact; CASUS_ESTORE_CORRUPT
+ * when not, with the first broken entry described in problem (case id and
+ * seq).  `entries_out` (may be NULL) receives the number of entries checked. */
+int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, uint64_t *entries_out);
+/* Computes the hash of an entry (without its "hash" member) as store_history_append does. */
+int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]);
+
+/* --- timers (R-TIME-3) --- */
+
+/* The earliest indexed timer.  CASUS_ENOT_FOUND when there is none. */
+int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t case_id_size, char *name,
+                      size_t name_size);
+
+/* --- idempotency keys --- */
+
+/* CASUS_ENOT_FOUND when the actor never used `key`. */
+int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, json_t **out);
+int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const json_t *record);
+
+/* --- inbox --- */
+
+/* Adds item (borrowed) for `recipient` (e.g. "org:rotterdam/procesregisseur" or
+ * "actor:cr-1"), linked to case_id.  The store sets "seq" (global, increasing)
+ * and "open": true.  seq_out may be NULL. */
+int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id, const json_t *item,
+                    uint64_t *seq_out);
+/* Marks every open item of case_id whose "kind" equals kind as closed ("open": false). */
+int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
+/* The open items of all `recipients` with seq > after_seq, in seq order, at most max. */
+int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t recipients_count,
+                     uint64_t after_seq, size_t max, json_t **out);
+
+/* --- maintenance --- */
+
+/* Copies the store to directory out_dir (must exist and be empty) with
+ * compaction, consistently, while the store is in use. */
+int store_backup(store_t *st, const char *out_dir);
+/* Test hook: make the next n write commits fail as if the disk were full
+ * (CASUS_ESTORE_FULL).  0 turns it off. */
+void store_fault_inject_full(store_t *st, int n);
+
+#endif

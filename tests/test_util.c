@@ -1,0 +1,2 @@
+/* Shared helpers for unit tests live here; the harness itself is test.h. */
+#include "test.h"
