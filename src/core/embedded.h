@@ -2,7 +2,7 @@
  * embedded.h -- files compiled into the binary (charts, calendars, demo config).
  *
  * The table is generated at build time by cmake/embed.cmake from
- * statecharts/*.json, calendars/*.json and config/demo.json.  Each entry's
+ * the JSON files in statecharts/, calendars/ and config/demo.json.  Each entry's
  * data is NUL-terminated; `bytes` excludes the NUL.
  */
 #ifndef CASUS_CORE_EMBEDDED_H
