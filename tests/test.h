@@ -75,7 +75,7 @@ extern int test__failed;
   int main(int argc, char **argv) {                                       \
     const char *only = argc > 1 ? argv[1] : NULL;                         \
     int verbose = getenv("TEST_VERBOSE") != NULL;                         \
-    int passed = 0, failed = 0, ran = 0;                                  \
+    volatile int passed = 0, failed = 0, ran = 0;                         \
     LIST(TEST__RUN)                                                       \
     if (only != NULL && ran == 0) {                                       \
       printf("no test named %s\n", only);                                 \

@@ -1,0 +1,636 @@
+/*
+ * engine.c -- applying events to a case.
+ *
+ * The semantics are a small subset of SCXML, enough for case workflows and
+ * simple to reason about:
+ *  - the configuration is the set of active states (leaves and ancestors);
+ *  - an event selects transitions on active states, innermost first, leaves
+ *    in document order; of those whose roles admit the caller, the first
+ *    whose "when" holds is taken (one transition per event);
+ *  - the transition's data schema and guards are checked before anything
+ *    changes; a refusal leaves the case as it was;
+ *  - a transition with a target exits the active states below the least
+ *    common compound ancestor of source and target (innermost first: timers
+ *    of the state cancelled, on_exit), runs its actions, then enters from
+ *    there down to the target (on_entry, state timers armed) completing with
+ *    initial children and every region of a parallel state; a transition
+ *    without a target only runs its actions;
+ *  - entering a "terminal" final state closes the case: every other state is
+ *    exited and every timer cancelled.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "engine/engine_int.h"
+
+typedef struct {
+  const engine_ctx_t *ctx;
+  const engine_chart_t *c;
+  json_t *case_;
+  json_t *effects;
+  bool active[LIMIT_CHART_STATES_MAX];
+  eng_env_t env;
+  bool nomem;
+} run_t;
+
+static void result_fail(engine_result_t *out, int err, const char *rule, const char *fmt, const char *arg) {
+  out->err = err;
+  out->rule = rule;
+  snprintf(out->message, sizeof(out->message), fmt, arg ? arg : "");
+}
+
+void engine_result_clear(engine_result_t *res) {
+  json_decref(res->case_);
+  json_decref(res->history);
+  json_decref(res->effects);
+  memset(res, 0, sizeof(*res));
+}
+
+/* --- configuration --- */
+
+static bool is_leaf(const eng_state_t *s) { return s->type == ST_ATOMIC || s->type == ST_FINAL; }
+
+static void activate(run_t *r, int s) {
+  for (; s >= 0; s = r->c->states[s].parent) r->active[s] = true;
+}
+
+/* Loads the active configuration from the case's "state" leaves. */
+static int config_load(const engine_chart_t *c, const json_t *case_, bool *active) {
+  size_t i;
+  json_t *leaf;
+  memset(active, 0, sizeof(bool) * LIMIT_CHART_STATES_MAX);
+  json_array_foreach(json_object_get(case_, "state"), i, leaf) {
+    int s = eng_state_find(c, json_string_value(leaf));
+    if (s < 0 || !is_leaf(&c->states[s])) return CASUS_ESTORE_CORRUPT;
+    for (; s >= 0; s = c->states[s].parent) active[s] = true;
+  }
+  return 0;
+}
+
+static json_t *config_leaves(const engine_chart_t *c, const bool *active) {
+  json_t *a = json_array();
+  int s;
+  for (s = 0; s < c->states_count; s++)
+    if (active[s] && is_leaf(&c->states[s])) json_array_append_new(a, json_string(c->states[s].name));
+  return a;
+}
+
+static const char *status_of(const engine_chart_t *c, const bool *active) {
+  int s, a;
+  for (s = 0; s < c->states_count; s++) {
+    if (!active[s] || !is_leaf(&c->states[s])) continue;
+    for (a = s; a >= 0; a = c->states[a].parent)
+      if (c->states[a].status) return c->states[a].status;
+  }
+  return NULL;
+}
+
+/* --- environment --- */
+
+static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
+  char now_date[16], now_time[32];
+  json_t *root = json_object(), *act = json_object();
+  if (root == NULL || act == NULL) {
+    json_decref(root);
+    json_decref(act);
+    return CASUS_ENOMEM;
+  }
+  cal_day_format(cal_local_day(r->ctx->now_s), now_date, sizeof(now_date));
+  cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
+  json_object_set_new(act, "id", json_string(actor->id ? actor->id : ""));
+  json_object_set_new(act, "role", json_string(actor->role ? actor->role : ""));
+  json_object_set_new(act, "org", json_string(actor->org ? actor->org : ""));
+  json_object_set(root, "fields", json_object_get(r->case_, "fields"));
+  json_object_set(root, "counters", json_object_get(r->case_, "counters"));
+  json_object_set(root, "case", r->case_);
+  json_object_set_new(root, "data", data ? json_deep_copy(data) : json_object());
+  json_object_set_new(root, "actor", act);
+  json_object_set_new(root, "now", json_string(now_date));
+  json_object_set_new(root, "now_time", json_string(now_time));
+  r->env.root = root;
+  r->env.chart = r->c;
+  r->env.active = r->active;
+  r->env.cal = r->ctx->cal;
+  r->env.now_s = r->ctx->now_s;
+  return 0;
+}
+
+static int run_init(run_t *r, const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
+                    const engine_actor_t *actor) {
+  memset(r, 0, sizeof(*r));
+  r->ctx = ctx;
+  r->c = ctx->chart;
+  r->case_ = json_deep_copy(case_);
+  r->effects = json_array();
+  if (r->case_ == NULL || r->effects == NULL) return CASUS_ENOMEM;
+  if (config_load(r->c, r->case_, r->active) != 0) return CASUS_ESTORE_CORRUPT;
+  return env_init(r, data, actor);
+}
+
+static void run_free(run_t *r) {
+  json_decref(r->case_);
+  json_decref(r->effects);
+  json_decref(r->env.root);
+}
+
+/* --- actions --- */
+
+/* Sets fields.a.b.c = v, creating intermediate objects; v is stolen. */
+static void field_set(run_t *r, const char *path, json_t *v) {
+  json_t *cur = r->case_;
+  char key[LIMIT_ID_BYTES_MAX];
+  const char *p = path;
+  for (;;) {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    if (n == 0 || n >= sizeof(key)) break;
+    memcpy(key, p, n);
+    key[n] = '\0';
+    if (dot == NULL) {
+      if (v == NULL)
+        json_object_del(cur, key);
+      else
+        json_object_set(cur, key, v);
+      break;
+    }
+    if (!json_is_object(json_object_get(cur, key))) {
+      if (v == NULL) break;
+      json_object_set_new(cur, key, json_object());
+    }
+    cur = json_object_get(cur, key);
+    p = dot + 1;
+  }
+  json_decref(v);
+}
+
+static void timer_arm(run_t *r, const char *name, const json_t *spec) {
+  const char *from = json_string_value(json_object_get(spec, "from"));
+  const char *fires = json_string_value(json_object_get(spec, "fires"));
+  json_t *timers = json_object_get(r->case_, "timers"), *t;
+  cal_day_t base, due;
+  char buf[16];
+  int64_t due_s;
+  if (json_object_get(spec, "when") && !eng_cond_eval(&r->env, json_object_get(spec, "when"))) return;
+  if (from == NULL || strcmp(from, "now") == 0) {
+    base = cal_local_day(r->ctx->now_s);
+  } else {
+    const json_t *v = eng_path_get(&r->env, from);
+    /* A timer relative to a date the case does not have yet is not armed. */
+    if (!json_is_string(v) || cal_day_parse(json_string_value(v), &base) != 0) return;
+  }
+  if (eng_duration_add(r->ctx->cal, json_object_get(spec, "after"), base, &due) != 0) return;
+  /* A deadline is met during its whole due day: it fires when the day has passed. */
+  if (fires != NULL && strcmp(fires, "start_of_day") == 0)
+    due_s = cal_local_midnight(due);
+  else
+    due_s = cal_local_midnight(due + 1);
+  cal_day_format(due, buf, sizeof(buf));
+  t = json_object();
+  json_object_set(t, "event", json_object_get(spec, "event"));
+  json_object_set_new(t, "due", json_string(buf));
+  json_object_set_new(t, "due_s", json_integer(due_s));
+  if (json_object_get(spec, "kind")) json_object_set(t, "kind", json_object_get(spec, "kind"));
+  if (json_object_get(spec, "rule")) json_object_set(t, "rule", json_object_get(spec, "rule"));
+  json_object_set_new(timers, name, t);
+}
+
+static void flag_set(run_t *r, const char *name, bool on) {
+  json_t *flags = json_object_get(r->case_, "flags"), *f;
+  size_t i;
+  json_array_foreach(flags, i, f) {
+    if (strcmp(json_string_value(f), name) == 0) {
+      if (!on) json_array_remove(flags, i);
+      return;
+    }
+  }
+  if (on) json_array_append_new(flags, json_string(name));
+}
+
+static void notice_add(run_t *r, const char *type, const json_t *n) {
+  json_t *e = json_deep_copy(n);
+  json_object_set_new(e, "type", json_string(type));
+  json_array_append_new(r->effects, e);
+}
+
+static void actions_run(run_t *r, const json_t *actions, int depth) {
+  size_t i;
+  json_t *a, *v;
+  if (depth > LIMIT_ACTIONS_DEPTH_MAX) return;
+  json_array_foreach(actions, i, a) {
+    if ((v = json_object_get(a, "set")) != NULL) {
+      json_t *val = eng_value_eval(&r->env, json_object_get(a, "value"));
+      if (val == NULL) {
+        r->nomem = true;
+        return;
+      }
+      field_set(r, json_string_value(v), val);
+    } else if ((v = json_object_get(a, "unset")) != NULL) {
+      field_set(r, json_string_value(v), NULL);
+    } else if ((v = json_object_get(a, "count")) != NULL) {
+      json_t *counters = json_object_get(r->case_, "counters");
+      json_int_t by = json_object_get(a, "by") ? json_integer_value(json_object_get(a, "by")) : 1;
+      json_int_t cur = json_integer_value(json_object_get(counters, json_string_value(v)));
+      json_object_set_new(counters, json_string_value(v), json_integer(cur + by));
+    } else if ((v = json_object_get(a, "reset")) != NULL) {
+      json_object_set_new(json_object_get(r->case_, "counters"), json_string_value(v), json_integer(0));
+    } else if ((v = json_object_get(a, "flag")) != NULL) {
+      flag_set(r, json_string_value(v), true);
+    } else if ((v = json_object_get(a, "unflag")) != NULL) {
+      flag_set(r, json_string_value(v), false);
+    } else if ((v = json_object_get(a, "arm")) != NULL) {
+      timer_arm(r, json_string_value(v), a);
+    } else if ((v = json_object_get(a, "cancel")) != NULL) {
+      json_object_del(json_object_get(r->case_, "timers"), json_string_value(v));
+    } else if ((v = json_object_get(a, "task")) != NULL) {
+      notice_add(r, "task", v);
+    } else if ((v = json_object_get(a, "notify")) != NULL) {
+      notice_add(r, "notification", v);
+    } else if ((v = json_object_get(a, "close_tasks")) != NULL) {
+      json_t *e = json_object();
+      json_object_set_new(e, "type", json_string("close_tasks"));
+      json_object_set(e, "kind", v);
+      json_array_append_new(r->effects, e);
+    } else if ((v = json_object_get(a, "if")) != NULL) {
+      actions_run(r, json_object_get(a, eng_cond_eval(&r->env, v) ? "then" : "else"), depth + 1);
+    }
+  }
+}
+
+/* --- entering and exiting --- */
+
+static void state_exit(run_t *r, int s) {
+  const json_t *st = r->c->states[s].json;
+  size_t i;
+  json_t *t;
+  json_array_foreach(json_object_get(st, "timers"), i, t) {
+    json_object_del(json_object_get(r->case_, "timers"), json_string_value(json_object_get(t, "name")));
+  }
+  actions_run(r, json_object_get(st, "on_exit"), 0);
+  r->active[s] = false;
+}
+
+/* Exits every active proper descendant of `domain`, innermost (last in pre-order) first. */
+static void exit_below(run_t *r, int domain) {
+  int s;
+  for (s = r->c->states[domain].end - 1; s > domain; s--)
+    if (r->active[s]) state_exit(r, s);
+}
+
+static bool is_ancestor_or_self(const engine_chart_t *c, int a, int s) { return s >= a && s < c->states[a].end; }
+
+/* Enters s, then its descendants: towards `target` when it lies below s,
+ * otherwise the default (initial child; every region of a parallel). */
+static void state_enter(run_t *r, int s, int target) {
+  const eng_state_t *st = &r->c->states[s];
+  size_t i;
+  json_t *t;
+  int k;
+  r->active[s] = true;
+  actions_run(r, json_object_get(st->json, "on_entry"), 0);
+  json_array_foreach(json_object_get(st->json, "timers"), i, t) {
+    timer_arm(r, json_string_value(json_object_get(t, "name")), t);
+  }
+  if (st->type == ST_COMPOUND) {
+    int next = st->initial;
+    for (k = 0; k < st->children_count; k++)
+      if (target > s && is_ancestor_or_self(r->c, st->children[k], target)) next = st->children[k];
+    if (next >= 0) state_enter(r, next, target);
+  } else if (st->type == ST_PARALLEL) {
+    for (k = 0; k < st->children_count; k++) state_enter(r, st->children[k], target);
+  }
+}
+
+/* The least common compound ancestor of a and b, strictly above both (the root if none). */
+static int lcca(const engine_chart_t *c, int a, int b) {
+  int x;
+  for (x = c->states[a].parent; x >= 0; x = c->states[x].parent)
+    if (c->states[x].type == ST_COMPOUND && is_ancestor_or_self(c, x, b)) return x;
+  return 0;
+}
+
+static void close_if_terminal(run_t *r) {
+  int s, term = -1;
+  for (s = 0; s < r->c->states_count; s++)
+    if (r->active[s] && r->c->states[s].terminal) term = s;
+  if (term < 0) return;
+  for (s = r->c->states_count - 1; s >= 0; s--)
+    if (r->active[s] && !is_ancestor_or_self(r->c, s, term)) state_exit(r, s);
+  json_object_clear(json_object_get(r->case_, "timers"));
+  json_object_set_new(r->case_, "closed", json_true());
+}
+
+static void transition_take(run_t *r, int source, const json_t *t) {
+  int target = eng_state_find(r->c, json_string_value(json_object_get(t, "target")));
+  if (target < 0) {
+    actions_run(r, json_object_get(t, "actions"), 0);
+    return;
+  }
+  {
+    int domain = lcca(r->c, source, target), top = target;
+    exit_below(r, domain);
+    actions_run(r, json_object_get(t, "actions"), 0);
+    while (r->c->states[top].parent != domain && r->c->states[top].parent >= 0) top = r->c->states[top].parent;
+    /* Ancestors between the domain and the top are already active (we are below the domain). */
+    activate(r, domain);
+    if (top != domain) state_enter(r, top, target);
+  }
+  close_if_terminal(r);
+}
+
+/* --- selecting a transition --- */
+
+static bool roles_admit(const json_t *roles, const char *role) {
+  size_t i;
+  json_t *r;
+  json_array_foreach(roles, i, r) {
+    if (role && strcmp(json_string_value(r), role) == 0) return true;
+  }
+  return false;
+}
+
+typedef struct {
+  int source;
+  const json_t *t;
+} cand_t;
+
+#define CANDIDATES_MAX 64
+
+/* Candidate transitions for event on the active states: leaves in document
+ * order, each from the leaf up to the root, every state once. */
+static int candidates_find(const engine_chart_t *c, const bool *active, const char *event, cand_t *out) {
+  bool seen[LIMIT_CHART_STATES_MAX] = {false};
+  int n = 0, leaf, s;
+  size_t i;
+  json_t *t;
+  for (leaf = 0; leaf < c->states_count; leaf++) {
+    if (!active[leaf] || !is_leaf(&c->states[leaf])) continue;
+    for (s = leaf; s >= 0; s = c->states[s].parent) {
+      if (seen[s]) continue;
+      seen[s] = true;
+      json_array_foreach(json_object_get(c->states[s].json, "transitions"), i, t) {
+        const char *e = json_string_value(json_object_get(t, "event"));
+        if (e && strcmp(e, event) == 0 && n < CANDIDATES_MAX) {
+          out[n].source = s;
+          out[n].t = t;
+          n++;
+        }
+      }
+    }
+  }
+  return n;
+}
+
+/* Checks schema and guards of t against the run's data. */
+static int transition_check(run_t *r, const json_t *t, engine_result_t *out) {
+  const char *rule = NULL;
+  size_t i;
+  json_t *g;
+  int rc = eng_schema_check(json_object_get(t, "data"), json_object_get(r->env.root, "data"), out->message,
+                            sizeof(out->message), &rule);
+  if (rc != 0) {
+    out->err = rc;
+    out->rule = rule ? rule : json_string_value(json_object_get(t, "rule"));
+    return rc;
+  }
+  json_array_foreach(json_object_get(t, "guards"), i, g) {
+    if (!eng_cond_eval(&r->env, json_object_get(g, "check"))) {
+      result_fail(out, CASUS_EGUARD_FAILED, json_string_value(json_object_get(g, "rule")), "%s",
+                  json_string_value(json_object_get(g, "message")));
+      return out->err;
+    }
+  }
+  return 0;
+}
+
+static int result_finish(run_t *r, const json_t *from, const char *event, const json_t *data,
+                         const engine_actor_t *actor, const json_t *t, engine_result_t *out) {
+  char now_time[32];
+  json_t *h, *leaves = config_leaves(r->c, r->active);
+  const char *status = status_of(r->c, r->active);
+  if (leaves == NULL || r->nomem) {
+    json_decref(leaves);
+    return CASUS_ENOMEM;
+  }
+  cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
+  json_object_set(r->case_, "state", leaves);
+  json_object_set_new(r->case_, "status", status ? json_string(status) : json_null());
+  json_object_set_new(r->case_, "version", json_integer(json_integer_value(json_object_get(r->case_, "version")) + 1));
+  json_object_set_new(r->case_, "updated", json_string(now_time));
+  h = json_object();
+  json_object_set_new(h, "time", json_string(now_time));
+  json_object_set_new(h, "actor", json_string(actor->id ? actor->id : ""));
+  json_object_set_new(h, "role", json_string(actor->role ? actor->role : ""));
+  json_object_set_new(h, "event", json_string(event));
+  json_object_set_new(h, "data", data ? json_deep_copy(data) : json_object());
+  json_object_set(h, "from", (json_t *)from);
+  json_object_set_new(h, "to", leaves);
+  json_object_set(h, "version", json_object_get(r->case_, "version"));
+  if (json_object_get(t, "rule")) json_object_set(h, "rule", json_object_get(t, "rule"));
+  out->case_ = r->case_;
+  out->effects = r->effects;
+  out->history = h;
+  r->case_ = NULL;
+  r->effects = NULL;
+  return 0;
+}
+
+/* Picks and takes the transition for event; shared by events and timers. */
+static int event_run(run_t *r, const char *event, const json_t *data, const engine_actor_t *actor,
+                     engine_result_t *out) {
+  cand_t cands[CANDIDATES_MAX];
+  const json_t *roles_anywhere = json_object_get(r->c->event_roles, event);
+  json_t *from;
+  int n, i, chosen = -1;
+  bool role_ok = false;
+  int rc;
+  if (roles_anywhere == NULL) {
+    result_fail(out, CASUS_EUNKNOWN_EVENT, NULL, "The chart has no event \"%s\".", event);
+    return out->err;
+  }
+  if (json_is_true(json_object_get(r->case_, "closed"))) {
+    result_fail(out, CASUS_ENOT_ALLOWED_IN_STATE, NULL, "The case is closed; \"%s\" is no longer possible.", event);
+    return out->err;
+  }
+  n = candidates_find(r->c, r->active, event, cands);
+  for (i = 0; i < n; i++) {
+    if (!roles_admit(json_object_get(cands[i].t, "roles"), actor->role)) continue;
+    role_ok = true;
+    if (eng_cond_eval(&r->env, json_object_get(cands[i].t, "when"))) {
+      chosen = i;
+      break;
+    }
+  }
+  if (chosen < 0) {
+    /* R-AUTH-1: a role that may not fire this event here, or anywhere, gets 403. */
+    if (!role_ok && (n > 0 || !roles_admit(roles_anywhere, actor->role))) {
+      result_fail(out, CASUS_EFORBIDDEN, "R-AUTH-1", "Your role may not fire \"%s\".", event);
+      return out->err;
+    }
+    result_fail(out, CASUS_ENOT_ALLOWED_IN_STATE, NULL, "\"%s\" is not allowed in the case's current state.",
+                event);
+    return out->err;
+  }
+  rc = transition_check(r, cands[chosen].t, out);
+  if (rc != 0) return rc;
+  from = config_leaves(r->c, r->active);
+  transition_take(r, cands[chosen].source, cands[chosen].t);
+  rc = result_finish(r, from, event, data, actor, cands[chosen].t, out);
+  json_decref(from);
+  if (rc != 0) out->err = rc;
+  return rc;
+}
+
+int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char *event, const json_t *data,
+                       const engine_actor_t *actor, engine_result_t *out) {
+  run_t r;
+  int rc;
+  memset(out, 0, sizeof(*out));
+  rc = run_init(&r, ctx, case_, data, actor);
+  if (rc == 0) {
+    rc = event_run(&r, event, data, actor, out);
+  } else {
+    out->err = rc;
+  }
+  run_free(&r);
+  return rc;
+}
+
+int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *name, engine_result_t *out) {
+  engine_actor_t system = {ENGINE_ROLE_SYSTEM, ENGINE_ROLE_SYSTEM, ""};
+  const json_t *timer = json_object_get(json_object_get(case_, "timers"), name);
+  json_t *consumed;
+  char event[LIMIT_ID_BYTES_MAX];
+  run_t r;
+  int rc;
+  memset(out, 0, sizeof(*out));
+  if (timer == NULL) {
+    result_fail(out, CASUS_ENOT_FOUND, NULL, "The case has no timer \"%s\".", name);
+    return out->err;
+  }
+  snprintf(event, sizeof(event), "%s", json_string_value(json_object_get(timer, "event")));
+  consumed = json_deep_copy(case_);
+  if (consumed == NULL) return out->err = CASUS_ENOMEM;
+  /* The timer is consumed before its event runs: the event may re-arm it. */
+  json_object_del(json_object_get(consumed, "timers"), name);
+  rc = run_init(&r, ctx, consumed, NULL, &system);
+  if (rc == 0) {
+    rc = event_run(&r, event, NULL, &system, out);
+    if (rc == CASUS_ENOT_ALLOWED_IN_STATE || rc == CASUS_EGUARD_FAILED || rc == CASUS_EFORBIDDEN) {
+      /* Nothing takes the event now: only the consumption is kept. */
+      memset(out, 0, sizeof(*out));
+      out->case_ = json_incref(consumed);
+      out->effects = json_array();
+      rc = 0;
+    }
+  } else {
+    out->err = rc;
+  }
+  run_free(&r);
+  json_decref(consumed);
+  return rc;
+}
+
+int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data, const json_t *extra_fields,
+                       const engine_actor_t *actor, engine_result_t *out) {
+  const engine_chart_t *c = ctx->chart;
+  char now_time[32];
+  json_t *skel = json_object(), *t, *from;
+  run_t r;
+  size_t i;
+  int rc, chosen = -1;
+  bool role_ok = false;
+  memset(out, 0, sizeof(*out));
+  if (skel == NULL) return out->err = CASUS_ENOMEM;
+  cal_time_format(ctx->now_s, now_time, sizeof(now_time));
+  json_object_set_new(skel, "id", json_string(id));
+  json_object_set_new(skel, "chart", json_string(c->ref));
+  json_object_set_new(skel, "version", json_integer(0));
+  json_object_set_new(skel, "status", json_null());
+  json_object_set_new(skel, "state", json_array());
+  json_object_set_new(skel, "fields", json_object());
+  json_object_set_new(skel, "counters", json_object());
+  json_object_set_new(skel, "flags", json_array());
+  json_object_set_new(skel, "timers", json_object());
+  json_object_set_new(skel, "closed", json_false());
+  json_object_set_new(skel, "created", json_string(now_time));
+  rc = run_init(&r, ctx, skel, data, actor);
+  json_decref(skel);
+  if (rc != 0) {
+    run_free(&r);
+    return out->err = rc;
+  }
+  json_array_foreach(json_object_get(c->doc, "create"), i, t) {
+    if (!roles_admit(json_object_get(t, "roles"), actor->role)) continue;
+    role_ok = true;
+    if (eng_cond_eval(&r.env, json_object_get(t, "when"))) {
+      chosen = (int)i;
+      break;
+    }
+  }
+  if (chosen < 0) {
+    if (!role_ok)
+      result_fail(out, CASUS_EFORBIDDEN, "R-AUTH-1", "Your role may not create cases%s.", "");
+    else
+      result_fail(out, CASUS_EINVALID_DATA, NULL, "No way to create a case fits this request%s.", "");
+    run_free(&r);
+    return out->err;
+  }
+  t = json_array_get(json_object_get(c->doc, "create"), (size_t)chosen);
+  rc = transition_check(&r, t, out);
+  if (rc != 0) {
+    run_free(&r);
+    return rc;
+  }
+  /* The validated create body becomes the case's fields. */
+  json_object_update(json_object_get(r.case_, "fields"), json_object_get(r.env.root, "data"));
+  if (extra_fields) json_object_update(json_object_get(r.case_, "fields"), (json_t *)extra_fields);
+  from = json_array();
+  actions_run(&r, json_object_get(t, "actions"), 0);
+  state_enter(&r, 0, eng_state_find(c, json_string_value(json_object_get(t, "target"))));
+  close_if_terminal(&r);
+  rc = result_finish(&r, from, json_string_value(json_object_get(t, "event")), data, actor, t, out);
+  json_decref(from);
+  run_free(&r);
+  if (rc != 0) out->err = rc;
+  return rc;
+}
+
+json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role, int64_t now_s) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  json_t *out = json_array();
+  engine_ctx_t ctx = {chart, NULL, now_s};
+  engine_actor_t actor = {"", role, ""};
+  run_t r;
+  int s;
+  size_t i, k;
+  json_t *t, *have;
+  if (out == NULL || json_is_true(json_object_get(case_, "closed"))) return out;
+  if (config_load(chart, case_, active) != 0) return out;
+  if (run_init(&r, &ctx, case_, NULL, &actor) != 0) {
+    run_free(&r);
+    return out;
+  }
+  for (s = 0; s < chart->states_count; s++) {
+    if (!active[s]) continue;
+    json_array_foreach(json_object_get(chart->states[s].json, "transitions"), i, t) {
+      const json_t *ev = json_object_get(t, "event");
+      bool dup = false;
+      if (!roles_admit(json_object_get(t, "roles"), role)) continue;
+      if (!eng_cond_eval(&r.env, json_object_get(t, "when"))) continue;
+      json_array_foreach(out, k, have) {
+        if (json_equal(have, ev)) dup = true;
+      }
+      if (!dup) json_array_append(out, (json_t *)ev);
+    }
+  }
+  run_free(&r);
+  return out;
+}
+
+const char *engine_case_status(const engine_chart_t *chart, const json_t *case_) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  if (config_load(chart, case_, active) != 0) return NULL;
+  return status_of(chart, active);
+}

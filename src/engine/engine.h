@@ -1,0 +1,129 @@
+/*
+ * engine.h -- the statechart interpreter: a pure function of
+ * (chart, case, event, actor, now) that returns the new case and its
+ * effects, or an error with the id of the rule that refused it.
+ *
+ * No I/O, no libuv, no clock: time is an argument, the working-day calendar
+ * is an argument.  The chart format is documented in docs/statecharts.md;
+ * in short, a chart is a tree of states (compound, parallel, final) whose
+ * transitions name the event, the roles that may fire it, a data schema,
+ * declarative guards (each with the rule id to report), and actions (set a
+ * field, count, flag, arm or cancel a timer, put a task or notification in
+ * the inbox of roles).  Timers fire "system" events.
+ *
+ * A case is a JSON object:
+ *   {"id", "chart": "<id>@<version>", "version", "status", "state": [leaves],
+ *    "fields": {...}, "counters": {...}, "flags": [...],
+ *    "timers": {"<name>": {"event", "due", "due_s", "kind", "rule"}},
+ *    "closed": false, "created", "updated"}
+ *
+ * Errors (negative casus_err_t, also in result->err with result->rule and
+ * result->message filled in):
+ *   CASUS_EUNKNOWN_EVENT        the chart has no such event
+ *   CASUS_EFORBIDDEN            the caller's role may not fire it (R-AUTH-1)
+ *   CASUS_ENOT_ALLOWED_IN_STATE no transition for it in the current state
+ *   CASUS_EINVALID_DATA         event data does not match the schema
+ *   CASUS_EGUARD_FAILED         a guard failed (rule id of that guard)
+ *   CASUS_ENOMEM
+ * A failed call leaves the input case untouched (it is never modified).
+ *
+ * Ownership: arguments are borrowed; result members are new references that
+ * engine_result_clear releases.  Thread-safe: charts are immutable once loaded.
+ */
+#ifndef CASUS_ENGINE_H
+#define CASUS_ENGINE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "calendar/calendar.h"
+
+#define ENGINE_MESSAGE_BYTES_MAX 320
+#define ENGINE_ROLE_SYSTEM "system"
+
+typedef struct engine_chart_s engine_chart_t;
+
+typedef struct {
+  const char *id;   /* actor id, "system" for timers */
+  const char *role; /* one of the chart's roles, or "system" */
+  const char *org;
+} engine_actor_t;
+
+typedef struct {
+  const engine_chart_t *chart;
+  const calendar_t *cal; /* working days (R-TIME-1) */
+  int64_t now_s;         /* the event's time, seconds since the epoch */
+} engine_ctx_t;
+
+typedef struct {
+  json_t *case_;   /* the new case */
+  json_t *history; /* the history entry to append: time, actor, role, event, data, from, to, rule */
+  json_t *effects; /* array of {"type": "task"|"notification", "kind", "to": [roles], "title", "rule"}
+                      and {"type": "close_tasks", "kind"} */
+  int err;
+  const char *rule;                        /* rule id of a refusal (static, owned by the chart), or NULL */
+  char message[ENGINE_MESSAGE_BYTES_MAX];  /* sentence for a refusal */
+} engine_result_t;
+
+/* A problem found while loading or checking a chart: the JSON path of the
+ * offending node and a sentence. */
+typedef struct {
+  char path[160];
+  char message[200];
+} engine_problem_t;
+
+#define ENGINE_PROBLEMS_MAX 64
+
+typedef struct {
+  int count;
+  engine_problem_t items[ENGINE_PROBLEMS_MAX];
+} engine_problems_t;
+
+/* --- charts --- */
+
+/* Loads and validates a chart (doc is borrowed; the chart keeps its own
+ * reference).  Structural errors and the semantic checks of
+ * engine_chart_check are problems; any problem fails the load with
+ * CASUS_ECHART_INVALID.  problems may be NULL. */
+int engine_chart_load(const json_t *doc, engine_chart_t **out, engine_problems_t *problems);
+void engine_chart_free(engine_chart_t *chart);
+/* Runs every check on doc without keeping the chart: structure, unknown
+ * targets, unreachable states, events nobody may fire, timers whose event
+ * no transition handles, unknown roles.  Returns the number of problems. */
+int engine_chart_check(const json_t *doc, engine_problems_t *problems);
+
+const char *engine_chart_id(const engine_chart_t *chart);
+int engine_chart_version(const engine_chart_t *chart);
+/* "<id>@<version>" */
+const char *engine_chart_ref(const engine_chart_t *chart);
+/* The calendar id the chart's working days use (default "nl"). */
+const char *engine_chart_calendar(const engine_chart_t *chart);
+/* The chart document (borrowed). */
+const json_t *engine_chart_json(const engine_chart_t *chart);
+/* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
+const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
+
+/* --- cases --- */
+
+/* Creates case `id` from the create body `data` through the first of the
+ * chart's "create" transitions whose roles include the actor's role and
+ * whose "when" holds.  extra_fields (may be NULL) are set on the case
+ * before the transition's actions run (e.g. the region). */
+int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data, const json_t *extra_fields,
+                       const engine_actor_t *actor, engine_result_t *out);
+/* Applies `event` with `data` (may be NULL) by `actor` to case_. */
+int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char *event, const json_t *data,
+                       const engine_actor_t *actor, engine_result_t *out);
+/* Fires the case's timer `name` as a system event at ctx->now_s (the caller
+ * passes the timer's due_s).  The timer is consumed even when no transition
+ * takes its event (then out->history is NULL and only the case changes).
+ * CASUS_ENOT_FOUND when the case has no such timer. */
+int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *name, engine_result_t *out);
+void engine_result_clear(engine_result_t *res);
+
+/* The events `role` may fire on case_ now (new array of strings, chart order). */
+json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role, int64_t now_s);
+/* The case's status: the "status" of its first active leaf (or ancestor) that has one. */
+const char *engine_case_status(const engine_chart_t *chart, const json_t *case_);
+
+#endif
