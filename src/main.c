@@ -1,2 +1,378 @@
+/*
+ * main.c -- the casusd command line.  It only parses arguments and wires
+ * the modules together; every mechanism lives in its module.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("casusd: under construction"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "api/api.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+#define CASUSD_VERSION "0.1.0"
+
+static const char usage_main[] =
+    "casusd " CASUSD_VERSION " -- case workflows for Dutch youth care (jeugdhulp)\n"
+    "\n"
+    "Usage: casusd <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  serve              run the HTTP/JSON service (no options: the demo on 127.0.0.1:8080)\n"
+    "  statechart check   validate statechart files and report each problem with its JSON path\n"
+    "  hash-token         print the token_sha256 of a bearer token for the configuration\n"
+    "  verify             check every case's hash-chained history in a store (R-AUD-1)\n"
+    "  backup             copy a store consistently, also while the server runs\n"
+    "  version            print the version\n"
+    "\n"
+    "Run 'casusd <command> --help' for a command's options.  Documentation: README.md and docs/.\n";
+
+static const char usage_serve[] =
+    "Usage: casusd serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--clock real|manual]\n"
+    "                    [--charts DIR]\n"
+    "\n"
+    "Runs the service.  Without --config it serves the embedded demo: the bundled charts, a demo\n"
+    "configuration whose (public!) tokens it prints, data in ./casusd-data.\n"
+    "\n"
+    "  --config FILE       configuration (regions, actors with token_sha256, optional \"now\"); see docs/\n"
+    "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free port,\n"
+    "                      printed on stdout as 'listening on HOST:PORT')\n"
+    "  --data DIR          the LMDB store's folder (default ./casusd-data)\n"
+    "  --clock manual      start the clock at the config's \"now\" and let an admin set it forward with\n"
+    "                      PUT /v1/admin/clock (tests and demos; R-TIME-4).  Default: real.\n"
+    "  --charts DIR        load statecharts from DIR instead of the bundled ones\n";
+
+static const char usage_check[] =
+    "Usage: casusd statechart check FILE...\n"
+    "\n"
+    "Validates each chart: its shape, every guard, action and timer, unknown targets, unreachable\n"
+    "states, events nobody may fire, timers whose event no transition handles.  Prints one line per\n"
+    "problem as FILE: $.json.path: message.  Exit status 0 when every chart is valid, 1 otherwise.\n";
+
+static const char usage_hash[] =
+    "Usage: casusd hash-token [TOKEN]\n"
+    "\n"
+    "Prints the SHA-256 (hex) of TOKEN, or of the first line of standard input when TOKEN is\n"
+    "absent (safer: the token stays out of your shell history).  Put it in the actor's\n"
+    "\"token_sha256\"; the configuration never holds tokens in clear.\n";
+
+static const char usage_verify[] =
+    "Usage: casusd verify --data DIR\n"
+    "\n"
+    "Checks every case's history chain (sequence numbers, previous-hash links and hashes) in the\n"
+    "store at DIR, also while a server runs on it.  Prints the number of entries checked, or the\n"
+    "first broken entry (case id and seq).  Exit status 0 when intact, 1 when not, 2 on errors.\n";
+
+static const char usage_backup[] =
+    "Usage: casusd backup --data DIR --out DIR2\n"
+    "\n"
+    "Writes a consistent, compacted copy of the store at DIR into the empty or new folder DIR2,\n"
+    "also while a server runs on DIR.  Start a server with --data DIR2 to serve the copy.\n";
+
+static bool wants_help(int argc, char **argv) {
+  int i;
+  for (i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+  return false;
+}
+
+/* --- serve --- */
+
+typedef struct {
+  uv_signal_t sigint, sigterm;
+  api_t *api;
+} serve_t;
+
+static void serve_signal_cb(uv_signal_t *h, int signum) {
+  serve_t *s = h->data;
+  fprintf(stderr, "casusd: signal %d, stopping\n", signum);
+  api_stop(s->api);
+  s->api = NULL;
+  uv_close((uv_handle_t *)&s->sigint, NULL);
+  uv_close((uv_handle_t *)&s->sigterm, NULL);
+}
+
+static int parse_listen(const char *s, char *host, size_t host_size, int *port) {
+  const char *colon = strrchr(s, ':');
+  char *end;
+  long p;
+  if (colon == NULL || (size_t)(colon - s) >= host_size || colon == s) return -1;
+  memcpy(host, s, (size_t)(colon - s));
+  host[colon - s] = '\0';
+  p = strtol(colon + 1, &end, 10);
+  if (*end != '\0' || p < 0 || p > 65535) return -1;
+  *port = (int)p;
+  return 0;
+}
+
+static void print_demo_tokens(const json_t *cfg) {
+  size_t i;
+  json_t *a;
+  printf("casusd demo: public demo tokens (Authorization: Bearer <token>):\n");
+  json_array_foreach(json_object_get(cfg, "actors"), i, a) {
+    printf("  %-18s %-18s %-20s demo-%s\n", json_string_value(json_object_get(a, "id")),
+           json_string_value(json_object_get(a, "role")), json_string_value(json_object_get(a, "org")),
+           json_string_value(json_object_get(a, "id")));
+  }
+}
+
+static int cmd_serve(int argc, char **argv) {
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
+                                       {"data", required_argument, NULL, 'd'},   {"clock", required_argument, NULL, 'k'},
+                                       {"charts", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *config_path = NULL, *listen = "127.0.0.1:8080";
+  api_options_t opt;
+  char host[256], err[512];
+  json_t *cfg;
+  json_error_t jerr;
+  serve_t s;
+  uv_loop_t *loop = uv_default_loop();
+  int c, rc;
+  memset(&opt, 0, sizeof(opt));
+  opt.data_dir = "casusd-data";
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'c': config_path = optarg; break;
+      case 'l': listen = optarg; break;
+      case 'd': opt.data_dir = optarg; break;
+      case 's': opt.charts_dir = optarg; break;
+      case 'k':
+        if (strcmp(optarg, "manual") == 0) {
+          opt.manual_clock = true;
+        } else if (strcmp(optarg, "real") != 0) {
+          fprintf(stderr, "casusd serve: --clock takes real or manual\n");
+          return 2;
+        }
+        break;
+      case 'h': fputs(usage_serve, stdout); return 0;
+      default: fputs(usage_serve, stderr); return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "casusd serve: unexpected argument '%s'\n\n%s", argv[optind], usage_serve);
+    return 2;
+  }
+  if (parse_listen(listen, host, sizeof(host), &opt.port) != 0) {
+    fprintf(stderr, "casusd serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
+    return 2;
+  }
+  opt.host = host;
+  if (config_path != NULL) {
+    cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &jerr);
+    if (cfg == NULL) {
+      fprintf(stderr, "casusd serve: %s:%d: %s\n", config_path, jerr.line, jerr.text);
+      return 2;
+    }
+  } else {
+    cfg = api_bundled_json("config/demo.json");
+    if (cfg == NULL) {
+      fprintf(stderr, "casusd serve: the embedded demo configuration is missing\n");
+      return 2;
+    }
+    print_demo_tokens(cfg);
+  }
+  opt.config = cfg;
+  signal(SIGPIPE, SIG_IGN);
+  rc = api_start(&s.api, loop, &opt, err, sizeof(err));
+  json_decref(cfg);
+  if (rc != 0) {
+    fprintf(stderr, "casusd serve: %s\n", err);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return 1;
+  }
+  printf("listening on %s:%d (data in %s, %s clock)\n", host, api_port(s.api), opt.data_dir,
+         opt.manual_clock ? "manual" : "real");
+  fflush(stdout);
+  uv_signal_init(loop, &s.sigint);
+  uv_signal_init(loop, &s.sigterm);
+  s.sigint.data = s.sigterm.data = &s;
+  uv_signal_start(&s.sigint, serve_signal_cb, SIGINT);
+  uv_signal_start(&s.sigterm, serve_signal_cb, SIGTERM);
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_loop_close(loop);
+  return 0;
+}
+
+/* --- statechart check --- */
+
+static int cmd_statechart(int argc, char **argv) {
+  int i, bad = 0;
+  if (argc < 2 || wants_help(argc, argv)) {
+    fputs(usage_check, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "check") != 0) {
+    fprintf(stderr, "casusd statechart: unknown subcommand '%s'\n\n%s", argv[1], usage_check);
+    return 2;
+  }
+  if (argc < 3) {
+    fputs(usage_check, stderr);
+    return 2;
+  }
+  for (i = 2; i < argc; i++) {
+    json_error_t jerr;
+    engine_problems_t p;
+    json_t *doc = json_load_file(argv[i], JSON_REJECT_DUPLICATES, &jerr);
+    int k;
+    if (doc == NULL) {
+      printf("%s:%d:%d: not valid JSON: %s\n", argv[i], jerr.line, jerr.column, jerr.text);
+      bad++;
+      continue;
+    }
+    engine_chart_check(doc, &p);
+    for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
+    if (p.count == ENGINE_PROBLEMS_MAX) printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
+    if (p.count == 0)
+      printf("%s: ok (%s@%lld)\n", argv[i], json_string_value(json_object_get(doc, "id")),
+             (long long)json_integer_value(json_object_get(doc, "version")));
+    else
+      bad++;
+    json_decref(doc);
+  }
+  return bad ? 1 : 0;
+}
+
+/* --- hash-token --- */
+
+static int cmd_hash_token(int argc, char **argv) {
+  char line[1024], hex[SHA256_HEX_BYTES];
+  const char *token;
+  if (wants_help(argc, argv)) {
+    fputs(usage_hash, stdout);
+    return 0;
+  }
+  if (argc > 2) {
+    fputs(usage_hash, stderr);
+    return 2;
+  }
+  if (argc == 2) {
+    token = argv[1];
+  } else {
+    size_t n;
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+      fprintf(stderr, "casusd hash-token: no token on standard input\n");
+      return 2;
+    }
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    token = line;
+  }
+  if (token[0] == '\0') {
+    fprintf(stderr, "casusd hash-token: the token is empty\n");
+    return 2;
+  }
+  sha256_hex(token, strlen(token), hex);
+  printf("%s\n", hex);
+  return 0;
+}
+
+/* --- verify and backup --- */
+
+static int data_opts(int argc, char **argv, const char **data, const char **out, const char *usage) {
+  static const struct option opts[] = {{"data", required_argument, NULL, 'd'}, {"out", required_argument, NULL, 'o'},
+                                       {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'd': *data = optarg; break;
+      case 'o':
+        if (out == NULL) {
+          fputs(usage, stderr);
+          return 2;
+        }
+        *out = optarg;
+        break;
+      case 'h': fputs(usage, stdout); return 1;
+      default: fputs(usage, stderr); return 2;
+    }
+  }
+  if (*data == NULL || (out != NULL && *out == NULL) || optind < argc) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  return 0;
+}
+
+static int cmd_verify(int argc, char **argv) {
+  const char *data = NULL;
+  store_t *st;
+  store_txn_t *txn;
+  char problem[512] = "";
+  uint64_t entries = 0;
+  int rc = data_opts(argc, argv, &data, NULL, usage_verify);
+  if (rc != 0) return rc == 1 ? 0 : rc;
+  rc = store_open(&st, data, 0);
+  if (rc != 0) {
+    fprintf(stderr, "casusd verify: cannot open the store in %s: %s\n", data, core_err_message(rc));
+    return 2;
+  }
+  rc = store_txn_begin(st, false, &txn);
+  if (rc == 0) {
+    rc = store_history_verify(txn, problem, sizeof(problem), &entries);
+    store_txn_abort(txn);
+  }
+  store_close(st);
+  if (rc == CASUS_ESTORE_CORRUPT) {
+    printf("BROKEN: %s\n", problem);
+    return 1;
+  }
+  if (rc != 0) {
+    fprintf(stderr, "casusd verify: %s\n", core_err_message(rc));
+    return 2;
+  }
+  printf("ok: %llu history entries verified\n", (unsigned long long)entries);
+  return 0;
+}
+
+static int cmd_backup(int argc, char **argv) {
+  const char *data = NULL, *out = NULL;
+  store_t *st;
+  int rc = data_opts(argc, argv, &data, &out, usage_backup);
+  if (rc != 0) return rc == 1 ? 0 : rc;
+  if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+    fprintf(stderr, "casusd backup: cannot create %s: %s\n", out, strerror(errno));
+    return 2;
+  }
+  rc = store_open(&st, data, 0);
+  if (rc != 0) {
+    fprintf(stderr, "casusd backup: cannot open the store in %s: %s\n", data, core_err_message(rc));
+    return 2;
+  }
+  rc = store_backup(st, out);
+  store_close(st);
+  if (rc != 0) {
+    fprintf(stderr, "casusd backup: %s (the target folder must be empty)\n", core_err_message(rc));
+    return 1;
+  }
+  printf("backup of %s written to %s\n", data, out);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *cmd = argc > 1 ? argv[1] : NULL;
+  if (cmd == NULL || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage_main, cmd ? stdout : stderr);
+    return cmd ? 0 : 2;
+  }
+  if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "statechart") == 0) return cmd_statechart(argc - 1, argv + 1);
+  if (strcmp(cmd, "hash-token") == 0) return cmd_hash_token(argc - 1, argv + 1);
+  if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 1, argv + 1);
+  if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("casusd %s\n", CASUSD_VERSION);
+    return 0;
+  }
+  fprintf(stderr, "casusd: unknown command '%s'\n\n%s", cmd, usage_main);
+  return 2;
+}

@@ -20,7 +20,7 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {"id", "version", "title", "description", "calendar",
-                                         "roles", "create", "root", "$schema"};
+                                         "roles", "create", "root", "privacy", "$schema"};
 static const char *const state_keys[] = {"type", "initial", "states", "status", "terminal", "on_entry",
                                          "on_exit", "timers", "transitions", "description"};
 static const char *const transition_keys[] = {"event", "target", "roles", "when", "data",
@@ -28,7 +28,8 @@ static const char *const transition_keys[] = {"event", "target", "roles", "when"
 static const char *const timer_keys[] = {"name", "arm", "event", "after", "from", "fires", "kind", "rule",
                                          "when", "description"};
 static const char *const notice_keys[] = {"kind", "to", "title", "rule"};
-static const char *const role_keys[] = {"org_field", "actor_field", "view", "description"};
+static const char *const role_keys[] = {"org_field", "actor_field", "view", "identity_on_opt_out",
+                                        "description"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -419,6 +419,7 @@ static int result_finish(run_t *r, const json_t *from, const char *event, const 
   json_object_set_new(r->case_, "version", json_integer(json_integer_value(json_object_get(r->case_, "version")) + 1));
   json_object_set_new(r->case_, "updated", json_string(now_time));
   h = json_object();
+  json_object_set(h, "case_id", json_object_get(r->case_, "id"));
   json_object_set_new(h, "time", json_string(now_time));
   json_object_set_new(h, "actor", json_string(actor->id ? actor->id : ""));
   json_object_set_new(h, "role", json_string(actor->role ? actor->role : ""));

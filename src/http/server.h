@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct http_server_s http_server_t;
@@ -55,7 +56,11 @@ typedef void (*http_request_cb)(http_request_t *req, void *ud);
 typedef void (*http_stream_close_cb)(http_request_t *req, void *ud);
 
 /* Binds host:port (port 0 picks a free port; see http_server_port) and starts
- * accepting.  Returns 0 or a negative libuv error (e.g. UV_EADDRINUSE). */
+ * accepting.  host is a numeric IPv4 or IPv6 address ("127.0.0.1", "::1").
+ * Returns 0 or a negative libuv error: UV_EINVAL (bad host or port),
+ * UV_ENOMEM, UV_EADDRINUSE, UV_EACCES, ...  On error *out is NULL, but the
+ * listener handle may already have been created: run the loop (one
+ * UV_RUN_NOWAIT pass suffices) before uv_loop_close so that it is freed. */
 int http_server_start(http_server_t **out, uv_loop_t *loop, const char *host, int port, http_request_cb cb,
                       void *ud);
 /* The bound port. */
@@ -66,10 +71,20 @@ int http_server_connections(const http_server_t *srv);
  * handles have closed (run the loop to let that happen).  Requests still
  * owned by the application are released when answered. */
 void http_server_stop(http_server_t *srv);
+/* Overrides LIMIT_REQUEST_TIMEOUT_MS and LIMIT_IDLE_TIMEOUT_MS for this
+ * server (tests use short ones); 0 keeps the limit of core/limits.h.  The
+ * request timeout also bounds the "lingering close" after a response with
+ * "Connection: close" (the server waits that long for the client's EOF).
+ * Applies to timers started afterwards. */
+void http_server_set_timeouts(http_server_t *srv, uint64_t request_ms, uint64_t idle_ms);
 
 /* Sends a complete response.  content_type may be NULL for
  * "application/json".  extra_headers (may be NULL) is a block of
- * "Name: value\r\n" lines.  The body is copied. */
+ * "Name: value\r\n" lines.  The body is copied.  The server adds Date,
+ * Content-Type, Content-Length and, when it closes the connection afterwards,
+ * "Connection: close".  Responses to HEAD carry no body; 1xx, 204 and 304
+ * carry neither body nor Content-Length.  A body larger than
+ * LIMIT_RESPONSE_BYTES_MAX is replaced by a 500 internal_error. */
 void http_respond(http_request_t *req, int status, const char *content_type, const char *body, size_t len,
                   const char *extra_headers);
 /* Sends the JSON error body for err (a casus_err_t) with its status.
@@ -77,11 +92,16 @@ void http_respond(http_request_t *req, int status, const char *content_type, con
 void http_respond_error(http_request_t *req, int err, const char *message, const char *rule);
 
 /* Turns req into a Server-Sent-Events stream: sends 200 with
- * "Content-Type: text/event-stream" and keeps the connection open.
- * close_cb is called if the client disconnects. */
+ * "Content-Type: text/event-stream" and keeps the connection open (no idle
+ * timeout).  close_cb is called once, from a later loop callback, when the
+ * connection goes away for any reason other than http_stream_end (client
+ * EOF or error, a write that fails, http_server_stop).  If req->closed is
+ * already true when this is called, close_cb is never called: check it. */
 void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void *ud);
 /* Writes raw bytes (already formatted as SSE) to the stream; copied.
- * Returns 0, or UV_ECONNRESET when the client is gone. */
+ * Returns 0, or UV_ECONNRESET when the client is gone.  A client that lets
+ * more than LIMIT_RESPONSE_BYTES_MAX pile up unsent is disconnected (and
+ * UV_ECONNRESET returned) rather than buffered without bound. */
 int http_stream_write(http_request_t *req, const char *data, size_t len);
 /* Ends the stream, closes its connection and releases req. */
 void http_stream_end(http_request_t *req);

@@ -23,10 +23,19 @@
  *   CASUS_ESTORE       any other LMDB failure (disk full, I/O error, ...)
  *   CASUS_ESTORE_CORRUPT a stored record does not parse
  *   CASUS_ENOMEM       allocation failed
- * A transaction that returned an error must be aborted (LMDB's errors are sticky).
+ *   CASUS_EINVALID_DATA an argument breaks a limit of core/limits.h or does
+ *                      not fit in a key (ids are 1..LIMIT_ID_BYTES_MAX bytes)
+ * A transaction that returned an error must be aborted (LMDB's errors are sticky;
+ * the store also remembers the first error, and commit returns it after aborting).
+ *
+ * Map growth: after MDB_MAP_FULL the map doubles (up to LIMIT_MAP_BYTES_MAX)
+ * as soon as none of the store's transactions is open, so a retry of the
+ * failed batch can succeed; a long-lived read transaction delays the growth.
  *
  * Caveats: never fork after store_open.  json_t results are new references
- * owned by the caller; json_t arguments are borrowed.
+ * owned by the caller; json_t arguments are borrowed.  Not thread-safe: all
+ * calls on one store_t come from one thread.  Growth and errors are also
+ * described on stderr.
  */
 #ifndef CASUS_STORE_H
 #define CASUS_STORE_H
@@ -44,13 +53,15 @@ typedef struct store_txn_s store_txn_t;
 
 /* Opens (creating if needed) the store in directory `dir` (created if
  * missing) with an initial map of map_bytes (0: LIMIT_MAP_BYTES_DEFAULT).
+ * An existing store that grew beyond map_bytes keeps its larger size.
  * Writes the schema version into a new store; refuses a store with a newer
  * schema (CASUS_ESTORE_CORRUPT with a message on stderr). */
 int store_open(store_t **out, const char *dir, uint64_t map_bytes);
 void store_close(store_t *st);
 
 /* Begins a read-only (write == false) or write transaction.  Only one write
- * transaction may exist at a time. */
+ * transaction may exist at a time (a second one is a programming error and
+ * aborts the process). */
 int store_txn_begin(store_t *st, bool write, store_txn_t **out);
 /* Begins a child of a write transaction; commit merges it into the parent. */
 int store_txn_child(store_txn_t *parent, store_txn_t **out);
@@ -62,17 +73,22 @@ void store_txn_abort(store_txn_t *txn);
 
 /* --- cases --- */
 
-/* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes). */
+/* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes;
+ * CASUS_EINVALID_DATA when id_size is too small). */
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
 int store_case_get(store_txn_t *txn, const char *id, json_t **out);
 /* Writes the case (its "id" member names the key). Also re-indexes its
  * timers: the entries of the stored version's "timers" object are removed and
  * those of the new one inserted, so the index always matches the case.
- * Each member of "timers" is {"due_s": <int>, ...}. */
+ * Each member of "timers" is {"due_s": <int>, ...}.  CASUS_EINVALID_DATA when
+ * "timers" is not an object, has more than LIMIT_TIMERS_PER_CASE_MAX members,
+ * a member without an integer "due_s", or a name longer than
+ * LIMIT_ID_BYTES_MAX.  A case without a string "id" is a programming error. */
 int store_case_put(store_txn_t *txn, const json_t *case_);
 /* Calls fn for each case with id > after_id (NULL or "" for the first), in
  * id order, until fn returns non-zero (stop) or the cases run out.  fn's
- * case_ argument is borrowed for the call.  Returns 0 or an error. */
+ * case_ argument is borrowed for the call.  Returns 0 or an error; a
+ * negative value from fn stops the scan and is returned as the error. */
 typedef int (*store_case_fn)(const json_t *case_, void *ud);
 int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, void *ud);
 
@@ -81,8 +97,9 @@ int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, vo
 /* Appends `entry` (borrowed; its members are copied) as the case's next
  * entry.  The store adds "seq" (1, 2, ...), "prev_hash" (the previous
  * entry's hash or 64 zeros) and "hash" = SHA-256 hex of the compact,
- * key-sorted JSON of the entry without "hash".  `hash_out` (may be NULL)
- * receives the new hash. */
+ * key-sorted JSON of the entry without "hash".  `hash_out` (may be NULL,
+ * else STORE_HASH_HEX_BYTES) receives the new hash.  CASUS_EINVALID_DATA when
+ * the case already has LIMIT_EVENTS_PER_CASE_MAX entries. */
 int store_history_append(store_txn_t *txn, const char *case_id, const json_t *entry, char *hash_out);
 /* The case's entries in order, as a new JSON array (at most max entries). */
 int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out);
@@ -95,7 +112,8 @@ int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]);
 
 /* --- timers (R-TIME-3) --- */
 
-/* The earliest indexed timer.  CASUS_ENOT_FOUND when there is none. */
+/* The earliest indexed timer.  CASUS_ENOT_FOUND when there is none;
+ * CASUS_EINVALID_DATA when case_id or name does not fit its buffer. */
 int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t case_id_size, char *name,
                       size_t name_size);
 
@@ -108,13 +126,16 @@ int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, cons
 /* --- inbox --- */
 
 /* Adds item (borrowed) for `recipient` (e.g. "org:rotterdam/procesregisseur" or
- * "actor:cr-1"), linked to case_id.  The store sets "seq" (global, increasing)
- * and "open": true.  seq_out may be NULL. */
+ * "actor:cr-1"), linked to case_id.  The store sets "seq" (global, increasing),
+ * "open": true, "case_id" and "recipient" (so a merged list shows whose item
+ * it is).  seq_out may be NULL. */
 int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id, const json_t *item,
                     uint64_t *seq_out);
-/* Marks every open item of case_id whose "kind" equals kind as closed ("open": false). */
+/* Marks every open item of case_id whose "kind" equals kind as closed ("open": false).
+ * Closed items stay stored but are no longer listed. */
 int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
-/* The open items of all `recipients` with seq > after_seq, in seq order, at most max. */
+/* The open items of all `recipients` with seq > after_seq, in seq order, at most max,
+ * as a new JSON array.  An item reached through two listed recipients appears once. */
 int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t recipients_count,
                      uint64_t after_seq, size_t max, json_t **out);
 
@@ -123,8 +144,18 @@ int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t rec
 /* Copies the store to directory out_dir (must exist and be empty) with
  * compaction, consistently, while the store is in use. */
 int store_backup(store_t *st, const char *out_dir);
-/* Test hook: make the next n write commits fail as if the disk were full
- * (CASUS_ESTORE_FULL).  0 turns it off. */
+
+/* --- test hooks: not for production code --- */
+
+/* Test hook: make the next n top-level write commits fail as if the disk
+ * were full (CASUS_ESTORE_FULL); the transaction is aborted, so nothing is
+ * written.  The map does not grow for an injected failure.  0 turns it off. */
 void store_fault_inject_full(store_t *st, int n);
+/* Test hook: writes raw bytes under a raw key into the database named dbname
+ * ("meta", "cases", "history", ...), bypassing every check and index, so that
+ * tests can simulate tampering and damage (R-AUD-1).  CASUS_EINVALID_DATA for
+ * an unknown name or a key that is empty or too long. */
+int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, size_t klen, const void *val,
+                        size_t vlen);
 
 #endif

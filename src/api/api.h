@@ -1,0 +1,45 @@
+/*
+ * api.h -- casusd's HTTP/JSON API: routes, handlers, group commit, timers.
+ *
+ * This module wires the others together: the HTTP server delivers requests,
+ * auth names the caller, the engine decides, the store keeps the result.
+ * All writes (case creation, events, fired timers, clock changes) of one
+ * loop iteration share one LMDB write transaction with a child transaction
+ * per request (group commit); no reply to a write leaves before its
+ * transaction has committed.  Reads use their own read transactions.
+ *
+ * Ownership: api_t is created by api_start and released by api_stop (run
+ * the loop afterwards so its handles close).  Loop thread only.
+ */
+#ifndef CASUS_API_H
+#define CASUS_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct api_s api_t;
+
+typedef struct {
+  const char *host;        /* listen address, e.g. "127.0.0.1" */
+  int port;                /* 0 picks a free port */
+  const char *data_dir;    /* the store's directory */
+  bool manual_clock;       /* R-TIME-4 */
+  const json_t *config;    /* the configuration document (borrowed) */
+  const char *charts_dir;  /* load charts from here; NULL: the bundled charts */
+  uint64_t map_bytes;      /* initial LMDB map size; 0: default */
+} api_options_t;
+
+/* Opens the store, loads charts, calendars and config, fires overdue timers
+ * and starts listening.  Returns 0 or a negative casus_err_t / libuv error
+ * with a sentence in err. */
+int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err, size_t err_size);
+int api_port(const api_t *api);
+/* Stops listening, closes the store and every handle. */
+void api_stop(api_t *api);
+
+/* Loads a chart document from the bundled charts ("statecharts/<id>.json") or NULL. New reference. */
+json_t *api_bundled_json(const char *rel_path);
+
+#endif

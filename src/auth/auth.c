@@ -1,0 +1,246 @@
+/*
+ * auth.c -- configuration, bearer tokens, organisation scoping.
+ */
+#include "auth/auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/sha256.h"
+
+static int fail(char *err, size_t err_size, const char *msg, const char *arg) {
+  if (err != NULL && err_size > 0) snprintf(err, err_size, msg, arg ? arg : "");
+  return CASUS_ECONFIG_INVALID;
+}
+
+static bool copy_id(char *dst, size_t size, const json_t *v) {
+  const char *s = json_string_value(v);
+  if (s == NULL || s[0] == '\0' || strlen(s) >= size) return false;
+  memcpy(dst, s, strlen(s) + 1);
+  return true;
+}
+
+static int hex_decode(const char *hex, uint8_t out[32]) {
+  int i;
+  if (hex == NULL || strlen(hex) != 64) return -1;
+  for (i = 0; i < 64; i++) {
+    char c = hex[i];
+    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (v < 0) return -1;
+    if (i % 2 == 0)
+      out[i / 2] = (uint8_t)(v << 4);
+    else
+      out[i / 2] |= (uint8_t)v;
+  }
+  return 0;
+}
+
+int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size) {
+  const json_t *regions = json_object_get(doc, "regions"), *actors = json_object_get(doc, "actors");
+  const char *name, *key;
+  json_t *r, *a, *v;
+  size_t i, k;
+  int n = 0, rc;
+  memset(cfg, 0, sizeof(*cfg));
+  if (!json_is_object(doc)) return fail(err, err_size, "the configuration must be a JSON object%s", NULL);
+  json_object_foreach((json_t *)doc, key, v) {
+    if (strcmp(key, "regions") && strcmp(key, "actors") && strcmp(key, "now") && strcmp(key, "description"))
+      return fail(err, err_size, "unknown configuration key \"%s\"", key);
+  }
+  if (!json_is_object(regions) || json_object_size(regions) == 0)
+    return fail(err, err_size, "\"regions\" must name at least one region%s", NULL);
+  if (!json_is_array(actors) || json_array_size(actors) > LIMIT_ACTORS_MAX)
+    return fail(err, err_size, "\"actors\" must be an array (at most 10000)%s", NULL);
+  cfg->regions = calloc(json_object_size(regions), sizeof(auth_region_t));
+  cfg->actors = calloc(json_array_size(actors) + 1, sizeof(auth_actor_t));
+  if (cfg->regions == NULL || cfg->actors == NULL) {
+    auth_config_free(cfg);
+    return CASUS_ENOMEM;
+  }
+  json_object_foreach((json_t *)regions, name, r) {
+    auth_region_t *reg = &cfg->regions[n];
+    json_t *g;
+    if (strlen(name) >= sizeof(reg->name) || !json_is_object(r)) {
+      rc = fail(err, err_size, "region \"%s\" must be an object {chart, gemeenten}", name);
+      goto error;
+    }
+    snprintf(reg->name, sizeof(reg->name), "%s", name);
+    if (!copy_id(reg->chart, sizeof(reg->chart), json_object_get(r, "chart"))) {
+      rc = fail(err, err_size, "region \"%s\" needs a \"chart\" id", name);
+      goto error;
+    }
+    g = json_object_get(r, "gemeenten");
+    if (!json_is_array(g) || json_array_size(g) == 0) {
+      rc = fail(err, err_size, "region \"%s\" needs a non-empty \"gemeenten\" array", name);
+      goto error;
+    }
+    json_array_foreach(g, i, v) {
+      if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= LIMIT_ID_BYTES_MAX) {
+        rc = fail(err, err_size, "region \"%s\" has an invalid gemeente", name);
+        goto error;
+      }
+      if (auth_region_of(cfg, json_string_value(v)) != NULL) {
+        rc = fail(err, err_size, "gemeente \"%s\" belongs to two regions", json_string_value(v));
+        goto error;
+      }
+    }
+    reg->gemeenten = json_incref(g);
+    v = json_object_get(r, "holidays");
+    if (v != NULL && !json_is_array(v)) {
+      rc = fail(err, err_size, "region \"%s\": \"holidays\" must be an array of optional holiday names", name);
+      goto error;
+    }
+    reg->holidays = json_incref(v);
+    cfg->regions_count = ++n;
+  }
+  json_array_foreach(actors, i, a) {
+    auth_actor_t *act = &cfg->actors[i];
+    char what[48];
+    snprintf(what, sizeof(what), "actors[%zu]", i);
+    if (!json_is_object(a) || !copy_id(act->id, sizeof(act->id), json_object_get(a, "id")) ||
+        !copy_id(act->role, sizeof(act->role), json_object_get(a, "role")) ||
+        !copy_id(act->org, sizeof(act->org), json_object_get(a, "org"))) {
+      rc = fail(err, err_size, "%s needs string \"id\", \"role\" and \"org\"", what);
+      goto error;
+    }
+    if (hex_decode(json_string_value(json_object_get(a, "token_sha256")), act->token_sha256) != 0) {
+      rc = fail(err, err_size, "actor \"%s\" needs \"token_sha256\": 64 hex digits (casusd hash-token)", act->id);
+      goto error;
+    }
+    for (k = 0; k < i; k++) {
+      if (strcmp(cfg->actors[k].id, act->id) == 0) {
+        rc = fail(err, err_size, "actor id \"%s\" is used twice", act->id);
+        goto error;
+      }
+      if (memcmp(cfg->actors[k].token_sha256, act->token_sha256, 32) == 0) {
+        rc = fail(err, err_size, "actor \"%s\" has the same token as another actor", act->id);
+        goto error;
+      }
+    }
+    if (strcmp(act->role, "contractmanager") == 0 && auth_region_find(cfg, act->org) == NULL) {
+      rc = fail(err, err_size, "contractmanager \"%s\": its org must be a region name", act->id);
+      goto error;
+    }
+    cfg->actors_count = (int)i + 1;
+  }
+  v = json_object_get(doc, "now");
+  if (v != NULL) {
+    if (!json_is_string(v) || cal_time_parse(json_string_value(v), &cfg->now_s) != 0) {
+      rc = fail(err, err_size, "\"now\" must be an RFC 3339 time, e.g. 2027-01-04T09:00:00+01:00%s", NULL);
+      goto error;
+    }
+    cfg->has_now = true;
+  }
+  return 0;
+error:
+  auth_config_free(cfg);
+  return rc;
+}
+
+void auth_config_free(auth_config_t *cfg) {
+  int i;
+  for (i = 0; cfg->regions && i < cfg->regions_count; i++) {
+    json_decref(cfg->regions[i].gemeenten);
+    json_decref(cfg->regions[i].holidays);
+  }
+  free(cfg->regions);
+  free(cfg->actors);
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *authorization) {
+  uint8_t digest[32];
+  const auth_actor_t *found = NULL;
+  const char *token;
+  int i, k;
+  if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) return NULL;
+  token = authorization + 7;
+  while (*token == ' ') token++;
+  if (*token == '\0' || strlen(token) > 512) return NULL;
+  sha256(token, strlen(token), digest);
+  /* Compare against every actor without an early exit, so that timing does
+   * not reveal how much of a hash matched. */
+  for (i = 0; i < cfg->actors_count; i++) {
+    uint8_t diff = 0;
+    for (k = 0; k < 32; k++) diff |= (uint8_t)(digest[k] ^ cfg->actors[i].token_sha256[k]);
+    if (diff == 0) found = &cfg->actors[i];
+  }
+  return found;
+}
+
+const auth_actor_t *auth_actor_find(const auth_config_t *cfg, const char *id) {
+  int i;
+  for (i = 0; id && i < cfg->actors_count; i++)
+    if (strcmp(cfg->actors[i].id, id) == 0) return &cfg->actors[i];
+  return NULL;
+}
+
+const auth_region_t *auth_region_of(const auth_config_t *cfg, const char *gemeente) {
+  int i;
+  size_t k;
+  json_t *g;
+  for (i = 0; gemeente && i < cfg->regions_count; i++) {
+    json_array_foreach(cfg->regions[i].gemeenten, k, g) {
+      if (strcmp(json_string_value(g), gemeente) == 0) return &cfg->regions[i];
+    }
+  }
+  return NULL;
+}
+
+const auth_region_t *auth_region_find(const auth_config_t *cfg, const char *name) {
+  int i;
+  for (i = 0; name && i < cfg->regions_count; i++)
+    if (strcmp(cfg->regions[i].name, name) == 0) return &cfg->regions[i];
+  return NULL;
+}
+
+static const char *field_str(const json_t *case_, const char *field) {
+  return field ? json_string_value(json_object_get(json_object_get(case_, "fields"), field)) : NULL;
+}
+
+bool auth_case_visible(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_) {
+  const json_t *decl = engine_chart_role(chart, actor->role);
+  const char *org, *who;
+  if (decl == NULL) return false; /* admin and unknown roles see no cases */
+  who = field_str(case_, json_string_value(json_object_get(decl, "actor_field")));
+  if (who != NULL && strcmp(who, actor->id) == 0) return true;
+  org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
+  return org != NULL && strcmp(org, actor->org) == 0;
+}
+
+bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_) {
+  const json_t *decl = engine_chart_role(chart, actor->role);
+  const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
+  const char *consent = json_string_value(json_object_get(privacy, "consent_field"));
+  const json_t *given;
+  if (decl == NULL) return true;
+  if (json_is_string(json_object_get(decl, "view")) &&
+      strcmp(json_string_value(json_object_get(decl, "view")), "anoniem") == 0)
+    return true;
+  given = consent ? json_object_get(json_object_get(case_, "fields"), consent) : NULL;
+  if (json_is_false(given) && !json_is_true(json_object_get(decl, "identity_on_opt_out"))) return true;
+  return false;
+}
+
+bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const char *role, char *out,
+                        size_t out_size) {
+  const json_t *decl = engine_chart_role(chart, role);
+  const char *who, *org;
+  if (decl == NULL) return false;
+  who = field_str(case_, json_string_value(json_object_get(decl, "actor_field")));
+  if (who != NULL) {
+    snprintf(out, out_size, "actor:%s", who);
+    return true;
+  }
+  org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
+  if (org == NULL) return false;
+  snprintf(out, out_size, "org:%s/%s", org, role);
+  return true;
+}
+
+void auth_recipients_of(const auth_actor_t *actor, char out[2][AUTH_RECIPIENT_BYTES_MAX]) {
+  snprintf(out[0], AUTH_RECIPIENT_BYTES_MAX, "actor:%s", actor->id);
+  snprintf(out[1], AUTH_RECIPIENT_BYTES_MAX, "org:%s/%s", actor->org, actor->role);
+}

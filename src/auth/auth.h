@@ -1,0 +1,77 @@
+/*
+ * auth.h -- who is calling and what they may see.
+ *
+ * The configuration (API.md "Config") names the regions with their chart
+ * and gemeenten, and the actors with the SHA-256 of their bearer token
+ * (tokens are never stored in clear).  This module authenticates a bearer
+ * token (R-AUTH-1's "who"), scopes cases to organisations (R-AUTH-2) using
+ * the roles' "org_field"/"actor_field" declared in the case's chart, and
+ * names the inbox recipients of tasks.
+ *
+ * Errors: auth_config_load returns 0 or CASUS_ECONFIG_INVALID with a reason.
+ * Ownership: the config owns everything it returns; json_t arguments are
+ * borrowed.  Not thread-safe; immutable after loading.
+ */
+#ifndef CASUS_AUTH_H
+#define CASUS_AUTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+#include "engine/engine.h"
+
+#define AUTH_ROLE_ADMIN "admin"
+#define AUTH_RECIPIENT_BYTES_MAX (2 * LIMIT_ID_BYTES_MAX + 16)
+
+typedef struct {
+  char id[LIMIT_ID_BYTES_MAX];
+  char role[LIMIT_ID_BYTES_MAX];
+  char org[LIMIT_ID_BYTES_MAX];
+  uint8_t token_sha256[32];
+} auth_actor_t;
+
+typedef struct {
+  char name[LIMIT_ID_BYTES_MAX];
+  char chart[LIMIT_ID_BYTES_MAX];
+  json_t *gemeenten; /* array of strings */
+  json_t *holidays;  /* optional holidays switched on (array), may be NULL */
+} auth_region_t;
+
+typedef struct {
+  auth_actor_t *actors;
+  int actors_count;
+  auth_region_t *regions;
+  int regions_count;
+  bool has_now;
+  int64_t now_s; /* the config's "now", for --clock manual */
+} auth_config_t;
+
+int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);
+void auth_config_free(auth_config_t *cfg);
+
+/* The actor whose token matches "Bearer <token>", or NULL (401).  The
+ * comparison is constant-time in the token. */
+const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *authorization);
+const auth_actor_t *auth_actor_find(const auth_config_t *cfg, const char *id);
+/* The region a gemeente belongs to, or NULL. */
+const auth_region_t *auth_region_of(const auth_config_t *cfg, const char *gemeente);
+const auth_region_t *auth_region_find(const auth_config_t *cfg, const char *name);
+
+/* R-AUTH-2: whether actor may see case_ at all (404 otherwise). */
+bool auth_case_visible(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_);
+/* R-PRIV-1: whether actor must get the anonymised view of case_: roles
+ * whose chart declaration says "view": "anoniem", and, when the case's
+ * consent field is false (opt-out), every role without "identity_on_opt_out". */
+bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_);
+
+/* The inbox recipient key for tasks `role` of case_: "actor:<id>" when the
+ * role has an actor_field set on the case, else "org:<org>/<role>".
+ * Returns false when the case names no organisation for the role. */
+bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const char *role, char *out,
+                        size_t out_size);
+/* The recipient keys an actor reads: "actor:<id>" and "org:<org>/<role>". */
+void auth_recipients_of(const auth_actor_t *actor, char out[2][AUTH_RECIPIENT_BYTES_MAX]);
+
+#endif
