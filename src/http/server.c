@@ -51,12 +51,12 @@
 /* Programmer errors (a request answered twice, a stream call on a plain
  * request) abort with context in every build type; operating errors are
  * answered with a status. */
-#define HTTP_ASSERT(c)                                                                  \
-  do {                                                                                  \
-    if (!(c)) {                                                                         \
+#define HTTP_ASSERT(c)                                                                        \
+  do {                                                                                        \
+    if (!(c)) {                                                                               \
       fprintf(stderr, "%s:%d: %s: assertion failed: %s\n", __FILE__, __LINE__, __func__, #c); \
-      abort();                                                                          \
-    }                                                                                   \
+      abort();                                                                                \
+    }                                                                                         \
   } while (0)
 
 /* Bytes asked of the kernel per read. */
@@ -218,36 +218,66 @@ static void http_reqstate_clear(http_conn_t *c) {
 
 static const char *http_reason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 428:
+      return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -418,7 +448,7 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   size_t body_sent = (no_body || c->rs.head) ? 0 : len;
   const char *date = http_server_date(c->srv);
   const char *extra = extra_headers ? extra_headers : "";
-  const char *connection = !keep_alive ? "Connection: close\r\n"
+  const char *connection = !keep_alive    ? "Connection: close\r\n"
                            : c->rs.http10 ? "Connection: keep-alive\r\n"
                                           : "";
   char length[48] = "";
@@ -562,7 +592,8 @@ static int http_on_header_field(http_parser *p, const char *at, size_t len) {
   /* A name may arrive in pieces across reads. */
   for (i = 0; i < len && rs->name_len <= HTTP_NAME_BYTES_MAX; i++) {
     char ch = at[i];
-    if (rs->name_len < HTTP_NAME_BYTES_MAX) rs->name[rs->name_len] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    if (rs->name_len < HTTP_NAME_BYTES_MAX)
+      rs->name[rs->name_len] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
     rs->name_len++;
   }
   return 0;
@@ -577,7 +608,8 @@ static int http_on_header_value(http_parser *p, const char *at, size_t len) {
     if (http_header_field_end(c) < 0) return -1;
     rs->hstate = HTTP_HS_VALUE;
   }
-  if (rs->cur >= 0 && http_buf_append(&rs->hdr[rs->cur], at, len) < 0) return http_edge(c, CASUS_ENOMEM, NULL);
+  if (rs->cur >= 0 && http_buf_append(&rs->hdr[rs->cur], at, len) < 0)
+    return http_edge(c, CASUS_ENOMEM, NULL);
   return 0;
 }
 
@@ -720,8 +752,11 @@ static void http_conn_process(http_conn_t *c) {
       c->srv->cb(&c->req, c->srv->ud);
     } else if (e != HPE_OK) {
       http_conn_fail_parse(c, e);
-    } else {
-      HTTP_ASSERT(n == avail);
+    } else if (n != avail) {
+      /* http-parser stops short only to hand over to another protocol;
+       * upgrades are otherwise served as plain HTTP/1.1 (the request
+       * completes and pauses first), so this is not expected. */
+      http_conn_fail(c, CASUS_EBAD_REQUEST, "Protocol upgrades are not supported.");
     }
   }
   if (c->in_off == c->in_len) {
