@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libuv1-dev libjansson-dev liblmdb-dev
-      libhttp-parser-dev lmdb-utils curl python3 valgrind)
+      libhttp-parser-dev lmdb-utils curl python3 valgrind graphviz)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

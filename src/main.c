@@ -51,10 +51,14 @@ static const char usage_serve[] =
 
 static const char usage_check[] =
     "Usage: casusd statechart check FILE...\n"
+    "       casusd statechart export --format dot|mermaid FILE\n"
     "\n"
     "Validates each chart: its shape, every guard, action and timer, unknown targets, unreachable\n"
     "states, events nobody may fire, timers whose event no transition handles.  Prints one line per\n"
-    "problem as FILE: $.json.path: message.  Exit status 0 when every chart is valid, 1 otherwise.\n";
+    "problem as FILE: $.json.path: message.  Exit status 0 when every chart is valid, 1 otherwise.\n"
+    "\n"
+    "export prints the chart as a Graphviz DOT or Mermaid state diagram on standard output\n"
+    "(docs/charts/ is generated this way by the build target 'diagrams').\n";
 
 static const char usage_hash[] =
     "Usage: casusd hash-token [TOKEN]\n"
@@ -202,7 +206,51 @@ static int cmd_serve(int argc, char **argv) {
   return 0;
 }
 
-/* --- statechart check --- */
+/* --- statechart check and export --- */
+
+static int cmd_statechart_export(int argc, char **argv) {
+  const char *format = NULL, *file = NULL;
+  engine_problems_t p;
+  engine_chart_t *chart;
+  json_error_t jerr;
+  json_t *doc;
+  char *text;
+  int i, rc;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+      format = argv[++i];
+    else if (strncmp(argv[i], "--format=", 9) == 0)
+      format = argv[i] + 9;
+    else if (file == NULL && argv[i][0] != '-')
+      file = argv[i];
+    else
+      format = NULL, file = NULL, i = argc;
+  }
+  if (format == NULL || file == NULL) {
+    fputs(usage_check, stderr);
+    return 2;
+  }
+  doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+  if (doc == NULL) {
+    fprintf(stderr, "%s:%d:%d: not valid JSON: %s\n", file, jerr.line, jerr.column, jerr.text);
+    return 1;
+  }
+  rc = engine_chart_load(doc, &chart, &p);
+  json_decref(doc);
+  if (rc != 0) {
+    fprintf(stderr, "%s: invalid chart (%d problems; run casusd statechart check)\n", file, p.count);
+    return 1;
+  }
+  rc = engine_chart_export(chart, format, &text);
+  engine_chart_free(chart);
+  if (rc != 0) {
+    fprintf(stderr, "casusd statechart export: --format takes dot or mermaid\n");
+    return 2;
+  }
+  fputs(text, stdout);
+  free(text);
+  return 0;
+}
 
 static int cmd_statechart(int argc, char **argv) {
   int i, bad = 0;
@@ -210,6 +258,7 @@ static int cmd_statechart(int argc, char **argv) {
     fputs(usage_check, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (strcmp(argv[1], "export") == 0) return cmd_statechart_export(argc - 1, argv + 1);
   if (strcmp(argv[1], "check") != 0) {
     fprintf(stderr, "casusd statechart: unknown subcommand '%s'\n\n%s", argv[1], usage_check);
     return 2;

@@ -103,6 +103,12 @@ const json_t *engine_chart_json(const engine_chart_t *chart);
 /* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
 
+/* Renders the chart as a diagram: format "dot" (Graphviz; parallel and
+ * compound states as clusters) or "mermaid" (stateDiagram-v2).  Returns a
+ * malloc'ed NUL-terminated text in *out, or CASUS_EBAD_REQUEST for an
+ * unknown format, CASUS_ENOMEM. */
+int engine_chart_export(const engine_chart_t *chart, const char *format, char **out);
+
 /* --- cases --- */
 
 /* Creates case `id` from the create body `data` through the first of the

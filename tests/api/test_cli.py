@@ -64,6 +64,22 @@ def test_statechart_check_invalid_json():
     assert rc == 1 and "not valid JSON" in out, out
 
 
+def test_export_matches_docs_diagrams():
+    """docs/charts/ is generated from the charts (target 'diagrams'): it must not drift."""
+    for name in os.listdir(os.path.join(SRC, "statecharts")):
+        base = os.path.join(SRC, "docs", "charts", name[:-5])
+        for fmt, ext in (("dot", ".dot"), ("mermaid", ".mmd")):
+            rc, out, err = run("statechart", "export", "--format", fmt, os.path.join(SRC, "statecharts", name))
+            assert rc == 0, err
+            assert os.path.exists(base + ext), f"{base + ext} missing: cmake --build build --target diagrams"
+            assert open(base + ext).read() == out, f"{base + ext} is stale: cmake --build build --target diagrams"
+        assert os.path.exists(base + ".svg")
+    rc, out, _ = run("statechart", "export", "--format", "mermaid", os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json"))
+    assert "stateDiagram-v2" in out and "aangemeld --> toegewezen : toewijzen [procesregisseur]" in out
+    rc, _, err = run("statechart", "export", "--format", "png", os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json"))
+    assert rc == 2 and "dot or mermaid" in err
+
+
 def test_hash_token_argument_and_stdin():
     want = hashlib.sha256(b"geheim-token").hexdigest()
     rc, out, _ = run("hash-token", "geheim-token")
