@@ -52,8 +52,19 @@ typedef struct pending_s {
   char message[ENGINE_MESSAGE_BYTES_MAX];
 } pending_t;
 
+/* A GET /v1/stream client: gets its new inbox items as Server-Sent Events. */
+typedef struct sub_s {
+  struct sub_s *next;
+  http_request_t *req;
+  const auth_actor_t *actor;
+  uint64_t last_seq;
+} sub_t;
+
 struct api_s {
   uv_loop_t *loop;
+  sub_t *subs;
+  int subs_count;
+  bool inbox_changed; /* an inbox item was added since the last push to streams */
   store_t *store;
   http_server_t *http;
   timers_t *timers;
@@ -416,7 +427,6 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
   json_t *e, *role;
   char now_time[32];
   int rc;
-  (void)api;
   cal_time_format(now_s, now_time, sizeof(now_time));
   json_array_foreach(effects, i, e) {
     const char *type = json_string_value(json_object_get(e, "type"));
@@ -440,6 +450,7 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
       rc = store_inbox_add(txn, recipient, case_id, item, NULL);
       json_decref(item);
       if (rc != 0) return rc;
+      api->inbox_changed = true;
     }
   }
   return 0;
@@ -639,6 +650,64 @@ static void pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
 }
 
+/* --- live stream (SSE) --- */
+
+/* Writes the subscriber's inbox items after its last seq.  Returns false when the client is gone. */
+static bool sub_push(api_t *api, sub_t *sub) {
+  char rec[2][AUTH_RECIPIENT_BYTES_MAX];
+  const char *recs[2] = {rec[0], rec[1]};
+  store_txn_t *txn;
+  json_t *items = NULL, *item;
+  size_t i;
+  bool alive = true;
+  auth_recipients_of(sub->actor, rec);
+  if (store_txn_begin(api->store, false, &txn) != 0) return true;
+  if (store_inbox_list(txn, recs, 2, sub->last_seq, LIMIT_INBOX_ITEMS_MAX, &items) != 0) items = NULL;
+  store_txn_abort(txn);
+  json_array_foreach(items, i, item) {
+    char *data = json_dumps(item, JSON_COMPACT);
+    char head[96];
+    uint64_t seq = (uint64_t)json_integer_value(json_object_get(item, "seq"));
+    snprintf(head, sizeof(head), "id: %llu\nevent: %s\ndata: ", (unsigned long long)seq,
+             json_string_value(json_object_get(item, "type")));
+    if (data == NULL || http_stream_write(sub->req, head, strlen(head)) != 0 ||
+        http_stream_write(sub->req, data, strlen(data)) != 0 || http_stream_write(sub->req, "\n\n", 2) != 0)
+      alive = false;
+    free(data);
+    if (!alive) break;
+    sub->last_seq = seq;
+  }
+  json_decref(items);
+  return alive;
+}
+
+/* After a commit: every stream gets what was committed for it, and nothing before the commit. */
+static void streams_push(api_t *api) {
+  sub_t *s;
+  if (!api->inbox_changed) return;
+  api->inbox_changed = false;
+  for (s = api->subs; s; s = s->next) (void)sub_push(api, s);
+}
+
+static void sub_remove(api_t *api, http_request_t *req) {
+  sub_t **pp;
+  for (pp = &api->subs; *pp; pp = &(*pp)->next) {
+    if ((*pp)->req == req) {
+      sub_t *dead = *pp;
+      *pp = dead->next;
+      api->subs_count--;
+      free(dead);
+      return;
+    }
+  }
+}
+
+static void stream_close_cb(http_request_t *req, void *ud) {
+  api_t *api = ud;
+  sub_remove(api, req);
+  http_stream_end(req);
+}
+
 /* --- timers --- */
 
 static int64_t next_due(api_t *api) {
@@ -702,14 +771,17 @@ static int timers_fire_due(api_t *api) {
     }
     if (rc != 0) {
       store_txn_abort(txn);
+      api->inbox_changed = false;
       api_log("firing timers failed: %s", core_err_message(rc));
       return rc;
     }
     rc = store_txn_commit(txn);
     if (rc != 0) {
+      api->inbox_changed = false;
       api_log("committing fired timers failed: %s", core_err_message(rc));
       return rc;
     }
+    streams_push(api);
     if (fired < LIMIT_TIMER_FIRES_PER_TICK_MAX) break;
   }
   timers_arm(api->timers, next_due(api));
@@ -794,6 +866,7 @@ static void batch_cb(uv_check_t *h) {
     } else {
       for (p = batch; p; p = p->next) pending_apply(api, txn, p);
       rc = store_txn_commit(txn);
+      if (rc != 0) api->inbox_changed = false;
       if (rc != 0) {
         api_log("group commit of %d requests failed: %s", n, core_err_message(rc));
         for (p = batch; p; p = p->next) {
@@ -811,6 +884,7 @@ static void batch_cb(uv_check_t *h) {
       batch = p->next;
       pending_reply(p);
     }
+    streams_push(api);
     timers_arm(api->timers, next_due(api));
   }
   while (clocks) {
@@ -1051,6 +1125,41 @@ static void h_inbox(call_t *c) {
   reply_json(c->req, 200, json_pack("{s:o}", "items", items));
 }
 
+static void h_stream(call_t *c) {
+  api_t *api = c->api;
+  sub_t *sub;
+  char after[32];
+  if (api->subs_count >= LIMIT_CONNECTIONS_MAX) {
+    http_respond_error(c->req, CASUS_EOVERLOADED, NULL, NULL);
+    return;
+  }
+  sub = calloc(1, sizeof(*sub));
+  if (sub == NULL) {
+    http_respond_error(c->req, CASUS_ENOMEM, NULL, NULL);
+    return;
+  }
+  sub->req = c->req;
+  sub->actor = c->actor;
+  /* Resume after the last event the client saw (Last-Event-ID), or ?after=SEQ. */
+  if (c->req->last_event_id != NULL)
+    sub->last_seq = strtoull(c->req->last_event_id, NULL, 10);
+  else if (query_get(c->req->query, "after", after, sizeof(after)))
+    sub->last_seq = strtoull(after, NULL, 10);
+  if (c->req->closed) { /* gone already: answer (dropped) and forget it */
+    free(sub);
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, NULL, NULL);
+    return;
+  }
+  http_stream_begin(c->req, stream_close_cb, api);
+  sub->next = api->subs;
+  api->subs = sub;
+  api->subs_count++;
+  if (!sub_push(api, sub)) {
+    sub_remove(api, c->req);
+    http_stream_end(c->req);
+  }
+}
+
 static void h_charts(call_t *c) {
   json_t *list = json_array();
   int i;
@@ -1089,6 +1198,7 @@ static const route_t routes[] = {
     {"POST", "/v1/cases/{}/events", h_event, true},
     {"GET", "/v1/cases/{}/history", h_history, true},
     {"GET", "/v1/inbox", h_inbox, true},
+    {"GET", "/v1/stream", h_stream, true},
     {"GET", "/v1/statecharts", h_charts, true},
     {"GET", "/v1/statecharts/{}", h_chart, true},
     {"PUT", "/v1/admin/clock", h_clock, true},
@@ -1214,6 +1324,12 @@ void api_stop(api_t *api) {
   pending_t *p;
   int i;
   if (api == NULL) return;
+  /* End the streams first: after this the server calls no stream callback into us. */
+  while (api->subs != NULL) {
+    http_request_t *req = api->subs->req;
+    sub_remove(api, req);
+    http_stream_end(req);
+  }
   if (api->http) http_server_stop(api->http);
   while ((p = api->head) != NULL) {
     api->head = p->next;
