@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "core/error.h"
 
 /*
@@ -20,13 +21,6 @@
  * crash with context.  This does not use assert() because assertions stay on
  * in release builds, where NDEBUG would remove them.
  */
-#define CAL_ASSERT(c)                                                                         \
-  do {                                                                                        \
-    if (!(c)) {                                                                               \
-      fprintf(stderr, "%s:%d: %s: assertion failed: %s\n", __FILE__, __LINE__, __func__, #c); \
-      abort();                                                                                \
-    }                                                                                         \
-  } while (0)
 
 /* Limits of the holiday data format.  A Sunday shift of a week or more, or an
  * Easter offset beyond 200 days, would be a typo rather than a holiday; the
@@ -59,7 +53,7 @@ static bool cal_is_leap(int year) {
 
 static int cal_days_in_month(int year, int month) {
   static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  CAL_ASSERT(month >= 1 && month <= 12);
+  CASUS_ASSERT(month >= 1 && month <= 12);
   return month == 2 && cal_is_leap(year) ? 29 : days[month - 1];
 }
 
@@ -73,8 +67,8 @@ static int cal_days_in_month(int year, int month) {
  */
 cal_day_t cal_day_from_ymd(int year, int month, int day) {
   int64_t y, era, yoe, mp, doy, doe, days;
-  CAL_ASSERT(month >= 1 && month <= 12);
-  CAL_ASSERT(day >= 1 && day <= cal_days_in_month(year, month));
+  CASUS_ASSERT(month >= 1 && month <= 12);
+  CASUS_ASSERT(day >= 1 && day <= cal_days_in_month(year, month));
   y = (int64_t)year - (month <= 2 ? 1 : 0);
   era = cal_floor_div(y, 400);
   yoe = y - era * 400;                         /* 0..399 */
@@ -82,7 +76,7 @@ cal_day_t cal_day_from_ymd(int year, int month, int day) {
   doy = (153 * mp + 2) / 5 + day - 1;          /* 0..365 */
   doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
   days = era * 146097 + doe - 719468;          /* 719468: 0000-03-01 to 1970-01-01 */
-  CAL_ASSERT(days >= INT32_MIN && days <= INT32_MAX);
+  CASUS_ASSERT(days >= INT32_MIN && days <= INT32_MAX);
   return (cal_day_t)days;
 }
 
@@ -133,7 +127,7 @@ static bool cal_date_prefix_parse(const char *s, cal_day_t *out) {
 
 int cal_day_parse(const char *s, cal_day_t *out) {
   cal_day_t d;
-  CAL_ASSERT(out != NULL);
+  CASUS_ASSERT(out != NULL);
   if (s == NULL || !cal_date_prefix_parse(s, &d) || s[10] != '\0') return CASUS_EINVALID_DATA;
   *out = d;
   return 0;
@@ -141,7 +135,7 @@ int cal_day_parse(const char *s, cal_day_t *out) {
 
 void cal_day_format(cal_day_t d, char *buf, size_t size) {
   int y, m, dd;
-  CAL_ASSERT(buf != NULL && size >= 11);
+  CASUS_ASSERT(buf != NULL && size >= 11);
   cal_day_to_ymd(d, &y, &m, &dd);
   snprintf(buf, size, "%04d-%02d-%02d", y, m, dd);
 }
@@ -189,7 +183,7 @@ static cal_day_t cal_last_sunday(int year, int month) {
 
 static cal_day_t cal_day_of_instant(int64_t t) {
   int64_t d = cal_floor_div(t, CAL_DAY_S);
-  CAL_ASSERT(d >= INT32_MIN && d <= INT32_MAX);
+  CASUS_ASSERT(d >= INT32_MIN && d <= INT32_MAX);
   return (cal_day_t)d;
 }
 
@@ -232,7 +226,7 @@ int cal_time_parse(const char *s, int64_t *out) {
   cal_day_t day;
   int hh, mi, ss, oh = 0, om = 0, sign = 0;
   const char *p;
-  CAL_ASSERT(out != NULL);
+  CASUS_ASSERT(out != NULL);
   if (s == NULL || !cal_date_prefix_parse(s, &day)) return CASUS_EINVALID_DATA;
   if ((s[10] != 'T' && s[10] != 't') || !cal_digits(s + 11, 2, &hh) || s[13] != ':' ||
       !cal_digits(s + 14, 2, &mi) || s[16] != ':' || !cal_digits(s + 17, 2, &ss))
@@ -265,7 +259,7 @@ void cal_time_format(int64_t t, char *buf, size_t size) {
   cal_day_t d = cal_day_of_instant(local);
   int64_t sec = local - (int64_t)d * CAL_DAY_S;
   int y, m, dd;
-  CAL_ASSERT(buf != NULL && size >= 26);
+  CASUS_ASSERT(buf != NULL && size >= 26);
   cal_day_to_ymd(d, &y, &m, &dd);
   snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d+%02d:00", y, m, dd, (int)(sec / 3600),
            (int)(sec / 60 % 60), (int)(sec % 60), off / 3600);
@@ -466,7 +460,7 @@ static int cal_load(calendar_t *cal, const json_t *doc, const json_t *enable, ch
  * ignores the error gets a calendar without holidays and without an id. */
 int calendar_load(calendar_t *cal, const json_t *doc, const json_t *enable, char *err, size_t err_size) {
   int rc;
-  CAL_ASSERT(cal != NULL);
+  CASUS_ASSERT(cal != NULL);
   memset(cal, 0, sizeof *cal);
   if (err != NULL && err_size > 0) err[0] = '\0';
   rc = cal_load(cal, doc, enable, err, err_size);
@@ -497,7 +491,7 @@ static bool cal_holiday_in_year(const cal_holiday_t *h, int year, cal_day_t east
  */
 bool calendar_is_holiday(const calendar_t *cal, cal_day_t d, const char **name) {
   int year;
-  CAL_ASSERT(cal != NULL);
+  CASUS_ASSERT(cal != NULL);
   cal_day_to_ymd(d, &year, NULL, NULL);
   for (int y = year - 1; y <= year + 1; y++) {
     cal_day_t easter = cal_easter(y);
@@ -517,7 +511,7 @@ bool calendar_is_working_day(const calendar_t *cal, cal_day_t d) {
 }
 
 cal_day_t calendar_add_working_days(const calendar_t *cal, cal_day_t d, int n) {
-  CAL_ASSERT(cal != NULL && n >= 0);
+  CASUS_ASSERT(cal != NULL && n >= 0);
   while (n > 0) {
     d++;
     if (calendar_is_working_day(cal, d)) n--;

@@ -45,19 +45,13 @@
 #include <time.h>
 
 #include "core/errbody.h"
+#include "core/assert.h"
 #include "core/error.h"
 #include "core/limits.h"
 
 /* Programmer errors (a request answered twice, a stream call on a plain
  * request) abort with context in every build type; operating errors are
  * answered with a status. */
-#define HTTP_ASSERT(c)                                                                        \
-  do {                                                                                        \
-    if (!(c)) {                                                                               \
-      fprintf(stderr, "%s:%d: %s: assertion failed: %s\n", __FILE__, __LINE__, __func__, #c); \
-      abort();                                                                                \
-    }                                                                                         \
-  } while (0)
 
 /* Bytes asked of the kernel per read. */
 #define HTTP_READ_BYTES (16 * 1024)
@@ -457,7 +451,7 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   int head_len;
   if (!no_body) snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
   head_len = http_format_head(NULL, 0, status, date, content_type, length, connection, extra);
-  HTTP_ASSERT(head_len > 0);
+  CASUS_ASSERT(head_len > 0);
   w = malloc(sizeof *w + (size_t)head_len + 1 + body_sent);
   if (w == NULL) {
     http_conn_close(c);
@@ -745,7 +739,7 @@ static void http_conn_process(http_conn_t *c) {
     http_parser_pause(&c->parser, 0);
     n = http_parser_execute(&c->parser, &http_settings, c->in + c->in_off, avail);
     e = HTTP_PARSER_ERRNO(&c->parser);
-    HTTP_ASSERT(n <= avail);
+    CASUS_ASSERT(n <= avail);
     c->in_off += n;
     if (e == HPE_PAUSED) {
       c->req_owned = true;
@@ -882,7 +876,7 @@ int http_server_start(http_server_t **out, uv_loop_t *loop, const char *host, in
   http_server_t *srv;
   int len = (int)sizeof ss;
   int rc;
-  HTTP_ASSERT(out != NULL && loop != NULL);
+  CASUS_ASSERT(out != NULL && loop != NULL);
   *out = NULL;
   if (host == NULL || cb == NULL || port < 0 || port > 65535) return UV_EINVAL;
   memset(&ss, 0, sizeof ss);
@@ -935,7 +929,7 @@ void http_server_set_timeouts(http_server_t *srv, uint64_t request_ms, uint64_t 
 void http_server_stop(http_server_t *srv) {
   http_conn_t *c;
   if (srv == NULL) return;
-  HTTP_ASSERT(!srv->stopping);
+  CASUS_ASSERT(!srv->stopping);
   srv->stopping = true;
   uv_close((uv_handle_t *)&srv->listener, http_listener_closed_cb);
   /* Unlinking happens in the close callbacks, so the list stays intact. */
@@ -947,11 +941,11 @@ void http_server_stop(http_server_t *srv) {
 void http_respond(http_request_t *req, int status, const char *content_type, const char *body, size_t len,
                   const char *extra_headers) {
   http_conn_t *c;
-  HTTP_ASSERT(req != NULL);
+  CASUS_ASSERT(req != NULL);
   c = http_conn_of(req);
-  HTTP_ASSERT(c->req_owned && !c->streaming);
-  HTTP_ASSERT(status >= 100 && status <= 999);
-  HTTP_ASSERT(body != NULL || len == 0);
+  CASUS_ASSERT(c->req_owned && !c->streaming);
+  CASUS_ASSERT(status >= 100 && status <= 999);
+  CASUS_ASSERT(body != NULL || len == 0);
   if (!req->closed && !c->closing) {
     bool keep_alive = c->rs.keep_alive;
     if (len > LIMIT_RESPONSE_BYTES_MAX) {
@@ -981,9 +975,9 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "Connection: keep-alive\r\n\r\n";
   http_conn_t *c;
-  HTTP_ASSERT(req != NULL);
+  CASUS_ASSERT(req != NULL);
   c = http_conn_of(req);
-  HTTP_ASSERT(c->req_owned && !c->streaming);
+  CASUS_ASSERT(c->req_owned && !c->streaming);
   c->streaming = true;
   c->stream_close_cb = close_cb;
   c->stream_ud = ud;
@@ -997,10 +991,10 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
 
 int http_stream_write(http_request_t *req, const char *data, size_t len) {
   http_conn_t *c;
-  HTTP_ASSERT(req != NULL);
+  CASUS_ASSERT(req != NULL);
   c = http_conn_of(req);
-  HTTP_ASSERT(c->req_owned && c->streaming);
-  HTTP_ASSERT(data != NULL || len == 0);
+  CASUS_ASSERT(c->req_owned && c->streaming);
+  CASUS_ASSERT(data != NULL || len == 0);
   if (req->closed || c->closing) return UV_ECONNRESET;
   if (len == 0) return 0;
   if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + len > LIMIT_RESPONSE_BYTES_MAX) {
@@ -1013,9 +1007,9 @@ int http_stream_write(http_request_t *req, const char *data, size_t len) {
 
 void http_stream_end(http_request_t *req) {
   http_conn_t *c;
-  HTTP_ASSERT(req != NULL);
+  CASUS_ASSERT(req != NULL);
   c = http_conn_of(req);
-  HTTP_ASSERT(c->req_owned && c->streaming);
+  CASUS_ASSERT(c->req_owned && c->streaming);
   if (!c->closing) http_conn_finish(c);
   http_conn_release(c);
 }

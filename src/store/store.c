@@ -26,21 +26,14 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "core/assert.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/sha256.h"
 
 /* Assertions that stay on in release builds: a broken invariant in the layer
  * that writes to disk must stop the process, not corrupt the store. */
-#define STORE_ASSERT(cond)                                     \
-  do {                                                         \
-    if (!(cond)) store_assert_fail(#cond, __FILE__, __LINE__); \
-  } while (0)
 
-static void store_assert_fail(const char *cond, const char *file, int line) {
-  fprintf(stderr, "casusd: store: assertion failed: %s (%s:%d)\n", cond, file, line);
-  abort();
-}
 
 /* LMDB's compiled-in maximum key size (mdb_env_get_maxkeysize() of a default
  * build).  Every key this file builds must fit; store_open checks the
@@ -175,7 +168,7 @@ static void store_key_add_u64(store_key_t *k, uint64_t v) {
 
 static MDB_val store_key_val(store_key_t *k) {
   MDB_val v;
-  STORE_ASSERT(!k->overflow && k->len > 0);
+  CASUS_ASSERT(!k->overflow && k->len > 0);
   v.mv_size = k->len;
   v.mv_data = k->bytes;
   return v;
@@ -317,7 +310,7 @@ static int store_meta_u64_put(store_txn_t *txn, const char *name, uint64_t v) {
   store_key_t k;
   char buf[STORE_DECIMAL_BYTES];
   int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-  STORE_ASSERT(n > 0 && (size_t)n < sizeof(buf));
+  CASUS_ASSERT(n > 0 && (size_t)n < sizeof(buf));
   store_meta_key(&k, name);
   return store_raw_put(txn, STORE_DB_META, &k, buf, (size_t)n);
 }
@@ -327,7 +320,7 @@ static int store_meta_next(store_txn_t *txn, const char *name, uint64_t *out) {
   uint64_t v;
   int rc = store_meta_u64_get(txn, name, &v);
   if (rc < 0) return rc;
-  STORE_ASSERT(v < UINT64_MAX);
+  CASUS_ASSERT(v < UINT64_MAX);
   rc = store_meta_u64_put(txn, name, v + 1);
   if (rc < 0) return rc;
   *out = v + 1;
@@ -379,7 +372,7 @@ static void store_grow_maybe(store_t *st) {
     return;
   }
   size = size > LIMIT_MAP_BYTES_MAX / 2 ? LIMIT_MAP_BYTES_MAX : size * 2;
-  STORE_ASSERT(size <= SIZE_MAX);
+  CASUS_ASSERT(size <= SIZE_MAX);
   rc = mdb_env_set_mapsize(st->env, (size_t)size);
   if (rc != 0) {
     store_err_from_mdb(rc, "grow map");
@@ -473,7 +466,7 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
     rc = store_err_from_mdb(rc, dir);
     goto fail;
   }
-  STORE_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
+  CASUS_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
   if (!is_new) {
     MDB_envinfo info;
     rc = mdb_env_info(st->env, &info);
@@ -496,7 +489,7 @@ fail:
 
 void store_close(store_t *st) {
   if (st == NULL) return;
-  STORE_ASSERT(st->writer == NULL && st->readers == 0);
+  CASUS_ASSERT(st->writer == NULL && st->readers == 0);
   mdb_env_close(st->env);
   free(st);
 }
@@ -511,7 +504,7 @@ int store_txn_begin(store_t *st, bool write, store_txn_t **out) {
   *out = NULL;
   /* A second write transaction would wait forever for the writer lock that
    * this very thread holds. */
-  STORE_ASSERT(!write || st->writer == NULL);
+  CASUS_ASSERT(!write || st->writer == NULL);
   store_grow_maybe(st);
   txn = calloc(1, sizeof(*txn));
   if (txn == NULL) return CASUS_ENOMEM;
@@ -541,7 +534,7 @@ int store_txn_child(store_txn_t *parent, store_txn_t **out) {
   int rc;
 
   *out = NULL;
-  STORE_ASSERT(parent->write && parent->child == NULL);
+  CASUS_ASSERT(parent->write && parent->child == NULL);
   if (parent->err < 0) return parent->err;
   txn = calloc(1, sizeof(*txn));
   if (txn == NULL) return CASUS_ENOMEM;
@@ -562,15 +555,15 @@ int store_txn_child(store_txn_t *parent, store_txn_t **out) {
  * last transaction open and a grow is pending. */
 static void store_txn_free(store_txn_t *txn) {
   store_t *st = txn->st;
-  STORE_ASSERT(txn->child == NULL);
+  CASUS_ASSERT(txn->child == NULL);
   if (txn->parent != NULL) {
-    STORE_ASSERT(txn->parent->child == txn);
+    CASUS_ASSERT(txn->parent->child == txn);
     txn->parent->child = NULL;
   } else if (txn->write) {
-    STORE_ASSERT(st->writer == txn);
+    CASUS_ASSERT(st->writer == txn);
     st->writer = NULL;
   } else {
-    STORE_ASSERT(st->readers > 0);
+    CASUS_ASSERT(st->readers > 0);
     st->readers--;
   }
   free(txn);
@@ -582,7 +575,7 @@ int store_txn_commit(store_txn_t *txn) {
   int rc;
 
   /* Committing a parent would silently commit its open child too. */
-  STORE_ASSERT(txn->child == NULL);
+  CASUS_ASSERT(txn->child == NULL);
   if (txn->err < 0) {
     mdb_txn_abort(txn->txn);
     rc = txn->err;
@@ -677,7 +670,7 @@ int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
   uint64_t seq;
   int rc, n;
 
-  STORE_ASSERT(txn->write);
+  CASUS_ASSERT(txn->write);
   if (txn->err < 0) return txn->err;
   rc = store_meta_next(txn, "case_seq", &seq);
   if (rc < 0) return store_txn_fail(txn, rc);
@@ -725,10 +718,10 @@ int store_case_put(store_txn_t *txn, const json_t *case_) {
   char *s;
   int rc;
 
-  STORE_ASSERT(txn->write);
-  STORE_ASSERT(json_is_object(case_));
+  CASUS_ASSERT(txn->write);
+  CASUS_ASSERT(json_is_object(case_));
   id = json_string_value(json_object_get(case_, "id"));
-  STORE_ASSERT(id != NULL);
+  CASUS_ASSERT(id != NULL);
   if (txn->err < 0) return txn->err;
   if (!store_id_ok(id)) return CASUS_EINVALID_DATA;
   timers = json_object_get(case_, "timers");
@@ -812,7 +805,7 @@ int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]) {
   const json_t *subject = entry;
   char *s;
 
-  STORE_ASSERT(json_is_object(entry));
+  CASUS_ASSERT(json_is_object(entry));
   if (json_object_get(entry, "hash") != NULL) {
     copy = json_copy((json_t *)entry); /* shallow; only the copy is changed */
     if (copy == NULL) return CASUS_ENOMEM;
@@ -881,8 +874,8 @@ int store_history_append(store_txn_t *txn, const char *case_id, const json_t *en
   uint64_t seq;
   int rc;
 
-  STORE_ASSERT(txn->write);
-  STORE_ASSERT(json_is_object(entry));
+  CASUS_ASSERT(txn->write);
+  CASUS_ASSERT(json_is_object(entry));
   if (txn->err < 0) return txn->err;
   if (!store_id_ok(case_id)) return CASUS_EINVALID_DATA;
   rc = store_history_last(txn, case_id, &seq, prev_hash);
@@ -1120,8 +1113,8 @@ int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, cons
   store_key_t k;
   int rc;
 
-  STORE_ASSERT(txn->write);
-  STORE_ASSERT(json_is_object(record));
+  CASUS_ASSERT(txn->write);
+  CASUS_ASSERT(json_is_object(record));
   if (txn->err < 0) return txn->err;
   rc = store_idem_key(&k, actor_id, key);
   if (rc < 0) return rc;
@@ -1166,8 +1159,8 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   uint64_t seq;
   int rc;
 
-  STORE_ASSERT(txn->write);
-  STORE_ASSERT(json_is_object(item));
+  CASUS_ASSERT(txn->write);
+  CASUS_ASSERT(json_is_object(item));
   if (txn->err < 0) return txn->err;
   if (!store_id_ok(case_id)) return CASUS_EINVALID_DATA;
   /* Check the key fits before the counter moves. */
@@ -1231,8 +1224,8 @@ int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind) {
   store_key_t prefix;
   int rc = 0, mrc;
 
-  STORE_ASSERT(txn->write);
-  STORE_ASSERT(kind != NULL);
+  CASUS_ASSERT(txn->write);
+  CASUS_ASSERT(kind != NULL);
   if (txn->err < 0) return txn->err;
   if (!store_id_ok(case_id)) return CASUS_EINVALID_DATA;
   store_key_init(&prefix);
@@ -1380,7 +1373,7 @@ int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, s
   store_key_t k;
   int db;
 
-  STORE_ASSERT(txn->write);
+  CASUS_ASSERT(txn->write);
   if (txn->err < 0) return txn->err;
   for (db = 0; db < STORE_DB_COUNT; db++)
     if (strcmp(store_db_names[db], dbname) == 0) break;
