@@ -65,6 +65,10 @@ struct api_s {
   sub_t *subs;
   int subs_count;
   bool inbox_changed; /* an inbox item was added since the last push to streams */
+  struct {                      /* for GET /metrics */
+    uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
+    uint64_t commits, commit_failures, batch_requests_max, timers_fired;
+  } m;
   store_t *store;
   http_server_t *http;
   timers_t *timers;
@@ -768,6 +772,7 @@ static int timers_fire_due(api_t *api) {
       if (rc == 0) rc = timer_fire_one(api, txn, due, case_id, name);
       if (rc != 0) break;
       fired++;
+      api->m.timers_fired++;
     }
     if (rc != 0) {
       store_txn_abort(txn);
@@ -799,7 +804,13 @@ static void api_timers_cb(timers_t *t, void *ud) {
 
 /* --- the batch --- */
 
-static void pending_reply(pending_t *p) {
+static void pending_reply(api_t *api, pending_t *p) {
+  if (p->err == CASUS_ESTORE || p->err == CASUS_ESTORE_FULL || p->err == CASUS_ENOMEM)
+    api->m.writes_failed++;
+  else if (p->err != 0)
+    api->m.writes_refused++;
+  else
+    api->m.writes_ok++;
   if (p->err != 0)
     http_respond_error(p->req, p->err, p->message, p->rule);
   else
@@ -866,6 +877,9 @@ static void batch_cb(uv_check_t *h) {
     } else {
       for (p = batch; p; p = p->next) pending_apply(api, txn, p);
       rc = store_txn_commit(txn);
+      api->m.commits++;
+      if ((uint64_t)n > api->m.batch_requests_max) api->m.batch_requests_max = (uint64_t)n;
+      if (rc != 0) api->m.commit_failures++;
       if (rc != 0) api->inbox_changed = false;
       if (rc != 0) {
         api_log("group commit of %d requests failed: %s", n, core_err_message(rc));
@@ -882,7 +896,7 @@ static void batch_cb(uv_check_t *h) {
     while (batch) {
       p = batch;
       batch = p->next;
-      pending_reply(p);
+      pending_reply(api, p);
     }
     streams_push(api);
     timers_arm(api->timers, next_due(api));
@@ -891,7 +905,7 @@ static void batch_cb(uv_check_t *h) {
     p = clocks;
     clocks = p->next;
     clock_apply(api, p);
-    pending_reply(p);
+    pending_reply(api, p);
   }
   /* More queued than one batch takes: keep the loop from blocking in poll. */
   if (api->head != NULL) uv_idle_start(&api->batch_idle, batch_idle_cb);
@@ -947,6 +961,43 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     api->head = p;
   api->tail = p;
   api->pending_count++;
+}
+
+static void h_metrics(call_t *c) {
+  api_t *api = c->api;
+  char buf[2048];
+  int n;
+  if (!c->req->peer_loopback) {
+    http_respond_error(c->req, CASUS_ENOT_FOUND, "No such path.", NULL);
+    return;
+  }
+  n = snprintf(buf, sizeof(buf),
+               "# HELP casusd_requests_total HTTP requests routed.\n# TYPE casusd_requests_total counter\n"
+               "casusd_requests_total %llu\n"
+               "# HELP casusd_unauthenticated_total Requests refused with 401.\n# TYPE casusd_unauthenticated_total counter\n"
+               "casusd_unauthenticated_total %llu\n"
+               "# HELP casusd_writes_total Write requests by outcome.\n# TYPE casusd_writes_total counter\n"
+               "casusd_writes_total{outcome=\"ok\"} %llu\ncasusd_writes_total{outcome=\"refused\"} %llu\n"
+               "casusd_writes_total{outcome=\"failed\"} %llu\n"
+               "# HELP casusd_commits_total Group commits.\n# TYPE casusd_commits_total counter\ncasusd_commits_total %llu\n"
+               "# HELP casusd_commit_failures_total Group commits that failed.\n# TYPE casusd_commit_failures_total counter\n"
+               "casusd_commit_failures_total %llu\n"
+               "# HELP casusd_batch_requests_max Most requests in one group commit.\n# TYPE casusd_batch_requests_max gauge\n"
+               "casusd_batch_requests_max %llu\n"
+               "# HELP casusd_timers_fired_total Durable timers fired.\n# TYPE casusd_timers_fired_total counter\n"
+               "casusd_timers_fired_total %llu\n"
+               "# HELP casusd_connections Open HTTP connections.\n# TYPE casusd_connections gauge\ncasusd_connections %d\n"
+               "# HELP casusd_streams Open event streams.\n# TYPE casusd_streams gauge\ncasusd_streams %d\n"
+               "# HELP casusd_pending_writes Writes waiting for the next group commit.\n# TYPE casusd_pending_writes gauge\n"
+               "casusd_pending_writes %d\n",
+               (unsigned long long)api->m.requests, (unsigned long long)api->m.unauthenticated,
+               (unsigned long long)api->m.writes_ok, (unsigned long long)api->m.writes_refused,
+               (unsigned long long)api->m.writes_failed, (unsigned long long)api->m.commits,
+               (unsigned long long)api->m.commit_failures, (unsigned long long)api->m.batch_requests_max,
+               (unsigned long long)api->m.timers_fired, http_server_connections(api->http), api->subs_count,
+               api->pending_count);
+  http_respond(c->req, 200, "text/plain; version=0.0.4", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+               NULL);
 }
 
 static void h_healthz(call_t *c) {
@@ -1192,6 +1243,7 @@ typedef struct {
 
 static const route_t routes[] = {
     {"GET", "/healthz", h_healthz, false},
+    {"GET", "/metrics", h_metrics, false},
     {"POST", "/v1/cases", h_case_create, true},
     {"GET", "/v1/cases", h_case_list, true},
     {"GET", "/v1/cases/{}", h_case_get, true},
@@ -1232,6 +1284,7 @@ static void on_request(http_request_t *req, void *ud) {
   memset(&c, 0, sizeof(c));
   c.api = api;
   c.req = req;
+  api->m.requests++;
   for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
     const route_t *r = &routes[i];
     if (!route_match(r->pattern, req->path, c.param, sizeof(c.param))) continue;
@@ -1240,6 +1293,7 @@ static void on_request(http_request_t *req, void *ud) {
     if (r->authenticated) {
       c.actor = auth_authenticate(&api->cfg, req->authorization);
       if (c.actor == NULL) {
+        api->m.unauthenticated++;
         http_respond_error(req, CASUS_EUNAUTHENTICATED,
                            req->authorization ? "The bearer token is not known." : "A bearer token is required.",
                            "R-AUTH-1");
@@ -1334,7 +1388,7 @@ void api_stop(api_t *api) {
   while ((p = api->head) != NULL) {
     api->head = p->next;
     pending_fail(p, CASUS_EOVERLOADED, NULL, "The server is shutting down.");
-    pending_reply(p);
+    pending_reply(api, p);
   }
   timers_free(api->timers);
   store_close(api->store);
