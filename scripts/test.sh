@@ -2,7 +2,8 @@
 # Runs every test: installs the dependencies, builds casusd twice (optimised,
 # and with AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole
 # CTest suite (unit tests and API tests over real HTTP) against each build.
-# Set CASUS_SKIP_SANITIZE=1 to skip the sanitizer build.
+# The unit tests also run under valgrind. Set CASUS_SKIP_SANITIZE=1 or
+# CASUS_SKIP_VALGRIND=1 to skip those passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -13,6 +14,20 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests =="
 (cd build && ctest --output-on-failure -j"$jobs")
+
+if [ "${CASUS_SKIP_VALGRIND:-0}" != 1 ]; then
+  echo "== unit tests under valgrind (memcheck, no leaks) =="
+  failed=0
+  for t in build/unit_*; do
+    if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+         --show-leak-kinds=definite,indirect "$t" >"$t.valgrind.log" 2>&1; then
+      echo "valgrind ok: $t"
+    else
+      echo "valgrind FAILED: $t"; tail -40 "$t.valgrind.log"; failed=1
+    fi
+  done
+  [ "$failed" = 0 ] || exit 1
+fi
 
 if [ "${CASUS_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build (ASan + UBSan) =="
