@@ -924,6 +924,16 @@ static void enqueue(call_t *c, int kind, json_t *body) {
   api_t *api = c->api;
   pending_t *p;
   char *canon;
+  if (kind != W_CLOCK && c->req->idempotency_key != NULL) {
+    size_t n = strlen(c->req->idempotency_key);
+    if (n == 0 || n > LIMIT_IDEMPOTENCY_KEY_BYTES_MAX) {
+      char msg[96];
+      json_decref(body);
+      snprintf(msg, sizeof(msg), "The Idempotency-Key must be 1 to %d bytes long.", LIMIT_IDEMPOTENCY_KEY_BYTES_MAX);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return;
+    }
+  }
   if (api->pending_count >= LIMIT_PENDING_REQUESTS_MAX) {
     json_decref(body);
     http_respond_error(c->req, CASUS_EOVERLOADED, NULL, NULL);
@@ -961,6 +971,11 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     api->head = p;
   api->tail = p;
   api->pending_count++;
+  /* A request parsed outside the poll phase (the HTTP server resumes
+   * pipelined input from a 0 ms timer) must not wait for unrelated I/O:
+   * an active idle handle keeps the next poll from blocking, so batch_cb
+   * runs in this loop iteration. */
+  uv_idle_start(&api->batch_idle, batch_idle_cb);
 }
 
 static void h_metrics(call_t *c) {
