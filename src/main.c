@@ -193,14 +193,15 @@ static int cmd_serve(int argc, char **argv) {
     uv_run(loop, UV_RUN_NOWAIT);
     return 1;
   }
-  printf("listening on %s:%d (data in %s, %s clock)\n", host, api_port(s.api), opt.data_dir,
-         opt.manual_clock ? "manual" : "real");
-  fflush(stdout);
+  /* Signals first: whoever reads the "listening" line may stop us at once. */
   uv_signal_init(loop, &s.sigint);
   uv_signal_init(loop, &s.sigterm);
   s.sigint.data = s.sigterm.data = &s;
   uv_signal_start(&s.sigint, serve_signal_cb, SIGINT);
   uv_signal_start(&s.sigterm, serve_signal_cb, SIGTERM);
+  printf("listening on %s:%d (data in %s, %s clock)\n", host, api_port(s.api), opt.data_dir,
+         opt.manual_clock ? "manual" : "real");
+  fflush(stdout);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
   return 0;

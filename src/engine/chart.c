@@ -193,10 +193,11 @@ static void actions_validate(loader_t *l, const json_t *actions, const char *pat
       eng_problem_add(l->p, sub, "an action must be an object");
       continue;
     }
-    if ((v = json_object_get(a, "set")) != NULL) {
+    if ((v = json_object_get(a, "set")) != NULL || (v = json_object_get(a, "append")) != NULL) {
+      const char *op = json_object_get(a, "set") ? "set" : "append";
       if (!json_is_string(v) || strncmp(json_string_value(v), "fields.", 7) != 0)
-        eng_problem_add(l->p, sub, "\"set\" takes a path below \"fields.\"");
-      if (json_object_get(a, "value") == NULL) eng_problem_add(l->p, sub, "\"set\" needs a \"value\"");
+        eng_problem_add(l->p, sub, "\"%s\" takes a path below \"fields.\"", op);
+      if (json_object_get(a, "value") == NULL) eng_problem_add(l->p, sub, "\"%s\" needs a \"value\"", op);
       snprintf(sub2, sizeof(sub2), "%s.value", sub);
       eng_value_validate(json_object_get(a, "value"), sub2, l->p);
     } else if ((v = json_object_get(a, "unset")) != NULL) {
@@ -221,8 +222,8 @@ static void actions_validate(loader_t *l, const json_t *actions, const char *pat
       snprintf(sub2, sizeof(sub2), "%s.else", sub);
       actions_validate(l, json_object_get(a, "else"), sub2, depth + 1);
     } else {
-      eng_problem_add(l->p, sub, "unknown action (set, unset, count, reset, flag, unflag, arm, cancel, task, "
-                                 "notify, close_tasks, if)");
+      eng_problem_add(l->p, sub, "unknown action (set, append, unset, count, reset, flag, unflag, arm, cancel, "
+                                 "task, notify, close_tasks, if)");
     }
   }
 }

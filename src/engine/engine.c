@@ -165,6 +165,37 @@ static void field_set(run_t *r, const char *path, json_t *v) {
   json_decref(v);
 }
 
+/* Appends v to the array at fields.a.b (creating it, and intermediate
+ * objects, when absent; a non-array value there is replaced); v is stolen.
+ * The array keeps its newest LIMIT_FIELD_ITEMS_MAX items: the oldest one
+ * is dropped first (the history still holds every event's data). */
+static void field_append(run_t *r, const char *path, json_t *v) {
+  json_t *cur = r->case_, *arr;
+  char key[LIMIT_ID_BYTES_MAX];
+  const char *p = path;
+  for (;;) {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    if (n == 0 || n >= sizeof(key)) break;
+    memcpy(key, p, n);
+    key[n] = '\0';
+    if (dot == NULL) {
+      arr = json_object_get(cur, key);
+      if (!json_is_array(arr)) {
+        arr = json_array();
+        json_object_set_new(cur, key, arr);
+      }
+      while (json_array_size(arr) >= LIMIT_FIELD_ITEMS_MAX) json_array_remove(arr, 0);
+      json_array_append(arr, v);
+      break;
+    }
+    if (!json_is_object(json_object_get(cur, key))) json_object_set_new(cur, key, json_object());
+    cur = json_object_get(cur, key);
+    p = dot + 1;
+  }
+  json_decref(v);
+}
+
 static void timer_arm(run_t *r, const char *name, const json_t *spec) {
   const char *from = json_string_value(json_object_get(spec, "from"));
   const char *fires = json_string_value(json_object_get(spec, "fires"));
@@ -226,6 +257,13 @@ static void actions_run(run_t *r, const json_t *actions, int depth) {
         return;
       }
       field_set(r, json_string_value(v), val);
+    } else if ((v = json_object_get(a, "append")) != NULL) {
+      json_t *val = eng_value_eval(&r->env, json_object_get(a, "value"));
+      if (val == NULL) {
+        r->nomem = true;
+        return;
+      }
+      field_append(r, json_string_value(v), val);
     } else if ((v = json_object_get(a, "unset")) != NULL) {
       field_set(r, json_string_value(v), NULL);
     } else if ((v = json_object_get(a, "count")) != NULL) {
@@ -302,11 +340,15 @@ static void state_enter(run_t *r, int s, int target) {
   }
 }
 
-/* The least common compound ancestor of a and b, strictly above both (the root if none). */
+/* The least common compound ancestor of a and b, strictly above both (the
+ * root if none).  "Strictly above b" matters when the target b is an
+ * ancestor of the source a: the transition then leaves b and enters it
+ * again (its timers re-armed, its initial child entered), as an external
+ * transition does in SCXML. */
 static int lcca(const engine_chart_t *c, int a, int b) {
   int x;
   for (x = c->states[a].parent; x >= 0; x = c->states[x].parent)
-    if (c->states[x].type == ST_COMPOUND && is_ancestor_or_self(c, x, b)) return x;
+    if (c->states[x].type == ST_COMPOUND && x != b && is_ancestor_or_self(c, x, b)) return x;
   return 0;
 }
 
@@ -328,13 +370,27 @@ static void transition_take(run_t *r, int source, const json_t *t) {
     return;
   }
   {
-    int domain = lcca(r->c, source, target), top = target;
+    /* A transition from a compound state to one of its own descendants
+     * stays inside it (the source is not left), so that a region of a
+     * parallel state can move within itself without disturbing its siblings. */
+    int domain = (target > source && target < r->c->states[source].end &&
+                  r->c->states[source].type == ST_COMPOUND)
+                     ? source
+                     : lcca(r->c, source, target);
+    int top = target, k;
     exit_below(r, domain);
     actions_run(r, json_object_get(t, "actions"), 0);
-    while (r->c->states[top].parent != domain && r->c->states[top].parent >= 0) top = r->c->states[top].parent;
-    /* Ancestors between the domain and the top are already active (we are below the domain). */
     activate(r, domain);
-    if (top != domain) state_enter(r, top, target);
+    if (r->c->states[domain].type == ST_PARALLEL) {
+      /* Only when no compound ancestor contains both (source and target in
+       * different regions of the root): every region was left, so every
+       * region is entered again, the target's towards the target. */
+      for (k = 0; k < r->c->states[domain].children_count; k++)
+        state_enter(r, r->c->states[domain].children[k], target);
+    } else {
+      while (r->c->states[top].parent != domain && r->c->states[top].parent >= 0) top = r->c->states[top].parent;
+      if (top != domain) state_enter(r, top, target);
+    }
   }
   close_if_terminal(r);
 }

@@ -326,8 +326,9 @@ void eng_cond_validate(const json_t *cond, const char *path, engine_problems_t *
 
 static const char *const schema_types[] = {"string", "boolean", "integer", "number", "date",
                                            "datetime", "object", "array", "any"};
-static const char *const schema_keys[] = {"type", "required", "enum", "properties", "min", "max",
-                                          "rule", "min_length", "max_length", "description"};
+static const char *const schema_keys[] = {"type",       "required",   "enum",       "properties", "min",
+                                          "max",        "rule",       "items",      "min_items",  "max_items",
+                                          "min_length", "max_length", "description"};
 
 static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg, size_t msg_size,
                               const char **rule, int depth);
@@ -413,6 +414,44 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
       return CASUS_EINVALID_DATA;
     }
   }
+  if (json_is_array(v)) {
+    /* Arrays: a number of items between min_items and max_items (when
+     * given), each item checked against the "items" field spec. */
+    const json_t *mn = json_object_get(spec, "min_items"), *mx = json_object_get(spec, "max_items");
+    const json_t *items = json_object_get(spec, "items");
+    size_t n = json_array_size(v), i;
+    if ((mn && n < (size_t)json_integer_value(mn)) || (mx && n > (size_t)json_integer_value(mx))) {
+      if (mn && mx)
+        snprintf(msg, msg_size,
+                 "field \"%s\" must have between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT " items",
+                 name, json_integer_value(mn), json_integer_value(mx));
+      else if (mn)
+        snprintf(msg, msg_size, "field \"%s\" must have at least %" JSON_INTEGER_FORMAT " items", name,
+                 json_integer_value(mn));
+      else
+        snprintf(msg, msg_size, "field \"%s\" must have at most %" JSON_INTEGER_FORMAT " items", name,
+                 json_integer_value(mx));
+      return CASUS_EINVALID_DATA;
+    }
+    if (items != NULL) {
+      for (i = 0; i < n; i++) {
+        char item_name[176];
+        const json_t *item = json_array_get(v, i);
+        int rc;
+        snprintf(item_name, sizeof(item_name), "%s[%zu]", name, i);
+        if (json_is_null(item)) {
+          snprintf(msg, msg_size, "field \"%s\" cannot be null", item_name);
+          return CASUS_EINVALID_DATA;
+        }
+        rc = schema_check_value(item_name, items, item, msg, msg_size, rule, depth + 1);
+        if (rc != 0) {
+          /* An item without a rule of its own reports the array's. */
+          if (*rule == NULL) *rule = json_string_value(json_object_get(spec, "rule"));
+          return rc;
+        }
+      }
+    }
+  }
   if (json_is_object(v) && json_object_get(spec, "properties") != NULL)
     return schema_check_object(name, json_object_get(spec, "properties"), v, msg, msg_size, rule, depth + 1);
   *rule = NULL;
@@ -431,11 +470,62 @@ int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t
   return schema_check_object("", schema, data, msg, msg_size, rule, 0);
 }
 
-void eng_schema_validate(const json_t *schema, const char *path, engine_problems_t *p, int depth) {
-  const char *field, *key;
-  json_t *spec, *v;
-  char sub[160];
+/* Validates one field spec {"type", "required", "enum", "properties", "items", ...} at path. */
+static void field_spec_validate(const json_t *spec, const char *sub, engine_problems_t *p, int depth) {
+  const char *type, *key;
+  json_t *v;
   size_t i;
+  bool known_type = false;
+  if (!json_is_object(spec)) {
+    eng_problem_add(p, sub, "a field spec must be an object");
+    return;
+  }
+  type = json_string_value(json_object_get(spec, "type"));
+  json_object_foreach((json_t *)spec, key, v) {
+    bool known = false;
+    for (i = 0; i < sizeof(schema_keys) / sizeof(schema_keys[0]); i++)
+      if (strcmp(key, schema_keys[i]) == 0) known = true;
+    if (!known) eng_problem_add(p, sub, "unknown field spec key \"%s\"", key);
+  }
+  for (i = 0; type && i < sizeof(schema_types) / sizeof(schema_types[0]); i++)
+    if (strcmp(type, schema_types[i]) == 0) known_type = true;
+  if (!known_type)
+    eng_problem_add(p, sub,
+                    "\"type\" must be one of string, boolean, integer, number, date, "
+                    "datetime, object, array, any");
+  if ((v = json_object_get(spec, "enum")) != NULL && (!json_is_array(v) || json_array_size(v) == 0))
+    eng_problem_add(p, sub, "\"enum\" must be a non-empty array");
+  if ((v = json_object_get(spec, "required")) != NULL && !json_is_boolean(v))
+    eng_problem_add(p, sub, "\"required\" must be true or false");
+  if ((v = json_object_get(spec, "rule")) != NULL && !json_is_string(v))
+    eng_problem_add(p, sub, "\"rule\" must be a rule id string");
+  if ((v = json_object_get(spec, "min_items")) != NULL && (!json_is_integer(v) || json_integer_value(v) < 0))
+    eng_problem_add(p, sub, "\"min_items\" must be a non-negative integer");
+  if ((v = json_object_get(spec, "max_items")) != NULL && (!json_is_integer(v) || json_integer_value(v) < 0))
+    eng_problem_add(p, sub, "\"max_items\" must be a non-negative integer");
+  if ((json_object_get(spec, "items") || json_object_get(spec, "min_items") ||
+       json_object_get(spec, "max_items")) &&
+      (type == NULL || strcmp(type, "array") != 0))
+    eng_problem_add(p, sub, "\"items\", \"min_items\" and \"max_items\" apply to type array only");
+  if ((v = json_object_get(spec, "properties")) != NULL) {
+    char psub[176];
+    snprintf(psub, sizeof(psub), "%s.properties", sub);
+    eng_schema_validate(v, psub, p, depth + 1);
+  }
+  if ((v = json_object_get(spec, "items")) != NULL) {
+    char isub[176];
+    snprintf(isub, sizeof(isub), "%s.items", sub);
+    if (depth >= 4)
+      eng_problem_add(p, isub, "data schemas nest at most 4 deep");
+    else
+      field_spec_validate(v, isub, p, depth + 1);
+  }
+}
+
+void eng_schema_validate(const json_t *schema, const char *path, engine_problems_t *p, int depth) {
+  const char *field;
+  json_t *spec;
+  char sub[160];
   if (!json_is_object(schema)) {
     eng_problem_add(p, path, "a data schema must be an object of fields");
     return;
@@ -445,33 +535,7 @@ void eng_schema_validate(const json_t *schema, const char *path, engine_problems
     return;
   }
   json_object_foreach((json_t *)schema, field, spec) {
-    const char *type = json_string_value(json_object_get(spec, "type"));
-    bool known_type = false;
     snprintf(sub, sizeof(sub), "%s.%s", path, field);
-    if (!json_is_object(spec)) {
-      eng_problem_add(p, sub, "a field spec must be an object");
-      continue;
-    }
-    json_object_foreach(spec, key, v) {
-      bool known = false;
-      for (i = 0; i < sizeof(schema_keys) / sizeof(schema_keys[0]); i++)
-        if (strcmp(key, schema_keys[i]) == 0) known = true;
-      if (!known) eng_problem_add(p, sub, "unknown field spec key \"%s\"", key);
-    }
-    for (i = 0; type && i < sizeof(schema_types) / sizeof(schema_types[0]); i++)
-      if (strcmp(type, schema_types[i]) == 0) known_type = true;
-    if (!known_type) eng_problem_add(p, sub, "\"type\" must be one of string, boolean, integer, number, date, "
-                                             "datetime, object, array, any");
-    if ((v = json_object_get(spec, "enum")) != NULL && (!json_is_array(v) || json_array_size(v) == 0))
-      eng_problem_add(p, sub, "\"enum\" must be a non-empty array");
-    if ((v = json_object_get(spec, "required")) != NULL && !json_is_boolean(v))
-      eng_problem_add(p, sub, "\"required\" must be true or false");
-    if ((v = json_object_get(spec, "rule")) != NULL && !json_is_string(v))
-      eng_problem_add(p, sub, "\"rule\" must be a rule id string");
-    if ((v = json_object_get(spec, "properties")) != NULL) {
-      char psub[176];
-      snprintf(psub, sizeof(psub), "%s.properties", sub);
-      eng_schema_validate(v, psub, p, depth + 1);
-    }
+    field_spec_validate(spec, sub, p, depth);
   }
 }

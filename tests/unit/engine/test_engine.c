@@ -7,6 +7,7 @@
 
 #include "calendar/calendar.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "engine/engine.h"
 #include "test.h"
 
@@ -261,7 +262,9 @@ TEST(start_zorg_cancels_deadline_R_TW_2) {
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
   ASSERT_STR_EQ(status(c), "in_zorg");
-  ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
+  ASSERT_NULL(json_object_get(json_object_get(c, "timers"), "start_zorg_termijn"));
+  /* what remains are the monitoring deadlines of in_zorg (R-MON-1, R-MON-2) */
+  ASSERT_NOT_NULL(json_object_get(json_object_get(c, "timers"), "evaluatie_termijn"));
   json_decref(c);
 }
 
@@ -412,6 +415,224 @@ TEST(timer_ignored_when_not_applicable) {
   json_decref(c);
 }
 
+/* --- generic mechanisms on small synthetic charts --- */
+
+static engine_chart_t *mini_chart_root(const char *root_type, const char *root_states) {
+  char buf[4096];
+  engine_chart_t *c = NULL;
+  engine_problems_t p;
+  json_t *doc;
+  int i;
+  snprintf(buf, sizeof(buf),
+           "{\"id\":\"mini\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+           "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+           "\"root\":{\"type\":\"%s\",\"states\":{%s}}}",
+           root_type, root_states);
+  doc = json_loads(buf, 0, NULL);
+  ASSERT_NOT_NULL(doc);
+  if (engine_chart_load(doc, &c, &p) != 0)
+    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
+  json_decref(doc);
+  ASSERT_NOT_NULL(c);
+  return c;
+}
+
+static engine_chart_t *mini_chart(const char *root_states) { return mini_chart_root("compound", root_states); }
+
+static const engine_actor_t A = {"a-1", "a", "o"};
+
+static json_t *mini_create(engine_chart_t *mc, int64_t now) {
+  engine_ctx_t ctx = {NULL, &cal, now};
+  engine_result_t res;
+  json_t *c;
+  ctx.chart = mc;
+  ASSERT_EQ(engine_case_create(&ctx, "m-1", NULL, NULL, &A, &res), 0);
+  c = json_incref(res.case_);
+  engine_result_clear(&res);
+  return c;
+}
+
+static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
+                      engine_result_t *res) {
+  engine_ctx_t ctx = {NULL, &cal, now};
+  json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
+  int rc;
+  ctx.chart = mc;
+  rc = engine_event_apply(&ctx, *c, event, data, &A, res);
+  json_decref(data);
+  if (rc == 0) {
+    json_decref(*c);
+    *c = json_incref(res->case_);
+  }
+  return rc;
+}
+
+/* "append" adds a value to a list field, creating it; the list keeps its newest LIMIT_FIELD_ITEMS_MAX items. */
+TEST(append_action_builds_a_list) {
+  engine_chart_t *mc;
+  engine_result_t res;
+  json_t *c, *list;
+  int i;
+  setup();
+  mc = mini_chart("\"s1\":{\"transitions\":[{\"event\":\"note\",\"roles\":[\"a\"],"
+                  "\"data\":{\"n\":{\"type\":\"integer\",\"required\":true}},"
+                  "\"actions\":[{\"append\":\"fields.log.items\",\"value\":{\"path\":\"data\"}}]}]}");
+  c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
+  for (i = 0; i < LIMIT_FIELD_ITEMS_MAX + 2; i++) {
+    char data[32];
+    snprintf(data, sizeof(data), "{\"n\":%d}", i);
+    ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "note", data, &res), 0);
+    engine_result_clear(&res);
+  }
+  list = json_object_get(json_object_get(json_object_get(c, "fields"), "log"), "items");
+  ASSERT(json_is_array(list));
+  ASSERT_EQ(json_array_size(list), LIMIT_FIELD_ITEMS_MAX);
+  ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "n")), 2);
+  ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, LIMIT_FIELD_ITEMS_MAX - 1), "n")),
+            LIMIT_FIELD_ITEMS_MAX + 1);
+  json_decref(c);
+  engine_chart_free(mc);
+}
+
+/* Arrays in a data schema: min_items, max_items and an "items" spec checked for every element. */
+TEST(schema_array_items_and_counts) {
+  engine_chart_t *mc;
+  engine_result_t res;
+  json_t *c, *before;
+  setup();
+  mc = mini_chart("\"s1\":{\"transitions\":[{\"event\":\"send\",\"roles\":[\"a\"],\"rule\":\"R-X\","
+                  "\"data\":{\"refs\":{\"type\":\"array\",\"required\":true,\"min_items\":2,\"max_items\":3,"
+                  "\"rule\":\"R-REFS\",\"items\":{\"type\":\"string\",\"max_length\":4}}}}]}");
+  c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
+  before = json_deep_copy(c);
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\"]}", &res),
+            CASUS_EINVALID_DATA);
+  ASSERT_STR_EQ(res.rule, "R-REFS");
+  ASSERT(strstr(res.message, "between 2 and 3 items") != NULL);
+  engine_result_clear(&res);
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"b\",\"c\",\"d\"]}", &res),
+            CASUS_EINVALID_DATA);
+  engine_result_clear(&res);
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",7]}", &res),
+            CASUS_EINVALID_DATA);
+  ASSERT(strstr(res.message, "refs[1]") != NULL);
+  ASSERT_STR_EQ(res.rule, "R-REFS");
+  engine_result_clear(&res);
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"toolong\"]}", &res),
+            CASUS_EINVALID_DATA);
+  engine_result_clear(&res);
+  ASSERT(json_equal(c, before));
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"b\"]}", &res), 0);
+  engine_result_clear(&res);
+  json_decref(before);
+  json_decref(c);
+  engine_chart_free(mc);
+}
+
+TEST(check_rejects_bad_array_schema_and_append) {
+  engine_problems_t p;
+  int i;
+  bool items_on_string = false, bad_min = false, append_path = false;
+  json_t *doc = json_loads(
+      "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+      "\"root\":{\"states\":{\"s1\":{\"transitions\":[{\"event\":\"go\",\"roles\":[\"a\"],"
+      "\"data\":{\"x\":{\"type\":\"string\",\"items\":{\"type\":\"string\"}},"
+      "\"y\":{\"type\":\"array\",\"min_items\":-1,\"items\":{\"type\":\"nope\"}}},"
+      "\"actions\":[{\"append\":\"counters.x\",\"value\":1}]}]}}}}",
+      0, NULL);
+  ASSERT_NOT_NULL(doc);
+  engine_chart_check(doc, &p);
+  for (i = 0; i < p.count; i++) {
+    if (strstr(p.items[i].message, "apply to type array only")) items_on_string = true;
+    if (strstr(p.items[i].message, "min_items")) bad_min = true;
+    if (strstr(p.items[i].message, "\"append\" takes a path below")) append_path = true;
+  }
+  ASSERT(items_on_string && bad_min && append_path);
+  ASSERT_GE(p.count, 4); /* and the unknown item type */
+  json_decref(doc);
+}
+
+/* A transition whose target is an ancestor of its source leaves that state and enters it again: its
+ * initial child becomes active and its timers are re-armed (the root is not re-entered). */
+TEST(transition_to_an_ancestor_reenters_it) {
+  engine_chart_t *mc;
+  engine_result_t res;
+  json_t *c;
+  setup();
+  /* root is parallel: region r1 holds s1 (a1, a2), region r2 counts its entries */
+  mc = mini_chart_root("parallel",
+                       "\"r1\":{\"states\":{\"s1\":{\"initial\":\"a1\","
+                       "\"timers\":[{\"name\":\"tick\",\"event\":\"tick\",\"after\":{\"days\":3}}],"
+                       "\"states\":{\"a1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"a2\"}]},"
+                       "\"a2\":{\"transitions\":[{\"event\":\"restart\",\"roles\":[\"a\"],\"target\":\"s1\"}]}},"
+                       "\"transitions\":[{\"event\":\"tick\",\"roles\":[\"system\"]}]}}},"
+                       "\"r2\":{\"on_entry\":[{\"count\":\"r2_entered\"}]}");
+  c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
+                "2027-03-25");
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-23T09:00:00+01:00"), "next", NULL, &res), 0);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 0)), "a2");
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-24T09:00:00+01:00"), "restart", NULL, &res), 0);
+  engine_result_clear(&res);
+  ASSERT_EQ(json_array_size(json_object_get(c, "state")), 2);
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 0)), "a1");
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 1)), "r2");
+  /* the other region was not left and entered again */
+  ASSERT_EQ(json_integer_value(json_object_get(json_object_get(c, "counters"), "r2_entered")), 1);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
+                "2027-03-27");
+  json_decref(c);
+  engine_chart_free(mc);
+}
+
+/* A transition declared on a region of a parallel state, to a state inside
+ * that region, moves only that region; the sibling region keeps its state. */
+TEST(region_transition_keeps_sibling_regions) {
+  static const char chart_json[] =
+      "{\"id\":\"p\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+      "\"root\":{\"type\":\"parallel\",\"states\":{"
+      "\"A\":{\"transitions\":[{\"event\":\"jump\",\"roles\":[\"a\"],\"target\":\"s2\"}],"
+      "      \"states\":{\"s1\":{},\"s2\":{}}},"
+      "\"B\":{\"states\":{\"q1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"q2\"}]},"
+      "      \"q2\":{\"transitions\":[{\"event\":\"cross\",\"roles\":[\"a\"],\"target\":\"s1\"}]}}}}}}";
+  engine_actor_t a = {"x", "a", "o"};
+  engine_problems_t p;
+  engine_chart_t *chart;
+  engine_ctx_t ctx;
+  engine_result_t res;
+  json_t *doc = json_loads(chart_json, 0, NULL), *c;
+  setup();
+  ASSERT_NOT_NULL(doc);
+  ASSERT_EQ(engine_chart_load(doc, &chart, &p), 0);
+  json_decref(doc);
+  ctx.chart = chart;
+  ctx.cal = &cal;
+  ctx.now_s = t("2027-03-22T09:00:00+01:00");
+  ASSERT_EQ(engine_case_create(&ctx, "c-1", NULL, NULL, &a, &res), 0);
+  c = json_incref(res.case_);
+  engine_result_clear(&res);
+  ASSERT_EQ(engine_event_apply(&ctx, c, "next", NULL, &a, &res), 0);
+  json_decref(c);
+  c = json_incref(res.case_);
+  engine_result_clear(&res);
+  ASSERT_EQ(engine_event_apply(&ctx, c, "jump", NULL, &a, &res), 0);
+  ASSERT_EQ(json_array_size(json_object_get(res.case_, "state")), 2);
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(res.case_, "state"), 0)), "s2");
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(res.case_, "state"), 1)), "q2");
+  engine_result_clear(&res);
+  /* Across regions of the root: every region is left and entered again. */
+  ASSERT_EQ(engine_event_apply(&ctx, c, "cross", NULL, &a, &res), 0);
+  ASSERT_EQ(json_array_size(json_object_get(res.case_, "state")), 2);
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(res.case_, "state"), 0)), "s1");
+  ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(res.case_, "state"), 1)), "q1");
+  engine_result_clear(&res);
+  json_decref(c);
+  engine_chart_free(chart);
+}
+
 #define TEST_LIST(X)                                   \
   X(chart_loads_and_checks_clean)                      \
   X(check_reports_unknown_target_with_path)            \
@@ -429,6 +650,11 @@ TEST(timer_ignored_when_not_applicable) {
   X(stop_zorg_R_TW_7)                                  \
   X(wrong_role_forbidden_case_unchanged_R_AUTH_1)      \
   X(allowed_events_per_role)                           \
-  X(timer_ignored_when_not_applicable)
+  X(timer_ignored_when_not_applicable)                 \
+  X(append_action_builds_a_list)                       \
+  X(schema_array_items_and_counts)                     \
+  X(check_rejects_bad_array_schema_and_append)         \
+  X(transition_to_an_ancestor_reenters_it)             \
+  X(region_transition_keeps_sibling_regions)
 
 TEST_MAIN(TEST_LIST)
