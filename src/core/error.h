@@ -34,7 +34,7 @@
   X(NOMEM, 503, "out_of_memory", "The server is out of memory.")                                           \
   X(OVERLOADED, 503, "overloaded", "The server is overloaded; try again later.")                           \
   X(STORE, 503, "store_unavailable", "The data store cannot be written; nothing was changed.")             \
-  X(STORE_FULL, 503, "store_full", "The data store is full; the operator must enlarge it (see docs/operations.md). Nothing was changed.") \
+  X(STORE_FULL, 503, "store_full", "The data store was full; nothing was changed. It grows by itself up to its limit: retry shortly (see docs/operations.md).") \
   X(STORE_CORRUPT, 500, "store_corrupt", "The data store is damaged.")                                     \
   X(IO, 500, "io_error", "An input/output error occurred.")                                                \
   X(CHART_INVALID, 500, "chart_invalid", "The statechart is invalid.")                                     \

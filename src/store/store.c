@@ -381,6 +381,19 @@ static void store_grow_maybe(store_t *st) {
   fprintf(stderr, "casusd: store: map grown to %" PRIu64 " bytes\n", size);
 }
 
+/* After a commit: when the map is more than STORE_GROW_AHEAD_PERCENT used,
+ * ask for it to grow now (at the next moment with no transaction open), so
+ * that writers rarely meet MDB_MAP_FULL and its 503 at all. */
+#define STORE_GROW_AHEAD_PERCENT 75
+static void store_grow_ahead(store_t *st) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &stat) != 0) return;
+  if ((uint64_t)(info.me_last_pgno + 1) * stat.ms_psize >
+      (uint64_t)info.me_mapsize / 100 * STORE_GROW_AHEAD_PERCENT)
+    st->grow_pending = true;
+}
+
 /* Opens every DBI and checks or writes the schema version, in one write
  * transaction; the DBI handles then stay valid for the life of the env. */
 static int store_open_dbs(store_t *st, const char *dir) {
@@ -590,6 +603,7 @@ int store_txn_commit(store_txn_t *txn) {
     int mrc = mdb_txn_commit(txn->txn);
     if (mrc == MDB_MAP_FULL) st->grow_pending = true;
     rc = store_err_from_mdb(mrc, "commit");
+    if (mrc == 0 && txn->write && txn->parent == NULL) store_grow_ahead(st);
   }
   store_txn_free(txn);
   return rc;
