@@ -26,6 +26,7 @@
 #include "core/embedded.h"
 #include "core/errbody.h"
 #include "core/error.h"
+#include "core/jsonbody.h"
 #include "core/limits.h"
 #include "core/sha256.h"
 #include "engine/engine.h"
@@ -251,9 +252,12 @@ static const char *age_band(const char *birth, int64_t now_s) {
 
 /* Replaces the chart's identifying fields of `fields` (in place) by a
  * pseudonym and an age band.  One function for every anonymised output:
- * case views, history entries and list items. */
-static void anonymise_fields(const engine_chart_t *chart, json_t *fields, const char *case_id, int64_t now_s,
-                             const char *birth) {
+ * case views, history entries and list items.  The pseudonym is derived
+ * from the case's own fields (`case_fields`), not from `fields`, so that a
+ * history entry whose data holds no jeugdige carries the same pseudonym as
+ * the case view. */
+static void anonymise_fields(const engine_chart_t *chart, json_t *fields, const json_t *case_fields,
+                             const char *case_id, int64_t now_s, const char *birth) {
   const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
   size_t i;
   json_t *f;
@@ -261,7 +265,7 @@ static void anonymise_fields(const engine_chart_t *chart, json_t *fields, const 
   char hex[65], pseudo[16];
   char *seed;
   if (!json_is_object(fields)) return;
-  seed = json_dumps(json_object_get(fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  seed = json_dumps(json_object_get(case_fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
   {
     char buf[512];
     snprintf(buf, sizeof(buf), "%s|%s", case_id ? case_id : "", seed ? seed : "");
@@ -320,7 +324,8 @@ static json_t *case_view(const api_t *api, const engine_chart_t *chart, const js
   }
   json_object_set_new(v, "deadlines", deadlines);
   if (auth_case_anonymised(chart, actor, case_)) {
-    anonymise_fields(chart, fields, json_string_value(json_object_get(case_, "id")), now, birthdate_of(chart, case_));
+    anonymise_fields(chart, fields, json_object_get(case_, "fields"), json_string_value(json_object_get(case_, "id")),
+                     now, birthdate_of(chart, case_));
     json_object_set_new(v, "anoniem", json_true());
   }
   json_object_set_new(v, "fields", fields);
@@ -342,50 +347,14 @@ static void reply_json(http_request_t *req, int status, json_t *body) {
 
 /* --- request parsing --- */
 
-static int json_limits_check(const json_t *v, int depth) {
-  const char *k;
-  json_t *x;
-  size_t i;
-  if (depth > LIMIT_JSON_DEPTH_MAX) return -1;
-  if (json_is_string(v)) return json_string_length(v) > LIMIT_STRING_BYTES_MAX ? -1 : 0;
-  if (json_is_object(v)) {
-    json_object_foreach((json_t *)v, k, x) {
-      if (strlen(k) > LIMIT_ID_BYTES_MAX || json_limits_check(x, depth + 1) != 0) return -1;
-    }
-  }
-  if (json_is_array(v)) {
-    json_array_foreach(v, i, x) {
-      if (json_limits_check(x, depth + 1) != 0) return -1;
-    }
-  }
-  return 0;
-}
-
-/* Parses the body as a JSON object within the limits; replies 400 and returns NULL otherwise. */
+/* Parses the body as a JSON object within the limits (core/jsonbody.h); replies 400 (or 413, 503) and
+ * returns NULL otherwise. */
 static json_t *body_parse(http_request_t *req) {
-  json_error_t jerr;
-  json_t *doc;
+  json_t *doc = NULL;
   char msg[320];
-  if (req->body_len == 0) {
-    http_respond_error(req, CASUS_EBAD_JSON, "The request needs a JSON object body.", NULL);
-    return NULL;
-  }
-  doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-  if (doc == NULL) {
-    snprintf(msg, sizeof(msg), "The body is not valid JSON: %s (at byte %d).", jerr.text, jerr.position);
-    http_respond_error(req, CASUS_EBAD_JSON, msg, NULL);
-    return NULL;
-  }
-  if (!json_is_object(doc)) {
-    json_decref(doc);
-    http_respond_error(req, CASUS_EBAD_REQUEST, "The body must be a JSON object.", NULL);
-    return NULL;
-  }
-  if (json_limits_check(doc, 0) != 0) {
-    json_decref(doc);
-    snprintf(msg, sizeof(msg), "The body nests deeper than %d or holds a string longer than %d bytes.",
-             LIMIT_JSON_DEPTH_MAX, LIMIT_STRING_BYTES_MAX);
-    http_respond_error(req, CASUS_EBAD_REQUEST, msg, NULL);
+  int rc = core_json_body_parse(req->body, req->body_len, &doc, msg, sizeof(msg));
+  if (rc != 0) {
+    http_respond_error(req, rc, msg, NULL);
     return NULL;
   }
   return doc;
@@ -1096,7 +1065,8 @@ static void h_history(call_t *c) {
     } else {
       if (auth_case_anonymised(chart, c->actor, case_)) {
         json_array_foreach(entries, i, e) {
-          anonymise_fields(chart, json_object_get(e, "data"), c->param, timers_now(c->api->timers),
+          anonymise_fields(chart, json_object_get(e, "data"), json_object_get(case_, "fields"), c->param,
+                           timers_now(c->api->timers),
                            birthdate_of(chart, case_));
         }
       }

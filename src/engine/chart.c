@@ -121,6 +121,7 @@ static int index_state(loader_t *l, const char *name, const json_t *st, int pare
     const char *cname;
     json_t *child;
     char sub[160];
+    int dropped = 0;
     json_object_foreach((json_t *)children, cname, child) {
       int ci;
       snprintf(sub, sizeof(sub), "%s.states.%s", path, cname);
@@ -131,7 +132,12 @@ static int index_state(loader_t *l, const char *name, const json_t *st, int pare
       ci = index_state(l, cname, child, idx, depth + 1, sub);
       if (ci < 0) continue;
       s = &c->states[idx]; /* c->states does not move; refresh for clarity */
-      if ((size_t)s->children_count < COUNT(s->children)) s->children[s->children_count++] = ci;
+      /* A child left out of the list would never be entered (a region of a
+       * parallel state) or entered instead of the target's ancestor: refuse. */
+      if ((size_t)s->children_count < COUNT(s->children))
+        s->children[s->children_count++] = ci;
+      else if (++dropped == 1)
+        eng_problem_add(l->p, path, "more than %zu child states", COUNT(s->children));
     }
   }
   s = &c->states[idx];
@@ -320,6 +326,9 @@ static void event_roles_add(engine_chart_t *c, const json_t *t) {
   json_array_foreach(json_object_get(t, "roles"), i, r) {
     bool seen = false;
     json_t *have;
+    /* A role that is not a string is a problem transition_validate reports;
+     * the map keeps strings only, which the later checks rely on. */
+    if (!json_is_string(r)) continue;
     json_array_foreach(list, k, have) {
       if (json_equal(have, r)) seen = true;
     }

@@ -18,12 +18,17 @@
  *  - entering a "terminal" final state closes the case: every other state is
  *    exited and every timer cancelled.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "engine/engine_int.h"
+
+/* Counters saturate at the range of json_int_t (long long wherever jansson
+ * has it, as on Debian). */
+_Static_assert(sizeof(json_int_t) == sizeof(long long), "json_int_t is long long");
 
 typedef struct {
   const engine_ctx_t *ctx;
@@ -245,6 +250,14 @@ static void notice_add(run_t *r, const char *type, const json_t *n) {
   json_array_append_new(r->effects, e);
 }
 
+/* cur + by, saturating: a chart may count by any integer ("by" is not
+ * bounded at load), and signed overflow is undefined behaviour. */
+static json_int_t counter_add(json_int_t cur, json_int_t by) {
+  json_int_t sum;
+  if (__builtin_add_overflow(cur, by, &sum)) return by > 0 ? LLONG_MAX : LLONG_MIN;
+  return sum;
+}
+
 static void actions_run(run_t *r, const json_t *actions, int depth) {
   size_t i;
   json_t *a, *v;
@@ -270,7 +283,7 @@ static void actions_run(run_t *r, const json_t *actions, int depth) {
       json_t *counters = json_object_get(r->case_, "counters");
       json_int_t by = json_object_get(a, "by") ? json_integer_value(json_object_get(a, "by")) : 1;
       json_int_t cur = json_integer_value(json_object_get(counters, json_string_value(v)));
-      json_object_set_new(counters, json_string_value(v), json_integer(cur + by));
+      json_object_set_new(counters, json_string_value(v), json_integer(counter_add(cur, by)));
     } else if ((v = json_object_get(a, "reset")) != NULL) {
       json_object_set_new(json_object_get(r->case_, "counters"), json_string_value(v), json_integer(0));
     } else if ((v = json_object_get(a, "flag")) != NULL) {
@@ -504,6 +517,12 @@ static int event_run(run_t *r, const char *event, const json_t *data, const engi
   int rc;
   if (roles_anywhere == NULL) {
     result_fail(out, CASUS_EUNKNOWN_EVENT, NULL, "The chart has no event \"%s\".", event);
+    return out->err;
+  }
+  /* R-AUTH-1 first: a role that may never fire this event is told so (403)
+   * whatever the case's state, even when the case is closed. */
+  if (!roles_admit(roles_anywhere, actor->role)) {
+    result_fail(out, CASUS_EFORBIDDEN, "R-AUTH-1", "Your role may not fire \"%s\".", event);
     return out->err;
   }
   if (json_is_true(json_object_get(r->case_, "closed"))) {

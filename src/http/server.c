@@ -532,6 +532,20 @@ static int http_on_url(http_parser *p, const char *at, size_t len) {
   if (c->rs.url.len + len > LIMIT_URL_BYTES_MAX)
     return http_edge(c, CASUS_EHEADERS_TOO_LARGE, "The request target is too long.");
   if (http_buf_append(&c->rs.url, at, len) < 0) return http_edge(c, CASUS_ENOMEM, NULL);
+  /* Debian's http-parser is built non-strict: it takes a request line
+   * without a version as HTTP/0.9 and checks little of "HTTP/".  Whatever
+   * of " HTTP/1.x\r" follows the target in this read must match exactly. */
+  {
+    static const char want[] = " HTTP/1.";
+    const char *after = at + len, *end = c->in + c->in_len;
+    size_t k;
+    if (after >= c->in && after <= end) {
+      for (k = 0; k < sizeof(want) - 1 && after + k < end; k++)
+        if (after[k] != want[k]) return http_edge(c, CASUS_EBAD_REQUEST, "The request line must end in HTTP/1.0 or HTTP/1.1.");
+      if (after + k < end && k == sizeof(want) - 1 && after[k] != '0' && after[k] != '1')
+        return http_edge(c, CASUS_EBAD_REQUEST, "The request line must end in HTTP/1.0 or HTTP/1.1.");
+    }
+  }
   return 0;
 }
 
@@ -542,6 +556,9 @@ static int http_header_field_end(http_conn_t *c) {
   rs->cur = -1;
   if (rs->name_len > HTTP_NAME_BYTES_MAX) return 0;
   rs->name[rs->name_len] = '\0';
+  /* RFC 9112 5.1: whitespace between a field name and its colon is a 400. */
+  if (rs->name_len > 0 && (rs->name[rs->name_len - 1] == ' ' || rs->name[rs->name_len - 1] == '\t'))
+    return http_edge(c, CASUS_EBAD_REQUEST, "A header field name may not end in whitespace.");
   for (i = 0; i < HTTP_H_COUNT; i++) {
     if (strcmp(rs->name, http_header_names[i]) != 0) continue;
     if (rs->hdr_seen[i]) {
@@ -616,6 +633,8 @@ static int http_on_headers_complete(http_parser *p) {
   rs->hstate = HTTP_HS_NONE;
   rs->headers_done = true;
   if (p->method == HTTP_CONNECT) return http_edge(c, CASUS_EBAD_REQUEST, "CONNECT is not supported.");
+  if (p->http_major != 1 || p->http_minor > 1)
+    return http_edge(c, CASUS_EBAD_REQUEST, "Only HTTP/1.0 and HTTP/1.1 are supported.");
   if (rs->hdr_seen[HTTP_H_CONTENT_LENGTH] && rs->hdr_seen[HTTP_H_TRANSFER_ENCODING])
     return http_edge(c, CASUS_EBAD_REQUEST, "Content-Length and Transfer-Encoding may not be combined.");
   /* Refuse a declared oversize body before it is sent (413, not a read). */
@@ -665,6 +684,10 @@ static int http_split_target(http_conn_t *c) {
       u->len = rest_len + 1;
     }
   }
+  /* Origin-form ("/..."), or "*" alone (OPTIONS *); http-parser also lets
+   * "*anything" through as if it were a path. */
+  if (u->data[0] != '/' && strcmp(u->data, "*") != 0)
+    return http_edge(c, CASUS_EBAD_REQUEST, "The request target is not a valid URL.");
   q = strchr(u->data, '#'); /* clients do not send fragments; ignore one */
   if (q != NULL) *q = '\0';
   q = strchr(u->data, '?');
@@ -828,14 +851,11 @@ static void http_conn_release(http_conn_t *c) {
 
 /* ---- the server ------------------------------------------------------- */
 
-static void http_on_connection(uv_stream_t *listener, int status) {
-  http_server_t *srv = listener->data;
-  http_conn_t *c;
-  if (status < 0 || srv->stopping) return;
-  /* Should this fail, libuv pauses accepting until uv_accept is called;
-   * with no memory for 300 bytes the process is lost anyway. */
-  c = calloc(1, sizeof *c);
-  if (c == NULL) return;
+/* A new connection object, linked into srv, its two handles initialised
+ * (and so to be closed with http_conn_close); NULL when out of memory. */
+static http_conn_t *http_conn_new(http_server_t *srv) {
+  http_conn_t *c = calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
   c->srv = srv;
   c->rs.cur = -1;
   uv_tcp_init(srv->loop, &c->tcp);
@@ -847,10 +867,12 @@ static void http_on_connection(uv_stream_t *listener, int status) {
   if (srv->conns != NULL) srv->conns->prev = c;
   srv->conns = c;
   srv->nconns++;
-  if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
-    http_conn_close(c);
-    return;
-  }
+  return c;
+}
+
+/* Starts serving c, whose socket is connected: parser, limits, reading. */
+static void http_conn_start(http_conn_t *c) {
+  http_server_t *srv = c->srv;
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->peer_loopback = http_peer_is_loopback(&c->tcp);
@@ -862,6 +884,37 @@ static void http_on_connection(uv_stream_t *listener, int status) {
   }
   http_conn_set_timer(c, HTTP_TIMER_IDLE, srv->idle_ms);
   http_conn_read(c, true);
+}
+
+static void http_on_connection(uv_stream_t *listener, int status) {
+  http_server_t *srv = listener->data;
+  http_conn_t *c;
+  if (status < 0 || srv->stopping) return;
+  /* Should this fail, libuv pauses accepting until uv_accept is called;
+   * with no memory for 300 bytes the process is lost anyway. */
+  c = http_conn_new(srv);
+  if (c == NULL) return;
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
+    http_conn_close(c);
+    return;
+  }
+  http_conn_start(c);
+}
+
+int http_server_adopt(http_server_t *srv, uv_os_sock_t sock) {
+  http_conn_t *c;
+  int rc;
+  CASUS_ASSERT(srv != NULL);
+  if (srv->stopping) return UV_EINVAL;
+  c = http_conn_new(srv);
+  if (c == NULL) return UV_ENOMEM;
+  rc = uv_tcp_open(&c->tcp, sock);
+  if (rc < 0) {
+    http_conn_close(c); /* the handle never owned sock */
+    return rc;
+  }
+  http_conn_start(c);
+  return 0;
 }
 
 static void http_listener_closed_cb(uv_handle_t *h) {

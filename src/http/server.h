@@ -78,6 +78,17 @@ void http_server_stop(http_server_t *srv);
  * Applies to timers started afterwards. */
 void http_server_set_timeouts(http_server_t *srv, uint64_t request_ms, uint64_t idle_ms);
 
+/* Test hook (tests/fuzz/fuzz_http.c; casusd itself does not use it): serves
+ * sock, an already connected stream socket such as one end of a
+ * socketpair(AF_UNIX, SOCK_STREAM), exactly as if the listener had accepted
+ * it: the same connection object, parser glue, limits, timers and
+ * responses, without a TCP connection per request (no ports, no TIME_WAIT).
+ * On success the server owns sock and closes it with the connection.
+ * Returns 0, UV_EINVAL (the server is stopping), UV_ENOMEM or the error of
+ * uv_tcp_open (UV_EEXIST, ...); on error sock is still the caller's.
+ * Caveat: the peer of a Unix socket is not loopback (peer_loopback false). */
+int http_server_adopt(http_server_t *srv, uv_os_sock_t sock);
+
 /* Sends a complete response.  content_type may be NULL for
  * "application/json".  extra_headers (may be NULL) is a block of
  * "Name: value\r\n" lines.  The body is copied.  The server adds Date,

@@ -797,6 +797,19 @@ TEST(garbage_400) {
   fixture_free();
 }
 
+/* Found by tests/fuzz/fuzz_http.c: "*error" reached the application as a path. */
+static void client_asterisk_target(fixture_t *f) {
+  static const char req[] = "OPTIONS *error HTTP/1.1\r\nHost: t\r\n\r\n";
+  client_one_then_eof(f, req, sizeof req - 1);
+}
+
+TEST(asterisk_target_not_a_path_400) {
+  fixture_run(client_asterisk_target, 0, 0, WATCHDOG_MS);
+  ASSERT_EDGE_ERROR(&F->resp[0], F->eof[0], 400, "bad_request");
+  ASSERT_EQ(atomic_load(&F->requests), 0);
+  fixture_free();
+}
+
 static void client_request_timeout(fixture_t *f) {
   double t0;
   cli_t *c = cli_open(f->port);
@@ -1213,6 +1226,7 @@ TEST(start_errors) {
   X(chunked_body_too_large_413)                \
   X(headers_too_large_431)                     \
   X(garbage_400)                               \
+  X(asterisk_target_not_a_path_400)            \
   X(request_timeout_408)                       \
   X(idle_keep_alive_closed)                    \
   X(peer_disconnect_before_async_answer)       \

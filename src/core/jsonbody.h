@@ -1,0 +1,36 @@
+/*
+ * jsonbody.h -- decoding a request body as a JSON object within the limits
+ * of core/limits.h.
+ *
+ * Every write request of the API carries a JSON object.  This is the one
+ * place that turns the body's bytes into that object, so that the API and
+ * the fuzz harness (tests/fuzz/fuzz_event_body.c) exercise the same code:
+ * jansson parses the bytes (duplicate keys refused), the top level must be
+ * an object, and the document may nest at most LIMIT_JSON_DEPTH_MAX levels
+ * below it, hold no string longer than LIMIT_STRING_BYTES_MAX bytes and no
+ * key longer than LIMIT_ID_BYTES_MAX bytes.
+ */
+#ifndef CASUS_CORE_JSONBODY_H
+#define CASUS_CORE_JSONBODY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Parses len bytes at buf (need not be NUL-terminated; may be NULL when len
+ * is 0) into *out, a new reference to a JSON object.
+ *
+ * Returns 0, or with *out NULL and a sentence for the client in msg
+ * (msg_size bytes, NUL-terminated, truncated to fit; msg may be NULL when
+ * msg_size is 0):
+ *   CASUS_EBAD_JSON     the body is empty or not valid JSON (the message
+ *                       names jansson's reason and the byte offset)
+ *   CASUS_EBAD_REQUEST  valid JSON, but not an object, or beyond the depth,
+ *                       string or key limits
+ *   CASUS_ETOO_LARGE    len > LIMIT_BODY_BYTES_MAX (the HTTP edge refuses
+ *                       such bodies first; this is the inner check)
+ *   CASUS_ENOMEM        jansson ran out of memory
+ *
+ * Caveats: pure and thread-safe (jansson's own hashing seed aside). */
+int core_json_body_parse(const char *buf, size_t len, json_t **out, char *msg, size_t msg_size);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * test_jsonbody.c -- core_json_body_parse: a request body as a JSON object
+ * within the limits of core/limits.h (the decoding every write request of
+ * the API goes through; tests/fuzz/fuzz_event_body.c fuzzes it).
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/limits.h"
+#include "test.h"
+
+/* Parses s; returns the error and leaves the message in msg. */
+static int parse(const char *s, size_t len, json_t **out, char *msg, size_t msg_size) {
+  return core_json_body_parse(s, len, out, msg, msg_size);
+}
+
+/* Nested objects {"a":{"a":...1...}} with `levels` levels below the top object. */
+static char *nested(int levels) {
+  size_t cap = (size_t)levels * 6 + 16, n = 0;
+  char *s = malloc(cap);
+  int i;
+  n += (size_t)snprintf(s + n, cap - n, "{\"x\":");
+  for (i = 0; i < levels; i++) n += (size_t)snprintf(s + n, cap - n, "{\"a\":");
+  n += (size_t)snprintf(s + n, cap - n, "1");
+  for (i = 0; i < levels + 1; i++) n += (size_t)snprintf(s + n, cap - n, "}");
+  return s;
+}
+
+TEST(object_ok) {
+  static const char body[] = "{\"event\":\"start_zorg\",\"data\":{\"datum\":\"2027-04-01\"}}";
+  json_t *doc = NULL;
+  char msg[320];
+  ASSERT_EQ(parse(body, sizeof body - 1, &doc, msg, sizeof msg), 0);
+  ASSERT(json_is_object(doc));
+  ASSERT_STR_EQ(json_string_value(json_object_get(doc, "event")), "start_zorg");
+  ASSERT_STR_EQ(msg, "");
+  json_decref(doc);
+}
+
+TEST(not_nul_terminated) {
+  /* The HTTP body is a (pointer, length) pair: bytes after it are not read. */
+  static const char body[] = "{\"a\":1}garbage";
+  json_t *doc = NULL;
+  ASSERT_EQ(parse(body, 7, &doc, NULL, 0), 0);
+  json_decref(doc);
+}
+
+TEST(empty_and_invalid_json) {
+  json_t *doc = (json_t *)1;
+  char msg[320];
+  ASSERT_EQ(parse("", 0, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT_NULL(doc);
+  ASSERT(strstr(msg, "needs a JSON object") != NULL);
+  ASSERT_EQ(parse(NULL, 0, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT_EQ(parse("{\"a\":", 5, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT(strstr(msg, "not valid JSON") != NULL && strstr(msg, "at byte") != NULL);
+  ASSERT_EQ(parse("{} {}", 5, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT_EQ(parse("{\"a\":1,\"a\":2}", 13, &doc, msg, sizeof msg), CASUS_EBAD_JSON); /* duplicate keys */
+  ASSERT_EQ(parse("{\"a\":\"\xc3\x28\"}", 10, &doc, msg, sizeof msg), CASUS_EBAD_JSON); /* invalid UTF-8 */
+  ASSERT_EQ(parse("{\"a\":\"\\u0000\"}", 14, &doc, msg, sizeof msg), CASUS_EBAD_JSON);    /* NUL */
+  ASSERT_NULL(doc);
+}
+
+TEST(not_an_object) {
+  json_t *doc = NULL;
+  char msg[320];
+  ASSERT_EQ(parse("[1]", 3, &doc, msg, sizeof msg), CASUS_EBAD_REQUEST);
+  ASSERT(strstr(msg, "must be a JSON object") != NULL);
+  /* jansson itself wants an array or object at the top (no JSON_DECODE_ANY). */
+  ASSERT_EQ(parse("null", 4, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT_EQ(parse("\"s\"", 3, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
+  ASSERT_NULL(doc);
+}
+
+TEST(depth_limit) {
+  json_t *doc = NULL;
+  char msg[320];
+  char *ok = nested(LIMIT_JSON_DEPTH_MAX - 1), *deep = nested(LIMIT_JSON_DEPTH_MAX);
+  ASSERT_EQ(parse(ok, strlen(ok), &doc, msg, sizeof msg), 0);
+  json_decref(doc);
+  ASSERT_EQ(parse(deep, strlen(deep), &doc, msg, sizeof msg), CASUS_EBAD_REQUEST);
+  ASSERT(strstr(msg, "nests deeper") != NULL);
+  ASSERT_NULL(doc);
+  free(ok);
+  free(deep);
+}
+
+TEST(string_and_key_limits) {
+  size_t n = LIMIT_STRING_BYTES_MAX + 16;
+  char *s = malloc(n + 1);
+  json_t *doc = NULL;
+  char msg[320];
+  /* {"a":"xxx..."} with exactly the maximum, then one byte more */
+  memset(s, 'x', n);
+  memcpy(s, "{\"a\":\"", 6);
+  memcpy(s + 6 + LIMIT_STRING_BYTES_MAX, "\"}", 2);
+  ASSERT_EQ(parse(s, 6 + LIMIT_STRING_BYTES_MAX + 2, &doc, msg, sizeof msg), 0);
+  json_decref(doc);
+  memset(s + 6, 'x', LIMIT_STRING_BYTES_MAX + 1);
+  memcpy(s + 6 + LIMIT_STRING_BYTES_MAX + 1, "\"}", 2);
+  ASSERT_EQ(parse(s, 6 + LIMIT_STRING_BYTES_MAX + 3, &doc, msg, sizeof msg), CASUS_EBAD_REQUEST);
+  /* a key of LIMIT_ID_BYTES_MAX + 1 bytes, in an array */
+  memset(s, 'k', n);
+  memcpy(s, "{\"a\":[{\"", 8);
+  memcpy(s + 8 + LIMIT_ID_BYTES_MAX + 1, "\":1}]}", 6);
+  ASSERT_EQ(parse(s, 8 + LIMIT_ID_BYTES_MAX + 1 + 6, &doc, msg, sizeof msg), CASUS_EBAD_REQUEST);
+  ASSERT(strstr(msg, "key longer") != NULL);
+  ASSERT_NULL(doc);
+  free(s);
+}
+
+TEST(too_large_and_short_message_buffer) {
+  json_t *doc = NULL;
+  char msg[8];
+  ASSERT_EQ(parse("{}", (size_t)LIMIT_BODY_BYTES_MAX + 1, &doc, msg, sizeof msg), CASUS_ETOO_LARGE);
+  ASSERT_EQ(strlen(msg), sizeof msg - 1); /* truncated, terminated */
+  ASSERT_EQ(parse("[", 1, &doc, msg, 1), CASUS_EBAD_JSON);
+  ASSERT_STR_EQ(msg, "");
+  ASSERT_NULL(doc);
+}
+
+#define TEST_LIST(X)          \
+  X(object_ok)                \
+  X(not_nul_terminated)       \
+  X(empty_and_invalid_json)   \
+  X(not_an_object)            \
+  X(depth_limit)              \
+  X(string_and_key_limits)    \
+  X(too_large_and_short_message_buffer)
+
+TEST_MAIN(TEST_LIST)
