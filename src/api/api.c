@@ -63,6 +63,7 @@ typedef struct sub_s {
 
 struct api_s {
   uv_loop_t *loop;
+  uint8_t secret[STORE_SECRET_BYTES]; /* keys pseudonyms (R-PRIV-1) */
   sub_t *subs;
   int subs_count;
   bool inbox_changed; /* an inbox item was added since the last push to streams */
@@ -256,8 +257,8 @@ static const char *age_band(const char *birth, int64_t now_s) {
  * from the case's own fields (`case_fields`), not from `fields`, so that a
  * history entry whose data holds no jeugdige carries the same pseudonym as
  * the case view. */
-static void anonymise_fields(const engine_chart_t *chart, json_t *fields, const json_t *case_fields,
-                             const char *case_id, int64_t now_s, const char *birth) {
+static void anonymise_fields(const api_t *api, const engine_chart_t *chart, json_t *fields,
+                             const json_t *case_fields, const char *case_id, int64_t now_s, const char *birth) {
   const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
   size_t i;
   json_t *f;
@@ -265,12 +266,15 @@ static void anonymise_fields(const engine_chart_t *chart, json_t *fields, const 
   char hex[65], pseudo[16];
   char *seed;
   if (!json_is_object(fields)) return;
+  /* Keyed by the store's secret: the same jeugdige gets the same pseudonym
+   * in every case (a contractmanager can see that escalations concern one
+   * child), yet nobody without the secret can test a guessed identity. */
   seed = json_dumps(json_object_get(case_fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  {
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%s|%s", case_id ? case_id : "", seed ? seed : "");
-    sha256(buf, strlen(buf), digest);
+  if (seed == NULL || strcmp(seed, "null") == 0) {
+    free(seed);
+    seed = strdup(case_id ? case_id : "");
   }
+  sha256_hmac(api->secret, sizeof(api->secret), seed ? seed : "", seed ? strlen(seed) : 0, digest);
   free(seed);
   sha256_to_hex(digest, hex);
   snprintf(pseudo, sizeof(pseudo), "J-%.10s", hex);
@@ -324,7 +328,7 @@ static json_t *case_view(const api_t *api, const engine_chart_t *chart, const js
   }
   json_object_set_new(v, "deadlines", deadlines);
   if (auth_case_anonymised(chart, actor, case_)) {
-    anonymise_fields(chart, fields, json_object_get(case_, "fields"), json_string_value(json_object_get(case_, "id")),
+    anonymise_fields(api, chart, fields, json_object_get(case_, "fields"), json_string_value(json_object_get(case_, "id")),
                      now, birthdate_of(chart, case_));
     json_object_set_new(v, "anoniem", json_true());
   }
@@ -1065,7 +1069,7 @@ static void h_history(call_t *c) {
     } else {
       if (auth_case_anonymised(chart, c->actor, case_)) {
         json_array_foreach(entries, i, e) {
-          anonymise_fields(chart, json_object_get(e, "data"), json_object_get(case_, "fields"), c->param,
+          anonymise_fields(c->api, chart, json_object_get(e, "data"), json_object_get(case_, "fields"), c->param,
                            timers_now(c->api->timers),
                            birthdate_of(chart, case_));
         }
@@ -1313,6 +1317,18 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   if (rc != 0) {
     snprintf(err, err_size, "cannot open the store in %s: %s", opt->data_dir, core_err_message(rc));
     goto fail;
+  }
+  {
+    store_txn_t *txn;
+    rc = store_txn_begin(api->store, false, &txn);
+    if (rc == 0) {
+      rc = store_secret_get(txn, api->secret);
+      store_txn_abort(txn);
+    }
+    if (rc != 0) {
+      snprintf(err, err_size, "cannot read the store's secret: %s", core_err_message(rc));
+      goto fail;
+    }
   }
   start = opt->manual_clock && api->cfg.has_now ? api->cfg.now_s : (int64_t)time(NULL);
   rc = timers_new(&api->timers, loop, opt->manual_clock, start, api_timers_cb, api);

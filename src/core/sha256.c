@@ -176,3 +176,24 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_BYTES]) {
   sha256(data, len, digest);
   sha256_to_hex(digest, out);
 }
+
+void sha256_hmac(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[SHA256_DIGEST_BYTES]) {
+  uint8_t k[64], pad[64], inner[SHA256_DIGEST_BYTES];
+  sha256_ctx_t ctx;
+  size_t i;
+  memset(k, 0, sizeof(k));
+  if (key_len > sizeof(k))
+    sha256(key, key_len, k); /* long keys are hashed first (RFC 2104 2.) */
+  else if (key_len > 0)
+    memcpy(k, key, key_len);
+  for (i = 0; i < sizeof(pad); i++) pad[i] = (uint8_t)(k[i] ^ 0x36);
+  sha256_init(&ctx);
+  sha256_update(&ctx, pad, sizeof(pad));
+  sha256_update(&ctx, data, len);
+  sha256_final(&ctx, inner);
+  for (i = 0; i < sizeof(pad); i++) pad[i] = (uint8_t)(k[i] ^ 0x5c);
+  sha256_init(&ctx);
+  sha256_update(&ctx, pad, sizeof(pad));
+  sha256_update(&ctx, inner, sizeof(inner));
+  sha256_final(&ctx, out);
+}

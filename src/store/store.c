@@ -394,6 +394,40 @@ static void store_grow_ahead(store_t *st) {
     st->grow_pending = true;
 }
 
+/* Reads the store's 32-byte secret (see store_secret_get), creating it from
+ * /dev/urandom the first time. */
+static int store_secret_ensure(store_txn_t *txn) {
+  store_key_t k;
+  MDB_val val;
+  uint8_t secret[STORE_SECRET_BYTES];
+  FILE *f;
+  int rc;
+  store_meta_key(&k, "secret");
+  rc = store_raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc == 0) return val.mv_size == STORE_SECRET_BYTES ? 0 : CASUS_ESTORE_CORRUPT;
+  if (rc != CASUS_ENOT_FOUND) return rc;
+  f = fopen("/dev/urandom", "rb");
+  if (f == NULL) return CASUS_EIO;
+  if (fread(secret, 1, sizeof(secret), f) != sizeof(secret)) {
+    fclose(f);
+    return CASUS_EIO;
+  }
+  fclose(f);
+  return store_raw_put(txn, STORE_DB_META, &k, secret, sizeof(secret));
+}
+
+int store_secret_get(store_txn_t *txn, uint8_t out[STORE_SECRET_BYTES]) {
+  store_key_t k;
+  MDB_val val;
+  int rc;
+  store_meta_key(&k, "secret");
+  rc = store_raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc < 0) return rc;
+  if (val.mv_size != STORE_SECRET_BYTES) return CASUS_ESTORE_CORRUPT;
+  memcpy(out, val.mv_data, STORE_SECRET_BYTES);
+  return 0;
+}
+
 /* Opens every DBI and checks or writes the schema version, in one write
  * transaction; the DBI handles then stay valid for the life of the env. */
 static int store_open_dbs(store_t *st, const char *dir) {
@@ -414,6 +448,7 @@ static int store_open_dbs(store_t *st, const char *dir) {
   if (rc == CASUS_ENOT_FOUND) {
     /* A new store: record the schema it is written in. */
     rc = store_meta_u64_put(txn, "schema_version", STORE_SCHEMA_VERSION);
+    if (rc == 0) rc = store_secret_ensure(txn);
     if (rc < 0) goto fail;
     return store_txn_commit(txn);
   }
@@ -433,6 +468,9 @@ static int store_open_dbs(store_t *st, const char *dir) {
     rc = CASUS_ESTORE_CORRUPT;
     goto fail;
   }
+  /* Stores made before the secret existed get one now. */
+  rc = store_secret_ensure(txn);
+  if (rc < 0) goto fail;
   return store_txn_commit(txn);
 
 fail:

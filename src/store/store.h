@@ -139,6 +139,15 @@ int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
 int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t recipients_count,
                      uint64_t after_seq, size_t max, json_t **out);
 
+/* --- the store's secret --- */
+
+#define STORE_SECRET_BYTES 32
+/* A random 32-byte secret made when the store was created (meta "secret").
+ * It keys the pseudonyms of anonymised views (R-PRIV-1), so that nobody
+ * without the store can confirm a guess of a jeugdige's identity from a
+ * pseudonym.  It travels with backups, so pseudonyms stay stable. */
+int store_secret_get(store_txn_t *txn, uint8_t out[STORE_SECRET_BYTES]);
+
 /* --- maintenance --- */
 
 /* Copies the store to directory out_dir (must exist and be empty) with

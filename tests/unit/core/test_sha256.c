@@ -130,7 +130,28 @@ TEST(incremental_matches_one_shot) {
   }
 }
 
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first). */
+static void hmac_hex(const void *key, size_t klen, const char *msg, char out[SHA256_HEX_BYTES]) {
+  uint8_t d[SHA256_DIGEST_BYTES];
+  sha256_hmac(key, klen, msg, strlen(msg), d);
+  sha256_to_hex(d, out);
+}
+
+TEST(hmac_rfc4231) {
+  uint8_t k1[20], k3[131];
+  char hex[SHA256_HEX_BYTES];
+  memset(k1, 0x0b, sizeof(k1));
+  memset(k3, 0xaa, sizeof(k3));
+  hmac_hex(k1, sizeof(k1), "Hi There", hex);
+  ASSERT_STR_EQ(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  hmac_hex("Jefe", 4, "what do ya want for nothing?", hex);
+  ASSERT_STR_EQ(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  hmac_hex(k3, sizeof(k3), "Test Using Larger Than Block-Size Key - Hash Key First", hex);
+  ASSERT_STR_EQ(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 #define TEST_LIST(X)     \
+  X(hmac_rfc4231)        \
   X(empty)               \
   X(abc)                 \
   X(two_blocks_448_bits) \

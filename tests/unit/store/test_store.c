@@ -177,6 +177,28 @@ TEST(open_reopen_persists) {
   tmpdir_remove(root);
 }
 
+/* The pseudonym secret (R-PRIV-1) is made once and stays the same. */
+TEST(secret_made_once_and_stable) {
+  char root[64];
+  store_t *st;
+  store_txn_t *txn;
+  uint8_t a[STORE_SECRET_BYTES], b[STORE_SECRET_BYTES], zero[STORE_SECRET_BYTES] = {0};
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_secret_get(txn, a), 0);
+  store_txn_abort(txn);
+  store_close(st);
+  ASSERT(memcmp(a, zero, sizeof(a)) != 0);
+  st = store_at(root, 0);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_secret_get(txn, b), 0);
+  store_txn_abort(txn);
+  store_close(st);
+  ASSERT(memcmp(a, b, sizeof(a)) == 0);
+  tmpdir_remove(root);
+}
+
 TEST(open_creates_missing_parents) {
   char root[64], dir[128];
   store_t *st = NULL;
@@ -1075,6 +1097,7 @@ TEST(backup_copy_opens_with_same_data) {
 
 #define TEST_LIST(X)                       \
   X(open_reopen_persists)                  \
+  X(secret_made_once_and_stable)           \
   X(open_creates_missing_parents)          \
   X(schema_version_newer_is_refused)       \
   X(schema_version_garbage_is_refused)     \
