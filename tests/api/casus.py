@@ -36,9 +36,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CASUS_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
 CASUSD = os.environ.get("CASUSD") or os.path.join(SOURCE_DIR, "build-api", "casusd")
 
-START_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 10.0
-REQUEST_TIMEOUT_S = 10.0
+# CASUSD_VALGRIND=1 runs every server under valgrind memcheck; a server that
+# exits with VALGRIND_EXIT (errors or definite leaks) fails its test.
+VALGRIND = os.environ.get("CASUSD_VALGRIND") == "1"
+VALGRIND_EXIT = 99
+VALGRIND_ARGS = ["valgrind", "-q", "--error-exitcode=%d" % VALGRIND_EXIT, "--leak-check=full",
+                 "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
+
+START_TIMEOUT_S = 60.0 if VALGRIND else 10.0
+STOP_TIMEOUT_S = 60.0 if VALGRIND else 10.0
+REQUEST_TIMEOUT_S = 60.0 if VALGRIND else 10.0
 
 DEFAULT_NOW = "2027-01-04T09:00:00+01:00"  # a Monday
 
@@ -163,6 +170,8 @@ class Server:
         self._starts += 1
         cfg = self._write_config()
         args = [CASUSD, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--data", self.data]
+        if VALGRIND:
+            args = VALGRIND_ARGS + args
         if self.manual_clock:
             args += ["--clock", "manual"]
         self.stderr_path = os.path.join(self.dir, "stderr-%d.log" % self._starts)
@@ -225,6 +234,8 @@ class Server:
         else:
             rc = self.proc.returncode
         self._reap()
+        if VALGRIND and rc == VALGRIND_EXIT:
+            raise AssertionError("valgrind found errors in casusd: %s" % self.stderr())
         return rc
 
     def kill(self):
