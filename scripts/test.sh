@@ -2,8 +2,9 @@
 # Runs every test: installs the dependencies, builds casusd twice (optimised,
 # and with AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole
 # CTest suite (unit tests and API tests over real HTTP) against each build.
-# The unit tests also run under valgrind. Set CASUS_SKIP_SANITIZE=1 or
-# CASUS_SKIP_VALGRIND=1 to skip those passes.
+# The unit tests also run under valgrind, and last each libFuzzer harness of
+# tests/fuzz/ runs for 20 seconds (docs/fuzzing.md). Set CASUS_SKIP_SANITIZE=1,
+# CASUS_SKIP_VALGRIND=1 or CASUS_SKIP_FUZZ=1 to skip those passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -27,6 +28,10 @@ if [ "${CASUS_SKIP_VALGRIND:-0}" != 1 ]; then
     fi
   done
   [ "$failed" = 0 ] || exit 1
+  echo "== API tests with casusd under valgrind (memcheck, no definite leaks) =="
+  # The hostile and crash tests measure timing and kill the server; they run
+  # in the plain and sanitizer passes.
+  (cd build && CASUSD_VALGRIND=1 ctest --output-on-failure -j"$jobs" -R '^api/' -E 'hostile|crash')
 fi
 
 if [ "${CASUS_SKIP_SANITIZE:-0}" != 1 ]; then
@@ -36,4 +41,9 @@ if [ "${CASUS_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== tests under ASan + UBSan =="
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs")
+fi
+
+if [ "${CASUS_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing (libFuzzer + ASan + UBSan, 20 s per harness) =="
+  bash tests/fuzz/run.sh 20
 fi

@@ -58,9 +58,9 @@ TEST(empty_and_invalid_json) {
   ASSERT_EQ(parse("{\"a\":", 5, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
   ASSERT(strstr(msg, "not valid JSON") != NULL && strstr(msg, "at byte") != NULL);
   ASSERT_EQ(parse("{} {}", 5, &doc, msg, sizeof msg), CASUS_EBAD_JSON);
-  ASSERT_EQ(parse("{\"a\":1,\"a\":2}", 13, &doc, msg, sizeof msg), CASUS_EBAD_JSON); /* duplicate keys */
+  ASSERT_EQ(parse("{\"a\":1,\"a\":2}", 13, &doc, msg, sizeof msg), CASUS_EBAD_JSON);    /* duplicate keys */
   ASSERT_EQ(parse("{\"a\":\"\xc3\x28\"}", 10, &doc, msg, sizeof msg), CASUS_EBAD_JSON); /* invalid UTF-8 */
-  ASSERT_EQ(parse("{\"a\":\"\\u0000\"}", 14, &doc, msg, sizeof msg), CASUS_EBAD_JSON);    /* NUL */
+  ASSERT_EQ(parse("{\"a\":\"\\u0000\"}", 14, &doc, msg, sizeof msg), CASUS_EBAD_JSON);  /* NUL */
   ASSERT_NULL(doc);
 }
 
@@ -122,13 +122,13 @@ TEST(too_large_and_short_message_buffer) {
   ASSERT_NULL(doc);
 }
 
-#define TEST_LIST(X)          \
-  X(object_ok)                \
-  X(not_nul_terminated)       \
-  X(empty_and_invalid_json)   \
-  X(not_an_object)            \
-  X(depth_limit)              \
-  X(string_and_key_limits)    \
+#define TEST_LIST(X)        \
+  X(object_ok)              \
+  X(not_nul_terminated)     \
+  X(empty_and_invalid_json) \
+  X(not_an_object)          \
+  X(depth_limit)            \
+  X(string_and_key_limits)  \
   X(too_large_and_short_message_buffer)
 
 TEST_MAIN(TEST_LIST)
