@@ -136,6 +136,7 @@ typedef struct http_conn_s {
   void *stream_ud;
   bool peer_loopback;
   bool reading;
+  bool write_blocked; /* parsing paused: the client does not read its answers */
   bool in_message; /* the parser is inside a request */
   bool in_process; /* http_conn_process() is on the stack */
   bool req_owned;  /* the application holds req */
@@ -398,12 +399,26 @@ static void http_conn_read(http_conn_t *c, bool on) {
   c->reading = on;
 }
 
+/* True when more than LIMIT_RESPONSE_BYTES_MAX of answers wait to be sent:
+ * a client that pipelines requests but does not read must not make us
+ * buffer without bound, so we stop parsing (and reading) until it drains. */
+static bool http_conn_backlogged(http_conn_t *c) {
+  return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > LIMIT_RESPONSE_BYTES_MAX;
+}
+
 static void http_write_cb(uv_write_t *req, int status) {
   http_write_t *w = (http_write_t *)(void *)req;
   http_conn_t *c = req->handle->data;
   free(w);
   /* Write callbacks run before the handle's close callback, so c is alive. */
-  if (status < 0) http_conn_close(c);
+  if (status < 0) {
+    http_conn_close(c);
+    return;
+  }
+  if (c->write_blocked && !http_conn_backlogged(c) && !c->closing && !c->handles_closing) {
+    c->write_blocked = false;
+    http_conn_process(c); /* write callbacks are deferred: never nested in process */
+  }
 }
 
 /* Queues len bytes; on failure the connection is closed. */
@@ -755,7 +770,7 @@ static void http_conn_fail_parse(http_conn_t *c, enum http_errno e) {
 static void http_conn_process(http_conn_t *c) {
   if (c->in_process) return; /* a synchronous answer: the loop below goes on */
   c->in_process = true;
-  while (!c->closing && !c->req_owned && c->in_off < c->in_len) {
+  while (!c->closing && !c->req_owned && c->in_off < c->in_len && !http_conn_backlogged(c)) {
     size_t avail = c->in_len - c->in_off;
     size_t n;
     enum http_errno e;
@@ -787,7 +802,11 @@ static void http_conn_process(http_conn_t *c) {
     c->in_off = 0;
   }
   c->in_process = false;
-  if (!c->closing && !c->req_owned) {
+  if (!c->closing && !c->req_owned && !c->streaming && http_conn_backlogged(c)) {
+    /* Resumed from http_write_cb once the client has read enough. */
+    c->write_blocked = true;
+    http_conn_read(c, false);
+  } else if (!c->closing && !c->req_owned) {
     if (!c->in_message && c->timer_mode != HTTP_TIMER_IDLE)
       http_conn_set_timer(c, HTTP_TIMER_IDLE, c->srv->idle_ms);
     http_conn_read(c, true);
