@@ -961,5 +961,29 @@ def test_connections_beyond_limit_503():
         assert_intact(s, cid, before, "connections beyond the limit")
 
 
+
+def test_client_that_does_not_read_cannot_grow_server_memory():
+    """A client pipelining requests without reading its answers is paused once
+    LIMIT_RESPONSE_BYTES_MAX of answers wait: the server's memory stays bounded
+    and it keeps serving others."""
+    import socket as _socket
+    with Server() as s:
+        c = _socket.create_connection(("127.0.0.1", s.port))
+        c.setblocking(False)
+        chunk = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 2000
+        sent, t0 = 0, time.monotonic()
+        while sent < 200_000_000 and time.monotonic() - t0 < 4:
+            try:
+                sent += c.send(chunk)
+            except BlockingIOError:
+                time.sleep(0.01)
+        with open("/proc/%d/status" % s.proc.pid) as f:
+            rss_kb = int(f.read().split("VmRSS:")[1].split()[0])
+        assert sent < 100_000_000, "the server kept reading: %d bytes accepted" % sent
+        assert rss_kb < 200 * 1024, "server RSS %d KiB" % rss_kb
+        st, body = s.req("GET", "/healthz")
+        assert st == 200, (st, body)
+        c.close()
+
 if __name__ == "__main__":
     run(globals())
