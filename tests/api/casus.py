@@ -449,6 +449,7 @@ def run(namespace):
     passed = failed = 0
     for name, fn in tests:
         t0 = time.monotonic()
+        failed_before = failed
         try:
             fn()
         except AssertionError as e:
@@ -466,6 +467,10 @@ def run(namespace):
             print("ok   %s (%.2f s)" % (name, time.monotonic() - t0))
         finally:
             for s in list(_live_servers):
+                if failed > failed_before and s.proc is not None and s.proc.poll() is not None:
+                    # A server that died under a test explains the failure better than the traceback.
+                    print("     casusd (port %s) had exited with status %r; its stderr:\n%s"
+                          % (s.port, s.proc.returncode, s.stderr()))
                 s.kill()
         sys.stdout.flush()
     print("%d passed, %d failed" % (passed, failed))
