@@ -13,6 +13,8 @@
 
 #include "api/api.h"
 #include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/limits.h"
 #include "core/sha256.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -136,7 +138,7 @@ static int cmd_serve(int argc, char **argv) {
   api_options_t opt;
   char host[256], err[512];
   json_t *cfg;
-  json_error_t jerr;
+  char msg[256];
   serve_t s;
   uv_loop_t *loop = uv_default_loop();
   int c, rc;
@@ -171,9 +173,9 @@ static int cmd_serve(int argc, char **argv) {
   }
   opt.host = host;
   if (config_path != NULL) {
-    cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &jerr);
+    cfg = core_json_file_load(config_path, LIMIT_CONFIG_BYTES_MAX, "configuration", msg, sizeof(msg));
     if (cfg == NULL) {
-      fprintf(stderr, "casusd serve: %s:%d: %s\n", config_path, jerr.line, jerr.text);
+      fprintf(stderr, "casusd serve: %s: %s\n", config_path, msg);
       return 2;
     }
   } else {
@@ -213,7 +215,7 @@ static int cmd_statechart_export(int argc, char **argv) {
   const char *format = NULL, *file = NULL;
   engine_problems_t p;
   engine_chart_t *chart;
-  json_error_t jerr;
+  char msg[256];
   json_t *doc;
   char *text;
   int i, rc;
@@ -231,9 +233,9 @@ static int cmd_statechart_export(int argc, char **argv) {
     fputs(usage_check, stderr);
     return 2;
   }
-  doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+  doc = core_json_file_load(file, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
   if (doc == NULL) {
-    fprintf(stderr, "%s:%d:%d: not valid JSON: %s\n", file, jerr.line, jerr.column, jerr.text);
+    fprintf(stderr, "%s: %s\n", file, msg);
     return 1;
   }
   rc = engine_chart_load(doc, &chart, &p);
@@ -269,12 +271,12 @@ static int cmd_statechart(int argc, char **argv) {
     return 2;
   }
   for (i = 2; i < argc; i++) {
-    json_error_t jerr;
+    char msg[256];
     engine_problems_t p;
-    json_t *doc = json_load_file(argv[i], JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = core_json_file_load(argv[i], LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
     int k;
     if (doc == NULL) {
-      printf("%s:%d:%d: not valid JSON: %s\n", argv[i], jerr.line, jerr.column, jerr.text);
+      printf("%s: %s\n", argv[i], msg);
       bad++;
       continue;
     }

@@ -173,14 +173,14 @@ static int charts_load(api_t *api, const char *dir, char *err, size_t err_size) 
     }
     while ((e = readdir(d)) != NULL) {
       char path[1024];
-      json_error_t jerr;
+      char msg[256];
       json_t *doc;
       size_t n = strlen(e->d_name);
       if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0) continue;
       snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-      doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+      doc = core_json_file_load(path, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
       if (doc == NULL) {
-        snprintf(err, err_size, "%s:%d: %s", path, jerr.line, jerr.text);
+        snprintf(err, err_size, "%s: %s", path, msg);
         closedir(d);
         return CASUS_ECHART_INVALID;
       }

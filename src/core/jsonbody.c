@@ -3,10 +3,13 @@
  */
 #include "core/jsonbody.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/error.h"
 #include "core/limits.h"
@@ -75,4 +78,50 @@ int core_json_body_parse(const char *buf, size_t len, json_t **out, char *msg, s
   }
   *out = doc;
   return 0;
+}
+
+json_t *core_json_file_load(const char *path, size_t max_bytes, const char *what, char *msg,
+                            size_t msg_size) {
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  json_error_t jerr;
+  json_t *doc = NULL;
+  char *buf;
+  size_t n;
+  if (msg != NULL && msg_size > 0) msg[0] = '\0';
+  if (f == NULL) {
+    jsonbody_fail(0, msg, msg_size, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    jsonbody_fail(0, msg, msg_size, "not a regular file");
+    fclose(f);
+    return NULL;
+  }
+  if (st.st_size < 0 || (unsigned long long)st.st_size > max_bytes) {
+    jsonbody_fail(0, msg, msg_size, "%lld bytes is more than a %s may have (%zu bytes)",
+                  (long long)st.st_size, what, max_bytes);
+    fclose(f);
+    return NULL;
+  }
+  buf = malloc((size_t)st.st_size + 1);
+  if (buf == NULL) {
+    jsonbody_fail(0, msg, msg_size, "out of memory");
+    fclose(f);
+    return NULL;
+  }
+  n = fread(buf, 1, (size_t)st.st_size + 1, f); /* one byte more: a file that grew is caught */
+  if (ferror(f)) {
+    jsonbody_fail(0, msg, msg_size, "cannot read: %s", strerror(errno));
+  } else if (n > (size_t)st.st_size) {
+    jsonbody_fail(0, msg, msg_size, "the file changed while it was read");
+  } else {
+    doc = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL)
+      jsonbody_fail(0, msg, msg_size, "line %d, column %d: not valid JSON: %s", jerr.line, jerr.column,
+                    jerr.text);
+  }
+  free(buf);
+  fclose(f);
+  return doc;
 }

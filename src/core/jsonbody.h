@@ -9,6 +9,10 @@
  * an object, and the document may nest at most LIMIT_JSON_DEPTH_MAX levels
  * below it, hold no string longer than LIMIT_STRING_BYTES_MAX bytes and no
  * key longer than LIMIT_ID_BYTES_MAX bytes.
+ *
+ * The operator's files (the config, statecharts) are read by
+ * core_json_file_load, which refuses a file beyond its byte limit before
+ * parsing it.
  */
 #ifndef CASUS_CORE_JSONBODY_H
 #define CASUS_CORE_JSONBODY_H
@@ -32,5 +36,16 @@
  *
  * Caveats: pure and thread-safe (jansson's own hashing seed aside). */
 int core_json_body_parse(const char *buf, size_t len, json_t **out, char *msg, size_t msg_size);
+
+/* Reads the JSON document in the regular file at path, which may hold at
+ * most max_bytes bytes (LIMIT_CONFIG_BYTES_MAX, LIMIT_CHART_BYTES_MAX), and
+ * returns a new reference to it (duplicate keys refused).  what names the
+ * kind of file for the message ("configuration", "statechart").
+ *
+ * Returns NULL with a sentence in msg (msg_size bytes, NUL-terminated,
+ * truncated to fit) when the file cannot be read, is not a regular file, is
+ * larger than max_bytes, or is not valid JSON ("line L, column C: not valid
+ * JSON: REASON"); the caller prefixes the path. */
+json_t *core_json_file_load(const char *path, size_t max_bytes, const char *what, char *msg, size_t msg_size);
 
 #endif

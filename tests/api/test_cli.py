@@ -120,6 +120,42 @@ def test_serve_rejects_bad_arguments():
     assert rc == 1 and "regions" in err, err
 
 
+def test_operator_files_beyond_their_byte_limits_are_refused():
+    """LIMIT_CHART_BYTES_MAX (1 MiB) and LIMIT_CONFIG_BYTES_MAX (4 MiB) hold before any parsing."""
+    d = tempfile.mkdtemp(prefix="casus-limits-")
+    try:
+        chart = json.load(open(os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json")))
+        ok = os.path.join(d, "ok.json")
+        with open(ok, "w") as f:
+            json.dump(chart, f)
+            f.write(" " * (1024 * 1024 - f.tell()))  # exactly at the limit: still read
+        rc, out, _ = run("statechart", "check", ok)
+        assert rc == 0 and ": ok (" in out, out
+        with open(ok, "a") as f:
+            f.write(" ")  # one byte over
+        rc, out, _ = run("statechart", "check", ok)
+        assert rc == 1 and "1048577 bytes is more than a statechart may have (1048576 bytes)" in out, out
+        rc, _, err = run("statechart", "export", "--format", "dot", ok)
+        assert rc == 1 and "more than a statechart may have" in err, err
+        # --charts DIR refuses to start with an oversized chart in it
+        charts = os.path.join(d, "charts")
+        os.mkdir(charts)
+        shutil.move(ok, os.path.join(charts, "groot.json"))
+        cfg = os.path.join(d, "config.json")
+        shutil.copy(os.path.join(SRC, "config", "demo.json"), cfg)
+        rc, _, err = run("serve", "--config", cfg, "--charts", charts, "--listen", "127.0.0.1:0",
+                         "--data", os.path.join(d, "data"))
+        assert rc != 0 and "groot.json" in err and "more than a statechart may have" in err, err
+        with open(cfg, "a") as f:
+            f.write(" " * (4 * 1024 * 1024))
+        rc, _, err = run("serve", "--config", cfg, "--listen", "127.0.0.1:0", "--data", os.path.join(d, "data"))
+        assert rc == 2 and "more than a configuration may have (4194304 bytes)" in err, err
+        rc, _, err = run("serve", "--config", d, "--listen", "127.0.0.1:0", "--data", os.path.join(d, "data"))
+        assert rc == 2 and "not a regular file" in err, err
+    finally:
+        shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and callable(fn):

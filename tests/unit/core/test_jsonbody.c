@@ -1,11 +1,14 @@
 /*
  * test_jsonbody.c -- core_json_body_parse: a request body as a JSON object
  * within the limits of core/limits.h (the decoding every write request of
- * the API goes through; tests/fuzz/fuzz_event_body.c fuzzes it).
+ * the API goes through; tests/fuzz/fuzz_event_body.c fuzzes it), and
+ * core_json_file_load, the operator's files within their byte limits.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -122,13 +125,52 @@ TEST(too_large_and_short_message_buffer) {
   ASSERT_NULL(doc);
 }
 
-#define TEST_LIST(X)        \
-  X(object_ok)              \
-  X(not_nul_terminated)     \
-  X(empty_and_invalid_json) \
-  X(not_an_object)          \
-  X(depth_limit)            \
-  X(string_and_key_limits)  \
-  X(too_large_and_short_message_buffer)
+/* Writes n bytes: the JSON object {} padded with spaces. */
+static void write_padded(const char *path, size_t n) {
+  FILE *f = fopen(path, "wb");
+  size_t i;
+  ASSERT_NOT_NULL(f);
+  fputs("{}", f);
+  for (i = 2; i < n; i++) fputc(' ', f);
+  ASSERT_EQ(fclose(f), 0);
+}
+
+TEST(file_load_limits_and_errors) {
+  char dir[] = "/tmp/casus-jsonfile-XXXXXX", path[64], msg[128];
+  json_t *doc;
+  FILE *f;
+  ASSERT_NOT_NULL(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/a.json", dir);
+  write_padded(path, 100); /* at the limit */
+  doc = core_json_file_load(path, 100, "statechart", msg, sizeof(msg));
+  ASSERT(json_is_object(doc));
+  json_decref(doc);
+  write_padded(path, 101); /* one byte over */
+  ASSERT_NULL(core_json_file_load(path, 100, "statechart", msg, sizeof(msg)));
+  ASSERT_STR_EQ(msg, "101 bytes is more than a statechart may have (100 bytes)");
+  f = fopen(path, "wb");
+  ASSERT_NOT_NULL(f);
+  fputs("{\"a\":1,\"a\":2}", f); /* duplicate keys */
+  fclose(f);
+  ASSERT_NULL(core_json_file_load(path, 100, "configuration", msg, sizeof(msg)));
+  ASSERT(strncmp(msg, "line 1, column ", 15) == 0 && strstr(msg, "not valid JSON") != NULL);
+  ASSERT_NULL(core_json_file_load(dir, 100, "configuration", msg, sizeof(msg)));
+  ASSERT_STR_EQ(msg, "not a regular file");
+  ASSERT_EQ(unlink(path), 0);
+  ASSERT_NULL(core_json_file_load(path, 100, "configuration", msg, sizeof(msg)));
+  ASSERT(strncmp(msg, "cannot open", 11) == 0);
+  ASSERT_NULL(core_json_file_load(path, 100, "configuration", NULL, 0)); /* no room for a message */
+  ASSERT_EQ(rmdir(dir), 0);
+}
+
+#define TEST_LIST(X)                    \
+  X(object_ok)                          \
+  X(not_nul_terminated)                 \
+  X(empty_and_invalid_json)             \
+  X(not_an_object)                      \
+  X(depth_limit)                        \
+  X(string_and_key_limits)              \
+  X(too_large_and_short_message_buffer) \
+  X(file_load_limits_and_errors)
 
 TEST_MAIN(TEST_LIST)
