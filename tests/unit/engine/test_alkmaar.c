@@ -10,43 +10,17 @@
 #include "calendar/calendar.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "fixture.h"
 #include "test.h"
 
-static calendar_t cal;
 static engine_chart_t *alkmaar;
-static json_t *last_effects; /* effects of the last accepted event */
-
-static json_t *load_file(const char *rel) {
-  char path[512];
-  json_error_t jerr;
-  json_t *doc;
-  snprintf(path, sizeof(path), "%s/%s", CASUS_SOURCE_DIR, rel);
-  doc = json_load_file(path, 0, &jerr);
-  if (doc == NULL) fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
-  return doc;
-}
 
 static void setup(void) {
-  json_t *doc;
-  engine_problems_t p;
-  int i;
-  if (alkmaar != NULL) return;
-  doc = load_file("calendars/nl.json");
-  ASSERT_NOT_NULL(doc);
-  ASSERT_EQ(calendar_load(&cal, doc, NULL, NULL, 0), 0);
-  json_decref(doc);
-  doc = load_file("statecharts/jeugdhulp-alkmaar.json");
-  ASSERT_NOT_NULL(doc);
-  if (engine_chart_load(doc, &alkmaar, &p) != 0)
-    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
-  json_decref(doc);
-  ASSERT_NOT_NULL(alkmaar);
+  alkmaar = fx_chart("statecharts/jeugdhulp-alkmaar.json");
 }
 
 static int64_t t(const char *rfc3339) {
-  int64_t v = 0;
-  if (cal_time_parse(rfc3339, &v) != 0) abort();
-  return v;
+  return fx_t(rfc3339);
 }
 
 /* The lokaal toegangsteam of gemeente Alkmaar: its procesregisseur and a casusregisseur it employs. */
@@ -63,23 +37,9 @@ static const engine_actor_t CM = {"cm-1", "contractmanager", "regio-alkmaar"};
 /* Creates a case from a JSON body; returns it, or NULL when the expected refusal came. */
 static json_t *create(int64_t now, const engine_actor_t *a, const char *body_json, int expect_rc,
                       const char *expect_rule) {
-  engine_ctx_t ctx = {alkmaar, &cal, now};
-  engine_result_t res;
-  json_t *body = json_loads(body_json, 0, NULL), *c = NULL;
-  json_t *extra = json_pack("{s:s}", "regio", "regio-alkmaar");
-  int rc;
-  ASSERT_NOT_NULL(body);
-  rc = engine_case_create(&ctx, "c-000001", body, extra, a, &res);
+  json_t *body = fx_json(body_json);
+  json_t *c = fx_create(alkmaar, now, a, "c-000001", body, "regio-alkmaar", expect_rc, expect_rule);
   json_decref(body);
-  json_decref(extra);
-  if (rc != expect_rc) {
-    fprintf(stderr, "  create: rc %d (%s: %s)\n", rc, core_err_code(rc), res.message);
-    engine_result_clear(&res);
-    ASSERT_EQ(rc, expect_rc);
-  }
-  if (expect_rule) ASSERT_STR_EQ(res.rule, expect_rule);
-  if (rc == 0) c = json_incref(res.case_);
-  engine_result_clear(&res);
   return c;
 }
 
@@ -90,7 +50,8 @@ static json_t *create(int64_t now, const engine_actor_t *a, const char *body_jso
 static json_t *create_route1(int64_t now, bool spoed) {
   char body[512];
   snprintf(body, sizeof(body),
-           "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\",\"casusregisseur\":\"cr-1\",\"spoed\":%s," JEUGDIGE "}",
+           "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\",\"casusregisseur\":\"cr-1\",\"spoed\":%"
+           "s," JEUGDIGE "}",
            spoed ? "true" : "false");
   return create(now, &PR, body, 0, NULL);
 }
@@ -99,121 +60,34 @@ static json_t *create_route1(int64_t now, bool spoed) {
 static json_t *create_route2(int64_t now, const char *verwijzer) {
   char body[512];
   snprintf(body, sizeof(body),
-           "{\"verwijzer\":\"%s\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE "," PRODUCT "}",
+           "{\"verwijzer\":\"%s\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+           "," PRODUCT "}",
            verwijzer);
   return create(now, &AB, body, 0, NULL);
 }
 
 /* Applies and returns the new case (the old one is released); asserts the expected result code. */
-static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char *event, const char *data_json,
-                     int expect_rc, const char *expect_rule) {
-  engine_ctx_t ctx = {alkmaar, &cal, now};
-  engine_result_t res;
-  json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
-  int rc;
-  if (data_json) ASSERT_NOT_NULL(data);
-  rc = engine_event_apply(&ctx, c, event, data, a, &res);
-  json_decref(data);
-  if (rc != expect_rc) {
-    fprintf(stderr, "  %s by %s: rc %d (%s: %s)\n", event, a->role, rc, core_err_code(rc), res.message);
-    engine_result_clear(&res);
-    ASSERT_EQ(rc, expect_rc);
-  }
-  if (expect_rule) ASSERT_STR_EQ(res.rule, expect_rule);
-  if (rc == 0) {
-    json_decref(c);
-    c = json_incref(res.case_);
-    json_decref(last_effects);
-    last_effects = json_incref(res.effects);
-  }
-  engine_result_clear(&res);
-  return c;
+static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char *event,
+                     const char *data_json, int expect_rc, const char *expect_rule) {
+  return fx_apply(alkmaar, c, now, a, event, data_json, expect_rc, expect_rule);
 }
 
-/* Applies an event that must be refused with `expect_rc` (and `expect_rule`), and asserts the case is unchanged. */
+/* Applies an event that must be refused with `expect_rc` (and `expect_rule`), and asserts the case is
+ * unchanged. */
 static void refused(json_t *c, int64_t now, const engine_actor_t *a, const char *event, const char *data_json,
                     int expect_rc, const char *expect_rule) {
-  json_t *before = json_deep_copy(c);
-  json_t *same = apply(c, now, a, event, data_json, expect_rc, expect_rule);
-  ASSERT(same == c);
-  ASSERT(json_equal(c, before));
-  json_decref(before);
+  fx_refused(alkmaar, c, now, a, event, data_json, expect_rc, expect_rule);
 }
 
 /* Fires the named timer at its due instant. */
 static json_t *fire(json_t *c, const char *name) {
-  engine_ctx_t ctx = {alkmaar, &cal, 0};
-  engine_result_t res;
-  const json_t *timer = json_object_get(json_object_get(c, "timers"), name);
-  ASSERT_NOT_NULL(timer);
-  ctx.now_s = json_integer_value(json_object_get(timer, "due_s"));
-  ASSERT_EQ(engine_timer_fire(&ctx, c, name, &res), 0);
-  json_decref(c);
-  c = json_incref(res.case_);
-  json_decref(last_effects);
-  last_effects = json_incref(res.effects);
-  engine_result_clear(&res);
-  return c;
+  return fx_fire(alkmaar, c, name);
 }
 
-static const char *status(const json_t *c) { return json_string_value(json_object_get(c, "status")); }
-
-static bool in_state(const json_t *c, const char *leaf) {
-  size_t i;
-  json_t *s;
-  json_array_foreach(json_object_get(c, "state"), i, s) {
-    if (strcmp(json_string_value(s), leaf) == 0) return true;
-  }
-  return false;
-}
-
-static bool has_flag(const json_t *c, const char *flag) {
-  size_t i;
-  json_t *f;
-  json_array_foreach(json_object_get(c, "flags"), i, f) {
-    if (strcmp(json_string_value(f), flag) == 0) return true;
-  }
-  return false;
-}
-
-/* fields.<dotted path> */
-static const json_t *field(const json_t *c, const char *dotted) {
-  char buf[128], *p, *dot;
-  const json_t *cur = json_object_get(c, "fields");
-  snprintf(buf, sizeof(buf), "%s", dotted);
-  for (p = buf; cur != NULL; p = dot + 1) {
-    dot = strchr(p, '.');
-    if (dot) *dot = '\0';
-    cur = json_object_get(cur, p);
-    if (dot == NULL) break;
-  }
-  return cur;
-}
-
-static const char *field_str(const json_t *c, const char *dotted) { return json_string_value(field(c, dotted)); }
-
-static const char *timer_due(const json_t *c, const char *name) {
-  return json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), name), "due"));
-}
-
-/* The last accepted event put a task or notification of `kind` in the inbox of `role`. */
-static bool effect_to(const char *kind, const char *role) {
-  size_t i, k;
-  json_t *e, *r;
-  json_array_foreach(last_effects, i, e) {
-    if (!json_is_string(json_object_get(e, "kind")) || strcmp(json_string_value(json_object_get(e, "kind")), kind))
-      continue;
-    json_array_foreach(json_object_get(e, "to"), k, r) {
-      if (strcmp(json_string_value(r), role) == 0) return true;
-    }
-  }
-  return false;
-}
-
-#define TOEWIJZEN_A                                                                                    \
+#define TOEWIJZEN_A                                                                                       \
   "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
   "\"2027-12-31\",\"ondersteuningsplan\":\"OP-2027-0042\"}"
-#define TOEWIJZEN_B_ADVIES                                                                             \
+#define TOEWIJZEN_B_ADVIES                                                                                \
   "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\",\"begindatum\":\"2027-06-01\",\"einddatum\":" \
   "\"2027-12-31\"}"
 
@@ -227,26 +101,29 @@ static json_t *case_in_zorg(void) {
 
 /* Climbs the ladder from the start up to the RET, checking every rung; `opener` opens it. */
 static json_t *ladder_to_ret(json_t *c, const engine_actor_t *opener) {
-  c = apply(c, t("2027-05-03T09:00:00+02:00"), opener, "escalatie_openen",
-            "{\"aanleiding\":\"passende_hulp_niet_beschikbaar\",\"toelichting\":\"de hulpvraag is te complex\"}", 0,
-            NULL);
-  ASSERT(in_state(c, "bij_verwijzer"));
-  ASSERT(effect_to("escalatie_geopend", "procesregisseur"));
-  c = apply(c, t("2027-05-06T09:00:00+02:00"), &PR, "intern_bespreken", "{\"verslag\":\"geen passend antwoord\"}", 0,
-            NULL);
-  ASSERT(in_state(c, "intern_besproken"));
+  c = apply(
+      c, t("2027-05-03T09:00:00+02:00"), opener, "escalatie_openen",
+      "{\"aanleiding\":\"passende_hulp_niet_beschikbaar\",\"toelichting\":\"de hulpvraag is te complex\"}", 0,
+      NULL);
+  ASSERT(fx_in_state(c, "bij_verwijzer"));
+  ASSERT(fx_effect(NULL, "escalatie_geopend", "procesregisseur"));
+  c = apply(c, t("2027-05-06T09:00:00+02:00"), &PR, "intern_bespreken",
+            "{\"verslag\":\"geen passend antwoord\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "intern_besproken"));
   c = apply(c, t("2027-05-12T09:00:00+02:00"), &PR, "regionaal_bespreken",
             "{\"verslag\":\"ook regionaal geen antwoord\",\"anoniem\":true}", 0, NULL);
-  ASSERT(in_state(c, "regionaal_besproken"));
+  ASSERT(fx_in_state(c, "regionaal_besproken"));
   c = apply(c, t("2027-05-18T09:00:00+02:00"), &CR, "consultatie_aanvragen",
-            "{\"geconsulteerde\":\"ojep\",\"grond\":\"expertise_ontbreekt\",\"vraag\":\"welke hulp past?\"}", 0, NULL);
-  ASSERT(in_state(c, "consultatie_aangevraagd"));
-  c = apply(c, t("2027-05-25T09:00:00+02:00"), &CR, "consultatie_afronden", "{\"advies\":\"geen aanbod in de regio\"}",
+            "{\"geconsulteerde\":\"ojep\",\"grond\":\"expertise_ontbreekt\",\"vraag\":\"welke hulp past?\"}",
             0, NULL);
-  ASSERT(in_state(c, "consultatie_afgerond"));
+  ASSERT(fx_in_state(c, "consultatie_aangevraagd"));
+  c = apply(c, t("2027-05-25T09:00:00+02:00"), &CR, "consultatie_afronden",
+            "{\"advies\":\"geen aanbod in de regio\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "consultatie_afgerond"));
   c = apply(c, t("2027-05-26T09:00:00+02:00"), &PR, "ret_voorleggen",
-            "{\"hulpvraag\":\"vastgelopen complexe casus\",\"veiligheid_voorop\":false,\"crisis\":false}", 0, NULL);
-  ASSERT(in_state(c, "voorgelegd_aan_ret"));
+            "{\"hulpvraag\":\"vastgelopen complexe casus\",\"veiligheid_voorop\":false,\"crisis\":false}", 0,
+            NULL);
+  ASSERT(fx_in_state(c, "voorgelegd_aan_ret"));
   return c;
 }
 
@@ -254,7 +131,7 @@ static json_t *ladder_to_ret(json_t *c, const engine_actor_t *opener) {
 
 TEST(chart_loads_and_checks_clean) {
   engine_problems_t p;
-  json_t *doc = load_file("statecharts/jeugdhulp-alkmaar.json");
+  json_t *doc = fx_load_file("statecharts/jeugdhulp-alkmaar.json");
   int i, n;
   setup();
   n = engine_chart_check(doc, &p);
@@ -265,8 +142,9 @@ TEST(chart_loads_and_checks_clean) {
   json_decref(doc);
 }
 
-static const char *const api_statuses[] = {"aangemeld", "verzoek_om_toewijzing", "toegewezen", "in_zorg",
-                                           "opgeschort", "crisis", "beeindigd", "afgewezen"};
+static const char *const api_statuses[] = {
+    "aangemeld", "verzoek_om_toewijzing", "toegewezen", "in_zorg", "opgeschort", "crisis", "beeindigd",
+    "afgewezen"};
 
 static bool rule_id(const json_t *v) {
   return json_is_string(v) && strncmp(json_string_value(v), "R-", 2) == 0 && json_string_length(v) > 4;
@@ -287,7 +165,8 @@ static void walk_state(const char *name, const json_t *st, bool in_ladder, int *
     if (!known) fprintf(stderr, "  state %s: status not in API.md\n", name);
     ASSERT(known);
   }
-  if (json_is_string(json_object_get(st, "type")) && strcmp(json_string_value(json_object_get(st, "type")), "final") == 0) {
+  if (json_is_string(json_object_get(st, "type")) &&
+      strcmp(json_string_value(json_object_get(st, "type")), "final") == 0) {
     ASSERT(json_is_true(json_object_get(st, "terminal")));
     (*finals)++;
   }
@@ -301,12 +180,16 @@ static void walk_state(const char *name, const json_t *st, bool in_ladder, int *
       ASSERT(msg != NULL && strlen(msg) > 10 && msg[strlen(msg) - 1] == '.');
     }
   }
-  json_array_foreach(json_object_get(st, "timers"), i, tm) { ASSERT(rule_id(json_object_get(tm, "rule"))); }
-  json_object_foreach((json_t *)children, key, child) { walk_state(key, child, in_ladder, finals); }
+  json_array_foreach(json_object_get(st, "timers"), i, tm) {
+    ASSERT(rule_id(json_object_get(tm, "rule")));
+  }
+  json_object_foreach((json_t *)children, key, child) {
+    walk_state(key, child, in_ladder, finals);
+  }
 }
 
 TEST(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9) {
-  json_t *doc = load_file("statecharts/jeugdhulp-alkmaar.json"), *tr, *g;
+  json_t *doc = fx_load_file("statecharts/jeugdhulp-alkmaar.json"), *tr, *g;
   size_t i, k;
   int finals = 0;
   setup();
@@ -329,20 +212,20 @@ TEST(route1_register_and_assign_R_TW_1) {
   json_t *c;
   setup();
   c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
-  ASSERT_STR_EQ(status(c), "aangemeld");
-  ASSERT_STR_EQ(field_str(c, "route"), "lokaal_toegangsteam");
-  ASSERT_STR_EQ(field_str(c, "regio"), "regio-alkmaar");
-  ASSERT(in_state(c, "geen_escalatie") && in_state(c, "geen_aanpassing"));
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  ASSERT_STR_EQ(fx_str(c, "fields.route"), "lokaal_toegangsteam");
+  ASSERT_STR_EQ(fx_str(c, "fields.regio"), "regio-alkmaar");
+  ASSERT(fx_in_state(c, "geen_escalatie") && fx_in_state(c, "geen_aanpassing"));
   /* ALK §2.3.2: the toewijzing follows the ondersteuningsplan */
   refused(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
           "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
           "\"einddatum\":\"2027-12-31\"}",
           CASUS_EINVALID_DATA, "R-TW-1");
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
-  ASSERT_STR_EQ(field_str(c, "ondersteuningsplan"), "OP-2027-0042");
-  ASSERT_STR_EQ(field_str(c, "product.code"), "45A01");
-  ASSERT(effect_to("toewijzing_ontvangen", "aanbieder"));
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_str(c, "fields.ondersteuningsplan"), "OP-2027-0042");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A01");
+  ASSERT(fx_effect(NULL, "toewijzing_ontvangen", "aanbieder"));
   json_decref(c);
 }
 
@@ -351,28 +234,33 @@ TEST(self_referral_refused_R_TW_1) {
   engine_ctx_t ctx;
   engine_result_t res;
   setup();
-  create(t("2027-03-22T09:00:00+01:00"), &AB,
-         "{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
-         "," PRODUCT "}",
-         CASUS_EGUARD_FAILED, "R-TW-1");
-  create(t("2027-03-22T09:00:00+01:00"), &AB,
-         "{\"verwijzer\":\"geen_verwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
-         "," PRODUCT "}",
-         CASUS_EGUARD_FAILED, "R-TW-1");
+  create(
+      t("2027-03-22T09:00:00+01:00"), &AB,
+      "{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+      "," PRODUCT "}",
+      CASUS_EGUARD_FAILED, "R-TW-1");
+  create(
+      t("2027-03-22T09:00:00+01:00"), &AB,
+      "{\"verwijzer\":\"geen_verwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+      "," PRODUCT "}",
+      CASUS_EGUARD_FAILED, "R-TW-1");
   create(t("2027-03-22T09:00:00+01:00"), &PR,
-         "{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}", CASUS_EGUARD_FAILED, "R-TW-1");
+         "{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}", CASUS_EGUARD_FAILED,
+         "R-TW-1");
   /* anything that is no verwijzer at all fails the schema, with the same rule */
   create(t("2027-03-22T09:00:00+01:00"), &AB,
-         "{\"verwijzer\":\"zelf\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE "," PRODUCT "}",
+         "{\"verwijzer\":\"zelf\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+         "," PRODUCT "}",
          CASUS_EINVALID_DATA, "R-TW-1");
   /* the message says why, in a sentence */
   ctx.chart = alkmaar;
-  ctx.cal = &cal;
+  ctx.cal = &fx_cal;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   {
-    json_t *body = json_loads("{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"x\"," JEUGDIGE
-                              "," PRODUCT "}",
-                              0, NULL);
+    json_t *body =
+        json_loads("{\"verwijzer\":\"zelfverwijzer\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"x\"," JEUGDIGE
+                   "," PRODUCT "}",
+                   0, NULL);
     ASSERT_EQ(engine_case_create(&ctx, "c-1", body, NULL, &AB, &res), CASUS_EGUARD_FAILED);
     ASSERT(strstr(res.message, "self-referral") != NULL || strstr(res.message, "Zelfverwijzer") != NULL);
     engine_result_clear(&res);
@@ -393,8 +281,8 @@ TEST(legal_referrers_and_routes_R_TW_1) {
   /* the lokaal toegangsteam registers only its own referrals */
   create(t("2027-03-22T09:00:00+01:00"), &PR, "{\"verwijzer\":\"gi\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}",
          CASUS_EGUARD_FAILED, "R-TW-1");
-  create(t("2027-03-22T09:00:00+01:00"), &PR, "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}",
-         CASUS_EGUARD_FAILED, "R-TW-1");
+  create(t("2027-03-22T09:00:00+01:00"), &PR,
+         "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}", CASUS_EGUARD_FAILED, "R-TW-1");
   /* the aanbieder does not file a verzoek for the gemeente's own referral */
   create(t("2027-03-22T09:00:00+01:00"), &AB,
          "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
@@ -402,33 +290,35 @@ TEST(legal_referrers_and_routes_R_TW_1) {
          CASUS_EGUARD_FAILED, "R-TW-1");
   for (i = 0; i < sizeof(referrers) / sizeof(referrers[0]); i++) {
     c = create_route2(t("2027-03-22T09:00:00+01:00"), referrers[i]);
-    ASSERT_STR_EQ(status(c), "verzoek_om_toewijzing");
-    ASSERT_STR_EQ(field_str(c, "route"), "andere_verwijzer");
+    ASSERT_STR_EQ(fx_status(c), "verzoek_om_toewijzing");
+    ASSERT_STR_EQ(fx_str(c, "fields.route"), "andere_verwijzer");
     json_decref(c);
   }
   /* medisch specialist: the organisation is required and must not be the aanbieder */
   create(t("2027-03-22T09:00:00+01:00"), &AB,
-         "{\"verwijzer\":\"medisch_specialist\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
-         "," PRODUCT "}",
+         "{\"verwijzer\":\"medisch_specialist\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-"
+         "a\"," JEUGDIGE "," PRODUCT "}",
          CASUS_EGUARD_FAILED, "R-TW-1");
   create(t("2027-03-22T09:00:00+01:00"), &AB,
-         "{\"verwijzer\":\"medisch_specialist\",\"verwijzer_organisatie\":\"zorgaanbieder-a\",\"gemeente\":\"alkmaar\","
+         "{\"verwijzer\":\"medisch_specialist\",\"verwijzer_organisatie\":\"zorgaanbieder-a\",\"gemeente\":"
+         "\"alkmaar\","
          "\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE "," PRODUCT "}",
          CASUS_EGUARD_FAILED, "R-TW-1");
   c = create(t("2027-03-22T09:00:00+01:00"), &AB,
-             "{\"verwijzer\":\"medisch_specialist\",\"verwijzer_organisatie\":\"nwz-ziekenhuis\",\"gemeente\":\"alkmaar\","
+             "{\"verwijzer\":\"medisch_specialist\",\"verwijzer_organisatie\":\"nwz-ziekenhuis\","
+             "\"gemeente\":\"alkmaar\","
              "\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE "," PRODUCT "}",
              0, NULL);
-  ASSERT_STR_EQ(status(c), "verzoek_om_toewijzing");
+  ASSERT_STR_EQ(fx_status(c), "verzoek_om_toewijzing");
   c = apply(c, t("2027-03-23T09:00:00+01:00"), &PR, "toewijzing_toekennen", NULL, 0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 1); /* start_zorg_termijn only */
   json_decref(c);
   /* a rejected verzoek ends the case */
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "huisarts");
-  c = apply(c, t("2027-03-23T09:00:00+01:00"), &PR, "toewijzing_afwijzen", "{\"reden\":\"geen jeugdhulp nodig\"}", 0,
-            NULL);
-  ASSERT_STR_EQ(status(c), "afgewezen");
+  c = apply(c, t("2027-03-23T09:00:00+01:00"), &PR, "toewijzing_afwijzen",
+            "{\"reden\":\"geen jeugdhulp nodig\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_status(c), "afgewezen");
   ASSERT(json_is_true(json_object_get(c, "closed")));
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   json_decref(c);
@@ -441,11 +331,11 @@ TEST(start_zorg_five_working_days_R_TW_2) {
   c = create_route1(t("2027-03-25T09:00:00+01:00"), false);
   c = apply(c, t("2027-03-25T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
   /* Thursday 25 March 2027: Fri 26, (Easter Monday 29) Tue 30, Wed 31, Thu 1, Fri 2 April */
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-04-02");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-02");
   c = fire(c, "start_zorg_termijn");
-  ASSERT(has_flag(c, "start_zorg_termijn_verlopen"));
-  ASSERT(effect_to("start_zorg_termijn_verlopen", "procesregisseur"));
-  ASSERT(effect_to("start_zorg_termijn_verlopen", "casusregisseur"));
+  ASSERT(fx_has_flag(c, "start_zorg_termijn_verlopen"));
+  ASSERT(fx_effect(NULL, "start_zorg_termijn_verlopen", "procesregisseur"));
+  ASSERT(fx_effect(NULL, "start_zorg_termijn_verlopen", "casusregisseur"));
   ASSERT_NULL(json_object_get(json_object_get(c, "timers"), "start_zorg_termijn"));
   json_decref(c);
 }
@@ -457,23 +347,23 @@ TEST(spoed_two_working_days_R_TW_2) {
   c = create_route1(t("2027-04-26T09:00:00+02:00"), true);
   c = apply(c, t("2027-04-26T10:00:00+02:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
   /* Mon 26 April 2027; Tue 27 is Koningsdag: Wed 28, Thu 29 */
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-04-29");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-29");
   c = apply(c, t("2027-04-28T10:00:00+02:00"), &AB, "start_zorg", NULL, 0, NULL);
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   json_decref(c);
   /* spoed set on a route-2 verzoek carries over; Tue 4 May: (Bevrijdingsdag 5, Hemelvaart 6) Fri 7, Mon 10 */
   c = create(t("2027-05-04T09:00:00+02:00"), &AB,
-             "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\",\"spoed\":true,"
-             JEUGDIGE "," PRODUCT "}",
+             "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\","
+             "\"spoed\":true," JEUGDIGE "," PRODUCT "}",
              0, NULL);
   c = apply(c, t("2027-05-04T10:00:00+02:00"), &PR, "toewijzing_toekennen", NULL, 0, NULL);
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-05-10");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-05-10");
   json_decref(c);
   /* without spoed: Tue 4 May: Fri 7, Mon 10, Tue 11, Wed 12, Thu 13 */
   c = create_route1(t("2027-05-04T09:00:00+02:00"), false);
   c = apply(c, t("2027-05-04T10:00:00+02:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-05-13");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-05-13");
   json_decref(c);
 }
 
@@ -488,17 +378,17 @@ TEST(refusal_and_reassignment_R_TW_3) {
   refused(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{}", CASUS_EINVALID_DATA, "R-TW-3");
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren",
             "{\"reden\":\"te_lichte_hulpvraag\",\"alternatief\":\"zorgaanbieder-b\"}", 0, NULL);
-  ASSERT_STR_EQ(status(c), "aangemeld");
-  ASSERT(in_state(c, "opnieuw_toewijzen"));
-  ASSERT(effect_to("opnieuw_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  ASSERT(fx_in_state(c, "opnieuw_toewijzen"));
+  ASSERT(fx_effect(NULL, "opnieuw_toewijzen", "procesregisseur"));
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   refused(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
             "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
-  ASSERT_STR_EQ(field_str(c, "aanbieder"), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_str(c, "fields.aanbieder"), "zorgaanbieder-b");
   json_decref(c);
 }
 
@@ -513,26 +403,26 @@ TEST(casusregisseur_R_TW_5) {
           CASUS_EGUARD_FAILED, "R-TW-5");
   refused(c, t("2027-03-22T10:00:00+01:00"), &TM, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-2\"}",
           CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &AB, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-ab\"}", 0,
-            NULL);
-  ASSERT_STR_EQ(field_str(c, "casusregisseur"), "cr-ab");
-  ASSERT_STR_EQ(field_str(c, "vorige_casusregisseur"), "cr-1");
-  ASSERT(effect_to("casusregisseur_gewijzigd", "procesregisseur"));
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &AB, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-ab\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.casusregisseur"), "cr-ab");
+  ASSERT_STR_EQ(fx_str(c, "fields.vorige_casusregisseur"), "cr-1");
+  ASSERT(fx_effect(NULL, "casusregisseur_gewijzigd", "procesregisseur"));
   json_decref(c);
   /* no casusregisseur yet, several organisations: no toewijzing */
-  c = create(t("2027-03-22T09:00:00+01:00"), &PR, "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}",
-             0, NULL);
+  c = create(t("2027-03-22T09:00:00+01:00"), &PR,
+             "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}", 0, NULL);
   refused(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
           "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
           "\"einddatum\":\"2027-12-31\",\"ondersteuningsplan\":\"OP-1\",\"meerdere_aanbieders\":true}",
           CASUS_EGUARD_FAILED, "R-TW-5");
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}", 0,
-            NULL);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
             "\"einddatum\":\"2027-12-31\",\"ondersteuningsplan\":\"OP-1\",\"meerdere_aanbieders\":true}",
             0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
   json_decref(c);
 }
 
@@ -542,13 +432,14 @@ TEST(overbrugging_R_TW_6) {
   setup();
   c = case_in_zorg();
   c = apply(c, t("2027-03-29T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
-  ASSERT(has_flag(c, "overbrugging"));
-  ASSERT(!has_flag(c, "overbrugging_te_laat"));
-  refused(c, t("2027-03-29T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  ASSERT(fx_has_flag(c, "overbrugging"));
+  ASSERT(!fx_has_flag(c, "overbrugging_te_laat"));
+  refused(c, t("2027-03-29T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED,
+          "R-TW-6");
   json_decref(c);
   c = case_in_zorg();
   c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
-  ASSERT(has_flag(c, "overbrugging_te_laat"));
+  ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
   json_decref(c);
 }
 
@@ -559,11 +450,11 @@ TEST(answer_terms_and_stop_zorg_R_TW_7) {
   setup();
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "huisarts");
   /* Mon 22 March: Tue 23, Wed 24, Thu 25, Fri 26, (Easter Monday 29) Tue 30 */
-  ASSERT_STR_EQ(timer_due(c, "antwoordtermijn"), "2027-03-30");
+  ASSERT_STR_EQ(fx_timer_due(c, "antwoordtermijn"), "2027-03-30");
   c = fire(c, "antwoordtermijn");
-  ASSERT(has_flag(c, "antwoordtermijn_verlopen"));
+  ASSERT(fx_has_flag(c, "antwoordtermijn_verlopen"));
   c = apply(c, t("2027-03-31T09:00:00+02:00"), &PR, "verzoek_in_onderzoek", NULL, 0, NULL);
-  ASSERT_STR_EQ(timer_due(c, "beslistermijn"), "2027-05-26");
+  ASSERT_STR_EQ(fx_timer_due(c, "beslistermijn"), "2027-05-26");
   json_decref(c);
   c = case_in_zorg();
   refused(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
@@ -572,8 +463,8 @@ TEST(answer_terms_and_stop_zorg_R_TW_7) {
           "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-30\"}", CASUS_EGUARD_FAILED, "R-TW-7");
   c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
             "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}", 0, NULL);
-  ASSERT_STR_EQ(status(c), "beeindigd");
-  ASSERT(has_flag(c, "stop_zorg_te_laat_gemeld"));
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_has_flag(c, "stop_zorg_te_laat_gemeld"));
   ASSERT(json_is_true(json_object_get(c, "closed")));
   refused(c, t("2027-06-10T10:00:00+02:00"), &AB, "escalatie_openen",
           "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
@@ -592,30 +483,30 @@ TEST(wijziging_R_MON_5) {
           "{\"product\":\"45A01\",\"reden\":\"zwaarder nodig\"}", CASUS_EGUARD_FAILED, "R-MON-5");
   c = apply(c, t("2027-03-24T10:00:00+01:00"), &AB, "wijziging_aanvragen",
             "{\"product\":\"45A05\",\"reden\":\"een wezenlijk andere aanpak is nodig\"}", 0, NULL);
-  ASSERT(in_state(c, "wijziging_ingediend"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
-  ASSERT(effect_to("wijziging_beoordelen", "procesregisseur"));
+  ASSERT(fx_in_state(c, "wijziging_ingediend"));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(fx_effect(NULL, "wijziging_beoordelen", "procesregisseur"));
   /* the gemeente answers within 5 working days (R-TW-7): Wed 24 March: Thu 25, Fri 26, (Easter Monday 29)
    * Tue 30, Wed 31, Thu 1 April */
-  ASSERT_STR_EQ(timer_due(c, "wijziging_antwoordtermijn"), "2027-04-01");
-  c = apply(c, t("2027-03-25T10:00:00+01:00"), &PR, "informatie_opvragen", "{\"vraag\":\"onderbouwing graag\"}", 0,
-            NULL);
-  ASSERT(in_state(c, "wijziging_informatie_opgevraagd"));
-  ASSERT(effect_to("informatie_aanleveren", "aanbieder"));
+  ASSERT_STR_EQ(fx_timer_due(c, "wijziging_antwoordtermijn"), "2027-04-01");
+  c = apply(c, t("2027-03-25T10:00:00+01:00"), &PR, "informatie_opvragen",
+            "{\"vraag\":\"onderbouwing graag\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "wijziging_informatie_opgevraagd"));
+  ASSERT(fx_effect(NULL, "informatie_aanleveren", "aanbieder"));
   ASSERT_NULL(json_object_get(json_object_get(c, "timers"), "wijziging_antwoordtermijn"));
   /* Thu 25 March: Fri 26, (Easter Monday 29) Tue 30, Wed 31, Thu 1, Fri 2 April */
-  ASSERT_STR_EQ(timer_due(c, "informatie_aanlevertermijn"), "2027-04-02");
+  ASSERT_STR_EQ(fx_timer_due(c, "informatie_aanlevertermijn"), "2027-04-02");
   c = fire(c, "informatie_aanlevertermijn");
-  ASSERT(has_flag(c, "informatie_te_laat"));
-  ASSERT(effect_to("informatie_aanlevertermijn_verlopen", "procesregisseur"));
-  c = apply(c, t("2027-04-05T10:00:00+02:00"), &AB, "informatie_aanleveren", "{\"formulier\":\"format-2027-17\"}", 0,
-            NULL);
-  ASSERT(in_state(c, "wijziging_in_behandeling"));
+  ASSERT(fx_has_flag(c, "informatie_te_laat"));
+  ASSERT(fx_effect(NULL, "informatie_aanlevertermijn_verlopen", "procesregisseur"));
+  c = apply(c, t("2027-04-05T10:00:00+02:00"), &AB, "informatie_aanleveren",
+            "{\"formulier\":\"format-2027-17\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "wijziging_in_behandeling"));
   refused(c, t("2027-04-05T11:00:00+02:00"), &AB, "wijziging_toekennen", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, t("2027-04-05T11:00:00+02:00"), &PR, "wijziging_toekennen", NULL, 0, NULL);
-  ASSERT(in_state(c, "geen_aanpassing"));
-  ASSERT_STR_EQ(field_str(c, "product.code"), "45A05");
-  ASSERT_STR_EQ(field_str(c, "vorig_product"), "45A01");
+  ASSERT(fx_in_state(c, "geen_aanpassing"));
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A05");
+  ASSERT_STR_EQ(fx_str(c, "fields.vorig_product"), "45A01");
   json_decref(c);
   /* route 2: align with the initial verwijzer first */
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "huisarts");
@@ -624,10 +515,10 @@ TEST(wijziging_R_MON_5) {
           "{\"product\":\"45A05\",\"reden\":\"andere aanpak\"}", CASUS_EGUARD_FAILED, "R-MON-5");
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "wijziging_aanvragen",
             "{\"product\":\"45A05\",\"reden\":\"andere aanpak\",\"afgestemd_met_verwijzer\":true}", 0, NULL);
-  c = apply(c, t("2027-03-24T10:00:00+01:00"), &PR, "wijziging_afwijzen", "{\"reden\":\"past binnen 45A01\"}", 0,
-            NULL);
-  ASSERT_STR_EQ(field_str(c, "product.code"), "45A01");
-  ASSERT_STR_EQ(field_str(c, "wijziging.besluit"), "afgewezen");
+  c = apply(c, t("2027-03-24T10:00:00+01:00"), &PR, "wijziging_afwijzen", "{\"reden\":\"past binnen 45A01\"}",
+            0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A01");
+  ASSERT_STR_EQ(fx_str(c, "fields.wijziging.besluit"), "afgewezen");
   json_decref(c);
 }
 
@@ -635,29 +526,33 @@ TEST(wijziging_R_MON_5) {
  * granting moves the einddatum. */
 TEST(verlenging_R_MON_4) {
   json_t *c;
-  const char *form = "{\"product\":\"45A01\",\"reden\":\"doelen nog niet behaald\",\"aanpassing_behandelplan\":\"meer "
-                     "gezinsgesprekken\",\"nieuwe_einddatum\":\"2028-06-30\",\"toestemming_ouders_gevraagd\":true,"
-                     "\"toestemming_ouders\":true}";
+  const char *form =
+      "{\"product\":\"45A01\",\"reden\":\"doelen nog niet behaald\",\"aanpassing_behandelplan\":\"meer "
+      "gezinsgesprekken\",\"nieuwe_einddatum\":\"2028-06-30\",\"toestemming_ouders_gevraagd\":true,"
+      "\"toestemming_ouders\":true}";
   setup();
   c = case_in_zorg();
   /* einddatum 31 December 2027: twelve weeks before is 8 October, eight weeks before 5 November */
-  refused(c, t("2027-10-07T10:00:00+02:00"), &AB, "verlenging_aanvragen", form, CASUS_EGUARD_FAILED, "R-MON-4");
+  refused(c, t("2027-10-07T10:00:00+02:00"), &AB, "verlenging_aanvragen", form, CASUS_EGUARD_FAILED,
+          "R-MON-4");
   refused(c, t("2027-10-08T10:00:00+02:00"), &AB, "verlenging_aanvragen",
-          "{\"product\":\"45A01\",\"reden\":\"x\",\"aanpassing_behandelplan\":\"y\",\"nieuwe_einddatum\":\"2028-06-30\"}",
+          "{\"product\":\"45A01\",\"reden\":\"x\",\"aanpassing_behandelplan\":\"y\",\"nieuwe_einddatum\":"
+          "\"2028-06-30\"}",
           CASUS_EINVALID_DATA, "R-MON-4");
   c = apply(c, t("2027-10-08T10:00:00+02:00"), &AB, "verlenging_aanvragen", form, 0, NULL);
-  ASSERT(in_state(c, "verlenging_aangevraagd"));
-  ASSERT(!has_flag(c, "evaluatieformulier_te_laat"));
-  ASSERT(effect_to("verlenging_beoordelen", "procesregisseur"));
+  ASSERT(fx_in_state(c, "verlenging_aangevraagd"));
+  ASSERT(!fx_has_flag(c, "evaluatieformulier_te_laat"));
+  ASSERT(fx_effect(NULL, "verlenging_beoordelen", "procesregisseur"));
   c = apply(c, t("2027-10-12T10:00:00+02:00"), &PR, "verlenging_toekennen", NULL, 0, NULL);
-  ASSERT_STR_EQ(field_str(c, "product.einddatum"), "2028-06-30");
-  ASSERT(in_state(c, "geen_aanpassing"));
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-06-30");
+  ASSERT(fx_in_state(c, "geen_aanpassing"));
   json_decref(c);
   c = case_in_zorg();
   c = apply(c, t("2027-11-20T10:00:00+01:00"), &AB, "verlenging_aanvragen", form, 0, NULL);
-  ASSERT(has_flag(c, "evaluatieformulier_te_laat"));
-  c = apply(c, t("2027-11-22T10:00:00+01:00"), &PR, "verlenging_afwijzen", "{\"reden\":\"afschalen\"}", 0, NULL);
-  ASSERT_STR_EQ(field_str(c, "product.einddatum"), "2027-12-31");
+  ASSERT(fx_has_flag(c, "evaluatieformulier_te_laat"));
+  c = apply(c, t("2027-11-22T10:00:00+01:00"), &PR, "verlenging_afwijzen", "{\"reden\":\"afschalen\"}", 0,
+            NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2027-12-31");
   json_decref(c);
 }
 
@@ -670,26 +565,26 @@ TEST(ladder_in_order_R_ESC_9) {
   setup();
   c = case_in_zorg();
   c = ladder_to_ret(c, &AB);
-  ASSERT(effect_to("ret_voorgelegd", "contractmanager"));
-  ASSERT(effect_to("escalatie_stap", "aanbieder"));
-  ASSERT_STR_EQ(field_str(c, "escalatie.aanleiding"), "passende_hulp_niet_beschikbaar");
-  ASSERT_STR_EQ(field_str(c, "escalatie.geopend_door"), "aanbieder");
-  ASSERT_STR_EQ(field_str(c, "escalatie.intern_besproken"), "2027-05-06");
-  ASSERT(json_is_true(field(c, "escalatie.regionaal_anoniem")));
-  ASSERT_STR_EQ(field_str(c, "escalatie.geconsulteerde"), "ojep");
-  ASSERT_STR_EQ(field_str(c, "escalatie.ojep_grond"), "expertise_ontbreekt");
-  ASSERT_STR_EQ(field_str(c, "escalatie.ret_voorgelegd"), "2027-05-26");
-  ASSERT_STR_EQ(status(c), "in_zorg"); /* the ladder runs beside the care */
+  ASSERT(fx_effect(NULL, "ret_voorgelegd", "contractmanager"));
+  ASSERT(fx_effect(NULL, "escalatie_stap", "aanbieder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "passende_hulp_niet_beschikbaar");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "aanbieder");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.intern_besproken"), "2027-05-06");
+  ASSERT(json_is_true(fx_get(c, "fields.escalatie.regionaal_anoniem")));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geconsulteerde"), "ojep");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.ojep_grond"), "expertise_ontbreekt");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.ret_voorgelegd"), "2027-05-26");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg"); /* the ladder runs beside the care */
   c = apply(c, t("2027-06-02T09:00:00+02:00"), &PR, "ret_advies_vastleggen",
             "{\"advies\":\"huidige hulp voortzetten, schuldhulp via de gemeente\"}", 0, NULL);
-  ASSERT(in_state(c, "ret_advies_uitvoeren"));
-  ASSERT(json_is_true(field(c, "ret_advies.bindend")));
-  ASSERT(effect_to("ret_advies_uitvoeren", "procesregisseur"));
-  c = apply(c, t("2027-06-03T09:00:00+02:00"), &CR, "overeenstemming_bereiken", "{\"afspraken\":\"conform advies\"}",
-            0, NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
-  ASSERT_STR_EQ(field_str(c, "ret_advies.opgevolgd"), "2027-06-03");
-  ASSERT_STR_EQ(field_str(c, "escalatie.gesloten"), "2027-06-03");
+  ASSERT(fx_in_state(c, "ret_advies_uitvoeren"));
+  ASSERT(json_is_true(fx_get(c, "fields.ret_advies.bindend")));
+  ASSERT(fx_effect(NULL, "ret_advies_uitvoeren", "procesregisseur"));
+  c = apply(c, t("2027-06-03T09:00:00+02:00"), &CR, "overeenstemming_bereiken",
+            "{\"afspraken\":\"conform advies\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.opgevolgd"), "2027-06-03");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.gesloten"), "2027-06-03");
   ASSERT_EQ(json_integer_value(json_object_get(json_object_get(c, "counters"), "escalaties")), 1);
   json_decref(c);
 }
@@ -706,9 +601,9 @@ TEST(skipping_a_step_refused_R_ESC_9) {
   /* no rung before the ladder is opened */
   refused(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   refused(c, now, &PR, "ret_voorleggen", ret, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
-  c = apply(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"vastgelopen\"}",
-            0, NULL);
-  ASSERT_STR_EQ(field_str(c, "escalatie.geopend_door"), "procesregisseur");
+  c = apply(c, now, &PR, "escalatie_openen",
+            "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"vastgelopen\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "procesregisseur");
   refused(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
           CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   refused(c, now, &PR, "regionaal_bespreken", regionaal, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
@@ -723,13 +618,13 @@ TEST(skipping_a_step_refused_R_ESC_9) {
   refused(c, now, &PR, "ret_voorleggen", ret, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   refused(c, now, &PR, "consultatie_afronden", "{\"advies\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &PR, "consultatie_aanvragen", consult, 0, NULL);
-  ASSERT_STR_EQ(field_str(c, "escalatie.geconsulteerde_naam"), "zorgaanbieder-c");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geconsulteerde_naam"), "zorgaanbieder-c");
   /* the consultation has to come back before the RET */
   refused(c, now, &PR, "ret_voorleggen", ret, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &PR, "consultatie_afronden", "{\"advies\":\"x\"}", 0, NULL);
   refused(c, now, &PR, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &PR, "ret_voorleggen", ret, 0, NULL);
-  ASSERT(in_state(c, "voorgelegd_aan_ret"));
+  ASSERT(fx_in_state(c, "voorgelegd_aan_ret"));
   json_decref(c);
 }
 
@@ -742,7 +637,8 @@ TEST(ret_only_by_lokaal_toegangsteam_R_ESC_9) {
   setup();
   c = case_in_zorg();
   c = apply(c, now, &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-gi\"}", 0, NULL);
-  c = apply(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}", 0, NULL);
+  c = apply(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
+            0, NULL);
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\"}", 0, NULL);
   c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", 0, NULL);
   c = apply(c, now, &PR, "consultatie_aanvragen",
@@ -760,11 +656,11 @@ TEST(ret_only_by_lokaal_toegangsteam_R_ESC_9) {
   refused(c, now, &PR, "ret_voorleggen", "{\"hulpvraag\":\"x\"}", CASUS_EINVALID_DATA, "R-ESC-9");
   /* an aanbieder asks the lokaal toegangsteam instead */
   c = apply(c, now, &AB, "ret_aanvragen", "{\"toelichting\":\"graag het RET\"}", 0, NULL);
-  ASSERT(effect_to("ret_gevraagd", "procesregisseur"));
-  ASSERT(in_state(c, "consultatie_afgerond"));
+  ASSERT(fx_effect(NULL, "ret_gevraagd", "procesregisseur"));
+  ASSERT(fx_in_state(c, "consultatie_afgerond"));
   /* a casusregisseur employed by the gemeente is the lokaal toegangsteam */
   c = apply(c, now, &CR, "ret_voorleggen", ret, 0, NULL);
-  ASSERT(in_state(c, "voorgelegd_aan_ret"));
+  ASSERT(fx_in_state(c, "voorgelegd_aan_ret"));
   refused(c, now, &CR_GI, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &AB, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   json_decref(c);
@@ -781,15 +677,16 @@ TEST(rung_conditions_R_ESC_9) {
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
   refused(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
           CASUS_EGUARD_FAILED, "R-ESC-9");
-  refused(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"boos\",\"toelichting\":\"x\"}", CASUS_EINVALID_DATA,
-          "R-ESC-9");
+  refused(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"boos\",\"toelichting\":\"x\"}",
+          CASUS_EINVALID_DATA, "R-ESC-9");
   refused(c, now, &CM, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
           CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, now, &AB, "escalatie_openen",
-            "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\",\"overleg_verwijzer\":\"huisarts: naar "
-            "toegang\"}",
-            0, NULL);
-  ASSERT_STR_EQ(field_str(c, "escalatie.overleg_verwijzer"), "huisarts: naar toegang");
+  c = apply(
+      c, now, &AB, "escalatie_openen",
+      "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\",\"overleg_verwijzer\":\"huisarts: naar "
+      "toegang\"}",
+      0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.overleg_verwijzer"), "huisarts: naar toegang");
   refused(c, now, &AB, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   refused(c, now, &CR_GI, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\"}", 0, NULL);
@@ -799,15 +696,16 @@ TEST(rung_conditions_R_ESC_9) {
   c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", 0, NULL);
   refused(c, now, &PR, "consultatie_aanvragen", "{\"geconsulteerde\":\"aanbieder\",\"vraag\":\"x\"}",
           CASUS_EGUARD_FAILED, "R-ESC-9");
-  refused(c, now, &PR, "consultatie_aanvragen", "{\"geconsulteerde\":\"ojep\",\"vraag\":\"x\"}", CASUS_EGUARD_FAILED,
-          "R-ESC-9");
+  refused(c, now, &PR, "consultatie_aanvragen", "{\"geconsulteerde\":\"ojep\",\"vraag\":\"x\"}",
+          CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &PR, "consultatie_aanvragen", "{\"geconsulteerde\":\"buurman\",\"vraag\":\"x\"}",
           CASUS_EINVALID_DATA, "R-ESC-9");
-  refused(c, now, &AB, "consultatie_aanvragen", "{\"geconsulteerde\":\"ojep\",\"grond\":\"second_opinion\",\"vraag\":\"x\"}",
-          CASUS_EFORBIDDEN, "R-AUTH-1");
+  refused(c, now, &AB, "consultatie_aanvragen",
+          "{\"geconsulteerde\":\"ojep\",\"grond\":\"second_opinion\",\"vraag\":\"x\"}", CASUS_EFORBIDDEN,
+          "R-AUTH-1");
   c = apply(c, now, &PR, "consultatie_aanvragen",
             "{\"geconsulteerde\":\"ojep\",\"grond\":\"second_opinion\",\"vraag\":\"x\"}", 0, NULL);
-  ASSERT(in_state(c, "consultatie_aangevraagd"));
+  ASSERT(fx_in_state(c, "consultatie_aangevraagd"));
   json_decref(c);
 }
 
@@ -821,19 +719,20 @@ TEST(agreement_closes_the_ladder_R_ESC_9) {
   c = case_in_zorg();
   refused(c, now, &PR, "overeenstemming_bereiken", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &AB, "escalatie_openen", open, 0, NULL);
-  c = apply(c, now, &AB, "overeenstemming_bereiken", "{\"afspraken\":\"opgelost met de verwijzer\"}", 0, NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
-  ASSERT_STR_EQ(field_str(c, "escalatie.afspraken"), "opgelost met de verwijzer");
+  c = apply(c, now, &AB, "overeenstemming_bereiken", "{\"afspraken\":\"opgelost met de verwijzer\"}", 0,
+            NULL);
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.afspraken"), "opgelost met de verwijzer");
   c = apply(c, now, &AB, "escalatie_openen", open, 0, NULL);
-  ASSERT_NULL(field(c, "escalatie.afspraken")); /* a new ladder starts clean */
+  ASSERT_NULL(fx_get(c, "fields.escalatie.afspraken")); /* a new ladder starts clean */
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\"}", 0, NULL);
   c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", 0, NULL);
   refused(c, now, &AB, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   refused(c, now, &TM, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   refused(c, now, &CR_GI, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &CR, "overeenstemming_bereiken", NULL, 0, NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   ASSERT_EQ(json_integer_value(json_object_get(json_object_get(c, "counters"), "escalaties")), 2);
   json_decref(c);
 }
@@ -852,10 +751,10 @@ TEST(ret_advice_is_binding_R_ESC_9) {
             "{\"advies\":\"specialistische hulp bij zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\","
             "\"product\":\"45A07\"}",
             0, NULL);
-  ASSERT_STR_EQ(field_str(c, "ret_advies.aanbieder"), "zorgaanbieder-b");
-  ASSERT_STR_EQ(field_str(c, "ret_advies.product"), "45A07");
-  ASSERT_STR_EQ(field_str(c, "ret_advies.datum"), "2027-06-02");
-  ASSERT(effect_to("ret_advies", "aanbieder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.aanbieder"), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.product"), "45A07");
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.datum"), "2027-06-02");
+  ASSERT(fx_effect(NULL, "ret_advies", "aanbieder"));
   /* the ladder cannot close before the advice is carried out */
   refused(c, now, &PR, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   /* nor can the case drift away from it */
@@ -871,23 +770,24 @@ TEST(ret_advice_is_binding_R_ESC_9) {
   refused(c, now, &AB, "toewijzen", TOEWIJZEN_B_ADVIES, CASUS_EFORBIDDEN, "R-AUTH-1");
   /* the lokaal toegangsteam assigns the advised toewijzing */
   c = apply(c, now, &PR, "toewijzen", TOEWIJZEN_B_ADVIES, 0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
-  ASSERT_STR_EQ(field_str(c, "aanbieder"), "zorgaanbieder-b");
-  ASSERT_STR_EQ(field_str(c, "vorige_aanbieder"), "zorgaanbieder-a");
-  ASSERT_STR_EQ(field_str(c, "product.code"), "45A07");
-  ASSERT_STR_EQ(field_str(c, "ret_advies.toegewezen"), "2027-06-02");
-  ASSERT_NOT_NULL(timer_due(c, "start_zorg_termijn"));
-  ASSERT(in_state(c, "ret_advies_uitvoeren"));
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_str(c, "fields.aanbieder"), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_str(c, "fields.vorige_aanbieder"), "zorgaanbieder-a");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A07");
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.toegewezen"), "2027-06-02");
+  ASSERT_NOT_NULL(fx_timer_due(c, "start_zorg_termijn"));
+  ASSERT(fx_in_state(c, "ret_advies_uitvoeren"));
   /* the advice binds the aanbieders too */
-  refused(c, now, &AB_B, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
+  refused(c, now, &AB_B, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED,
+          "R-ESC-9");
   /* done: the advised toewijzing is in place, the ladder closes */
   refused(c, now, &AB_B, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &PR, "overeenstemming_bereiken", "{\"afspraken\":\"RET-advies uitgevoerd\"}", 0, NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
-  ASSERT_STR_EQ(field_str(c, "ret_advies.opgevolgd"), "2027-06-02");
-  ASSERT_STR_EQ(field_str(c, "ret_advies.aanbieder"), "zorgaanbieder-b"); /* the advice stays on record */
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.opgevolgd"), "2027-06-02");
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.aanbieder"), "zorgaanbieder-b"); /* the advice stays on record */
   c = apply(c, t("2027-06-03T10:00:00+02:00"), &AB_B, "start_zorg", NULL, 0, NULL);
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   json_decref(c);
 }
 
@@ -899,30 +799,32 @@ TEST(ret_advice_binds_the_first_toewijzing_R_ESC_9) {
   setup();
   c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
   c = ladder_to_ret(c, &PR);
-  ASSERT_STR_EQ(status(c), "aangemeld");
-  c = apply(c, now, &CR, "ret_advies_vastleggen",
-            "{\"advies\":\"maatwerk bij zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}", 0,
-            NULL);
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  c = apply(
+      c, now, &CR, "ret_advies_vastleggen",
+      "{\"advies\":\"maatwerk bij zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}",
+      0, NULL);
   refused(c, now, &PR, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &PR, "toewijzen", TOEWIJZEN_A, CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "toewijzen",
             "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\",\"begindatum\":\"2027-06-07\","
             "\"einddatum\":\"2027-12-31\",\"ondersteuningsplan\":\"OP-2027-0042\"}",
             0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
   c = apply(c, now, &PR, "overeenstemming_bereiken", NULL, 0, NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
+  ASSERT(fx_in_state(c, "geen_escalatie"));
   json_decref(c);
   /* route 2: a verzoek for another provider cannot be granted, nor rejected; the advised one is assigned */
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "gi");
   c = ladder_to_ret(c, &PR);
   c = apply(c, now, &PR, "ret_advies_vastleggen",
-            "{\"advies\":\"zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}", 0, NULL);
+            "{\"advies\":\"zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}", 0,
+            NULL);
   refused(c, now, &PR, "toewijzing_toekennen", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &PR, "toewijzing_afwijzen", "{\"reden\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "toewijzen", TOEWIJZEN_B_ADVIES, 0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
-  ASSERT_STR_EQ(field_str(c, "aanbieder"), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_str(c, "fields.aanbieder"), "zorgaanbieder-b");
   json_decref(c);
 }
 
@@ -932,20 +834,22 @@ TEST(wrong_roles_forbidden_and_case_unchanged_R_ESC_9) {
   int64_t now = t("2027-05-03T10:00:00+02:00");
   setup();
   c = case_in_zorg();
-  c = apply(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}", 0, NULL);
+  c = apply(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
+            0, NULL);
   before = json_deep_copy(c);
   c = apply(c, now, &AB, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &TM, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &CM, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, now, &ABM, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, now, &AB, "consultatie_aanvragen", "{\"geconsulteerde\":\"ojep\",\"vraag\":\"x\"}", CASUS_EFORBIDDEN,
+  c = apply(c, now, &ABM, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", CASUS_EFORBIDDEN,
             "R-AUTH-1");
+  c = apply(c, now, &AB, "consultatie_aanvragen", "{\"geconsulteerde\":\"ojep\",\"vraag\":\"x\"}",
+            CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &AB, "ret_voorleggen", "{\"hulpvraag\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &AB, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &CM, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   c = apply(c, now, &PR, "ret_aanvragen", "{\"toelichting\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", CASUS_ENOT_ALLOWED_IN_STATE,
-            NULL);
+  c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}",
+            CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &PR, "intern_bespreken", "{}", CASUS_EINVALID_DATA, "R-ESC-9");
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\",\"extra\":1}", CASUS_EINVALID_DATA, NULL);
   c = apply(c, now, &CR_GI, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
@@ -965,7 +869,8 @@ TEST(allowed_events_on_the_ladder) {
   int64_t now = t("2027-05-26T09:00:00+02:00");
   setup();
   c = case_in_zorg();
-  c = apply(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}", 0, NULL);
+  c = apply(c, now, &PR, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
+            0, NULL);
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\"}", 0, NULL);
   c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", 0, NULL);
   c = apply(c, now, &PR, "consultatie_aanvragen",
@@ -987,32 +892,30 @@ TEST(allowed_events_on_the_ladder) {
   ASSERT(!ret);
   ASSERT(aanvragen);
   json_decref(c);
-  json_decref(last_effects);
-  last_effects = NULL;
 }
 
-#define TEST_LIST(X)                                       \
-  X(chart_loads_and_checks_clean)                          \
+#define TEST_LIST(X)                                           \
+  X(chart_loads_and_checks_clean)                              \
   X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9) \
-  X(route1_register_and_assign_R_TW_1)                     \
-  X(self_referral_refused_R_TW_1)                          \
-  X(legal_referrers_and_routes_R_TW_1)                     \
-  X(start_zorg_five_working_days_R_TW_2)                   \
-  X(spoed_two_working_days_R_TW_2)                         \
-  X(refusal_and_reassignment_R_TW_3)                       \
-  X(casusregisseur_R_TW_5)                                 \
-  X(overbrugging_R_TW_6)                                   \
-  X(answer_terms_and_stop_zorg_R_TW_7)                     \
-  X(wijziging_R_MON_5)                                     \
-  X(verlenging_R_MON_4)                                    \
-  X(ladder_in_order_R_ESC_9)                               \
-  X(skipping_a_step_refused_R_ESC_9)                       \
-  X(ret_only_by_lokaal_toegangsteam_R_ESC_9)               \
-  X(rung_conditions_R_ESC_9)                               \
-  X(agreement_closes_the_ladder_R_ESC_9)                   \
-  X(ret_advice_is_binding_R_ESC_9)                         \
-  X(ret_advice_binds_the_first_toewijzing_R_ESC_9)         \
-  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9)      \
+  X(route1_register_and_assign_R_TW_1)                         \
+  X(self_referral_refused_R_TW_1)                              \
+  X(legal_referrers_and_routes_R_TW_1)                         \
+  X(start_zorg_five_working_days_R_TW_2)                       \
+  X(spoed_two_working_days_R_TW_2)                             \
+  X(refusal_and_reassignment_R_TW_3)                           \
+  X(casusregisseur_R_TW_5)                                     \
+  X(overbrugging_R_TW_6)                                       \
+  X(answer_terms_and_stop_zorg_R_TW_7)                         \
+  X(wijziging_R_MON_5)                                         \
+  X(verlenging_R_MON_4)                                        \
+  X(ladder_in_order_R_ESC_9)                                   \
+  X(skipping_a_step_refused_R_ESC_9)                           \
+  X(ret_only_by_lokaal_toegangsteam_R_ESC_9)                   \
+  X(rung_conditions_R_ESC_9)                                   \
+  X(agreement_closes_the_ladder_R_ESC_9)                       \
+  X(ret_advice_is_binding_R_ESC_9)                             \
+  X(ret_advice_binds_the_first_toewijzing_R_ESC_9)             \
+  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9)          \
   X(allowed_events_on_the_ladder)
 
 TEST_MAIN(TEST_LIST)

@@ -9,42 +9,17 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "engine/engine.h"
+#include "fixture.h"
 #include "test.h"
 
-static calendar_t cal;
 static engine_chart_t *rijnmond;
 
-static json_t *load_file(const char *rel) {
-  char path[512];
-  json_error_t jerr;
-  json_t *doc;
-  snprintf(path, sizeof(path), "%s/%s", CASUS_SOURCE_DIR, rel);
-  doc = json_load_file(path, 0, &jerr);
-  if (doc == NULL) fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
-  return doc;
-}
-
 static void setup(void) {
-  json_t *doc;
-  engine_problems_t p;
-  int i;
-  if (rijnmond != NULL) return;
-  doc = load_file("calendars/nl.json");
-  ASSERT_NOT_NULL(doc);
-  ASSERT_EQ(calendar_load(&cal, doc, NULL, NULL, 0), 0);
-  json_decref(doc);
-  doc = load_file("statecharts/jeugdhulp-rijnmond.json");
-  ASSERT_NOT_NULL(doc);
-  if (engine_chart_load(doc, &rijnmond, &p) != 0)
-    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
-  json_decref(doc);
-  ASSERT_NOT_NULL(rijnmond);
+  rijnmond = fx_chart("statecharts/jeugdhulp-rijnmond.json");
 }
 
 static int64_t t(const char *rfc3339) {
-  int64_t v = 0;
-  if (cal_time_parse(rfc3339, &v) != 0) abort();
-  return v;
+  return fx_t(rfc3339);
 }
 
 static const engine_actor_t PR = {"pr-1", "procesregisseur", "rotterdam"};
@@ -53,63 +28,27 @@ static const engine_actor_t AB = {"ab-1", "aanbieder", "zorgaanbieder-a"};
 static const engine_actor_t CM = {"cm-1", "contractmanager", "rijnmond"};
 
 static json_t *create_a(int64_t now, bool spoed) {
-  engine_ctx_t ctx = {rijnmond, &cal, now};
-  engine_result_t res;
   json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente",
-                           "rotterdam", "casusregisseur", "cr-1", "regie_intensiteit", "midden", "spoed", spoed,
-                           "jeugdige", "naam", "Sam de Vries", "geboortedatum", "2012-05-01");
-  json_t *extra = json_pack("{s:s}", "regio", "rijnmond");
-  json_t *c;
-  ASSERT_EQ(engine_case_create(&ctx, "c-000001", body, extra, &PR, &res), 0);
+                           "rotterdam", "casusregisseur", "cr-1", "regie_intensiteit", "midden", "spoed",
+                           spoed, "jeugdige", "naam", "Sam de Vries", "geboortedatum", "2012-05-01");
+  json_t *c = fx_create(rijnmond, now, &PR, "c-000001", body, "rijnmond", 0, NULL);
   json_decref(body);
-  json_decref(extra);
-  c = json_incref(res.case_);
-  engine_result_clear(&res);
   return c;
 }
 
 /* Applies and returns the new case (the old one is released); asserts the expected result code. */
-static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char *event, const char *data_json,
-                     int expect_rc, const char *expect_rule) {
-  engine_ctx_t ctx = {rijnmond, &cal, now};
-  engine_result_t res;
-  json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
-  int rc = engine_event_apply(&ctx, c, event, data, a, &res);
-  json_decref(data);
-  if (rc != expect_rc) {
-    fprintf(stderr, "  %s: rc %d (%s: %s)\n", event, rc, core_err_code(rc), res.message);
-    engine_result_clear(&res);
-    ASSERT_EQ(rc, expect_rc);
-  }
-  if (expect_rule) ASSERT_STR_EQ(res.rule, expect_rule);
-  if (rc == 0) {
-    json_decref(c);
-    c = json_incref(res.case_);
-  }
-  engine_result_clear(&res);
-  return c;
+static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char *event,
+                     const char *data_json, int expect_rc, const char *expect_rule) {
+  return fx_apply(rijnmond, c, now, a, event, data_json, expect_rc, expect_rule);
 }
 
-static const char *status(const json_t *c) { return json_string_value(json_object_get(c, "status")); }
-
-static bool has_flag(const json_t *c, const char *flag) {
-  size_t i;
-  json_t *f;
-  json_array_foreach(json_object_get(c, "flags"), i, f) {
-    if (strcmp(json_string_value(f), flag) == 0) return true;
-  }
-  return false;
-}
-
-static const char *timer_due(const json_t *c, const char *name) {
-  return json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), name), "due"));
-}
-
-#define TOEWIJZEN "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\"}"
+#define TOEWIJZEN                                                                                         \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+  "\"2027-12-31\"}"
 
 TEST(chart_loads_and_checks_clean) {
   engine_problems_t p;
-  json_t *doc = load_file("statecharts/jeugdhulp-rijnmond.json");
+  json_t *doc = fx_load_file("statecharts/jeugdhulp-rijnmond.json");
   setup();
   ASSERT_EQ(engine_chart_check(doc, &p), 0);
   ASSERT_STR_EQ(engine_chart_ref(rijnmond), "jeugdhulp-rijnmond@1");
@@ -118,11 +57,12 @@ TEST(chart_loads_and_checks_clean) {
 
 TEST(check_reports_unknown_target_with_path) {
   engine_problems_t p;
-  json_t *doc = json_loads("{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
-                           "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
-                           "\"root\":{\"states\":{\"s1\":{\"transitions\":[{\"event\":\"go\",\"roles\":[\"a\"],"
-                           "\"target\":\"nowhere\"}]}}}}",
-                           0, NULL);
+  json_t *doc = json_loads(
+      "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+      "\"root\":{\"states\":{\"s1\":{\"transitions\":[{\"event\":\"go\",\"roles\":[\"a\"],"
+      "\"target\":\"nowhere\"}]}}}}",
+      0, NULL);
   ASSERT_EQ(engine_chart_check(doc, &p), 1);
   ASSERT_STR_EQ(p.items[0].path, "$.root.states.s1.transitions[0].target");
   ASSERT(strstr(p.items[0].message, "nowhere") != NULL);
@@ -155,7 +95,8 @@ TEST(check_reports_unreachable_nobody_and_unhandled_timer) {
   doc = json_loads(
       "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
       "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
-      "\"root\":{\"states\":{\"s1\":{\"timers\":[{\"name\":\"t\",\"event\":\"t_due\",\"after\":{\"days\":1}}]}}}}",
+      "\"root\":{\"states\":{\"s1\":{\"timers\":[{\"name\":\"t\",\"event\":\"t_due\",\"after\":{\"days\":1}}]"
+      "}}}}",
       0, NULL);
   engine_chart_check(doc, &p);
   for (i = 0; i < p.count; i++)
@@ -166,9 +107,10 @@ TEST(check_reports_unreachable_nobody_and_unhandled_timer) {
 
 TEST(check_rejects_bad_shapes) {
   engine_problems_t p;
-  json_t *doc = json_loads("{\"id\":\"x\",\"version\":0,\"roles\":{},\"create\":[],\"root\":{\"type\":\"weird\"},"
-                           "\"extra\":1}",
-                           0, NULL);
+  json_t *doc = json_loads(
+      "{\"id\":\"x\",\"version\":0,\"roles\":{},\"create\":[],\"root\":{\"type\":\"weird\"},"
+      "\"extra\":1}",
+      0, NULL);
   ASSERT_GE(engine_chart_check(doc, &p), 4);
   json_decref(doc);
 }
@@ -178,11 +120,11 @@ TEST(route_a_register_and_assign_R_TW_1) {
   json_t *c;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
-  ASSERT_STR_EQ(status(c), "aangemeld");
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
   ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "route")), "A");
   ASSERT_EQ(json_integer_value(json_object_get(c, "version")), 1);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
   ASSERT_EQ(json_integer_value(json_object_get(c, "version")), 2);
   json_decref(c);
 }
@@ -194,10 +136,10 @@ TEST(self_referral_refused_R_TW_1) {
   json_t *body;
   setup();
   ctx.chart = rijnmond;
-  ctx.cal = &cal;
+  ctx.cal = &fx_cal;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
-  body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "zelf", "gemeente", "rotterdam", "jeugdige", "naam", "X",
-                   "geboortedatum", "2012-01-01");
+  body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "zelf", "gemeente", "rotterdam", "jeugdige",
+                   "naam", "X", "geboortedatum", "2012-01-01");
   ASSERT_EQ(engine_case_create(&ctx, "c-1", body, NULL, &PR, &res), CASUS_EINVALID_DATA);
   ASSERT_STR_EQ(res.rule, "R-TW-1");
   engine_result_clear(&res);
@@ -219,16 +161,16 @@ TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
   c = create_a(t("2027-03-25T09:00:00+01:00"), false);
   /* Thursday 25 March 2027: Fri 26, (Easter Monday 29 skipped) Tue 30, Wed 31, Thu 1, Fri 2 April. */
   c = apply(c, t("2027-03-25T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-04-02");
-  ASSERT_EQ(json_integer_value(json_object_get(json_object_get(json_object_get(c, "timers"), "start_zorg_termijn"),
-                                               "due_s")),
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-02");
+  ASSERT_EQ(json_integer_value(json_object_get(
+                json_object_get(json_object_get(c, "timers"), "start_zorg_termijn"), "due_s")),
             t("2027-04-03T00:00:00+02:00"));
   ctx.chart = rijnmond;
-  ctx.cal = &cal;
+  ctx.cal = &fx_cal;
   ctx.now_s = t("2027-04-03T00:00:00+02:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "start_zorg_termijn", &res), 0);
   ASSERT_NOT_NULL(res.history);
-  ASSERT(has_flag(res.case_, "start_zorg_termijn_verlopen"));
+  ASSERT(fx_has_flag(res.case_, "start_zorg_termijn_verlopen"));
   ASSERT_NULL(json_object_get(json_object_get(res.case_, "timers"), "start_zorg_termijn"));
   ASSERT_EQ(json_array_size(res.effects), 1);
   ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(res.effects, 0), "kind")),
@@ -245,12 +187,12 @@ TEST(spoed_two_working_days_R_TW_2) {
   c = create_a(t("2027-04-26T09:00:00+02:00"), true);
   c = apply(c, t("2027-04-26T10:00:00+02:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   /* Mon 26 April 2027; Tue 27 is Koningsdag: Wed 28, Thu 29. */
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-04-29");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-29");
   json_decref(c);
   c = create_a(t("2027-05-04T09:00:00+02:00"), false);
   c = apply(c, t("2027-05-04T10:00:00+02:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   /* Tue 4 May 2027; Wed 5 May Bevrijdingsdag, Thu 6 Hemelvaart: Fri 7, Mon 10, Tue 11, Wed 12, Thu 13. */
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-05-13");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-05-13");
   json_decref(c);
 }
 
@@ -261,7 +203,7 @@ TEST(start_zorg_cancels_deadline_R_TW_2) {
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   ASSERT_NULL(json_object_get(json_object_get(c, "timers"), "start_zorg_termijn"));
   /* what remains are the monitoring deadlines of in_zorg (R-MON-1, R-MON-2) */
   ASSERT_NOT_NULL(json_object_get(json_object_get(c, "timers"), "evaluatie_termijn"));
@@ -276,20 +218,22 @@ TEST(refusal_and_reassignment_R_TW_3) {
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{\"reden\":\"geen_zin\"}",
             CASUS_EINVALID_DATA, "R-TW-3");
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{}", CASUS_EINVALID_DATA, "R-TW-3");
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{\"reden\":\"te_zware_hulpvraag\"}", 0,
-            NULL);
-  ASSERT_STR_EQ(status(c), "aangemeld");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{}", CASUS_EINVALID_DATA,
+            "R-TW-3");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "toewijzing_weigeren",
+            "{\"reden\":\"te_zware_hulpvraag\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
             "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
-  ASSERT_STR_EQ(status(c), "toegewezen");
-  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "aanbieder")), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "aanbieder")),
+                "zorgaanbieder-b");
   /* Tue 23 March: Wed 24, Thu 25, Fri 26, (Easter Monday 29), Tue 30, Wed 31. */
-  ASSERT_STR_EQ(timer_due(c, "start_zorg_termijn"), "2027-03-31");
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-03-31");
   json_decref(c);
 }
 
@@ -302,14 +246,15 @@ TEST(dispute_on_time_and_late_R_TW_4) {
   /* Thursday 25 March: two working days are Fri 26 and Tue 30 (Easter Monday). */
   ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "betwisten_uiterlijk")),
                 "2027-03-30");
-  c = apply(c, t("2027-03-30T16:00:00+02:00"), &AB, "arrangement_betwisten", "{\"toelichting\":\"te licht\"}", 0,
-            NULL);
-  ASSERT(!has_flag(c, "betwisting_te_laat"));
+  c = apply(c, t("2027-03-30T16:00:00+02:00"), &AB, "arrangement_betwisten", "{\"toelichting\":\"te licht\"}",
+            0, NULL);
+  ASSERT(!fx_has_flag(c, "betwisting_te_laat"));
   ASSERT(json_array_size(json_object_get(c, "state")) == 2);
   ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 1)), "ladder");
   c = apply(c, t("2027-03-30T17:00:00+02:00"), &CR, "overeenstemming_bereiken", NULL, 0, NULL);
-  c = apply(c, t("2027-03-31T09:00:00+02:00"), &AB, "arrangement_betwisten", "{\"toelichting\":\"toch\"}", 0, NULL);
-  ASSERT(has_flag(c, "betwisting_te_laat"));
+  c = apply(c, t("2027-03-31T09:00:00+02:00"), &AB, "arrangement_betwisten", "{\"toelichting\":\"toch\"}", 0,
+            NULL);
+  ASSERT(fx_has_flag(c, "betwisting_te_laat"));
   json_decref(c);
 }
 
@@ -318,14 +263,15 @@ TEST(casusregisseur_change_R_TW_5) {
   json_t *c;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}",
-            CASUS_EGUARD_FAILED, "R-TW-5");
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &CR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-2\"}",
-            CASUS_EFORBIDDEN, "R-AUTH-1");
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-2\"}", 0,
-            NULL);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-1\"}", CASUS_EGUARD_FAILED, "R-TW-5");
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &CR, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-2\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-2\"}", 0, NULL);
   ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "casusregisseur")), "cr-2");
-  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "vorige_casusregisseur")), "cr-1");
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "vorige_casusregisseur")),
+                "cr-1");
   json_decref(c);
 }
 
@@ -335,12 +281,14 @@ TEST(overbrugging_R_TW_6) {
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE,
+            NULL);
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
   c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
-  ASSERT(has_flag(c, "overbrugging"));
-  ASSERT(has_flag(c, "overbrugging_te_laat"));
-  c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  ASSERT(fx_has_flag(c, "overbrugging"));
+  ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
+  c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED,
+            "R-TW-6");
   json_decref(c);
 }
 
@@ -352,11 +300,12 @@ TEST(stop_zorg_R_TW_7) {
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"startdatum\":\"2027-03-23\"}", 0, NULL);
   c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
-            "{\"reden_beeindiging\":\"77\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EINVALID_DATA, "R-TW-7");
+            "{\"reden_beeindiging\":\"77\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EINVALID_DATA,
+            "R-TW-7");
   c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
             "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}", 0, NULL);
-  ASSERT_STR_EQ(status(c), "beeindigd");
-  ASSERT(has_flag(c, "stop_zorg_te_laat_gemeld"));
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_has_flag(c, "stop_zorg_te_laat_gemeld"));
   ASSERT(json_is_true(json_object_get(c, "closed")));
   c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "arrangement_betwisten", "{\"toelichting\":\"x\"}",
             CASUS_ENOT_ALLOWED_IN_STATE, NULL);
@@ -400,10 +349,10 @@ TEST(timer_ignored_when_not_applicable) {
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
   json_object_set_new(json_object_get(c, "timers"), "stray",
-                      json_pack("{s:s, s:s, s:I}", "event", "beslistermijn_verlopen", "due", "2027-03-23", "due_s",
-                                (json_int_t)t("2027-03-24T00:00:00+01:00")));
+                      json_pack("{s:s, s:s, s:I}", "event", "beslistermijn_verlopen", "due", "2027-03-23",
+                                "due_s", (json_int_t)t("2027-03-24T00:00:00+01:00")));
   ctx.chart = rijnmond;
-  ctx.cal = &cal;
+  ctx.cal = &fx_cal;
   ctx.now_s = t("2027-03-24T00:00:00+01:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "stray", &res), 0);
   ASSERT_NULL(res.history);
@@ -419,30 +368,27 @@ TEST(timer_ignored_when_not_applicable) {
 
 static engine_chart_t *mini_chart_root(const char *root_type, const char *root_states) {
   char buf[4096];
-  engine_chart_t *c = NULL;
-  engine_problems_t p;
+  engine_chart_t *c;
   json_t *doc;
-  int i;
   snprintf(buf, sizeof(buf),
            "{\"id\":\"mini\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
            "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
            "\"root\":{\"type\":\"%s\",\"states\":{%s}}}",
            root_type, root_states);
   doc = json_loads(buf, 0, NULL);
-  ASSERT_NOT_NULL(doc);
-  if (engine_chart_load(doc, &c, &p) != 0)
-    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
+  c = fx_chart_load(doc);
   json_decref(doc);
-  ASSERT_NOT_NULL(c);
   return c;
 }
 
-static engine_chart_t *mini_chart(const char *root_states) { return mini_chart_root("compound", root_states); }
+static engine_chart_t *mini_chart(const char *root_states) {
+  return mini_chart_root("compound", root_states);
+}
 
 static const engine_actor_t A = {"a-1", "a", "o"};
 
 static json_t *mini_create(engine_chart_t *mc, int64_t now) {
-  engine_ctx_t ctx = {NULL, &cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now};
   engine_result_t res;
   json_t *c;
   ctx.chart = mc;
@@ -454,7 +400,7 @@ static json_t *mini_create(engine_chart_t *mc, int64_t now) {
 
 static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
                       engine_result_t *res) {
-  engine_ctx_t ctx = {NULL, &cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now};
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
   ctx.chart = mc;
@@ -467,16 +413,18 @@ static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *e
   return rc;
 }
 
-/* "append" adds a value to a list field, creating it; the list keeps its newest LIMIT_FIELD_ITEMS_MAX items. */
+/* "append" adds a value to a list field, creating it; the list keeps its newest LIMIT_FIELD_ITEMS_MAX items.
+ */
 TEST(append_action_builds_a_list) {
   engine_chart_t *mc;
   engine_result_t res;
   json_t *c, *list;
   int i;
   setup();
-  mc = mini_chart("\"s1\":{\"transitions\":[{\"event\":\"note\",\"roles\":[\"a\"],"
-                  "\"data\":{\"n\":{\"type\":\"integer\",\"required\":true}},"
-                  "\"actions\":[{\"append\":\"fields.log.items\",\"value\":{\"path\":\"data\"}}]}]}");
+  mc = mini_chart(
+      "\"s1\":{\"transitions\":[{\"event\":\"note\",\"roles\":[\"a\"],"
+      "\"data\":{\"n\":{\"type\":\"integer\",\"required\":true}},"
+      "\"actions\":[{\"append\":\"fields.log.items\",\"value\":{\"path\":\"data\"}}]}]}");
   c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
   for (i = 0; i < LIMIT_FIELD_ITEMS_MAX + 2; i++) {
     char data[32];
@@ -500,9 +448,10 @@ TEST(schema_array_items_and_counts) {
   engine_result_t res;
   json_t *c, *before;
   setup();
-  mc = mini_chart("\"s1\":{\"transitions\":[{\"event\":\"send\",\"roles\":[\"a\"],\"rule\":\"R-X\","
-                  "\"data\":{\"refs\":{\"type\":\"array\",\"required\":true,\"min_items\":2,\"max_items\":3,"
-                  "\"rule\":\"R-REFS\",\"items\":{\"type\":\"string\",\"max_length\":4}}}}]}");
+  mc = mini_chart(
+      "\"s1\":{\"transitions\":[{\"event\":\"send\",\"roles\":[\"a\"],\"rule\":\"R-X\","
+      "\"data\":{\"refs\":{\"type\":\"array\",\"required\":true,\"min_items\":2,\"max_items\":3,"
+      "\"rule\":\"R-REFS\",\"items\":{\"type\":\"string\",\"max_length\":4}}}}]}");
   c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
   before = json_deep_copy(c);
   ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\"]}", &res),
@@ -510,7 +459,8 @@ TEST(schema_array_items_and_counts) {
   ASSERT_STR_EQ(res.rule, "R-REFS");
   ASSERT(strstr(res.message, "between 2 and 3 items") != NULL);
   engine_result_clear(&res);
-  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"b\",\"c\",\"d\"]}", &res),
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"b\",\"c\",\"d\"]}",
+                       &res),
             CASUS_EINVALID_DATA);
   engine_result_clear(&res);
   ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",7]}", &res),
@@ -518,8 +468,9 @@ TEST(schema_array_items_and_counts) {
   ASSERT(strstr(res.message, "refs[1]") != NULL);
   ASSERT_STR_EQ(res.rule, "R-REFS");
   engine_result_clear(&res);
-  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"toolong\"]}", &res),
-            CASUS_EINVALID_DATA);
+  ASSERT_EQ(
+      mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"toolong\"]}", &res),
+      CASUS_EINVALID_DATA);
   engine_result_clear(&res);
   ASSERT(json_equal(c, before));
   ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T10:00:00+01:00"), "send", "{\"refs\":[\"a\",\"b\"]}", &res), 0);
@@ -561,16 +512,18 @@ TEST(transition_to_an_ancestor_reenters_it) {
   json_t *c;
   setup();
   /* root is parallel: region r1 holds s1 (a1, a2), region r2 counts its entries */
-  mc = mini_chart_root("parallel",
-                       "\"r1\":{\"states\":{\"s1\":{\"initial\":\"a1\","
-                       "\"timers\":[{\"name\":\"tick\",\"event\":\"tick\",\"after\":{\"days\":3}}],"
-                       "\"states\":{\"a1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"a2\"}]},"
-                       "\"a2\":{\"transitions\":[{\"event\":\"restart\",\"roles\":[\"a\"],\"target\":\"s1\"}]}},"
-                       "\"transitions\":[{\"event\":\"tick\",\"roles\":[\"system\"]}]}}},"
-                       "\"r2\":{\"on_entry\":[{\"count\":\"r2_entered\"}]}");
+  mc = mini_chart_root(
+      "parallel",
+      "\"r1\":{\"states\":{\"s1\":{\"initial\":\"a1\","
+      "\"timers\":[{\"name\":\"tick\",\"event\":\"tick\",\"after\":{\"days\":3}}],"
+      "\"states\":{\"a1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"a2\"}]},"
+      "\"a2\":{\"transitions\":[{\"event\":\"restart\",\"roles\":[\"a\"],\"target\":\"s1\"}]}},"
+      "\"transitions\":[{\"event\":\"tick\",\"roles\":[\"system\"]}]}}},"
+      "\"r2\":{\"on_entry\":[{\"count\":\"r2_entered\"}]}");
   c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
-  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
-                "2027-03-25");
+  ASSERT_STR_EQ(
+      json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
+      "2027-03-25");
   ASSERT_EQ(mini_apply(mc, &c, t("2027-03-23T09:00:00+01:00"), "next", NULL, &res), 0);
   engine_result_clear(&res);
   ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 0)), "a2");
@@ -581,8 +534,9 @@ TEST(transition_to_an_ancestor_reenters_it) {
   ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 1)), "r2");
   /* the other region was not left and entered again */
   ASSERT_EQ(json_integer_value(json_object_get(json_object_get(c, "counters"), "r2_entered")), 1);
-  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
-                "2027-03-27");
+  ASSERT_STR_EQ(
+      json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "tick"), "due")),
+      "2027-03-27");
   json_decref(c);
   engine_chart_free(mc);
 }
@@ -596,7 +550,8 @@ TEST(region_transition_keeps_sibling_regions) {
       "\"root\":{\"type\":\"parallel\",\"states\":{"
       "\"A\":{\"transitions\":[{\"event\":\"jump\",\"roles\":[\"a\"],\"target\":\"s2\"}],"
       "      \"states\":{\"s1\":{},\"s2\":{}}},"
-      "\"B\":{\"states\":{\"q1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"q2\"}]},"
+      "\"B\":{\"states\":{\"q1\":{\"transitions\":[{\"event\":\"next\",\"roles\":[\"a\"],\"target\":\"q2\"}]}"
+      ","
       "      \"q2\":{\"transitions\":[{\"event\":\"cross\",\"roles\":[\"a\"],\"target\":\"s1\"}]}}}}}}";
   engine_actor_t a = {"x", "a", "o"};
   engine_problems_t p;
@@ -609,7 +564,7 @@ TEST(region_transition_keeps_sibling_regions) {
   ASSERT_EQ(engine_chart_load(doc, &chart, &p), 0);
   json_decref(doc);
   ctx.chart = chart;
-  ctx.cal = &cal;
+  ctx.cal = &fx_cal;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   ASSERT_EQ(engine_case_create(&ctx, "c-1", NULL, NULL, &a, &res), 0);
   c = json_incref(res.case_);
@@ -633,28 +588,28 @@ TEST(region_transition_keeps_sibling_regions) {
   engine_chart_free(chart);
 }
 
-#define TEST_LIST(X)                                   \
-  X(chart_loads_and_checks_clean)                      \
-  X(check_reports_unknown_target_with_path)            \
+#define TEST_LIST(X)                                      \
+  X(chart_loads_and_checks_clean)                         \
+  X(check_reports_unknown_target_with_path)               \
   X(check_reports_unreachable_nobody_and_unhandled_timer) \
-  X(check_rejects_bad_shapes)                          \
-  X(route_a_register_and_assign_R_TW_1)                \
-  X(self_referral_refused_R_TW_1)                      \
-  X(start_zorg_deadline_crosses_easter_R_TW_2)         \
-  X(spoed_two_working_days_R_TW_2)                     \
-  X(start_zorg_cancels_deadline_R_TW_2)                \
-  X(refusal_and_reassignment_R_TW_3)                   \
-  X(dispute_on_time_and_late_R_TW_4)                   \
-  X(casusregisseur_change_R_TW_5)                      \
-  X(overbrugging_R_TW_6)                               \
-  X(stop_zorg_R_TW_7)                                  \
-  X(wrong_role_forbidden_case_unchanged_R_AUTH_1)      \
-  X(allowed_events_per_role)                           \
-  X(timer_ignored_when_not_applicable)                 \
-  X(append_action_builds_a_list)                       \
-  X(schema_array_items_and_counts)                     \
-  X(check_rejects_bad_array_schema_and_append)         \
-  X(transition_to_an_ancestor_reenters_it)             \
+  X(check_rejects_bad_shapes)                             \
+  X(route_a_register_and_assign_R_TW_1)                   \
+  X(self_referral_refused_R_TW_1)                         \
+  X(start_zorg_deadline_crosses_easter_R_TW_2)            \
+  X(spoed_two_working_days_R_TW_2)                        \
+  X(start_zorg_cancels_deadline_R_TW_2)                   \
+  X(refusal_and_reassignment_R_TW_3)                      \
+  X(dispute_on_time_and_late_R_TW_4)                      \
+  X(casusregisseur_change_R_TW_5)                         \
+  X(overbrugging_R_TW_6)                                  \
+  X(stop_zorg_R_TW_7)                                     \
+  X(wrong_role_forbidden_case_unchanged_R_AUTH_1)         \
+  X(allowed_events_per_role)                              \
+  X(timer_ignored_when_not_applicable)                    \
+  X(append_action_builds_a_list)                          \
+  X(schema_array_items_and_counts)                        \
+  X(check_rejects_bad_array_schema_and_append)            \
+  X(transition_to_an_ancestor_reenters_it)                \
   X(region_transition_keeps_sibling_regions)
 
 TEST_MAIN(TEST_LIST)

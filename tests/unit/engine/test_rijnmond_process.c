@@ -19,42 +19,17 @@
 #include "calendar/calendar.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "fixture.h"
 #include "test.h"
 
-static calendar_t cal;
 static engine_chart_t *chart;
 
-static json_t *load_file(const char *rel) {
-  char path[512];
-  json_error_t jerr;
-  json_t *doc;
-  snprintf(path, sizeof(path), "%s/%s", CASUS_SOURCE_DIR, rel);
-  doc = json_load_file(path, 0, &jerr);
-  if (doc == NULL) fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
-  return doc;
-}
-
 static void setup(void) {
-  json_t *doc;
-  engine_problems_t p;
-  int i;
-  if (chart != NULL) return;
-  doc = load_file("calendars/nl.json");
-  ASSERT_NOT_NULL(doc);
-  ASSERT_EQ(calendar_load(&cal, doc, NULL, NULL, 0), 0);
-  json_decref(doc);
-  doc = load_file("statecharts/jeugdhulp-rijnmond.json");
-  ASSERT_NOT_NULL(doc);
-  if (engine_chart_load(doc, &chart, &p) != 0)
-    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
-  json_decref(doc);
-  ASSERT_NOT_NULL(chart);
+  chart = fx_chart("statecharts/jeugdhulp-rijnmond.json");
 }
 
 static int64_t t(const char *rfc3339) {
-  int64_t v = 0;
-  if (cal_time_parse(rfc3339, &v) != 0) abort();
-  return v;
+  return fx_t(rfc3339);
 }
 
 static const engine_actor_t PR = {"pr-1", "procesregisseur", "rotterdam"};
@@ -66,48 +41,6 @@ static const engine_actor_t CM = {"cm-1", "contractmanager", "rijnmond"};
 
 /* --- helpers --- */
 
-static const char *str(const json_t *c, const char *path) {
-  const json_t *v = c;
-  char key[64];
-  const char *p = path;
-  while (v != NULL && *p) {
-    const char *dot = strchr(p, '.');
-    size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    memcpy(key, p, n);
-    key[n] = '\0';
-    v = json_object_get(v, key);
-    p += n;
-    if (*p == '.') p++;
-  }
-  return json_string_value(v);
-}
-
-static const char *status(const json_t *c) {
-  return json_string_value(json_object_get(c, "status"));
-}
-
-static bool in_state(const json_t *c, const char *state) {
-  size_t i;
-  json_t *s;
-  json_array_foreach(json_object_get(c, "state"), i, s) {
-    if (strcmp(json_string_value(s), state) == 0) return true;
-  }
-  return false;
-}
-
-static bool has_flag(const json_t *c, const char *flag) {
-  size_t i;
-  json_t *f;
-  json_array_foreach(json_object_get(c, "flags"), i, f) {
-    if (strcmp(json_string_value(f), flag) == 0) return true;
-  }
-  return false;
-}
-
-static const char *timer_due(const json_t *c, const char *name) {
-  return json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), name), "due"));
-}
-
 static const char *timer_kind(const json_t *c, const char *name) {
   return json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), name), "kind"));
 }
@@ -116,112 +49,18 @@ static bool has_timer(const json_t *c, const char *name) {
   return json_object_get(json_object_get(c, "timers"), name) != NULL;
 }
 
-/* The effects of the last successful apply/fire (owned here). */
-static json_t *last_effects;
-
-static void effects_keep(const json_t *effects) {
-  json_decref(last_effects);
-  last_effects = json_deep_copy(effects);
-}
-
-/* Whether the last effects hold one of `type` ("task", "notification", "close_tasks") and `kind`,
- * addressed to `role` (NULL: any). */
-static bool effect(const char *type, const char *kind, const char *role) {
-  size_t i, k;
-  json_t *e, *r;
-  json_array_foreach(last_effects, i, e) {
-    if (strcmp(str(e, "type"), type) != 0 || strcmp(str(e, "kind"), kind) != 0) continue;
-    if (role == NULL) return true;
-    json_array_foreach(json_object_get(e, "to"), k, r) {
-      if (strcmp(json_string_value(r), role) == 0) return true;
-    }
-  }
-  return false;
-}
-
-static const char *effect_rule(const char *type, const char *kind) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(last_effects, i, e) {
-    if (strcmp(str(e, "type"), type) == 0 && strcmp(str(e, "kind"), kind) == 0) return str(e, "rule");
-  }
-  return NULL;
-}
-
-/* Applies an event that must succeed; returns the new case (the old one is released). */
-static json_t *ok_at(json_t *c, int64_t now, const engine_actor_t *a, const char *event,
-                     const char *data_json) {
-  engine_ctx_t ctx = {chart, &cal, now};
-  engine_result_t res;
-  json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
-  int rc;
-  if (data_json && data == NULL) {
-    fprintf(stderr, "  bad test JSON: %s\n", data_json);
-    ASSERT(0);
-  }
-  rc = engine_event_apply(&ctx, c, event, data, a, &res);
-  json_decref(data);
-  if (rc != 0) {
-    fprintf(stderr, "  %s: rc %d (%s: %s, rule %s)\n", event, rc, core_err_code(rc), res.message,
-            res.rule ? res.rule : "-");
-    engine_result_clear(&res);
-    ASSERT_EQ(rc, 0);
-  }
-  effects_keep(res.effects);
-  json_decref(c);
-  c = json_incref(res.case_);
-  engine_result_clear(&res);
-  return c;
-}
-
-/* Applies an event that must be refused with rc (and rule, when not NULL); the case must be unchanged. */
-static void refused_at(const json_t *c, int64_t now, const engine_actor_t *a, const char *event,
-                       const char *data_json, int expect_rc, const char *expect_rule) {
-  engine_ctx_t ctx = {chart, &cal, now};
-  engine_result_t res;
-  json_t *before = json_deep_copy(c);
-  json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
-  int rc;
-  if (data_json && data == NULL) {
-    fprintf(stderr, "  bad test JSON: %s\n", data_json);
-    ASSERT(0);
-  }
-  rc = engine_event_apply(&ctx, c, event, data, a, &res);
-  json_decref(data);
-  if (rc != expect_rc || (expect_rule && (res.rule == NULL || strcmp(res.rule, expect_rule) != 0))) {
-    fprintf(stderr, "  %s: rc %d (%s: %s, rule %s), expected %d %s\n", event, rc, core_err_code(rc),
-            res.message, res.rule ? res.rule : "-", expect_rc, expect_rule ? expect_rule : "");
-    engine_result_clear(&res);
-    json_decref(before);
-    ASSERT(0);
-  }
-  ASSERT_NULL(res.case_);
-  engine_result_clear(&res);
-  ASSERT(json_equal(c, before)); /* a refusal changes nothing */
-  json_decref(before);
-}
-
 /* Fires the case's timer `name` at its due moment; the case must have it. */
 static json_t *fire(json_t *c, const char *name) {
-  const json_t *timer = json_object_get(json_object_get(c, "timers"), name);
-  engine_ctx_t ctx = {chart, &cal, 0};
-  engine_result_t res;
-  ASSERT_NOT_NULL(timer);
-  ctx.now_s = json_integer_value(json_object_get(timer, "due_s"));
-  ASSERT_EQ(engine_timer_fire(&ctx, c, name, &res), 0);
-  ASSERT_NOT_NULL(res.history); /* a transition took the timer's event */
-  ASSERT_STR_EQ(str(res.history, "actor"), "system");
-  effects_keep(res.effects);
-  json_decref(c);
-  c = json_incref(res.case_);
-  engine_result_clear(&res);
-  return c;
+  return fx_fire(chart, c, name);
 }
 
 #define AT(day) t(day "T10:00:00+02:00")
-#define OK(c, day, actor, event, data) ((c) = ok_at((c), AT(day), (actor), (event), (data)))
+/* Applies an event that must succeed: c becomes the new case. */
+#define OK(c, day, actor, event, data) \
+  ((c) = fx_apply(chart, (c), AT(day), (actor), (event), (data), 0, NULL))
+/* Applies an event that must be refused with rc (and rule, when not NULL); the case must be unchanged. */
 #define NO(c, day, actor, event, data, rc, rule) \
-  refused_at((c), AT(day), (actor), (event), (data), (rc), (rule))
+  fx_refused(chart, (c), AT(day), (actor), (event), (data), (rc), (rule))
 
 typedef struct {
   const char *verwijzer;     /* "gemeente" (route A), "gi" (route C), "huisarts" (route B) */
@@ -236,9 +75,7 @@ static const opts_t DEFAULTS = {"gemeente", "2012-05-01", "midden", false, "2027
 
 /* A case in care: registered and assigned on Wed 31 March 2027, care started Thu 1 April 2027. */
 static json_t *in_zorg_with(opts_t o) {
-  engine_ctx_t ctx = {chart, &cal, AT("2027-03-31")};
-  engine_result_t res;
-  json_t *body, *extra = json_pack("{s:s}", "regio", "rijnmond"), *c;
+  json_t *body, *c;
   char data[512];
   bool route_b = strcmp(o.verwijzer, "huisarts") == 0;
   body = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:s}}", "verwijzer", o.verwijzer, "gemeente", "rotterdam",
@@ -252,11 +89,8 @@ static json_t *in_zorg_with(opts_t o) {
     json_object_set_new(body, "aanbieder", json_string("zorgaanbieder-a"));
     json_object_set_new(body, "product", product);
   }
-  ASSERT_EQ(engine_case_create(&ctx, "c-rijnmond", body, extra, route_b ? &AB : &PR, &res), 0);
+  c = fx_create(chart, AT("2027-03-31"), route_b ? &AB : &PR, "c-rijnmond", body, "rijnmond", 0, NULL);
   json_decref(body);
-  json_decref(extra);
-  c = json_incref(res.case_);
-  engine_result_clear(&res);
   if (route_b) {
     OK(c, "2027-03-31", &PR, "toewijzing_toekennen", NULL);
   } else {
@@ -268,7 +102,7 @@ static json_t *in_zorg_with(opts_t o) {
     OK(c, "2027-03-31", &PR, "toewijzen", data);
   }
   OK(c, "2027-04-01", &AB, "start_zorg", NULL);
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   return c;
 }
 
@@ -286,11 +120,11 @@ TEST(chart_is_valid_and_in_zorg_is_parallel) {
   c = in_zorg();
   /* the lifecycle region comes first: its leaf gives the status */
   ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "state"), 0)), "zorg_loopt");
-  ASSERT(in_state(c, "monitoring"));
-  ASSERT(in_state(c, "geen_verlenging"));
-  ASSERT(in_state(c, "geen_wijziging"));
-  ASSERT(in_state(c, "geen_beeindiging"));
-  ASSERT(in_state(c, "geen_escalatie"));
+  ASSERT(fx_in_state(c, "monitoring"));
+  ASSERT(fx_in_state(c, "geen_verlenging"));
+  ASSERT(fx_in_state(c, "geen_wijziging"));
+  ASSERT(fx_in_state(c, "geen_beeindiging"));
+  ASSERT(fx_in_state(c, "geen_escalatie"));
   json_decref(c);
 }
 
@@ -302,20 +136,20 @@ TEST(evaluation_schedule_midden_R_MON_1) {
   setup();
   o.einddatum = "2028-12-31";
   c = in_zorg_with(o);
-  ASSERT_STR_EQ(str(c, "fields.volgende_evaluatie"), "2027-07-01");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-07-01");
+  ASSERT_STR_EQ(fx_str(c, "fields.volgende_evaluatie"), "2027-07-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-07-01");
   ASSERT_STR_EQ(timer_kind(c, "evaluatie_termijn"), "evaluatie");
   OK(c, "2027-07-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-01\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-10-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-10-01");
   OK(c, "2027-10-04", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-10-04\",\"uitkomst\":\"bijgesteld\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-01-04");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-01-04");
   /* 1 April 2028 ends the first year of care: from then on every half year */
   OK(c, "2028-03-31", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-03-31\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-06-30");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-06-30");
   OK(c, "2028-04-03", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-04-03\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-10-03");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-10-03");
   ASSERT_EQ(json_array_size(json_object_get(json_object_get(c, "fields"), "evaluaties")), 4);
-  ASSERT_STR_EQ(str(c, "fields.laatste_evaluatie"), "2028-04-03");
+  ASSERT_STR_EQ(fx_str(c, "fields.laatste_evaluatie"), "2028-04-03");
   json_decref(c);
 }
 
@@ -327,15 +161,15 @@ TEST(evaluation_schedule_intensief_R_MON_1) {
   o.intensiteit = "intensief";
   o.einddatum = "2028-12-31";
   c = in_zorg_with(o);
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-07-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-07-01");
   OK(c, "2027-07-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-01\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-08-12");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-08-12");
   OK(c, "2027-08-12", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-08-12\",\"uitkomst\":\"bijgesteld\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-11-12");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-11-12");
   OK(c, "2028-03-31", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-03-31\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-05-12");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-05-12");
   OK(c, "2028-04-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-04-01\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-07-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-07-01");
   json_decref(c);
 }
 
@@ -349,16 +183,16 @@ TEST(evaluation_schedule_licht_and_change_R_MON_1) {
   o.einddatum = "2028-12-31";
   c = in_zorg_with(o);
   OK(c, "2027-07-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-01\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-07-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-07-01");
   OK(c, "2027-09-01", &CR, "evaluatie_vastleggen",
      "{\"datum\":\"2027-09-01\",\"uitkomst\":\"ongewijzigd\",\"regie_intensiteit\":\"intensief\"}");
-  ASSERT_STR_EQ(str(c, "fields.regie_intensiteit"), "intensief");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-10-13");
+  ASSERT_STR_EQ(fx_str(c, "fields.regie_intensiteit"), "intensief");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-10-13");
   json_decref(c);
   o.intensiteit = NULL;
   c = in_zorg_with(o);
   OK(c, "2027-07-02", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-02\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2028-07-02");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-07-02");
   json_decref(c);
 }
 
@@ -382,7 +216,7 @@ TEST(evaluation_refusals_R_MON_1) {
   json_decref(c);
   /* not before care has started */
   {
-    engine_ctx_t ctx = {NULL, &cal, AT("2027-03-31")};
+    engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31")};
     engine_result_t res;
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
                              "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
@@ -404,7 +238,7 @@ TEST(end_evaluation_8_weeks_before_einddatum_R_MON_2) {
   setup();
   c = in_zorg();
   /* 31 December 2027 - 8 weeks */
-  ASSERT_STR_EQ(timer_due(c, "eindevaluatie_termijn"), "2027-11-05");
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2027-11-05");
   ASSERT_STR_EQ(timer_kind(c, "eindevaluatie_termijn"), "eindevaluatie");
   /* 12 weeks before the einddatum is 8 October: earlier is a tussenevaluatie, not the end evaluation */
   NO(c, "2027-10-07", &CR, "evaluatie_vastleggen",
@@ -416,8 +250,8 @@ TEST(end_evaluation_8_weeks_before_einddatum_R_MON_2) {
   OK(c, "2027-11-05", &CR, "evaluatie_vastleggen",
      "{\"datum\":\"2027-11-05\",\"uitkomst\":\"ongewijzigd\",\"soort\":\"eindevaluatie\"}");
   ASSERT(!has_timer(c, "eindevaluatie_termijn"));
-  ASSERT_STR_EQ(str(c, "fields.eindevaluatie_datum"), "2027-11-05");
-  ASSERT(effect("close_tasks", "eindevaluatie_te_laat", NULL));
+  ASSERT_STR_EQ(fx_str(c, "fields.eindevaluatie_datum"), "2027-11-05");
+  ASSERT(fx_effect("close_tasks", "eindevaluatie_te_laat", NULL));
   json_decref(c);
   /* a toewijzing with less than 8 weeks left at the start has no end-evaluation deadline */
   o.einddatum = "2027-05-20";
@@ -434,22 +268,22 @@ TEST(overdue_evaluations_task_and_flag_R_MON_3) {
   setup();
   c = in_zorg();
   c = fire(c, "evaluatie_termijn");
-  ASSERT(has_flag(c, "evaluatie_te_laat"));
-  ASSERT(effect("task", "evaluatie_te_laat", "casusregisseur"));
-  ASSERT_STR_EQ(effect_rule("task", "evaluatie_te_laat"), "R-MON-3");
+  ASSERT(fx_has_flag(c, "evaluatie_te_laat"));
+  ASSERT(fx_effect("task", "evaluatie_te_laat", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "evaluatie_te_laat"), "R-MON-3");
   ASSERT(!has_timer(c, "evaluatie_termijn"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   OK(c, "2027-07-06", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-05\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT(!has_flag(c, "evaluatie_te_laat"));
-  ASSERT(effect("close_tasks", "evaluatie_te_laat", NULL));
-  ASSERT_STR_EQ(timer_due(c, "evaluatie_termijn"), "2027-10-05");
+  ASSERT(!fx_has_flag(c, "evaluatie_te_laat"));
+  ASSERT(fx_effect("close_tasks", "evaluatie_te_laat", NULL));
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-10-05");
   c = fire(c, "eindevaluatie_termijn");
-  ASSERT(has_flag(c, "eindevaluatie_te_laat"));
-  ASSERT(effect("task", "eindevaluatie_te_laat", "casusregisseur"));
+  ASSERT(fx_has_flag(c, "eindevaluatie_te_laat"));
+  ASSERT(fx_effect("task", "eindevaluatie_te_laat", "casusregisseur"));
   OK(c, "2027-11-10", &CR, "evaluatie_vastleggen",
      "{\"datum\":\"2027-11-10\",\"uitkomst\":\"ongewijzigd\",\"soort\":\"eindevaluatie\"}");
-  ASSERT(!has_flag(c, "eindevaluatie_te_laat"));
-  ASSERT(effect("close_tasks", "eindevaluatie_te_laat", NULL));
+  ASSERT(!fx_has_flag(c, "eindevaluatie_te_laat"));
+  ASSERT(fx_effect("close_tasks", "eindevaluatie_te_laat", NULL));
   json_decref(c);
 }
 
@@ -481,12 +315,12 @@ TEST(verlenging_window_R_MON_4) {
   {
     json_t *first_day = json_deep_copy(c);
     OK(first_day, "2027-10-08", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-06-30"));
-    ASSERT(in_state(first_day, "verlenging_aangevraagd"));
+    ASSERT(fx_in_state(first_day, "verlenging_aangevraagd"));
     json_decref(first_day);
   }
   OK(c, "2027-11-05", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-06-30"));
-  ASSERT(in_state(c, "verlenging_aangevraagd"));
-  ASSERT(effect("task", "verlenging_beoordelen", "procesregisseur"));
+  ASSERT(fx_in_state(c, "verlenging_aangevraagd"));
+  ASSERT(fx_effect("task", "verlenging_beoordelen", "procesregisseur"));
   NO(c, "2027-11-05", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-06-30"),
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   json_decref(c);
@@ -507,22 +341,22 @@ TEST(verlenging_granted_rearms_and_rejected_R_MON_4) {
   NO(c, "2027-10-12", &PR, "verlenging_toekennen", "{\"nieuwe_einddatum\":\"2027-12-01\"}",
      CASUS_EGUARD_FAILED, "R-MON-4");
   OK(c, "2027-10-12", &PR, "verlenging_toekennen", "{\"nieuwe_einddatum\":\"2028-06-30\"}");
-  ASSERT_STR_EQ(str(c, "fields.product.einddatum"), "2028-06-30");
-  ASSERT_STR_EQ(str(c, "fields.product.vorige_einddatum"), "2027-12-31");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-06-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_einddatum"), "2027-12-31");
   /* 30 June 2028 - 8 weeks */
-  ASSERT_STR_EQ(timer_due(c, "eindevaluatie_termijn"), "2028-05-05");
-  ASSERT(in_state(c, "geen_verlenging"));
-  ASSERT(effect("close_tasks", "verlenging_beoordelen", NULL));
-  ASSERT(effect("notification", "verlenging_toegekend", "aanbieder"));
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2028-05-05");
+  ASSERT(fx_in_state(c, "geen_verlenging"));
+  ASSERT(fx_effect("close_tasks", "verlenging_beoordelen", NULL));
+  ASSERT(fx_effect("notification", "verlenging_toegekend", "aanbieder"));
   /* the window now follows the new einddatum */
   NO(c, "2027-11-01", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-12-31"), CASUS_EGUARD_FAILED,
      "R-MON-4");
   json_decref(c);
   NO(r, "2027-10-12", &PR, "verlenging_afwijzen", "{}", CASUS_EINVALID_DATA, "R-MON-4");
   OK(r, "2027-10-12", &PR, "verlenging_afwijzen", "{\"reden\":\"doelen behaald\"}");
-  ASSERT_STR_EQ(str(r, "fields.product.einddatum"), "2027-12-31");
-  ASSERT_STR_EQ(timer_due(r, "eindevaluatie_termijn"), "2027-11-05");
-  ASSERT_STR_EQ(str(r, "fields.verlenging.besluit"), "afgewezen");
+  ASSERT_STR_EQ(fx_str(r, "fields.product.einddatum"), "2027-12-31");
+  ASSERT_STR_EQ(fx_timer_due(r, "eindevaluatie_termijn"), "2027-11-05");
+  ASSERT_STR_EQ(fx_str(r, "fields.verlenging.besluit"), "afgewezen");
   /* after a rejection a new request within the window is possible */
   OK(r, "2027-10-13", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-03-31"));
   json_decref(r);
@@ -551,46 +385,46 @@ TEST(wijziging_information_deadline_R_MON_5) {
      NULL);
   OK(c, "2027-06-07", &AB, "wijziging_aanvragen",
      "{\"reden\":\"andere hulpvorm\",\"gewenst_product\":\"45A02\"}");
-  ASSERT(effect("task", "wijziging_beoordelen", "procesregisseur"));
+  ASSERT(fx_effect("task", "wijziging_beoordelen", "procesregisseur"));
   /* Monday 7 June 2027 + 5 working days */
-  ASSERT_STR_EQ(timer_due(c, "wijziging_antwoordtermijn"), "2027-06-14");
+  ASSERT_STR_EQ(fx_timer_due(c, "wijziging_antwoordtermijn"), "2027-06-14");
   other = json_deep_copy(c);
   other = fire(other, "wijziging_antwoordtermijn");
-  ASSERT(has_flag(other, "wijziging_antwoordtermijn_verlopen"));
-  ASSERT(effect("task", "wijziging_antwoordtermijn_verlopen", "procesregisseur"));
+  ASSERT(fx_has_flag(other, "wijziging_antwoordtermijn_verlopen"));
+  ASSERT(fx_effect("task", "wijziging_antwoordtermijn_verlopen", "procesregisseur"));
   json_decref(other);
   NO(c, "2027-06-08", &PR, "informatie_opvragen", "{}", CASUS_EINVALID_DATA, "R-MON-5");
   NO(c, "2027-06-08", &AB, "informatie_opvragen", "{\"vraag\":\"behandelplan\"}", CASUS_EFORBIDDEN,
      "R-AUTH-1");
   OK(c, "2027-06-08", &PR, "informatie_opvragen", "{\"vraag\":\"stuur het behandelplan\"}");
-  ASSERT(in_state(c, "wijziging_informatie_gevraagd"));
+  ASSERT(fx_in_state(c, "wijziging_informatie_gevraagd"));
   ASSERT(!has_timer(c, "wijziging_antwoordtermijn"));
-  ASSERT(effect("task", "informatie_aanleveren", "aanbieder"));
+  ASSERT(fx_effect("task", "informatie_aanleveren", "aanbieder"));
   /* Tuesday 8 June + 5 working days; the decision 8 weeks after the verzoek went "in onderzoek" */
-  ASSERT_STR_EQ(timer_due(c, "informatietermijn"), "2027-06-15");
-  ASSERT_STR_EQ(str(c, "fields.wijziging.informatie_uiterlijk"), "2027-06-15");
-  ASSERT_STR_EQ(timer_due(c, "wijziging_beslistermijn"), "2027-08-03");
+  ASSERT_STR_EQ(fx_timer_due(c, "informatietermijn"), "2027-06-15");
+  ASSERT_STR_EQ(fx_str(c, "fields.wijziging.informatie_uiterlijk"), "2027-06-15");
+  ASSERT_STR_EQ(fx_timer_due(c, "wijziging_beslistermijn"), "2027-08-03");
   c = fire(c, "informatietermijn");
-  ASSERT(has_flag(c, "informatie_te_laat"));
-  ASSERT(effect("task", "informatietermijn_verlopen", "aanbieder"));
-  ASSERT(effect("task", "informatietermijn_verlopen", "procesregisseur"));
+  ASSERT(fx_has_flag(c, "informatie_te_laat"));
+  ASSERT(fx_effect("task", "informatietermijn_verlopen", "aanbieder"));
+  ASSERT(fx_effect("task", "informatietermijn_verlopen", "procesregisseur"));
   NO(c, "2027-06-17", &AB, "informatie_aanleveren", "{}", CASUS_EINVALID_DATA, "R-MON-5");
   OK(c, "2027-06-17", &AB, "informatie_aanleveren", "{\"informatie\":\"behandelplan v2\"}");
-  ASSERT(in_state(c, "wijziging_informatie_ontvangen"));
-  ASSERT(effect("close_tasks", "informatie_aanleveren", NULL));
-  ASSERT(effect("close_tasks", "informatietermijn_verlopen", NULL));
-  ASSERT_STR_EQ(timer_due(c, "wijziging_beslistermijn"), "2027-08-03"); /* still running */
+  ASSERT(fx_in_state(c, "wijziging_informatie_ontvangen"));
+  ASSERT(fx_effect("close_tasks", "informatie_aanleveren", NULL));
+  ASSERT(fx_effect("close_tasks", "informatietermijn_verlopen", NULL));
+  ASSERT_STR_EQ(fx_timer_due(c, "wijziging_beslistermijn"), "2027-08-03"); /* still running */
   other = json_deep_copy(c);
   OK(other, "2027-06-18", &PR, "wijziging_afwijzen", "{\"reden\":\"past binnen het arrangement\"}");
-  ASSERT(in_state(other, "geen_wijziging"));
-  ASSERT_STR_EQ(str(other, "fields.product.code"), "45A01");
+  ASSERT(fx_in_state(other, "geen_wijziging"));
+  ASSERT_STR_EQ(fx_str(other, "fields.product.code"), "45A01");
   json_decref(other);
   OK(c, "2027-06-18", &PR, "wijziging_toekennen", "{\"product\":\"45A02\"}");
-  ASSERT(in_state(c, "geen_wijziging"));
-  ASSERT_STR_EQ(str(c, "fields.product.code"), "45A02");
-  ASSERT_STR_EQ(str(c, "fields.product.vorige_code"), "45A01");
+  ASSERT(fx_in_state(c, "geen_wijziging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A02");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_code"), "45A01");
   ASSERT(!has_timer(c, "wijziging_beslistermijn"));
-  ASSERT(effect("close_tasks", "wijziging_beoordelen", NULL));
+  ASSERT(fx_effect("close_tasks", "wijziging_beoordelen", NULL));
   json_decref(c);
 }
 
@@ -604,10 +438,10 @@ TEST(wijziging_beslistermijn_R_MON_5) {
   OK(c, "2027-06-09", &AB, "informatie_aanleveren", "{\"informatie\":\"behandelplan\"}");
   ASSERT(!has_timer(c, "informatietermijn"));
   OK(c, "2027-06-10", &PR, "informatie_opvragen", "{\"vraag\":\"en de evaluatie\"}");
-  ASSERT_STR_EQ(timer_due(c, "informatietermijn"), "2027-06-17");
+  ASSERT_STR_EQ(fx_timer_due(c, "informatietermijn"), "2027-06-17");
   c = fire(c, "wijziging_beslistermijn");
-  ASSERT(has_flag(c, "wijziging_beslistermijn_verlopen"));
-  ASSERT(effect("task", "wijziging_beslistermijn_verlopen", "procesregisseur"));
+  ASSERT(fx_has_flag(c, "wijziging_beslistermijn_verlopen"));
+  ASSERT(fx_effect("task", "wijziging_beslistermijn_verlopen", "procesregisseur"));
   json_decref(c);
 }
 
@@ -623,24 +457,24 @@ TEST(suspension_lapses_after_8_weeks_route_a_R_MON_6) {
      CASUS_EGUARD_FAILED, "R-MON-6");
   NO(c, "2027-05-03", &AB, "zorg_hervatten", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-05-03", &AB, "zorg_opschorten", "{\"reden\":\"de jeugdige wil even pauze\"}");
-  ASSERT_STR_EQ(status(c), "opgeschort");
-  ASSERT(effect("notification", "zorg_opgeschort", "casusregisseur"));
-  ASSERT_STR_EQ(timer_due(c, "opschorting_termijn"), "2027-06-28");
-  ASSERT_STR_EQ(str(c, "fields.opschorting.hervatten_uiterlijk"), "2027-06-28");
+  ASSERT_STR_EQ(fx_status(c), "opgeschort");
+  ASSERT(fx_effect("notification", "zorg_opgeschort", "casusregisseur"));
+  ASSERT_STR_EQ(fx_timer_due(c, "opschorting_termijn"), "2027-06-28");
+  ASSERT_STR_EQ(fx_str(c, "fields.opschorting.hervatten_uiterlijk"), "2027-06-28");
   /* monitoring keeps running during the suspension */
   ASSERT(has_timer(c, "evaluatie_termijn"));
   resumed = json_deep_copy(c);
   OK(resumed, "2027-06-28", &AB, "zorg_hervatten", NULL);
-  ASSERT_STR_EQ(status(resumed), "in_zorg");
+  ASSERT_STR_EQ(fx_status(resumed), "in_zorg");
   ASSERT(!has_timer(resumed, "opschorting_termijn"));
   json_decref(resumed);
   c = fire(c, "opschorting_termijn");
-  ASSERT_STR_EQ(status(c), "beeindigd");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
   ASSERT(json_is_true(json_object_get(c, "closed")));
-  ASSERT(has_flag(c, "aanspraak_vervallen"));
+  ASSERT(fx_has_flag(c, "aanspraak_vervallen"));
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
-  ASSERT(effect("notification", "aanspraak_vervallen", "aanbieder"));
-  ASSERT(effect("notification", "aanspraak_vervallen", "casusregisseur"));
+  ASSERT(fx_effect("notification", "aanspraak_vervallen", "aanbieder"));
+  ASSERT(fx_effect("notification", "aanspraak_vervallen", "casusregisseur"));
   NO(c, "2027-06-29", &AB, "zorg_hervatten", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   json_decref(c);
 }
@@ -652,19 +486,19 @@ TEST(suspension_lapses_after_2_months_routes_b_c_R_MON_6) {
   setup();
   o.verwijzer = "huisarts";
   c = in_zorg_with(o);
-  ASSERT_STR_EQ(str(c, "fields.route"), "B");
+  ASSERT_STR_EQ(fx_str(c, "fields.route"), "B");
   OK(c, "2027-05-03", &AB, "zorg_opschorten", "{\"reden\":\"pauze\"}");
-  ASSERT_STR_EQ(timer_due(c, "opschorting_termijn"), "2027-07-03");
+  ASSERT_STR_EQ(fx_timer_due(c, "opschorting_termijn"), "2027-07-03");
   c = fire(c, "opschorting_termijn");
-  ASSERT_STR_EQ(status(c), "beeindigd");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
   json_decref(c);
   o.verwijzer = "gi";
   c = in_zorg_with(o);
-  ASSERT_STR_EQ(str(c, "fields.route"), "C");
+  ASSERT_STR_EQ(fx_str(c, "fields.route"), "C");
   OK(c, "2027-05-03", &AB, "zorg_opschorten", "{\"reden\":\"pauze\",\"datum\":\"2027-04-30\"}");
-  ASSERT_STR_EQ(timer_due(c, "opschorting_termijn"), "2027-06-30");
+  ASSERT_STR_EQ(fx_timer_due(c, "opschorting_termijn"), "2027-06-30");
   OK(c, "2027-06-30", &AB, "zorg_hervatten", "{\"toelichting\":\"nieuwe start (JW305)\"}");
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   json_decref(c);
 }
 
@@ -679,14 +513,14 @@ TEST(crisis_pauses_arrangement_R_MON_7) {
   NO(c, "2027-05-03", &CR, "crisis_melden", "{\"toelichting\":\"CIT\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-03", &AB, "crisis_melden", "{}", CASUS_EINVALID_DATA, "R-MON-7");
   OK(c, "2027-05-03", &AB, "crisis_melden", "{\"toelichting\":\"CIT ingeschakeld\"}");
-  ASSERT_STR_EQ(status(c), "crisis");
-  ASSERT(effect("notification", "crisis_gemeld", "casusregisseur"));
+  ASSERT_STR_EQ(fx_status(c), "crisis");
+  ASSERT(fx_effect("notification", "crisis_gemeld", "casusregisseur"));
   NO(c, "2027-05-03", &AB, "zorg_opschorten", "{\"reden\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   NO(c, "2027-05-10", &AB, "crisis_afronden", "{\"vervolgplan\":\"v\"}", CASUS_EINVALID_DATA, "R-MON-7");
   OK(c, "2027-05-10", &AB, "crisis_afronden",
      "{\"vervolgplan\":\"vervolg hulpverleningsplan\",\"overdracht\":\"warm\"}");
-  ASSERT_STR_EQ(status(c), "in_zorg");
-  ASSERT_STR_EQ(str(c, "fields.crisis.vervolgplan"), "vervolg hulpverleningsplan");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.crisis.vervolgplan"), "vervolg hulpverleningsplan");
   json_decref(c);
 }
 
@@ -694,7 +528,7 @@ TEST(crisis_pauses_arrangement_R_MON_7) {
  * lasts at most 12 months; other arrangements (dyslexie runs ~18 months) have no such limit. */
 TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   json_t *c;
-  engine_ctx_t ctx = {NULL, &cal, AT("2027-03-31")};
+  engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31")};
   engine_result_t res;
   json_t *body;
   setup();
@@ -731,7 +565,7 @@ TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   OK(c, "2027-03-31", &PR, "toewijzen",
      "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-03-31\","
      "\"arrangement\":\"begeleiding_groep\"}");
-  ASSERT_STR_EQ(str(c, "fields.product.arrangement"), "begeleiding_groep");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "begeleiding_groep");
   json_decref(c);
   /* route B: the verzoek om toewijzing is checked the same way */
   body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}}", "verwijzer", "huisarts",
@@ -759,7 +593,7 @@ TEST(verlenging_of_begeleiding_at_most_12_months_R_MON_8) {
   NO(c, "2027-10-12", &PR, "verlenging_toekennen", "{\"nieuwe_einddatum\":\"2028-12-31\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   OK(c, "2027-10-12", &PR, "verlenging_toekennen", "{\"nieuwe_einddatum\":\"2028-12-30\"}");
-  ASSERT_STR_EQ(str(c, "fields.product.einddatum"), "2028-12-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-12-30");
   json_decref(c);
   /* a wijziging into begeleiding is refused when the running toewijzing is longer than 12 months */
   o.arrangement = NULL;
@@ -769,7 +603,7 @@ TEST(verlenging_of_begeleiding_at_most_12_months_R_MON_8) {
   NO(c, "2027-06-08", &PR, "wijziging_toekennen", "{\"arrangement\":\"begeleiding_groep\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   OK(c, "2027-06-08", &PR, "wijziging_toekennen", "{\"arrangement\":\"pleegzorg\",\"product\":\"45A03\"}");
-  ASSERT_STR_EQ(str(c, "fields.product.arrangement"), "pleegzorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "pleegzorg");
   json_decref(c);
 }
 
@@ -813,10 +647,10 @@ TEST(termination_approved_then_handover_R_BE_1_to_8) {
   NO(c, "2027-04-26", &CR, "beeindiging_aankondigen", "{\"redenen\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-04-26", &AB, "beeindiging_aankondigen", "{}", CASUS_EINVALID_DATA, "R-BE-1");
   OK(c, "2027-04-26", &AB, "beeindiging_aankondigen", "{\"redenen\":\"herhaald geweld\"}");
-  ASSERT(in_state(c, "beeindiging_gesprekken"));
-  ASSERT(has_flag(c, "beeindiging_loopt"));
-  ASSERT(effect("notification", "beeindiging_aangekondigd", "casusregisseur"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "beeindiging_gesprekken"));
+  ASSERT(fx_has_flag(c, "beeindiging_loopt"));
+  ASSERT(fx_effect("notification", "beeindiging_aangekondigd", "casusregisseur"));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   /* R-BE-2, R-BE-3: two talks, each with date, report and agreements */
   OK(c, "2027-05-03", &AB, "gesprek_vastleggen", GESPREK("2027-05-03", "true"));
   OK(c, "2027-05-10", &AB, "gesprek_vastleggen", GESPREK("2027-05-10", "true"));
@@ -832,26 +666,26 @@ TEST(termination_approved_then_handover_R_BE_1_to_8) {
       "verslag-2027-05-10");
   /* R-BE-4, R-BE-5 */
   OK(c, "2027-05-17", &AB, "eerste_waarschuwing_versturen", WAARSCHUWING("2027-05-17"));
-  ASSERT(in_state(c, "beeindiging_eerste_waarschuwing"));
+  ASSERT(fx_in_state(c, "beeindiging_eerste_waarschuwing"));
   OK(c, "2027-05-24", &AB, "tweede_waarschuwing_versturen", WAARSCHUWING("2027-05-24"));
-  ASSERT(in_state(c, "beeindiging_tweede_waarschuwing"));
+  ASSERT(fx_in_state(c, "beeindiging_tweede_waarschuwing"));
   /* R-BE-6: the form, signed by the manager, a copy to the contractmanager */
   OK(c, "2027-05-25", &AM, "toestemmingsformulier_indienen", FORMULIER);
-  ASSERT(in_state(c, "beeindiging_ter_beoordeling"));
-  ASSERT(effect("notification", "beeindiging_toestemmingsformulier", "contractmanager"));
-  ASSERT_STR_EQ(effect_rule("notification", "beeindiging_toestemmingsformulier"), "R-BE-6");
-  ASSERT(effect("task", "beeindiging_beoordelen", "casusregisseur"));
-  ASSERT_STR_EQ(effect_rule("task", "beeindiging_beoordelen"), "R-BE-7");
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.formulier.ingediend_door"), "am-1");
+  ASSERT(fx_in_state(c, "beeindiging_ter_beoordeling"));
+  ASSERT(fx_effect("notification", "beeindiging_toestemmingsformulier", "contractmanager"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "beeindiging_toestemmingsformulier"), "R-BE-6");
+  ASSERT(fx_effect("task", "beeindiging_beoordelen", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "beeindiging_beoordelen"), "R-BE-7");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.formulier.ingediend_door"), "am-1");
   /* R-BE-7: the decision records the four considerations */
   OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
-  ASSERT(in_state(c, "beeindiging_goedgekeurd"));
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.besluit"), "goedgekeurd");
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.overwegingen.d_continuering_geregeld"), "ja, andere aanbieder");
-  ASSERT(effect("close_tasks", "beeindiging_beoordelen", NULL));
-  ASSERT(effect("notification", "beeindiging_goedgekeurd", "procesregisseur"));
+  ASSERT(fx_in_state(c, "beeindiging_goedgekeurd"));
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.besluit"), "goedgekeurd");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.overwegingen.d_continuering_geregeld"), "ja, andere aanbieder");
+  ASSERT(fx_effect("close_tasks", "beeindiging_beoordelen", NULL));
+  ASSERT(fx_effect("notification", "beeindiging_goedgekeurd", "procesregisseur"));
   /* R-BE-8: care continues until the handover */
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   ASSERT(!json_is_true(json_object_get(c, "closed")));
   OK(c, "2027-06-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-06-01\",\"uitkomst\":\"ongewijzigd\"}");
   alt = json_deep_copy(c);
@@ -861,10 +695,10 @@ TEST(termination_approved_then_handover_R_BE_1_to_8) {
      "R-BE-8");
   OK(c, "2027-06-14", &AB, "overdracht_afronden",
      "{\"einddatum_zorg\":\"2027-06-11\",\"overdracht\":\"warm overgedragen aan zorgaanbieder-b\"}");
-  ASSERT_STR_EQ(status(c), "beeindigd");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
   ASSERT(json_is_true(json_object_get(c, "closed")));
-  ASSERT_STR_EQ(str(c, "fields.reden_beeindiging"), "33");
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.uitkomst"), "overgedragen");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "33");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.uitkomst"), "overgedragen");
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   json_decref(c);
   /* R-BE-8: or the procesregisseur judges that continuing cannot reasonably be asked */
@@ -872,9 +706,9 @@ TEST(termination_approved_then_handover_R_BE_1_to_8) {
      "R-AUTH-1");
   NO(alt, "2027-06-02", &PR, "voortzetting_niet_verlangen", "{}", CASUS_EINVALID_DATA, "R-BE-8");
   OK(alt, "2027-06-02", &PR, "voortzetting_niet_verlangen", "{\"motivering\":\"onveilig voor medewerkers\"}");
-  ASSERT_STR_EQ(status(alt), "beeindigd");
-  ASSERT_STR_EQ(str(alt, "fields.einddatum_zorg"), "2027-06-02");
-  ASSERT_STR_EQ(str(alt, "fields.beeindiging.uitkomst"), "voortzetting_niet_verlangd");
+  ASSERT_STR_EQ(fx_status(alt), "beeindigd");
+  ASSERT_STR_EQ(fx_str(alt, "fields.einddatum_zorg"), "2027-06-02");
+  ASSERT_STR_EQ(fx_str(alt, "fields.beeindiging.uitkomst"), "voortzetting_niet_verlangd");
   json_decref(alt);
 }
 
@@ -1019,14 +853,14 @@ TEST(termination_rejected_returns_to_normal_care_R_BE_7_R_BE_10) {
   NO(c, "2027-05-27", &PR, "beeindiging_afwijzen", ALLE_OVERWEGINGEN, CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-27", &CM, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN, CASUS_EFORBIDDEN, "R-AUTH-1");
   OK(c, "2027-05-27", &CR, "beeindiging_afwijzen", ALLE_OVERWEGINGEN);
-  ASSERT(in_state(c, "geen_beeindiging"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.besluit"), "afgewezen");
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.overwegingen.a_gedrag_door_aandoening"), "nee");
-  ASSERT(!has_flag(c, "beeindiging_loopt"));
-  ASSERT(effect("close_tasks", "beeindiging_beoordelen", NULL));
-  ASSERT(effect("notification", "beeindiging_afgewezen", "aanbieder"));
-  ASSERT_STR_EQ(effect_rule("notification", "beeindiging_afgewezen"), "R-BE-10");
+  ASSERT(fx_in_state(c, "geen_beeindiging"));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.besluit"), "afgewezen");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.overwegingen.a_gedrag_door_aandoening"), "nee");
+  ASSERT(!fx_has_flag(c, "beeindiging_loopt"));
+  ASSERT(fx_effect("close_tasks", "beeindiging_beoordelen", NULL));
+  ASSERT(fx_effect("notification", "beeindiging_afgewezen", "aanbieder"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "beeindiging_afgewezen"), "R-BE-10");
   NO(c, "2027-05-28", &AB, "overdracht_afronden", "{\"einddatum_zorg\":\"2027-05-28\",\"overdracht\":\"x\"}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   /* a new procedure starts from the beginning: the earlier talks do not count */
@@ -1048,25 +882,25 @@ TEST(termination_withdrawn_at_any_step_R_BE_10) {
   NO(c, "2027-05-04", &AB, "beeindiging_intrekken", "{}", CASUS_EINVALID_DATA, "R-BE-10");
   NO(c, "2027-05-04", &CR, "beeindiging_intrekken", "{\"reden\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   OK(c, "2027-05-04", &AB, "beeindiging_intrekken", "{\"reden\":\"afspraken worden nagekomen\"}");
-  ASSERT(in_state(c, "geen_beeindiging"));
-  ASSERT_STR_EQ(str(c, "fields.beeindiging.uitkomst"), "ingetrokken");
-  ASSERT(!has_flag(c, "beeindiging_loopt"));
-  ASSERT(effect("notification", "beeindiging_ingetrokken", "casusregisseur"));
+  ASSERT(fx_in_state(c, "geen_beeindiging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.uitkomst"), "ingetrokken");
+  ASSERT(!fx_has_flag(c, "beeindiging_loopt"));
+  ASSERT(fx_effect("notification", "beeindiging_ingetrokken", "casusregisseur"));
   json_decref(c);
   /* with the form under review: the casusregisseur's task closes */
   c = form_submitted(DEFAULTS);
   OK(c, "2027-05-26", &AB, "beeindiging_intrekken", "{\"reden\":\"toch niet\"}");
-  ASSERT(in_state(c, "geen_beeindiging"));
-  ASSERT(effect("close_tasks", "beeindiging_beoordelen", NULL));
+  ASSERT(fx_in_state(c, "geen_beeindiging"));
+  ASSERT(fx_effect("close_tasks", "beeindiging_beoordelen", NULL));
   NO(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   json_decref(c);
   /* after approval, while care continues */
   c = form_submitted(DEFAULTS);
   OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
   OK(c, "2027-06-01", &AB, "beeindiging_intrekken", "{\"reden\":\"het gaat weer goed\"}");
-  ASSERT(in_state(c, "geen_beeindiging"));
-  ASSERT(!has_flag(c, "beeindiging_goedgekeurd"));
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "geen_beeindiging"));
+  ASSERT(!fx_has_flag(c, "beeindiging_goedgekeurd"));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   json_decref(c);
 }
 
@@ -1082,15 +916,15 @@ TEST(opt_out_presented_anonymised_R_BE_9) {
   setup();
   o.opt_out = true;
   c = form_submitted(o);
-  ASSERT(has_flag(c, "beeindiging_geanonimiseerd"));
-  ASSERT_STR_EQ(effect_rule("task", "beeindiging_beoordelen"), "R-BE-9");
+  ASSERT(fx_has_flag(c, "beeindiging_geanonimiseerd"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "beeindiging_beoordelen"), "R-BE-9");
   ASSERT(auth_case_anonymised(chart, &cr, c));
   ASSERT(auth_case_anonymised(chart, &cm, c));
   ASSERT(!auth_case_anonymised(chart, &ab, c));
   json_decref(c);
   /* with consent the casusregisseur sees the identity; the contractmanager never does (R-PRIV-1) */
   c = form_submitted(DEFAULTS);
-  ASSERT(!has_flag(c, "beeindiging_geanonimiseerd"));
+  ASSERT(!fx_has_flag(c, "beeindiging_geanonimiseerd"));
   ASSERT(!auth_case_anonymised(chart, &cr, c));
   ASSERT(auth_case_anonymised(chart, &cm, c));
   json_decref(c);
@@ -1108,12 +942,12 @@ TEST(termination_by_jeugdige_R_BE_11) {
      CASUS_EGUARD_FAILED, "R-TW-7");
   OK(c, "2027-06-01", &AB, "zorg_opschorten", "{\"reden\":\"twijfel\"}");
   OK(c, "2027-06-08", &AB, "zorg_beeindigen_door_jeugdige", "{\"einddatum_zorg\":\"2027-06-07\"}");
-  ASSERT_STR_EQ(status(c), "beeindigd");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
   ASSERT(json_is_true(json_object_get(c, "closed")));
-  ASSERT_STR_EQ(str(c, "fields.reden_beeindiging"), "32");
-  ASSERT_STR_EQ(str(c, "fields.beeindigd_door"), "jeugdige");
-  ASSERT(effect("notification", "zorg_beeindigd_door_jeugdige", "casusregisseur"));
-  ASSERT(effect("notification", "zorg_beeindigd_door_jeugdige", "procesregisseur"));
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "32");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindigd_door"), "jeugdige");
+  ASSERT(fx_effect("notification", "zorg_beeindigd_door_jeugdige", "casusregisseur"));
+  ASSERT(fx_effect("notification", "zorg_beeindigd_door_jeugdige", "procesregisseur"));
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   json_decref(c);
 }
@@ -1126,20 +960,20 @@ TEST(early_end_by_aanbieder_without_consent_is_flagged_R_BE_6) {
   c = in_zorg();
   OK(c, "2027-06-01", &AB, "zorg_afsluiten",
      "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}");
-  ASSERT_STR_EQ(status(c), "beeindigd");
-  ASSERT(has_flag(c, "beeindiging_zonder_toestemming"));
-  ASSERT(effect("notification", "beeindiging_zonder_toestemming", "casusregisseur"));
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_has_flag(c, "beeindiging_zonder_toestemming"));
+  ASSERT(fx_effect("notification", "beeindiging_zonder_toestemming", "casusregisseur"));
   json_decref(c);
   c = form_submitted(DEFAULTS);
   OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
   OK(c, "2027-06-01", &AB, "zorg_afsluiten",
      "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}");
-  ASSERT(!has_flag(c, "beeindiging_zonder_toestemming"));
+  ASSERT(!fx_has_flag(c, "beeindiging_zonder_toestemming"));
   json_decref(c);
   c = in_zorg();
   OK(c, "2027-06-01", &AB, "zorg_afsluiten",
      "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}");
-  ASSERT(!has_flag(c, "beeindiging_zonder_toestemming"));
+  ASSERT(!fx_has_flag(c, "beeindiging_zonder_toestemming"));
   json_decref(c);
 }
 
@@ -1155,7 +989,7 @@ TEST(early_end_by_aanbieder_without_consent_is_flagged_R_BE_6) {
 static json_t *ladder_open(void) {
   json_t *c = in_zorg();
   OK(c, "2027-04-01", &AB, "arrangement_betwisten", "{\"toelichting\":\"te licht arrangement\"}");
-  ASSERT(in_state(c, "ladder"));
+  ASSERT(fx_in_state(c, "ladder"));
   return c;
 }
 
@@ -1174,26 +1008,26 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
   json_t *c;
   setup();
   c = ladder_open();
-  ASSERT_STR_EQ(str(c, "fields.escalatie.aanleiding"), "betwisting");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "betwisting");
   /* R-ESC-1 */
   NO(c, "2027-04-05", &AB, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
      CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-04-05", &CR, "feiten_vastleggen", "{\"feiten\":\"f\"}", CASUS_EINVALID_DATA, "R-ESC-1");
   OK(c, "2027-04-05", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
-  ASSERT(in_state(c, "ladder_intern_afstemmen"));
+  ASSERT(fx_in_state(c, "ladder_intern_afstemmen"));
   /* R-ESC-2 */
   NO(c, "2027-04-06", &CR, "intern_afstemmen", "{}", CASUS_EINVALID_DATA, "R-ESC-2");
   OK(c, "2027-04-06", &CR, "intern_afstemmen",
      "{\"afstemming\":\"met het CDT\",\"expertise_betrokken\":true}");
-  ASSERT(in_state(c, "ladder_gesprek_aanbieder"));
+  ASSERT(fx_in_state(c, "ladder_gesprek_aanbieder"));
   /* R-ESC-3: the conversation records cooperation and evaluation agreements */
   NO(c, "2027-04-12", &CR, "gesprek_aanbieder_voeren",
      "{\"datum\":\"2027-04-12\",\"argumenten\":\"a\",\"samenwerkingsafspraken\":\"s\"}", CASUS_EINVALID_DATA,
      "R-ESC-3");
   NO(c, "2027-04-11", &CR, "gesprek_aanbieder_voeren", GESPREK_AANBIEDER, CASUS_EGUARD_FAILED, "R-ESC-3");
   OK(c, "2027-04-12", &CR, "gesprek_aanbieder_voeren", GESPREK_AANBIEDER);
-  ASSERT(in_state(c, "ladder_na_gesprek"));
-  ASSERT(effect("notification", "escalatie_teammanager", "teammanager"));
+  ASSERT(fx_in_state(c, "ladder_na_gesprek"));
+  ASSERT(fx_effect("notification", "escalatie_teammanager", "teammanager"));
   /* R-ESC-4: a bounded period of vraagverheldering: a deadline */
   NO(c, "2027-04-13", &CR, "vraagverheldering_starten", "{\"opdracht\":\"o\"}", CASUS_EINVALID_DATA,
      "R-ESC-4");
@@ -1201,27 +1035,27 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
      CASUS_EGUARD_FAILED, "R-ESC-4");
   OK(c, "2027-04-13", &CR, "vraagverheldering_starten",
      "{\"opdracht\":\"diagnostiek\",\"tot\":\"2027-05-11\"}");
-  ASSERT_STR_EQ(timer_due(c, "vraagverheldering_termijn"), "2027-05-11");
+  ASSERT_STR_EQ(fx_timer_due(c, "vraagverheldering_termijn"), "2027-05-11");
   ASSERT_STR_EQ(timer_kind(c, "vraagverheldering_termijn"), "vraagverheldering");
   NO(c, "2027-04-14", &TM, "teammanagers_inschakelen", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = fire(c, "vraagverheldering_termijn");
-  ASSERT(has_flag(c, "vraagverheldering_verlopen"));
-  ASSERT(effect("task", "vraagverheldering_verlopen", "casusregisseur"));
+  ASSERT(fx_has_flag(c, "vraagverheldering_verlopen"));
+  ASSERT(fx_effect("task", "vraagverheldering_verlopen", "casusregisseur"));
   NO(c, "2027-05-12", &CR, "vraagverheldering_afronden",
      "{\"bevindingen\":\"b\",\"besluit_arrangement\":\"zwaarder\",\"in_overleg_met_jeugdige\":false}",
      CASUS_EGUARD_FAILED, "R-ESC-4");
   OK(c, "2027-05-12", &CR, "vraagverheldering_afronden",
      "{\"bevindingen\":\"b\",\"besluit_arrangement\":\"zwaarder\",\"in_overleg_met_jeugdige\":true}");
-  ASSERT(in_state(c, "ladder_na_vraagverheldering"));
+  ASSERT(fx_in_state(c, "ladder_na_vraagverheldering"));
   ASSERT(!has_timer(c, "vraagverheldering_termijn"));
-  ASSERT(effect("close_tasks", "vraagverheldering_verlopen", NULL));
+  ASSERT(fx_effect("close_tasks", "vraagverheldering_verlopen", NULL));
   /* R-ESC-5: the teammanager contacts the provider's teammanager */
   NO(c, "2027-05-13", &CR, "teammanagers_inschakelen", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-13", &TM, "contractmanager_inschakelen",
      "{\"jeugdige_geraadpleegd\":true,\"verschil_van_inzicht\":\"v\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-05-13", &TM, "teammanagers_inschakelen", "{\"teammanager_aanbieder\":\"T. Aanbieder\"}");
-  ASSERT(in_state(c, "ladder_teammanagers"));
-  ASSERT(effect("notification", "escalatie_teammanagers", "aanbieder_manager"));
+  ASSERT(fx_in_state(c, "ladder_teammanagers"));
+  ASSERT(fx_effect("notification", "escalatie_teammanagers", "aanbieder_manager"));
   /* R-ESC-6: to the contractmanager, only by the teammanager, only after consulting the jeugdige */
   NO(c, "2027-05-20", &CR, "contractmanager_inschakelen",
      "{\"jeugdige_geraadpleegd\":true,\"verschil_van_inzicht\":\"v\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
@@ -1233,9 +1067,9 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
      "{\"jeugdige_geraadpleegd\":false,\"verschil_van_inzicht\":\"v\"}", CASUS_EGUARD_FAILED, "R-ESC-6");
   OK(c, "2027-05-20", &TM, "contractmanager_inschakelen",
      "{\"jeugdige_geraadpleegd\":true,\"verschil_van_inzicht\":\"zwaarte van het arrangement\"}");
-  ASSERT(in_state(c, "ladder_contractmanager"));
-  ASSERT(effect("notification", "escalatie_contractmanager", "contractmanager"));
-  ASSERT_STR_EQ(effect_rule("notification", "escalatie_contractmanager"), "R-ESC-6");
+  ASSERT(fx_in_state(c, "ladder_contractmanager"));
+  ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-6");
   NO(c, "2027-05-24", &TM, "afspraken_vastleggen",
      "{\"acties\":\"a\",\"terugkoppeling_uiterlijk\":\"2027-06-07\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-24", &CM, "afspraken_vastleggen", "{\"acties\":\"a\"}", CASUS_EINVALID_DATA, "R-ESC-6");
@@ -1245,31 +1079,31 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
      NULL);
   OK(c, "2027-05-24", &CM, "afspraken_vastleggen",
      "{\"acties\":\"gesprek met de aanbieder\",\"terugkoppeling_uiterlijk\":\"2027-06-07\"}");
-  ASSERT(in_state(c, "ladder_terugkoppeling"));
-  ASSERT_STR_EQ(timer_due(c, "terugkoppeling_termijn"), "2027-06-07");
+  ASSERT(fx_in_state(c, "ladder_terugkoppeling"));
+  ASSERT_STR_EQ(fx_timer_due(c, "terugkoppeling_termijn"), "2027-06-07");
   ASSERT_STR_EQ(timer_kind(c, "terugkoppeling_termijn"), "terugkoppeling_contractmanager");
   ASSERT_EQ(json_integer_value(json_object_get(
                 json_object_get(json_object_get(c, "timers"), "terugkoppeling_termijn"), "due_s")),
             t("2027-06-08T00:00:00+02:00"));
   /* the feedback date passes: the teammanager gets a task */
   c = fire(c, "terugkoppeling_termijn");
-  ASSERT(has_flag(c, "terugkoppeling_verlopen"));
-  ASSERT(effect("task", "terugkoppeling_verlopen", "teammanager"));
-  ASSERT_STR_EQ(effect_rule("task", "terugkoppeling_verlopen"), "R-ESC-6");
-  ASSERT(in_state(c, "ladder_terugkoppeling"));
+  ASSERT(fx_has_flag(c, "terugkoppeling_verlopen"));
+  ASSERT(fx_effect("task", "terugkoppeling_verlopen", "teammanager"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "terugkoppeling_verlopen"), "R-ESC-6");
+  ASSERT(fx_in_state(c, "ladder_terugkoppeling"));
   NO(c, "2027-06-09", &CM, "terugkoppeling_geven", "{}", CASUS_EINVALID_DATA, "R-ESC-6");
   OK(c, "2027-06-09", &CM, "terugkoppeling_geven", "{\"terugkoppeling\":\"aanbieder past het plan aan\"}");
-  ASSERT(effect("close_tasks", "terugkoppeling_verlopen", NULL));
-  ASSERT(in_state(c, "ladder_jeugdige_informeren"));
+  ASSERT(fx_effect("close_tasks", "terugkoppeling_verlopen", NULL));
+  ASSERT(fx_in_state(c, "ladder_jeugdige_informeren"));
   /* R-ESC-7: the lokaal team informs the jeugdige, with bridging care if needed; the ladder closes */
   NO(c, "2027-06-10", &TM, "jeugdige_informeren", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-06-10", &CR, "jeugdige_informeren", "{}", CASUS_EINVALID_DATA, "R-ESC-7");
   OK(c, "2027-06-10", &CR, "jeugdige_informeren", "{\"toelichting\":\"gebeld\",\"overbrugging\":true}");
-  ASSERT(in_state(c, "geen_escalatie"));
-  ASSERT(has_flag(c, "escalatie_overbrugging"));
-  ASSERT_STR_EQ(str(c, "fields.escalatie.uitkomst"), "afgerond");
-  ASSERT(effect("close_tasks", "arrangement_betwist", NULL));
-  ASSERT_STR_EQ(status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  ASSERT(fx_has_flag(c, "escalatie_overbrugging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.uitkomst"), "afgerond");
+  ASSERT(fx_effect("close_tasks", "arrangement_betwist", NULL));
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
   json_decref(c);
 }
 
@@ -1299,7 +1133,7 @@ TEST(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5) {
      "{\"bevindingen\":\"b\",\"besluit_arrangement\":\"a\",\"in_overleg_met_jeugdige\":true}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-04-13", &TM, "teammanagers_inschakelen", NULL);
-  ASSERT(in_state(c, "ladder_teammanagers"));
+  ASSERT(fx_in_state(c, "ladder_teammanagers"));
   NO(c, "2027-04-13", &CR, "vraagverheldering_starten", "{\"opdracht\":\"o\",\"tot\":\"2027-05-01\"}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   json_decref(c);
@@ -1321,15 +1155,15 @@ TEST(agreement_closes_the_ladder_at_any_step_R_TW_4) {
   NO(c, "2027-04-22", &CM, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   OK(c, "2027-04-22", &TM, "overeenstemming_bereiken",
      "{\"afspraken\":\"arrangement blijft, extra evaluatie\"}");
-  ASSERT(in_state(c, "geen_escalatie"));
+  ASSERT(fx_in_state(c, "geen_escalatie"));
   ASSERT(!has_timer(c, "terugkoppeling_termijn"));
-  ASSERT_STR_EQ(str(c, "fields.escalatie.uitkomst"), "overeenstemming");
-  ASSERT(effect("close_tasks", "arrangement_betwist", NULL));
-  ASSERT(effect("close_tasks", "terugkoppeling_verlopen", NULL));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.uitkomst"), "overeenstemming");
+  ASSERT(fx_effect("close_tasks", "arrangement_betwist", NULL));
+  ASSERT(fx_effect("close_tasks", "terugkoppeling_verlopen", NULL));
   json_decref(c);
   c = ladder_open();
   OK(c, "2027-04-02", &CR, "overeenstemming_bereiken", NULL);
-  ASSERT(in_state(c, "geen_escalatie"));
+  ASSERT(fx_in_state(c, "geen_escalatie"));
   json_decref(c);
 }
 
@@ -1346,29 +1180,29 @@ TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
   NO(c, "2027-05-03", &CR, "stagnatie_opschalen", "{}", CASUS_EINVALID_DATA, "R-ESC-8");
   OK(c, "2027-05-03", &CR, "stagnatie_opschalen",
      "{\"melding_zbt\":\"traject stagneert: geen vervolgplek\"}");
-  ASSERT(in_state(c, "ladder_contractmanager"));
-  ASSERT_STR_EQ(str(c, "fields.escalatie.aanleiding"), "stagnatie_zbt");
-  ASSERT(effect("notification", "escalatie_contractmanager", "contractmanager"));
-  ASSERT_STR_EQ(effect_rule("notification", "escalatie_contractmanager"), "R-ESC-8");
+  ASSERT(fx_in_state(c, "ladder_contractmanager"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie_zbt");
+  ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-8");
   NO(c, "2027-05-04", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"nog eens\"}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-05-04", &CM, "afspraken_vastleggen",
      "{\"acties\":\"a\",\"terugkoppeling_uiterlijk\":\"2027-05-18\"}");
-  ASSERT_STR_EQ(timer_due(c, "terugkoppeling_termijn"), "2027-05-18");
+  ASSERT_STR_EQ(fx_timer_due(c, "terugkoppeling_termijn"), "2027-05-18");
   json_decref(c);
   /* from a step of the ladder */
   c = ladder_open();
   OK(c, "2027-04-05", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
   OK(c, "2027-04-06", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}");
-  ASSERT(in_state(c, "ladder_contractmanager"));
+  ASSERT(fx_in_state(c, "ladder_contractmanager"));
   json_decref(c);
   /* the casusregisseur opens the ladder on stagnation at step 1 */
   c = in_zorg();
   NO(c, "2027-05-03", &AB, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-03", &CR, "stagnatie_melden", "{}", CASUS_EINVALID_DATA, "R-ESC-1");
   OK(c, "2027-05-03", &CR, "stagnatie_melden", "{\"toelichting\":\"geen voortgang\"}");
-  ASSERT(in_state(c, "ladder"));
-  ASSERT_STR_EQ(str(c, "fields.escalatie.aanleiding"), "stagnatie");
+  ASSERT(fx_in_state(c, "ladder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie");
   NO(c, "2027-05-03", &AB, "arrangement_betwisten", "{\"toelichting\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE,
      NULL);
   json_decref(c);
@@ -1441,29 +1275,4 @@ TEST(allowed_events_in_care) {
   X(contractmanager_view_is_anonymised_R_ESC_6)                    \
   X(allowed_events_in_care)
 
-static void teardown(void) {
-  json_decref(last_effects);
-  last_effects = NULL;
-  engine_chart_free(chart);
-  chart = NULL;
-}
-
-/* TEST_MAIN with a teardown, so that valgrind sees no leak. */
-#define TEST_MAIN_TEARDOWN(LIST, TEARDOWN)            \
-  jmp_buf test__jmp;                                  \
-  int test__failed;                                   \
-  int main(int argc, char **argv) {                   \
-    const char *only = argc > 1 ? argv[1] : NULL;     \
-    int verbose = getenv("TEST_VERBOSE") != NULL;     \
-    volatile int passed = 0, failed = 0, ran = 0;     \
-    LIST(TEST__RUN)                                   \
-    TEARDOWN();                                       \
-    if (only != NULL && ran == 0) {                   \
-      printf("no test named %s\n", only);             \
-      return 2;                                       \
-    }                                                 \
-    printf("%d passed, %d failed\n", passed, failed); \
-    return failed ? 1 : 0;                            \
-  }
-
-TEST_MAIN_TEARDOWN(TEST_LIST, teardown)
+TEST_MAIN(TEST_LIST)
