@@ -494,7 +494,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
   const json_t *v, *roles, *create;
   const char *key;
   json_t *t;
-  size_t i;
+  size_t i, transitions;
   int s;
   char sub[176];
   if (c == NULL) return NULL;
@@ -553,6 +553,14 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
     snprintf(sub, sizeof(sub), "$.create[%zu]", i);
     transition_validate(&l, t, sub, true);
     event_roles_add(c, t);
+  }
+  transitions = json_array_size(create);
+  for (s = 0; s < c->states_count; s++) {
+    transitions += json_array_size(json_object_get(c->states[s].json, "transitions"));
+    if (transitions > LIMIT_CHART_TRANSITIONS_MAX) {
+      eng_problem_add(p, c->states[s].path, "more than %d transitions in the chart", LIMIT_CHART_TRANSITIONS_MAX);
+      break;
+    }
   }
   for (s = 0; s < c->states_count; s++) {
     const eng_state_t *st = &c->states[s];

@@ -115,6 +115,36 @@ TEST(check_rejects_bad_shapes) {
   json_decref(doc);
 }
 
+/* LIMIT_CHART_TRANSITIONS_MAX and LIMIT_CHART_STATES_MAX: a chart beyond them is refused with a problem. */
+TEST(check_enforces_transition_and_state_limits) {
+  engine_problems_t p;
+  json_t *trs = json_array(), *states = json_object(), *doc;
+  char name[16];
+  int i;
+  bool transitions = false, states_found = false;
+  for (i = 0; i <= LIMIT_CHART_TRANSITIONS_MAX; i++) {
+    snprintf(name, sizeof(name), "e%d", i);
+    json_array_append_new(trs, json_pack("{s:s, s:[s], s:s}", "event", name, "roles", "a", "target", "s"));
+  }
+  json_object_set_new(states, "s", json_pack("{s:o}", "transitions", trs));
+  for (i = 0; i < LIMIT_CHART_STATES_MAX; i++) { /* with root and s: two more than the limit */
+    snprintf(name, sizeof(name), "x%d", i);
+    json_object_set_new(states, name, json_object());
+  }
+  doc = json_pack("{s:s, s:i, s:{s:{s:s}}, s:[{s:s, s:[s], s:s}], s:{s:o}}", "id", "x", "version", 1, "roles",
+                  "a", "org_field", "o", "create", "event", "mk", "roles", "a", "target", "s", "root", "states",
+                  states);
+  ASSERT_NOT_NULL(doc);
+  ASSERT_GE(engine_chart_check(doc, &p), 2);
+  for (i = 0; i < p.count; i++) {
+    if (strstr(p.items[i].message, "transitions in the chart")) transitions = true;
+    if (strstr(p.items[i].message, "states") && strstr(p.items[i].message, "more than")) states_found = true;
+  }
+  json_decref(doc);
+  ASSERT(transitions);
+  ASSERT(states_found);
+}
+
 /* R-TW-1: route A registration, then toewijzen. */
 TEST(route_a_register_and_assign_R_TW_1) {
   json_t *c;
@@ -593,6 +623,7 @@ TEST(region_transition_keeps_sibling_regions) {
   X(check_reports_unknown_target_with_path)               \
   X(check_reports_unreachable_nobody_and_unhandled_timer) \
   X(check_rejects_bad_shapes)                             \
+  X(check_enforces_transition_and_state_limits)           \
   X(route_a_register_and_assign_R_TW_1)                   \
   X(self_referral_refused_R_TW_1)                         \
   X(start_zorg_deadline_crosses_easter_R_TW_2)            \
