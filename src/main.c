@@ -22,7 +22,8 @@
 #define CASUSD_VERSION "0.1.0"
 
 static const char usage_main[] =
-    "casusd " CASUSD_VERSION " -- case workflows for Dutch youth care (jeugdhulp)\n"
+    "casusd " CASUSD_VERSION
+    " -- case workflows for Dutch youth care (jeugdhulp)\n"
     "\n"
     "Usage: casusd <command> [options]\n"
     "\n"
@@ -130,9 +131,12 @@ static void print_demo_tokens(const json_t *cfg) {
 }
 
 static int cmd_serve(int argc, char **argv) {
-  static const struct option opts[] = {{"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-                                       {"data", required_argument, NULL, 'd'},   {"clock", required_argument, NULL, 'k'},
-                                       {"charts", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                       {"listen", required_argument, NULL, 'l'},
+                                       {"data", required_argument, NULL, 'd'},
+                                       {"clock", required_argument, NULL, 'k'},
+                                       {"charts", required_argument, NULL, 's'},
+                                       {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *config_path = NULL, *listen = "127.0.0.1:8080";
   api_options_t opt;
@@ -147,10 +151,18 @@ static int cmd_serve(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': config_path = optarg; break;
-      case 'l': listen = optarg; break;
-      case 'd': opt.data_dir = optarg; break;
-      case 's': opt.charts_dir = optarg; break;
+      case 'c':
+        config_path = optarg;
+        break;
+      case 'l':
+        listen = optarg;
+        break;
+      case 'd':
+        opt.data_dir = optarg;
+        break;
+      case 's':
+        opt.charts_dir = optarg;
+        break;
       case 'k':
         if (strcmp(optarg, "manual") == 0) {
           opt.manual_clock = true;
@@ -159,8 +171,12 @@ static int cmd_serve(int argc, char **argv) {
           return 2;
         }
         break;
-      case 'h': fputs(usage_serve, stdout); return 0;
-      default: fputs(usage_serve, stderr); return 2;
+      case 'h':
+        fputs(usage_serve, stdout);
+        return 0;
+      default:
+        fputs(usage_serve, stderr);
+        return 2;
     }
   }
   if (optind < argc) {
@@ -282,7 +298,8 @@ static int cmd_statechart(int argc, char **argv) {
     }
     engine_chart_check(doc, &p);
     for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
-    if (p.count == ENGINE_PROBLEMS_MAX) printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
+    if (p.count == ENGINE_PROBLEMS_MAX)
+      printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
     if (p.count == 0)
       printf("%s: ok (%s@%lld)\n", argv[i], json_string_value(json_object_get(doc, "id")),
              (long long)json_integer_value(json_object_get(doc, "version")));
@@ -330,13 +347,17 @@ static int cmd_hash_token(int argc, char **argv) {
 /* --- verify and backup --- */
 
 static int data_opts(int argc, char **argv, const char **data, const char **out, const char *usage) {
-  static const struct option opts[] = {{"data", required_argument, NULL, 'd'}, {"out", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                       {"out", required_argument, NULL, 'o'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-      case 'd': *data = optarg; break;
+      case 'd':
+        *data = optarg;
+        break;
       case 'o':
         if (out == NULL) {
           fputs(usage, stderr);
@@ -344,8 +365,12 @@ static int data_opts(int argc, char **argv, const char **data, const char **out,
         }
         *out = optarg;
         break;
-      case 'h': fputs(usage, stdout); return 1;
-      default: fputs(usage, stderr); return 2;
+      case 'h':
+        fputs(usage, stdout);
+        return 1;
+      default:
+        fputs(usage, stderr);
+        return 2;
     }
   }
   if (*data == NULL || (out != NULL && *out == NULL) || optind < argc) {

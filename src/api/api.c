@@ -67,7 +67,7 @@ struct api_s {
   sub_t *subs;
   int subs_count;
   bool inbox_changed; /* an inbox item was added since the last push to streams */
-  struct {                      /* for GET /metrics */
+  struct {            /* for GET /metrics */
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired;
   } m;
@@ -258,7 +258,8 @@ static const char *age_band(const char *birth, int64_t now_s) {
  * history entry whose data holds no jeugdige carries the same pseudonym as
  * the case view. */
 static void anonymise_fields(const api_t *api, const engine_chart_t *chart, json_t *fields,
-                             const json_t *case_fields, const char *case_id, int64_t now_s, const char *birth) {
+                             const json_t *case_fields, const char *case_id, int64_t now_s,
+                             const char *birth) {
   const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
   size_t i;
   json_t *f;
@@ -269,7 +270,8 @@ static void anonymise_fields(const api_t *api, const engine_chart_t *chart, json
   /* Keyed by the store's secret: the same jeugdige gets the same pseudonym
    * in every case (a contractmanager can see that escalations concern one
    * child), yet nobody without the secret can test a guessed identity. */
-  seed = json_dumps(json_object_get(case_fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  seed =
+      json_dumps(json_object_get(case_fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
   if (seed == NULL || strcmp(seed, "null") == 0) {
     free(seed);
     seed = strdup(case_id ? case_id : "");
@@ -305,11 +307,12 @@ static const char *birthdate_of(const engine_chart_t *chart, const json_t *case_
 static json_t *case_view(const api_t *api, const engine_chart_t *chart, const json_t *case_,
                          const auth_actor_t *actor) {
   int64_t now = timers_now(api->timers);
-  json_t *v = json_object(), *deadlines = json_array(), *fields = json_deep_copy(json_object_get(case_, "fields"));
+  json_t *v = json_object(), *deadlines = json_array(),
+         *fields = json_deep_copy(json_object_get(case_, "fields"));
   const char *name;
   json_t *t;
-  static const char *const copy[] = {"id", "chart", "version", "status", "state", "closed", "flags", "counters",
-                                     "created", "updated"};
+  static const char *const copy[] = {"id",     "chart", "version",  "status",  "state",
+                                     "closed", "flags", "counters", "created", "updated"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
     json_object_set(v, copy[i], json_object_get(case_, copy[i]));
@@ -328,8 +331,8 @@ static json_t *case_view(const api_t *api, const engine_chart_t *chart, const js
   }
   json_object_set_new(v, "deadlines", deadlines);
   if (auth_case_anonymised(chart, actor, case_)) {
-    anonymise_fields(api, chart, fields, json_object_get(case_, "fields"), json_string_value(json_object_get(case_, "id")),
-                     now, birthdate_of(chart, case_));
+    anonymise_fields(api, chart, fields, json_object_get(case_, "fields"),
+                     json_string_value(json_object_get(case_, "id")), now, birthdate_of(chart, case_));
     json_object_set_new(v, "anoniem", json_true());
   }
   json_object_set_new(v, "fields", fields);
@@ -388,8 +391,8 @@ static bool id_valid(const char *s, size_t len) {
   if (len == 0 || len >= LIMIT_ID_BYTES_MAX) return false;
   for (i = 0; i < len; i++) {
     char c = s[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-          c == '.' || c == '@'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '@'))
       return false;
   }
   return true;
@@ -471,7 +474,8 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   int rc;
   if (region == NULL) {
     pending_fail(p, CASUS_EINVALID_DATA, "R-TW-1",
-                 gemeente ? "The gemeente is not part of any configured region." : "The field \"gemeente\" is required.");
+                 gemeente ? "The gemeente is not part of any configured region."
+                          : "The field \"gemeente\" is required.");
     return p->err;
   }
   chart = chart_by_id(api, region->chart);
@@ -509,7 +513,8 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
 
 static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   const char *key, *event = json_string_value(json_object_get(p->body, "event"));
-  const json_t *data = json_object_get(p->body, "data"), *expected = json_object_get(p->body, "expected_version");
+  const json_t *data = json_object_get(p->body, "data"),
+               *expected = json_object_get(p->body, "expected_version");
   const engine_chart_t *chart;
   engine_ctx_t ctx;
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
@@ -518,7 +523,8 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   int rc;
   json_object_foreach(p->body, key, v) {
     if (strcmp(key, "event") && strcmp(key, "data") && strcmp(key, "expected_version")) {
-      pending_fail(p, CASUS_EBAD_REQUEST, NULL, "The event body has only \"event\", \"data\" and \"expected_version\".");
+      pending_fail(p, CASUS_EBAD_REQUEST, NULL,
+                   "The event body has only \"event\", \"data\" and \"expected_version\".");
       return p->err;
     }
   }
@@ -545,7 +551,8 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     pending_fail(p, CASUS_ENOT_FOUND, "R-AUTH-2", NULL);
     return p->err;
   }
-  if (expected != NULL && json_integer_value(expected) != json_integer_value(json_object_get(case_, "version"))) {
+  if (expected != NULL &&
+      json_integer_value(expected) != json_integer_value(json_object_get(case_, "version"))) {
     char msg[160];
     snprintf(msg, sizeof(msg), "The case is at version %lld, not %lld; reload it and decide again.",
              (long long)json_integer_value(json_object_get(case_, "version")),
@@ -606,7 +613,8 @@ static void pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
   rc = p->kind == W_CREATE ? process_create(api, txn, p) : process_event(api, txn, p);
   if (rc == 0 && idem_key != NULL) {
-    record = json_pack("{s:s, s:i, s:s}", "request_sha256", p->request_hash, "status", p->status, "body", p->resp);
+    record =
+        json_pack("{s:s, s:i, s:s}", "request_sha256", p->request_hash, "status", p->status, "body", p->resp);
     rc = record ? store_idem_put(txn, p->actor->id, idem_key, record) : CASUS_ENOMEM;
     json_decref(record);
     if (rc != 0) {
@@ -816,7 +824,9 @@ static void clock_apply(api_t *api, pending_t *p) {
   pending_ok(p, 200, json_pack("{s:s, s:b}", "now", buf, "manual", 1));
 }
 
-static void batch_idle_cb(uv_idle_t *h) { (void)h; }
+static void batch_idle_cb(uv_idle_t *h) {
+  (void)h;
+}
 
 static void batch_cb(uv_check_t *h) {
   api_t *api = h->data;
@@ -902,7 +912,8 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     if (n == 0 || n > LIMIT_IDEMPOTENCY_KEY_BYTES_MAX) {
       char msg[96];
       json_decref(body);
-      snprintf(msg, sizeof(msg), "The Idempotency-Key must be 1 to %d bytes long.", LIMIT_IDEMPOTENCY_KEY_BYTES_MAX);
+      snprintf(msg, sizeof(msg), "The Idempotency-Key must be 1 to %d bytes long.",
+               LIMIT_IDEMPOTENCY_KEY_BYTES_MAX);
       http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
       return;
     }
@@ -959,33 +970,40 @@ static void h_metrics(call_t *c) {
     http_respond_error(c->req, CASUS_ENOT_FOUND, "No such path.", NULL);
     return;
   }
-  n = snprintf(buf, sizeof(buf),
-               "# HELP casusd_requests_total HTTP requests routed.\n# TYPE casusd_requests_total counter\n"
-               "casusd_requests_total %llu\n"
-               "# HELP casusd_unauthenticated_total Requests refused with 401.\n# TYPE casusd_unauthenticated_total counter\n"
-               "casusd_unauthenticated_total %llu\n"
-               "# HELP casusd_writes_total Write requests by outcome.\n# TYPE casusd_writes_total counter\n"
-               "casusd_writes_total{outcome=\"ok\"} %llu\ncasusd_writes_total{outcome=\"refused\"} %llu\n"
-               "casusd_writes_total{outcome=\"failed\"} %llu\n"
-               "# HELP casusd_commits_total Group commits.\n# TYPE casusd_commits_total counter\ncasusd_commits_total %llu\n"
-               "# HELP casusd_commit_failures_total Group commits that failed.\n# TYPE casusd_commit_failures_total counter\n"
-               "casusd_commit_failures_total %llu\n"
-               "# HELP casusd_batch_requests_max Most requests in one group commit.\n# TYPE casusd_batch_requests_max gauge\n"
-               "casusd_batch_requests_max %llu\n"
-               "# HELP casusd_timers_fired_total Durable timers fired.\n# TYPE casusd_timers_fired_total counter\n"
-               "casusd_timers_fired_total %llu\n"
-               "# HELP casusd_connections Open HTTP connections.\n# TYPE casusd_connections gauge\ncasusd_connections %d\n"
-               "# HELP casusd_streams Open event streams.\n# TYPE casusd_streams gauge\ncasusd_streams %d\n"
-               "# HELP casusd_pending_writes Writes waiting for the next group commit.\n# TYPE casusd_pending_writes gauge\n"
-               "casusd_pending_writes %d\n",
-               (unsigned long long)api->m.requests, (unsigned long long)api->m.unauthenticated,
-               (unsigned long long)api->m.writes_ok, (unsigned long long)api->m.writes_refused,
-               (unsigned long long)api->m.writes_failed, (unsigned long long)api->m.commits,
-               (unsigned long long)api->m.commit_failures, (unsigned long long)api->m.batch_requests_max,
-               (unsigned long long)api->m.timers_fired, http_server_connections(api->http), api->subs_count,
-               api->pending_count);
-  http_respond(c->req, 200, "text/plain; version=0.0.4", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
-               NULL);
+  n = snprintf(
+      buf, sizeof(buf),
+      "# HELP casusd_requests_total HTTP requests routed.\n# TYPE casusd_requests_total counter\n"
+      "casusd_requests_total %llu\n"
+      "# HELP casusd_unauthenticated_total Requests refused with 401.\n# TYPE casusd_unauthenticated_total "
+      "counter\n"
+      "casusd_unauthenticated_total %llu\n"
+      "# HELP casusd_writes_total Write requests by outcome.\n# TYPE casusd_writes_total counter\n"
+      "casusd_writes_total{outcome=\"ok\"} %llu\ncasusd_writes_total{outcome=\"refused\"} %llu\n"
+      "casusd_writes_total{outcome=\"failed\"} %llu\n"
+      "# HELP casusd_commits_total Group commits.\n# TYPE casusd_commits_total counter\ncasusd_commits_total "
+      "%llu\n"
+      "# HELP casusd_commit_failures_total Group commits that failed.\n# TYPE casusd_commit_failures_total "
+      "counter\n"
+      "casusd_commit_failures_total %llu\n"
+      "# HELP casusd_batch_requests_max Most requests in one group commit.\n# TYPE casusd_batch_requests_max "
+      "gauge\n"
+      "casusd_batch_requests_max %llu\n"
+      "# HELP casusd_timers_fired_total Durable timers fired.\n# TYPE casusd_timers_fired_total counter\n"
+      "casusd_timers_fired_total %llu\n"
+      "# HELP casusd_connections Open HTTP connections.\n# TYPE casusd_connections gauge\ncasusd_connections "
+      "%d\n"
+      "# HELP casusd_streams Open event streams.\n# TYPE casusd_streams gauge\ncasusd_streams %d\n"
+      "# HELP casusd_pending_writes Writes waiting for the next group commit.\n# TYPE casusd_pending_writes "
+      "gauge\n"
+      "casusd_pending_writes %d\n",
+      (unsigned long long)api->m.requests, (unsigned long long)api->m.unauthenticated,
+      (unsigned long long)api->m.writes_ok, (unsigned long long)api->m.writes_refused,
+      (unsigned long long)api->m.writes_failed, (unsigned long long)api->m.commits,
+      (unsigned long long)api->m.commit_failures, (unsigned long long)api->m.batch_requests_max,
+      (unsigned long long)api->m.timers_fired, http_server_connections(api->http), api->subs_count,
+      api->pending_count);
+  http_respond(c->req, 200, "text/plain; version=0.0.4", buf,
+               (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, NULL);
 }
 
 static void h_healthz(call_t *c) {
@@ -1069,9 +1087,8 @@ static void h_history(call_t *c) {
     } else {
       if (auth_case_anonymised(chart, c->actor, case_)) {
         json_array_foreach(entries, i, e) {
-          anonymise_fields(c->api, chart, json_object_get(e, "data"), json_object_get(case_, "fields"), c->param,
-                           timers_now(c->api->timers),
-                           birthdate_of(chart, case_));
+          anonymise_fields(c->api, chart, json_object_get(e, "data"), json_object_get(case_, "fields"),
+                           c->param, timers_now(c->api->timers), birthdate_of(chart, case_));
         }
       }
       reply_json(c->req, 200, json_pack("{s:s, s:o}", "case_id", c->param, "entries", entries));
@@ -1139,7 +1156,8 @@ static void h_case_list(call_t *c) {
   }
   out = json_object();
   if (l.more && json_array_size(l.items) > 0)
-    json_object_set(out, "next_cursor", json_object_get(json_array_get(l.items, json_array_size(l.items) - 1), "id"));
+    json_object_set(out, "next_cursor",
+                    json_object_get(json_array_get(l.items, json_array_size(l.items) - 1), "id"));
   else
     json_object_set_new(out, "next_cursor", json_null());
   json_object_set_new(out, "cases", l.items);
@@ -1213,7 +1231,8 @@ static void h_charts(call_t *c) {
 }
 
 static void h_chart(call_t *c) {
-  const engine_chart_t *ch = strchr(c->param, '@') ? chart_by_ref(c->api, c->param) : chart_by_id(c->api, c->param);
+  const engine_chart_t *ch =
+      strchr(c->param, '@') ? chart_by_ref(c->api, c->param) : chart_by_id(c->api, c->param);
   if (ch == NULL) {
     http_respond_error(c->req, CASUS_ENOT_FOUND, "No chart of that id is loaded.", NULL);
     return;
@@ -1283,9 +1302,10 @@ static void on_request(http_request_t *req, void *ud) {
       c.actor = auth_authenticate(&api->cfg, req->authorization);
       if (c.actor == NULL) {
         api->m.unauthenticated++;
-        http_respond_error(req, CASUS_EUNAUTHENTICATED,
-                           req->authorization ? "The bearer token is not known." : "A bearer token is required.",
-                           "R-AUTH-1");
+        http_respond_error(
+            req, CASUS_EUNAUTHENTICATED,
+            req->authorization ? "The bearer token is not known." : "A bearer token is required.",
+            "R-AUTH-1");
         return;
       }
     }
@@ -1368,7 +1388,9 @@ fail:
   return rc;
 }
 
-int api_port(const api_t *api) { return http_server_port(api->http); }
+int api_port(const api_t *api) {
+  return http_server_port(api->http);
+}
 
 static void api_handle_closed(uv_handle_t *h) {
   api_t *api = h->data;

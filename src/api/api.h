@@ -22,13 +22,13 @@
 typedef struct api_s api_t;
 
 typedef struct {
-  const char *host;        /* listen address, e.g. "127.0.0.1" */
-  int port;                /* 0 picks a free port */
-  const char *data_dir;    /* the store's directory */
-  bool manual_clock;       /* R-TIME-4 */
-  const json_t *config;    /* the configuration document (borrowed) */
-  const char *charts_dir;  /* load charts from here; NULL: the bundled charts */
-  uint64_t map_bytes;      /* initial LMDB map size; 0: default */
+  const char *host;       /* listen address, e.g. "127.0.0.1" */
+  int port;               /* 0 picks a free port */
+  const char *data_dir;   /* the store's directory */
+  bool manual_clock;      /* R-TIME-4 */
+  const json_t *config;   /* the configuration document (borrowed) */
+  const char *charts_dir; /* load charts from here; NULL: the bundled charts */
+  uint64_t map_bytes;     /* initial LMDB map size; 0: default */
 } api_options_t;
 
 /* Opens the store, loads charts, calendars and config, fires overdue timers

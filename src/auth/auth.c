@@ -27,7 +27,10 @@ static int hex_decode(const char *hex, uint8_t out[32]) {
   if (hex == NULL || strlen(hex) != 64) return -1;
   for (i = 0; i < 64; i++) {
     char c = hex[i];
-    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    int v = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
     if (v < 0) return -1;
     if (i % 2 == 0)
       out[i / 2] = (uint8_t)(v << 4);
@@ -89,7 +92,8 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
     reg->gemeenten = json_incref(g);
     v = json_object_get(r, "holidays");
     if (v != NULL && !json_is_array(v)) {
-      rc = fail(err, err_size, "region \"%s\": \"holidays\" must be an array of optional holiday names", name);
+      rc =
+          fail(err, err_size, "region \"%s\": \"holidays\" must be an array of optional holiday names", name);
       goto error;
     }
     reg->holidays = json_incref(v);
@@ -106,7 +110,8 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
       goto error;
     }
     if (hex_decode(json_string_value(json_object_get(a, "token_sha256")), act->token_sha256) != 0) {
-      rc = fail(err, err_size, "actor \"%s\" needs \"token_sha256\": 64 hex digits (casusd hash-token)", act->id);
+      rc = fail(err, err_size, "actor \"%s\" needs \"token_sha256\": 64 hex digits (casusd hash-token)",
+                act->id);
       goto error;
     }
     for (k = 0; k < i; k++) {

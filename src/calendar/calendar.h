@@ -70,10 +70,10 @@ void cal_time_format(int64_t t, char *buf, size_t size);
 
 typedef struct {
   char name[CAL_NAME_BYTES_MAX];
-  int month, day;      /* fixed date when month > 0 */
-  int sunday_shift;    /* days to move a fixed date that falls on a Sunday (0: none) */
-  int easter_offset;   /* days from Easter Sunday when month == 0 */
-  bool optional;       /* off unless enabled */
+  int month, day;    /* fixed date when month > 0 */
+  int sunday_shift;  /* days to move a fixed date that falls on a Sunday (0: none) */
+  int easter_offset; /* days from Easter Sunday when month == 0 */
+  bool optional;     /* off unless enabled */
   bool enabled;
 } cal_holiday_t;
 

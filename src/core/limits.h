@@ -9,36 +9,36 @@
 #define CASUS_CORE_LIMITS_H
 
 /* HTTP edge. */
-#define LIMIT_CONNECTIONS_MAX 1024          /* open client connections; more are closed at accept */
-#define LIMIT_HEADER_BYTES_MAX (16 * 1024)  /* request line + headers */
-#define LIMIT_HEADERS_MAX 64                /* number of header fields */
-#define LIMIT_URL_BYTES_MAX 2048            /* request target */
-#define LIMIT_BODY_BYTES_MAX (256 * 1024)   /* request body; 413 beyond */
+#define LIMIT_CONNECTIONS_MAX 1024         /* open client connections; more are closed at accept */
+#define LIMIT_HEADER_BYTES_MAX (16 * 1024) /* request line + headers */
+#define LIMIT_HEADERS_MAX 64               /* number of header fields */
+#define LIMIT_URL_BYTES_MAX 2048           /* request target */
+#define LIMIT_BODY_BYTES_MAX (256 * 1024)  /* request body; 413 beyond */
 #define LIMIT_RESPONSE_BYTES_MAX (8 * 1024 * 1024)
-#define LIMIT_REQUEST_TIMEOUT_MS 10000      /* from first byte to complete request */
-#define LIMIT_IDLE_TIMEOUT_MS 60000         /* keep-alive connection with no request */
-#define LIMIT_PENDING_REQUESTS_MAX 4096     /* requests queued for one group commit; 503 beyond */
-#define LIMIT_EVENTS_PER_BATCH_MAX 512      /* requests applied in one write transaction */
+#define LIMIT_REQUEST_TIMEOUT_MS 10000  /* from first byte to complete request */
+#define LIMIT_IDLE_TIMEOUT_MS 60000     /* keep-alive connection with no request */
+#define LIMIT_PENDING_REQUESTS_MAX 4096 /* requests queued for one group commit; 503 beyond */
+#define LIMIT_EVENTS_PER_BATCH_MAX 512  /* requests applied in one write transaction */
 
 /* JSON. */
-#define LIMIT_JSON_DEPTH_MAX 16             /* nesting of a request body */
-#define LIMIT_STRING_BYTES_MAX (16 * 1024)  /* any one string value in a request body */
-#define LIMIT_ID_BYTES_MAX 64               /* case ids, actor ids, org names, event names */
+#define LIMIT_JSON_DEPTH_MAX 16            /* nesting of a request body */
+#define LIMIT_STRING_BYTES_MAX (16 * 1024) /* any one string value in a request body */
+#define LIMIT_ID_BYTES_MAX 64              /* case ids, actor ids, org names, event names */
 #define LIMIT_IDEMPOTENCY_KEY_BYTES_MAX 128
 
 /* Cases and charts. */
-#define LIMIT_PAGE_CASES_MAX 100            /* cases per page of GET /v1/cases */
+#define LIMIT_PAGE_CASES_MAX 100 /* cases per page of GET /v1/cases */
 #define LIMIT_PAGE_CASES_DEFAULT 50
-#define LIMIT_HISTORY_ENTRIES_MAX 100000    /* entries returned by GET .../history */
-#define LIMIT_INBOX_ITEMS_MAX 500           /* items returned by GET /v1/inbox */
+#define LIMIT_HISTORY_ENTRIES_MAX 100000 /* entries returned by GET .../history */
+#define LIMIT_INBOX_ITEMS_MAX 500        /* items returned by GET /v1/inbox */
 #define LIMIT_TIMERS_PER_CASE_MAX 32
-#define LIMIT_CHART_DEPTH_MAX 8             /* nesting of states in a chart */
+#define LIMIT_CHART_DEPTH_MAX 8 /* nesting of states in a chart */
 #define LIMIT_CHART_STATES_MAX 256
 #define LIMIT_CHART_TRANSITIONS_MAX 1024
 #define LIMIT_CHART_BYTES_MAX (1024 * 1024)
 #define LIMIT_CHARTS_MAX 32
-#define LIMIT_ACTIONS_DEPTH_MAX 8           /* nesting of "if" actions */
-#define LIMIT_FIELD_ITEMS_MAX 64            /* items an "append" action keeps in one case field (newest) */
+#define LIMIT_ACTIONS_DEPTH_MAX 8 /* nesting of "if" actions */
+#define LIMIT_FIELD_ITEMS_MAX 64  /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
 #define LIMIT_TIMER_FIRES_PER_TICK_MAX 1000 /* timers fired in one write transaction */

@@ -177,7 +177,8 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_BYTES]) {
   sha256_to_hex(digest, out);
 }
 
-void sha256_hmac(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[SHA256_DIGEST_BYTES]) {
+void sha256_hmac(const void *key, size_t key_len, const void *data, size_t len,
+                 uint8_t out[SHA256_DIGEST_BYTES]) {
   uint8_t k[64], pad[64], inner[SHA256_DIGEST_BYTES];
   sha256_ctx_t ctx;
   size_t i;

@@ -40,7 +40,8 @@ void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_BYTES]);
 /* The digest of len bytes at data as 64 lowercase hex digits, NUL-terminated. */
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_BYTES]);
 /* HMAC-SHA-256 (RFC 2104) of len bytes at data under a key of key_len bytes. */
-void sha256_hmac(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[SHA256_DIGEST_BYTES]);
+void sha256_hmac(const void *key, size_t key_len, const void *data, size_t len,
+                 uint8_t out[SHA256_DIGEST_BYTES]);
 /* Writes the 32-byte digest as 64 lowercase hex digits and a NUL. */
 void sha256_to_hex(const uint8_t digest[SHA256_DIGEST_BYTES], char out[SHA256_HEX_BYTES]);
 

@@ -19,14 +19,14 @@ typedef struct {
   engine_problems_t *p;
 } loader_t;
 
-static const char *const chart_keys[] = {"id", "version", "title", "description", "calendar",
-                                         "roles", "create", "root", "privacy", "$schema"};
-static const char *const state_keys[] = {"type", "initial", "states", "status", "terminal", "on_entry",
-                                         "on_exit", "timers", "transitions", "description"};
-static const char *const transition_keys[] = {"event", "target", "roles", "when", "data",
-                                              "guards", "actions", "rule", "description"};
-static const char *const timer_keys[] = {"name", "arm", "event", "after", "from", "fires", "kind", "rule",
-                                         "when", "description"};
+static const char *const chart_keys[] = {"id",    "version", "title", "description", "calendar",
+                                         "roles", "create",  "root",  "privacy",     "$schema"};
+static const char *const state_keys[] = {"type",     "initial", "states", "status",      "terminal",
+                                         "on_entry", "on_exit", "timers", "transitions", "description"};
+static const char *const transition_keys[] = {"event",  "target",  "roles", "when",       "data",
+                                              "guards", "actions", "rule",  "description"};
+static const char *const timer_keys[] = {"name",  "arm",  "event", "after", "from",
+                                         "fires", "kind", "rule",  "when",  "description"};
 static const char *const notice_keys[] = {"kind", "to", "title", "rule"};
 static const char *const role_keys[] = {"org_field", "actor_field", "view", "identity_on_opt_out",
                                         "description"};
@@ -211,7 +211,8 @@ static void actions_validate(loader_t *l, const json_t *actions, const char *pat
         eng_problem_add(l->p, sub, "\"unset\" takes a path below \"fields.\"");
     } else if ((v = json_object_get(a, "count")) != NULL || (v = json_object_get(a, "reset")) != NULL ||
                (v = json_object_get(a, "flag")) != NULL || (v = json_object_get(a, "unflag")) != NULL ||
-               (v = json_object_get(a, "cancel")) != NULL || (v = json_object_get(a, "close_tasks")) != NULL) {
+               (v = json_object_get(a, "cancel")) != NULL ||
+               (v = json_object_get(a, "close_tasks")) != NULL) {
       if (!json_is_string(v)) eng_problem_add(l->p, sub, "this action takes a name");
       if (json_object_get(a, "by") && !json_is_integer(json_object_get(a, "by")))
         eng_problem_add(l->p, sub, "\"by\" must be an integer");
@@ -228,8 +229,9 @@ static void actions_validate(loader_t *l, const json_t *actions, const char *pat
       snprintf(sub2, sizeof(sub2), "%s.else", sub);
       actions_validate(l, json_object_get(a, "else"), sub2, depth + 1);
     } else {
-      eng_problem_add(l->p, sub, "unknown action (set, append, unset, count, reset, flag, unflag, arm, cancel, "
-                                 "task, notify, close_tasks, if)");
+      eng_problem_add(l->p, sub,
+                      "unknown action (set, append, unset, count, reset, flag, unflag, arm, cancel, "
+                      "task, notify, close_tasks, if)");
     }
   }
 }
@@ -285,7 +287,8 @@ static void transition_validate(loader_t *l, const json_t *t, const char *path, 
   json_array_foreach(roles, i, r) {
     snprintf(sub, sizeof(sub), "%s.roles[%zu]", path, i);
     if (!json_is_string(r) || !is_role(l->c, json_string_value(r)))
-      eng_problem_add(l->p, sub, "unknown role %s", json_is_string(r) ? json_string_value(r) : "(not a string)");
+      eng_problem_add(l->p, sub, "unknown role %s",
+                      json_is_string(r) ? json_string_value(r) : "(not a string)");
   }
   if (json_object_get(t, "when")) {
     snprintf(sub, sizeof(sub), "%s.when", path);
@@ -300,7 +303,8 @@ static void transition_validate(loader_t *l, const json_t *t, const char *path, 
     snprintf(sub, sizeof(sub), "%s.guards[%zu]", path, i);
     if (!json_is_object(g) || !json_object_get(g, "check") || !json_is_string(json_object_get(g, "rule")) ||
         !json_is_string(json_object_get(g, "message"))) {
-      eng_problem_add(l->p, sub, "a guard is {\"check\": condition, \"rule\": \"R-...\", \"message\": \"...\"}");
+      eng_problem_add(l->p, sub,
+                      "a guard is {\"check\": condition, \"rule\": \"R-...\", \"message\": \"...\"}");
       continue;
     }
     strncat(sub, ".check", sizeof(sub) - strlen(sub) - 1);
@@ -403,15 +407,15 @@ static void check_timers_and_events(loader_t *l) {
                       json_string_value(ev));
   }
   json_object_foreach(l->c->event_roles, event, t) {
-    bool system_only = json_array_size(t) == 1 && strcmp(json_string_value(json_array_get(t, 0)),
-                                                         ENGINE_ROLE_SYSTEM) == 0;
+    bool system_only =
+        json_array_size(t) == 1 && strcmp(json_string_value(json_array_get(t, 0)), ENGINE_ROLE_SYSTEM) == 0;
     bool is_armed = false;
     json_array_foreach(armed, i, ev) {
       if (strcmp(json_string_value(ev), event) == 0) is_armed = true;
     }
     if (system_only && !is_armed)
-      eng_problem_add(l->p, "$", "event \"%s\" is only for \"system\" but no timer fires it: nobody may fire it",
-                      event);
+      eng_problem_add(l->p, "$",
+                      "event \"%s\" is only for \"system\" but no timer fires it: nobody may fire it", event);
   }
   json_decref(armed);
 }
@@ -465,7 +469,8 @@ static void check_reachable(loader_t *l) {
     }
   }
   for (s = 0; s < c->states_count; s++)
-    if (!reached[s]) eng_problem_add(l->p, c->states[s].path, "state \"%s\" is unreachable", c->states[s].name);
+    if (!reached[s])
+      eng_problem_add(l->p, c->states[s].path, "state \"%s\" is unreachable", c->states[s].name);
 }
 
 static void check_in_state(loader_t *l, const json_t *node, const char *path, int depth) {
@@ -526,12 +531,14 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
   v = json_object_get(doc, "calendar");
   snprintf(c->calendar, sizeof(c->calendar), "%s", json_is_string(v) ? json_string_value(v) : "nl");
   roles = json_object_get(doc, "roles");
-  if (!json_is_object(roles) || json_object_size(roles) == 0) eng_problem_add(p, "$.roles", "\"roles\" is required");
+  if (!json_is_object(roles) || json_object_size(roles) == 0)
+    eng_problem_add(p, "$.roles", "\"roles\" is required");
   json_object_foreach((json_t *)roles, key, t) {
     snprintf(sub, sizeof(sub), "$.roles.%s", key);
     if (strcmp(key, ENGINE_ROLE_SYSTEM) == 0) eng_problem_add(p, sub, "\"system\" is reserved for timers");
     if (!json_is_object(t) || !json_is_string(json_object_get(t, "org_field"))) {
-      eng_problem_add(p, sub, "a role needs \"org_field\" (the case field holding the organisation that sees it)");
+      eng_problem_add(p, sub,
+                      "a role needs \"org_field\" (the case field holding the organisation that sees it)");
       continue;
     }
     check_keys(t, role_keys, COUNT(role_keys), sub, p);
@@ -558,13 +565,15 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
   for (s = 0; s < c->states_count; s++) {
     transitions += json_array_size(json_object_get(c->states[s].json, "transitions"));
     if (transitions > LIMIT_CHART_TRANSITIONS_MAX) {
-      eng_problem_add(p, c->states[s].path, "more than %d transitions in the chart", LIMIT_CHART_TRANSITIONS_MAX);
+      eng_problem_add(p, c->states[s].path, "more than %d transitions in the chart",
+                      LIMIT_CHART_TRANSITIONS_MAX);
       break;
     }
   }
   for (s = 0; s < c->states_count; s++) {
     const eng_state_t *st = &c->states[s];
-    const json_t *trs = json_object_get(st->json, "transitions"), *timers = json_object_get(st->json, "timers");
+    const json_t *trs = json_object_get(st->json, "transitions"),
+                 *timers = json_object_get(st->json, "timers");
     if (trs && !json_is_array(trs)) eng_problem_add(p, st->path, "\"transitions\" must be an array");
     if (st->type == ST_FINAL && json_array_size(trs) > 0)
       eng_problem_add(p, st->path, "a final state has no transitions");
@@ -632,11 +641,21 @@ void engine_chart_free(engine_chart_t *chart) {
   free(chart);
 }
 
-const char *engine_chart_id(const engine_chart_t *chart) { return chart->id; }
-int engine_chart_version(const engine_chart_t *chart) { return chart->version; }
-const char *engine_chart_ref(const engine_chart_t *chart) { return chart->ref; }
-const char *engine_chart_calendar(const engine_chart_t *chart) { return chart->calendar; }
-const json_t *engine_chart_json(const engine_chart_t *chart) { return chart->doc; }
+const char *engine_chart_id(const engine_chart_t *chart) {
+  return chart->id;
+}
+int engine_chart_version(const engine_chart_t *chart) {
+  return chart->version;
+}
+const char *engine_chart_ref(const engine_chart_t *chart) {
+  return chart->ref;
+}
+const char *engine_chart_calendar(const engine_chart_t *chart) {
+  return chart->calendar;
+}
+const json_t *engine_chart_json(const engine_chart_t *chart) {
+  return chart->doc;
+}
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role) {
   return json_object_get(json_object_get(chart->doc, "roles"), role);
 }

@@ -55,7 +55,9 @@ void engine_result_clear(engine_result_t *res) {
 
 /* --- configuration --- */
 
-static bool is_leaf(const eng_state_t *s) { return s->type == ST_ATOMIC || s->type == ST_FINAL; }
+static bool is_leaf(const eng_state_t *s) {
+  return s->type == ST_ATOMIC || s->type == ST_FINAL;
+}
 
 static void activate(run_t *r, int s) {
   for (; s >= 0; s = r->c->states[s].parent) r->active[s] = true;
@@ -329,7 +331,9 @@ static void exit_below(run_t *r, int domain) {
     if (r->active[s]) state_exit(r, s);
 }
 
-static bool is_ancestor_or_self(const engine_chart_t *c, int a, int s) { return s >= a && s < c->states[a].end; }
+static bool is_ancestor_or_self(const engine_chart_t *c, int a, int s) {
+  return s >= a && s < c->states[a].end;
+}
 
 /* Enters s, then its descendants: towards `target` when it lies below s,
  * otherwise the default (initial child; every region of a parallel). */
@@ -386,10 +390,10 @@ static void transition_take(run_t *r, int source, const json_t *t) {
     /* A transition from a compound state to one of its own descendants
      * stays inside it (the source is not left), so that a region of a
      * parallel state can move within itself without disturbing its siblings. */
-    int domain = (target > source && target < r->c->states[source].end &&
-                  r->c->states[source].type == ST_COMPOUND)
-                     ? source
-                     : lcca(r->c, source, target);
+    int domain =
+        (target > source && target < r->c->states[source].end && r->c->states[source].type == ST_COMPOUND)
+            ? source
+            : lcca(r->c, source, target);
     int top = target, k;
     exit_below(r, domain);
     actions_run(r, json_object_get(t, "actions"), 0);
@@ -401,7 +405,8 @@ static void transition_take(run_t *r, int source, const json_t *t) {
       for (k = 0; k < r->c->states[domain].children_count; k++)
         state_enter(r, r->c->states[domain].children[k], target);
     } else {
-      while (r->c->states[top].parent != domain && r->c->states[top].parent >= 0) top = r->c->states[top].parent;
+      while (r->c->states[top].parent != domain && r->c->states[top].parent >= 0)
+        top = r->c->states[top].parent;
       if (top != domain) state_enter(r, top, target);
     }
   }
@@ -485,7 +490,8 @@ static int result_finish(run_t *r, const json_t *from, const char *event, const 
   cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
   json_object_set(r->case_, "state", leaves);
   json_object_set_new(r->case_, "status", status ? json_string(status) : json_null());
-  json_object_set_new(r->case_, "version", json_integer(json_integer_value(json_object_get(r->case_, "version")) + 1));
+  json_object_set_new(r->case_, "version",
+                      json_integer(json_integer_value(json_object_get(r->case_, "version")) + 1));
   json_object_set_new(r->case_, "updated", json_string(now_time));
   h = json_object();
   json_object_set(h, "case_id", json_object_get(r->case_, "id"));
@@ -526,7 +532,8 @@ static int event_run(run_t *r, const char *event, const json_t *data, const engi
     return out->err;
   }
   if (json_is_true(json_object_get(r->case_, "closed"))) {
-    result_fail(out, CASUS_ENOT_ALLOWED_IN_STATE, NULL, "The case is closed; \"%s\" is no longer possible.", event);
+    result_fail(out, CASUS_ENOT_ALLOWED_IN_STATE, NULL, "The case is closed; \"%s\" is no longer possible.",
+                event);
     return out->err;
   }
   n = candidates_find(r->c, r->active, event, cands);
@@ -608,8 +615,8 @@ int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *
   return rc;
 }
 
-int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data, const json_t *extra_fields,
-                       const engine_actor_t *actor, engine_result_t *out) {
+int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data,
+                       const json_t *extra_fields, const engine_actor_t *actor, engine_result_t *out) {
   const engine_chart_t *c = ctx->chart;
   char now_time[32];
   json_t *skel = json_object(), *t, *from;
@@ -673,7 +680,8 @@ int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *da
   return rc;
 }
 
-json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role, int64_t now_s) {
+json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
+                              int64_t now_s) {
   bool active[LIMIT_CHART_STATES_MAX];
   json_t *out = json_array();
   engine_ctx_t ctx = {chart, NULL, now_s};

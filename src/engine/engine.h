@@ -61,8 +61,8 @@ typedef struct {
   json_t *effects; /* array of {"type": "task"|"notification", "kind", "to": [roles], "title", "rule"}
                       and {"type": "close_tasks", "kind"} */
   int err;
-  const char *rule;                        /* rule id of a refusal (static, owned by the chart), or NULL */
-  char message[ENGINE_MESSAGE_BYTES_MAX];  /* sentence for a refusal */
+  const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
+  char message[ENGINE_MESSAGE_BYTES_MAX]; /* sentence for a refusal */
 } engine_result_t;
 
 /* A problem found while loading or checking a chart: the JSON path of the
@@ -115,8 +115,8 @@ int engine_chart_export(const engine_chart_t *chart, const char *format, char **
  * chart's "create" transitions whose roles include the actor's role and
  * whose "when" holds.  extra_fields (may be NULL) are set on the case
  * before the transition's actions run (e.g. the region). */
-int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data, const json_t *extra_fields,
-                       const engine_actor_t *actor, engine_result_t *out);
+int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *data,
+                       const json_t *extra_fields, const engine_actor_t *actor, engine_result_t *out);
 /* Applies `event` with `data` (may be NULL) by `actor` to case_. */
 int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char *event, const json_t *data,
                        const engine_actor_t *actor, engine_result_t *out);
@@ -128,7 +128,8 @@ int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *
 void engine_result_clear(engine_result_t *res);
 
 /* The events `role` may fire on case_ now (new array of strings, chart order). */
-json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role, int64_t now_s);
+json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
+                              int64_t now_s);
 /* The case's status: the "status" of its first active leaf (or ancestor) that has one. */
 const char *engine_case_status(const engine_chart_t *chart, const json_t *case_);
 

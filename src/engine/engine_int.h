@@ -18,8 +18,8 @@ typedef struct {
   int parent;         /* -1 for the root */
   int depth;
   int type;
-  int end;            /* one past the last descendant (states are in pre-order) */
-  int initial;        /* the initial child of a compound state, -1 otherwise */
+  int end;     /* one past the last descendant (states are in pre-order) */
+  int initial; /* the initial child of a compound state, -1 otherwise */
   int children_count;
   int children[LIMIT_CHART_STATES_MAX / 4];
   const char *status; /* own "status" or NULL */

@@ -47,7 +47,9 @@ static void sb_printf(sbuf_t *b, const char *fmt, ...) {
   }
 }
 
-static bool leafish(const eng_state_t *s) { return s->type == ST_ATOMIC || s->type == ST_FINAL; }
+static bool leafish(const eng_state_t *s) {
+  return s->type == ST_ATOMIC || s->type == ST_FINAL;
+}
 
 /* The leaf an edge to/from a composite state attaches to: its initial (or first) descendant leaf. */
 static int anchor_leaf(const engine_chart_t *c, int s) {
@@ -71,12 +73,14 @@ static void dot_state(const engine_chart_t *c, int s, sbuf_t *b, int indent) {
   int k;
   if (leafish(st)) {
     bool show_status = st->status && strcmp(st->status, st->name) != 0;
-    sb_printf(b, "%*s\"%s\" [label=\"%s%s%s%s\"%s];\n", indent, "", st->name, st->name, show_status ? "\\n(" : "",
-              show_status ? st->status : "", show_status ? ")" : "", st->type == ST_FINAL ? ", shape=doublecircle" : "");
+    sb_printf(b, "%*s\"%s\" [label=\"%s%s%s%s\"%s];\n", indent, "", st->name, st->name,
+              show_status ? "\\n(" : "", show_status ? st->status : "", show_status ? ")" : "",
+              st->type == ST_FINAL ? ", shape=doublecircle" : "");
     return;
   }
-  sb_printf(b, "%*ssubgraph \"cluster_%s\" {\n%*slabel=\"%s%s\"; style=%s;\n", indent, "", st->name, indent + 2, "",
-            st->name, st->type == ST_PARALLEL ? " (parallel)" : "", st->type == ST_PARALLEL ? "dashed" : "rounded");
+  sb_printf(b, "%*ssubgraph \"cluster_%s\" {\n%*slabel=\"%s%s\"; style=%s;\n", indent, "", st->name,
+            indent + 2, "", st->name, st->type == ST_PARALLEL ? " (parallel)" : "",
+            st->type == ST_PARALLEL ? "dashed" : "rounded");
   for (k = 0; k < st->children_count; k++) dot_state(c, st->children[k], b, indent + 2);
   sb_printf(b, "%*s}\n", indent, "");
 }
@@ -98,9 +102,11 @@ static void export_dot(const engine_chart_t *c, sbuf_t *b) {
   int s;
   size_t i;
   json_t *t;
-  sb_printf(b, "digraph \"%s\" {\n  compound=true; rankdir=LR; fontname=\"Helvetica\";\n"
-               "  node [shape=box, style=rounded, fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=10];\n"
-               "  label=\"%s\"; labelloc=t;\n  \"__start\" [shape=point];\n",
+  sb_printf(b,
+            "digraph \"%s\" {\n  compound=true; rankdir=LR; fontname=\"Helvetica\";\n"
+            "  node [shape=box, style=rounded, fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", "
+            "fontsize=10];\n"
+            "  label=\"%s\"; labelloc=t;\n  \"__start\" [shape=point];\n",
             c->id, c->ref);
   dot_state(c, 0, b, 2);
   json_array_foreach(json_object_get(c->doc, "create"), i, t) {
@@ -112,7 +118,9 @@ static void export_dot(const engine_chart_t *c, sbuf_t *b) {
                 json_string_value(json_object_get(t, "event")), roles);
   }
   for (s = 0; s < c->states_count; s++) {
-    json_array_foreach(json_object_get(c->states[s].json, "transitions"), i, t) { dot_edge(c, s, t, b); }
+    json_array_foreach(json_object_get(c->states[s].json, "transitions"), i, t) {
+      dot_edge(c, s, t, b);
+    }
   }
   sb_printf(b, "}\n");
 }

@@ -5,8 +5,8 @@
  * treat a malformed node as "false"/"absent" instead of failing at run time.
  */
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -178,7 +178,8 @@ static bool type_matches(const json_t *v, const char *type) {
   if (strcmp(type, "object") == 0) return json_is_object(v);
   if (strcmp(type, "array") == 0) return json_is_array(v);
   if (strcmp(type, "date") == 0) return json_is_string(v) && cal_day_parse(json_string_value(v), &d) == 0;
-  if (strcmp(type, "datetime") == 0) return json_is_string(v) && cal_time_parse(json_string_value(v), &t) == 0;
+  if (strcmp(type, "datetime") == 0)
+    return json_is_string(v) && cal_time_parse(json_string_value(v), &t) == 0;
   return false;
 }
 
@@ -324,14 +325,14 @@ void eng_cond_validate(const json_t *cond, const char *path, engine_problems_t *
 
 /* --- schemas --- */
 
-static const char *const schema_types[] = {"string", "boolean", "integer", "number", "date",
-                                           "datetime", "object", "array", "any"};
+static const char *const schema_types[] = {"string",   "boolean", "integer", "number", "date",
+                                           "datetime", "object",  "array",   "any"};
 static const char *const schema_keys[] = {"type",       "required",   "enum",       "properties", "min",
                                           "max",        "rule",       "items",      "min_items",  "max_items",
                                           "min_length", "max_length", "description"};
 
-static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg, size_t msg_size,
-                              const char **rule, int depth);
+static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg,
+                              size_t msg_size, const char **rule, int depth);
 
 static int schema_check_object(const char *prefix, const json_t *schema, const json_t *data, char *msg,
                                size_t msg_size, const char **rule, int depth) {
@@ -367,8 +368,8 @@ static int schema_check_object(const char *prefix, const json_t *schema, const j
   return 0;
 }
 
-static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg, size_t msg_size,
-                              const char **rule, int depth) {
+static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg,
+                              size_t msg_size, const char **rule, int depth) {
   const char *type = json_string_value(json_object_get(spec, "type"));
   const json_t *en = json_object_get(spec, "enum");
   *rule = json_string_value(json_object_get(spec, "rule"));
@@ -409,7 +410,8 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
     }
     if (!found) {
       char *allowed = json_dumps(en, JSON_COMPACT);
-      snprintf(msg, msg_size, "field \"%s\" must be one of %s", name, allowed ? allowed : "the allowed values");
+      snprintf(msg, msg_size, "field \"%s\" must be one of %s", name,
+               allowed ? allowed : "the allowed values");
       free(allowed);
       return CASUS_EINVALID_DATA;
     }
@@ -458,7 +460,8 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
   return 0;
 }
 
-int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t msg_size, const char **rule) {
+int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t msg_size,
+                     const char **rule) {
   *rule = NULL;
   if (schema == NULL) {
     if (data != NULL && json_is_object(data) && json_object_size(data) > 0) {

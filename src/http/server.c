@@ -44,8 +44,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/errbody.h"
 #include "core/assert.h"
+#include "core/errbody.h"
 #include "core/error.h"
 #include "core/limits.h"
 
@@ -137,9 +137,9 @@ typedef struct http_conn_s {
   bool peer_loopback;
   bool reading;
   bool write_blocked; /* parsing paused: the client does not read its answers */
-  bool in_message; /* the parser is inside a request */
-  bool in_process; /* http_conn_process() is on the stack */
-  bool req_owned;  /* the application holds req */
+  bool in_message;    /* the parser is inside a request */
+  bool in_process;    /* http_conn_process() is on the stack */
+  bool req_owned;     /* the application holds req */
   bool streaming;
   bool closing; /* no further responses: finishing or handles closing */
   bool handles_closing;
@@ -556,7 +556,8 @@ static int http_on_url(http_parser *p, const char *at, size_t len) {
     size_t k;
     if (after >= c->in && after <= end) {
       for (k = 0; k < sizeof(want) - 1 && after + k < end; k++)
-        if (after[k] != want[k]) return http_edge(c, CASUS_EBAD_REQUEST, "The request line must end in HTTP/1.0 or HTTP/1.1.");
+        if (after[k] != want[k])
+          return http_edge(c, CASUS_EBAD_REQUEST, "The request line must end in HTTP/1.0 or HTTP/1.1.");
       if (after + k < end && k == sizeof(want) - 1 && after[k] != '0' && after[k] != '1')
         return http_edge(c, CASUS_EBAD_REQUEST, "The request line must end in HTTP/1.0 or HTTP/1.1.");
     }

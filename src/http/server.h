@@ -36,18 +36,18 @@
 typedef struct http_server_s http_server_t;
 
 typedef struct http_request_s {
-  const char *method;          /* "GET", "POST", "PUT", ... */
-  const char *path;            /* the path of the target, without the query, not decoded */
-  const char *query;           /* the query string without '?', "" when none */
-  const char *authorization;   /* header values, NULL when absent */
+  const char *method;        /* "GET", "POST", "PUT", ... */
+  const char *path;          /* the path of the target, without the query, not decoded */
+  const char *query;         /* the query string without '?', "" when none */
+  const char *authorization; /* header values, NULL when absent */
   const char *idempotency_key;
   const char *content_type;
   const char *last_event_id;
-  const char *body;            /* NUL-terminated; "" when no body */
+  const char *body; /* NUL-terminated; "" when no body */
   size_t body_len;
-  bool peer_loopback;          /* the client connected from 127.0.0.0/8 or ::1 */
-  bool closed;                 /* the client went away; responses are dropped */
-  void *app_data;              /* free for the application */
+  bool peer_loopback; /* the client connected from 127.0.0.0/8 or ::1 */
+  bool closed;        /* the client went away; responses are dropped */
+  void *app_data;     /* free for the application */
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);

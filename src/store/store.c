@@ -34,7 +34,6 @@
 /* Assertions that stay on in release builds: a broken invariant in the layer
  * that writes to disk must stop the process, not corrupt the store. */
 
-
 /* LMDB's compiled-in maximum key size (mdb_env_get_maxkeysize() of a default
  * build).  Every key this file builds must fit; store_open checks the
  * library agrees. */

@@ -36,7 +36,9 @@ int timers_new(timers_t **out, uv_loop_t *loop, bool manual, int64_t start_s, ti
   return 0;
 }
 
-static void timers_close_cb(uv_handle_t *h) { free(h->data); }
+static void timers_close_cb(uv_handle_t *h) {
+  free(h->data);
+}
 
 void timers_free(timers_t *t) {
   if (t == NULL) return;
@@ -44,9 +46,13 @@ void timers_free(timers_t *t) {
   uv_close((uv_handle_t *)&t->handle, timers_close_cb);
 }
 
-bool timers_manual(const timers_t *t) { return t->manual; }
+bool timers_manual(const timers_t *t) {
+  return t->manual;
+}
 
-int64_t timers_now(const timers_t *t) { return t->manual ? t->manual_now_s : (int64_t)time(NULL); }
+int64_t timers_now(const timers_t *t) {
+  return t->manual ? t->manual_now_s : (int64_t)time(NULL);
+}
 
 int timers_set_now(timers_t *t, int64_t now_s) {
   if (!t->manual) return CASUS_ECLOCK_NOT_MANUAL;

@@ -132,8 +132,8 @@ TEST(check_enforces_transition_and_state_limits) {
     json_object_set_new(states, name, json_object());
   }
   doc = json_pack("{s:s, s:i, s:{s:{s:s}}, s:[{s:s, s:[s], s:s}], s:{s:o}}", "id", "x", "version", 1, "roles",
-                  "a", "org_field", "o", "create", "event", "mk", "roles", "a", "target", "s", "root", "states",
-                  states);
+                  "a", "org_field", "o", "create", "event", "mk", "roles", "a", "target", "s", "root",
+                  "states", states);
   ASSERT_NOT_NULL(doc);
   ASSERT_GE(engine_chart_check(doc, &p), 2);
   for (i = 0; i < p.count; i++) {

@@ -1043,8 +1043,10 @@ TEST(map_full_in_one_big_transaction_then_retry) {
     } else {
       store_txn_abort(txn);
     }
-    if (rc == CASUS_ESTORE_FULL) fulls++;
-    else ASSERT_EQ(rc, 0);
+    if (rc == CASUS_ESTORE_FULL)
+      fulls++;
+    else
+      ASSERT_EQ(rc, 0);
   }
   ASSERT_EQ(rc, 0);
   ASSERT_GE(fulls, 1);
@@ -1095,27 +1097,27 @@ TEST(backup_copy_opens_with_same_data) {
   tmpdir_remove(copy_root);
 }
 
-#define TEST_LIST(X)                       \
-  X(open_reopen_persists)                  \
-  X(secret_made_once_and_stable)           \
-  X(open_creates_missing_parents)          \
-  X(schema_version_newer_is_refused)       \
-  X(schema_version_garbage_is_refused)     \
-  X(case_scan_order_and_after_id)          \
-  X(case_get_missing_and_corrupt)          \
-  X(timers_reindex_on_change_and_removal)  \
-  X(timers_fire_in_due_order_across_cases) \
-  X(timers_survive_reopen)                 \
-  X(timers_invalid_are_rejected)           \
-  X(history_chain_list_verify)             \
-  X(history_tamper_detected)               \
-  X(history_gap_and_garbage_detected)      \
-  X(child_abort_keeps_parent_writes)       \
-  X(idempotency_get_put)                   \
-  X(inbox_add_list_close)                  \
-  X(fault_inject_full_writes_nothing)      \
-  X(map_full_grows_and_retry_succeeds)                                                                 \
-  X(map_full_in_one_big_transaction_then_retry)     \
+#define TEST_LIST(X)                            \
+  X(open_reopen_persists)                       \
+  X(secret_made_once_and_stable)                \
+  X(open_creates_missing_parents)               \
+  X(schema_version_newer_is_refused)            \
+  X(schema_version_garbage_is_refused)          \
+  X(case_scan_order_and_after_id)               \
+  X(case_get_missing_and_corrupt)               \
+  X(timers_reindex_on_change_and_removal)       \
+  X(timers_fire_in_due_order_across_cases)      \
+  X(timers_survive_reopen)                      \
+  X(timers_invalid_are_rejected)                \
+  X(history_chain_list_verify)                  \
+  X(history_tamper_detected)                    \
+  X(history_gap_and_garbage_detected)           \
+  X(child_abort_keeps_parent_writes)            \
+  X(idempotency_get_put)                        \
+  X(inbox_add_list_close)                       \
+  X(fault_inject_full_writes_nothing)           \
+  X(map_full_grows_and_retry_succeeds)          \
+  X(map_full_in_one_big_transaction_then_retry) \
   X(backup_copy_opens_with_same_data)
 
 TEST_MAIN(TEST_LIST)
