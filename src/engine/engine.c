@@ -144,31 +144,36 @@ static void run_free(run_t *r) {
 
 /* --- actions --- */
 
-/* Sets fields.a.b.c = v, creating intermediate objects; v is stolen. */
-static void field_set(run_t *r, const char *path, json_t *v) {
-  json_t *cur = r->case_;
-  char key[LIMIT_ID_BYTES_MAX];
+/* Walks the dotted path a.b.c from root to the object that holds its last
+ * key, which is copied to key.  With create, missing or non-object
+ * intermediates become empty objects; without, NULL is returned for them.
+ * NULL too for an empty segment or one of LIMIT_ID_BYTES_MAX bytes or more. */
+static json_t *field_parent(json_t *root, const char *path, bool create, char key[LIMIT_ID_BYTES_MAX]) {
+  json_t *cur = root;
   const char *p = path;
   for (;;) {
     const char *dot = strchr(p, '.');
     size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    if (n == 0 || n >= sizeof(key)) break;
+    if (n == 0 || n >= LIMIT_ID_BYTES_MAX) return NULL;
     memcpy(key, p, n);
     key[n] = '\0';
-    if (dot == NULL) {
-      if (v == NULL)
-        json_object_del(cur, key);
-      else
-        json_object_set(cur, key, v);
-      break;
-    }
+    if (dot == NULL) return cur;
     if (!json_is_object(json_object_get(cur, key))) {
-      if (v == NULL) break;
+      if (!create) return NULL;
       json_object_set_new(cur, key, json_object());
     }
     cur = json_object_get(cur, key);
     p = dot + 1;
   }
+}
+
+/* Sets fields.a.b.c = v, creating intermediate objects; v NULL removes the
+ * key (creating nothing); v is stolen. */
+static void field_set(run_t *r, const char *path, json_t *v) {
+  char key[LIMIT_ID_BYTES_MAX];
+  json_t *parent = field_parent(r->case_, path, v != NULL, key);
+  if (parent != NULL && v == NULL) json_object_del(parent, key);
+  if (parent != NULL && v != NULL) json_object_set(parent, key, v);
   json_decref(v);
 }
 
@@ -177,28 +182,16 @@ static void field_set(run_t *r, const char *path, json_t *v) {
  * The array keeps its newest LIMIT_FIELD_ITEMS_MAX items: the oldest one
  * is dropped first (the history still holds every event's data). */
 static void field_append(run_t *r, const char *path, json_t *v) {
-  json_t *cur = r->case_, *arr;
   char key[LIMIT_ID_BYTES_MAX];
-  const char *p = path;
-  for (;;) {
-    const char *dot = strchr(p, '.');
-    size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    if (n == 0 || n >= sizeof(key)) break;
-    memcpy(key, p, n);
-    key[n] = '\0';
-    if (dot == NULL) {
-      arr = json_object_get(cur, key);
-      if (!json_is_array(arr)) {
-        arr = json_array();
-        json_object_set_new(cur, key, arr);
-      }
-      while (json_array_size(arr) >= LIMIT_FIELD_ITEMS_MAX) json_array_remove(arr, 0);
-      json_array_append(arr, v);
-      break;
+  json_t *parent = field_parent(r->case_, path, true, key), *arr;
+  if (parent != NULL) {
+    arr = json_object_get(parent, key);
+    if (!json_is_array(arr)) {
+      arr = json_array();
+      json_object_set_new(parent, key, arr);
     }
-    if (!json_is_object(json_object_get(cur, key))) json_object_set_new(cur, key, json_object());
-    cur = json_object_get(cur, key);
-    p = dot + 1;
+    while (json_array_size(arr) >= LIMIT_FIELD_ITEMS_MAX) json_array_remove(arr, 0);
+    json_array_append(arr, v);
   }
   json_decref(v);
 }
