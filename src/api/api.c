@@ -290,18 +290,7 @@ static void anonymise_fields(const api_t *api, const engine_chart_t *chart, json
 static const char *birthdate_of(const engine_chart_t *chart, const json_t *case_) {
   const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
   const char *path = json_string_value(json_object_get(privacy, "birthdate_field"));
-  const json_t *cur = json_object_get(case_, "fields");
-  char key[LIMIT_ID_BYTES_MAX];
-  while (path && cur) {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
-    if (n >= sizeof(key)) return NULL;
-    memcpy(key, path, n);
-    key[n] = '\0';
-    cur = json_object_get(cur, key);
-    path = dot ? dot + 1 : NULL;
-  }
-  return json_string_value(cur);
+  return path ? json_string_value(engine_path_get(json_object_get(case_, "fields"), path)) : NULL;
 }
 
 static json_t *case_view(const api_t *api, const engine_chart_t *chart, const json_t *case_,

@@ -100,6 +100,10 @@ const char *engine_chart_ref(const engine_chart_t *chart);
 const char *engine_chart_calendar(const engine_chart_t *chart);
 /* The chart document (borrowed). */
 const json_t *engine_chart_json(const engine_chart_t *chart);
+/* The value at a dotted path of a chart ("jeugdige.geboortedatum") below
+ * root (borrowed), or NULL when absent, when a step is not an object, or
+ * for an empty or too long (LIMIT_ID_BYTES_MAX) segment. */
+const json_t *engine_path_get(const json_t *root, const char *path);
 /* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
 

@@ -25,7 +25,11 @@ void eng_problem_add(engine_problems_t *p, const char *path, const char *fmt, ..
 }
 
 const json_t *eng_path_get(const eng_env_t *env, const char *path) {
-  const json_t *cur = env->root;
+  return engine_path_get(env->root, path);
+}
+
+const json_t *engine_path_get(const json_t *root, const char *path) {
+  const json_t *cur = root;
   char key[LIMIT_ID_BYTES_MAX];
   const char *p = path;
   while (cur != NULL && *p != '\0') {
