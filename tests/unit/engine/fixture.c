@@ -175,17 +175,7 @@ json_t *fx_fire(const engine_chart_t *chart, json_t *c, const char *name) {
 }
 
 const json_t *fx_get(const json_t *v, const char *dotted) {
-  char key[128];
-  const char *p = dotted;
-  while (v != NULL && *p) {
-    size_t n = strcspn(p, ".");
-    ASSERT_LT(n, sizeof(key));
-    memcpy(key, p, n);
-    key[n] = '\0';
-    v = json_object_get(v, key);
-    p += n + (p[n] == '.');
-  }
-  return v;
+  return engine_path_get(v, dotted);
 }
 
 const char *fx_str(const json_t *v, const char *dotted) {
