@@ -105,7 +105,8 @@ static void api_log(const char *fmt, ...) {
 json_t *api_bundled_json(const char *rel_path) {
   const embedded_file_t *f;
   for (f = embedded_files; f->path != NULL; f++)
-    if (strcmp(f->path, rel_path) == 0) return json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
+    if (strcmp(f->path, rel_path) == 0)
+      return core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
   return NULL;
 }
 
@@ -157,7 +158,7 @@ static int charts_load(api_t *api, const char *dir, char *err, size_t err_size) 
     for (f = embedded_files; f->path != NULL; f++) {
       json_t *doc;
       if (strncmp(f->path, "statecharts/", 12) != 0) continue;
-      doc = json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
+      doc = core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
       rc = doc ? chart_add(api, doc, f->path, err, err_size) : CASUS_ECHART_INVALID;
       json_decref(doc);
       if (rc != 0) return rc;
@@ -270,8 +271,8 @@ static void anonymise_fields(const api_t *api, const engine_chart_t *chart, json
   /* Keyed by the store's secret: the same jeugdige gets the same pseudonym
    * in every case (a contractmanager can see that escalations concern one
    * child), yet nobody without the secret can test a guessed identity. */
-  seed =
-      json_dumps(json_object_get(case_fields, "jeugdige"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  seed = core_json_dumps(json_object_get(case_fields, "jeugdige"),
+                         JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
   if (seed == NULL || strcmp(seed, "null") == 0) {
     free(seed);
     seed = strdup(case_id ? case_id : "");
@@ -331,7 +332,7 @@ static json_t *case_view(const api_t *api, const engine_chart_t *chart, const js
 /* --- replies --- */
 
 static void reply_json(http_request_t *req, int status, json_t *body) {
-  char *s = json_dumps(body, JSON_COMPACT);
+  char *s = core_json_dumps(body, JSON_COMPACT);
   json_decref(body);
   if (s == NULL) {
     http_respond_error(req, CASUS_ENOMEM, NULL, NULL);
@@ -445,7 +446,7 @@ static void pending_fail(pending_t *p, int err, const char *rule, const char *me
 
 static void pending_ok(pending_t *p, int status, json_t *body) {
   p->status = status;
-  p->resp = json_dumps(body, JSON_COMPACT);
+  p->resp = core_json_dumps(body, JSON_COMPACT);
   p->resp_len = p->resp ? strlen(p->resp) : 0;
   json_decref(body);
   if (p->resp == NULL) pending_fail(p, CASUS_ENOMEM, NULL, NULL);
@@ -639,7 +640,7 @@ static bool sub_push(api_t *api, sub_t *sub) {
   if (store_inbox_list(txn, recs, 2, sub->last_seq, LIMIT_INBOX_ITEMS_MAX, &items) != 0) items = NULL;
   store_txn_abort(txn);
   json_array_foreach(items, i, item) {
-    char *data = json_dumps(item, JSON_COMPACT);
+    char *data = core_json_dumps(item, JSON_COMPACT);
     char head[96];
     uint64_t seq = (uint64_t)json_integer_value(json_object_get(item, "seq"));
     snprintf(head, sizeof(head), "id: %llu\nevent: %s\ndata: ", (unsigned long long)seq,
@@ -924,7 +925,7 @@ static void enqueue(call_t *c, int kind, json_t *body) {
   p->body = body;
   snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);
   /* The idempotency fingerprint: method, path and the body's canonical JSON. */
-  canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+  canon = core_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
   {
     sha256_ctx_t h;
     uint8_t d[32];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/jsonbody.h"
 
 char *core_errbody_new(int err, const char *message, const char *rule, size_t *len) {
   json_t *inner = json_object();
@@ -14,7 +15,7 @@ char *core_errbody_new(int err, const char *message, const char *rule, size_t *l
   json_object_set_new(inner, "message", json_string(message ? message : core_err_message(err)));
   if (rule != NULL && rule[0] != '\0') json_object_set_new(inner, "rule", json_string(rule));
   json_object_set(outer, "error", inner);
-  s = json_dumps(outer, JSON_COMPACT);
+  s = core_json_dumps(outer, JSON_COMPACT);
   if (s != NULL && len != NULL) *len = strlen(s);
 done:
   json_decref(inner);

@@ -58,7 +58,7 @@ int core_json_body_parse(const char *buf, size_t len, json_t **out, char *msg, s
   if (len > LIMIT_BODY_BYTES_MAX)
     return jsonbody_fail(CASUS_ETOO_LARGE, msg, msg_size, "The request body is larger than %d bytes.",
                          LIMIT_BODY_BYTES_MAX);
-  doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+  doc = core_json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
   if (doc == NULL) {
     if (json_error_code(&jerr) == json_error_out_of_memory)
       return jsonbody_fail(CASUS_ENOMEM, msg, msg_size, "Out of memory while parsing the body.");
@@ -116,7 +116,7 @@ json_t *core_json_file_load(const char *path, size_t max_bytes, const char *what
   } else if (n > (size_t)st.st_size) {
     jsonbody_fail(0, msg, msg_size, "the file changed while it was read");
   } else {
-    doc = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &jerr);
+    doc = core_json_loadb(buf, n, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL)
       jsonbody_fail(0, msg, msg_size, "line %d, column %d: not valid JSON: %s", jerr.line, jerr.column,
                     jerr.text);
@@ -124,4 +124,24 @@ json_t *core_json_file_load(const char *path, size_t max_bytes, const char *what
   free(buf);
   fclose(f);
   return doc;
+}
+
+static unsigned long long jsonbody_parses, jsonbody_serialisations;
+
+json_t *core_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err) {
+  jsonbody_parses++;
+  return json_loadb(buf, len, flags, err);
+}
+
+char *core_json_dumps(const json_t *json, size_t flags) {
+  jsonbody_serialisations++;
+  return json_dumps(json, flags);
+}
+
+unsigned long long core_json_parses(void) {
+  return jsonbody_parses;
+}
+
+unsigned long long core_json_serialisations(void) {
+  return jsonbody_serialisations;
 }

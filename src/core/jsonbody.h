@@ -48,4 +48,18 @@ int core_json_body_parse(const char *buf, size_t len, json_t **out, char *msg, s
  * JSON: REASON"); the caller prefixes the path. */
 json_t *core_json_file_load(const char *path, size_t max_bytes, const char *what, char *msg, size_t msg_size);
 
+/* --- counted JSON I/O ---
+ *
+ * Every parse and every serialisation of the service goes through these two,
+ * so that the cost of the write path can be counted (GET /metrics:
+ * casusd_json_parses_total, casusd_json_serialisations_total; a test holds an
+ * accepted event to its budget of parses and serialisations).  They behave
+ * exactly as json_loadb and json_dumps. */
+json_t *core_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+char *core_json_dumps(const json_t *json, size_t flags);
+/* The number of core_json_loadb and core_json_dumps calls since the start
+ * (loop thread only; not atomic). */
+unsigned long long core_json_parses(void);
+unsigned long long core_json_serialisations(void);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/jsonbody.h"
 #include "engine/engine_int.h"
 
 void eng_problem_add(engine_problems_t *p, const char *path, const char *fmt, ...) {
@@ -413,7 +414,7 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
       if (json_equal(item, v)) found = true;
     }
     if (!found) {
-      char *allowed = json_dumps(en, JSON_COMPACT);
+      char *allowed = core_json_dumps(en, JSON_COMPACT);
       snprintf(msg, msg_size, "field \"%s\" must be one of %s", name,
                allowed ? allowed : "the allowed values");
       free(allowed);

@@ -28,6 +28,7 @@
 
 #include "core/assert.h"
 #include "core/error.h"
+#include "core/jsonbody.h"
 #include "core/limits.h"
 #include "core/sha256.h"
 
@@ -212,7 +213,7 @@ static bool store_id_ok(const char *id) {
 /* Parses a stored record, which must be a JSON object. */
 static int store_json_load(const MDB_val *val, json_t **out) {
   json_error_t jerr;
-  json_t *j = json_loadb(val->mv_data, val->mv_size, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *j = core_json_loadb(val->mv_data, val->mv_size, JSON_REJECT_DUPLICATES, &jerr);
   *out = NULL;
   if (j == NULL)
     return json_error_code(&jerr) == json_error_out_of_memory ? CASUS_ENOMEM : CASUS_ESTORE_CORRUPT;
@@ -234,7 +235,7 @@ static int store_raw_put(store_txn_t *txn, int db, store_key_t *key, const void 
 
 /* Writes record as compact JSON; sort_keys gives a canonical form. */
 static int store_json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys) {
-  char *s = json_dumps(record, JSON_COMPACT | (sort_keys ? JSON_SORT_KEYS : 0));
+  char *s = core_json_dumps(record, JSON_COMPACT | (sort_keys ? JSON_SORT_KEYS : 0));
   int rc;
   if (s == NULL) return CASUS_ENOMEM;
   rc = store_raw_put(txn, db, key, s, strlen(s));
@@ -781,7 +782,7 @@ int store_case_put(store_txn_t *txn, const json_t *case_) {
 
   /* Everything that can fail without touching the store comes first, so an
    * invalid or unserialisable case leaves the transaction usable. */
-  s = json_dumps(case_, JSON_COMPACT);
+  s = core_json_dumps(case_, JSON_COMPACT);
   if (s == NULL) return CASUS_ENOMEM;
   rc = store_case_get(txn, id, &old);
   if (rc == CASUS_ENOT_FOUND) rc = 0;
@@ -863,7 +864,7 @@ int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]) {
     json_object_del(copy, "hash");
     subject = copy;
   }
-  s = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS);
+  s = core_json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(copy);
   if (s == NULL) return CASUS_ENOMEM;
   sha256_hex(s, strlen(s), hex);
