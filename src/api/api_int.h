@@ -1,0 +1,186 @@
+/*
+ * api_int.h -- the API module's private header: the state every file of
+ * src/api shares, and the functions they call across files.
+ *
+ * The files follow a request's path:
+ *   routes.c       the route table (method, path, READ / WRITE / ADMIN), authentication, dispatch
+ *   request.c      request helpers: body parsing, query parameters, ids, JSON replies
+ *   reads.c        read handlers: /healthz, one case, its history, the inbox
+ *   case_list.c    GET /v1/cases: filters served from the store's indexes
+ *   write_queue.c  write handlers queue their request; group commit once per loop iteration
+ *   apply.c        applying one queued write inside the batch: engine, store, inbox effects
+ *   timers_fire.c  firing due timers in bounded chunks
+ *   views.c        the case view and the privacy of anonymised views (R-PRIV-1)
+ *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
+ *   metrics.c      GET /metrics
+ *   registry.c     loaded charts, regions and their calendars
+ *   api.c          start and stop
+ * Internal names that cross files are api__<noun>_<verb>.  Loop thread only.
+ */
+#ifndef CASUS_API_INT_H
+#define CASUS_API_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "calendar/calendar.h"
+#include "core/limits.h"
+#include "engine/engine.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "timers/timers.h"
+
+/* The kinds of queued writes. */
+enum { W_CREATE = 1, W_EVENT, W_CLOCK };
+
+/* One queued write request and, after the batch ran, its outcome. */
+typedef struct pending_s {
+  struct pending_s *next;
+  http_request_t *req;
+  const auth_actor_t *actor;
+  int kind;
+  char case_id[LIMIT_ID_BYTES_MAX];
+  json_t *body;
+  char request_hash[65];
+  /* the outcome, sent after the commit */
+  int status;
+  char *resp;
+  size_t resp_len;
+  int err;
+  const char *rule;
+  char message[ENGINE_MESSAGE_BYTES_MAX];
+} pending_t;
+
+/* A GET /v1/stream client: gets its new inbox items as Server-Sent Events. */
+typedef struct sub_s {
+  struct sub_s *next;
+  http_request_t *req;
+  const auth_actor_t *actor;
+  uint64_t last_seq;
+} sub_t;
+
+struct api_s {
+  uv_loop_t *loop;
+  uint8_t secret[STORE_SECRET_BYTES]; /* keys pseudonyms (R-PRIV-1) */
+  sub_t *subs;
+  int subs_count;
+  bool inbox_changed; /* an inbox item was added since the last push to streams */
+  struct {            /* for GET /metrics */
+    uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
+    uint64_t commits, commit_failures, batch_requests_max, timers_fired;
+  } m;
+  store_t *store;
+  http_server_t *http;
+  timers_t *timers;
+  uv_check_t batch_check;
+  uv_idle_t batch_idle;
+  auth_config_t cfg;
+  calendar_t *calendars; /* one per region, in cfg.regions order */
+  engine_chart_t *charts[LIMIT_CHARTS_MAX];
+  int charts_count;
+  pending_t *head, *tail;
+  int pending_count;
+  int handles_open;
+};
+
+/* One routed request: what a handler gets. */
+typedef struct {
+  api_t *api;
+  http_request_t *req;
+  const auth_actor_t *actor;      /* NULL for unauthenticated routes */
+  char param[LIMIT_ID_BYTES_MAX]; /* the {id} of the path */
+} call_t;
+
+/* api.c */
+/* A line on stderr, prefixed with the UTC time. */
+void api__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* registry.c: charts, regions, calendars */
+/* The loaded chart "<id>@<version>", or NULL. */
+const engine_chart_t *api__chart_by_ref(const api_t *api, const char *ref);
+/* The newest loaded version of chart id, or NULL. */
+const engine_chart_t *api__chart_by_id(const api_t *api, const char *id);
+/* Loads the bundled charts (dir NULL) or every *.json of dir; a sentence in err. */
+int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size);
+/* Checks every region's chart and loads its calendar. */
+int api__regions_prepare(api_t *api, char *err, size_t err_size);
+/* The calendar of the case's region (the first region's when it names none). */
+const calendar_t *api__calendar_of_case(const api_t *api, const json_t *case_);
+void api__handle_charts(call_t *c);
+void api__handle_chart(call_t *c);
+
+/* views.c */
+/* Replaces the chart's identifying fields of `fields` (in place) by a pseudonym and an age band. */
+void api__anonymise_fields(const api_t *api, const engine_chart_t *chart, json_t *fields,
+                           const json_t *case_fields, const char *case_id, int64_t now_s, const char *birth);
+/* The jeugdige's birth date of the case, from the chart's privacy declaration, or NULL. */
+const char *api__birthdate_of(const engine_chart_t *chart, const json_t *case_);
+/* The case as `actor` may see it (new reference).  allowed (borrowed, may be
+ * NULL) is the actor's allowed events when the caller already has them;
+ * NULL asks the engine. */
+json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json_t *case_,
+                       const auth_actor_t *actor, const json_t *allowed);
+
+/* request.c */
+/* Replies status with body (stolen) as compact JSON. */
+void api__reply_json(http_request_t *req, int status, json_t *body);
+/* The body as a JSON object within the limits, or NULL after replying 400/413/503. */
+json_t *api__body_parse(http_request_t *req);
+/* The value of query parameter name into out; false when absent or too long. */
+bool api__query_get(const char *query, const char *name, char *out, size_t out_size);
+/* Whether s[0..len) is an id: 1..LIMIT_ID_BYTES_MAX-1 of [A-Za-z0-9-_.@]. */
+bool api__id_valid(const char *s, size_t len);
+
+/* apply.c */
+/* Stores an accepted engine result: the case, its history entry, its inbox effects. */
+int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
+                      int64_t now_s);
+/* Applies one queued write in its own child transaction of parent. */
+void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p);
+
+/* write_queue.c */
+void api__pending_fail(pending_t *p, int err, const char *rule, const char *message);
+/* Serialises body (stolen) as the reply to send after the commit. */
+void api__pending_ok(pending_t *p, int status, json_t *body);
+/* Sends the outcome and frees p. */
+void api__pending_reply(api_t *api, pending_t *p);
+/* Once per loop iteration: applies the queued writes in one transaction, commits, replies. */
+void api__batch_cb(uv_check_t *h);
+void api__handle_case_create(call_t *c);
+void api__handle_event(call_t *c);
+void api__handle_clock(call_t *c);
+
+/* timers_fire.c */
+/* The due time of the earliest timer in the store, or TIMERS_NONE. */
+int64_t api__next_due(api_t *api);
+/* Fires every timer due at the clock's now; 0 or a store error. */
+int api__timers_fire_due(api_t *api);
+void api__timers_cb(timers_t *t, void *ud);
+
+/* stream.c */
+/* After a commit: every stream gets what was committed for it. */
+void api__streams_push(api_t *api);
+void api__sub_remove(api_t *api, http_request_t *req);
+void api__handle_stream(call_t *c);
+
+/* metrics.c */
+void api__handle_metrics(call_t *c);
+
+/* reads.c */
+void api__handle_healthz(call_t *c);
+void api__handle_case_get(call_t *c);
+void api__handle_history(call_t *c);
+void api__handle_inbox(call_t *c);
+
+/* case_list.c */
+void api__handle_case_list(call_t *c);
+
+/* routes.c */
+/* The HTTP server's request callback: route, authenticate, dispatch. */
+void api__on_request(http_request_t *req, void *ud);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * registry.c -- the loaded charts (bundled or from --charts DIR), the
+ * regions of the configuration and their working-day calendars, and the
+ * read-only chart routes.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "core/embedded.h"
+#include "core/errbody.h"
+#include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/sha256.h"
+
+json_t *api_bundled_json(const char *rel_path) {
+  const embedded_file_t *f;
+  for (f = embedded_files; f->path != NULL; f++)
+    if (strcmp(f->path, rel_path) == 0)
+      return core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
+  return NULL;
+}
+
+const engine_chart_t *api__chart_by_ref(const api_t *api, const char *ref) {
+  int i;
+  for (i = 0; ref && i < api->charts_count; i++)
+    if (strcmp(engine_chart_ref(api->charts[i]), ref) == 0) return api->charts[i];
+  return NULL;
+}
+
+/* The newest version of chart id. */
+const engine_chart_t *api__chart_by_id(const api_t *api, const char *id) {
+  const engine_chart_t *best = NULL;
+  int i;
+  for (i = 0; id && i < api->charts_count; i++)
+    if (strcmp(engine_chart_id(api->charts[i]), id) == 0 &&
+        (best == NULL || engine_chart_version(api->charts[i]) > engine_chart_version(best)))
+      best = api->charts[i];
+  return best;
+}
+
+static int chart_add(api_t *api, const json_t *doc, const char *where, char *err, size_t err_size) {
+  engine_problems_t p;
+  engine_chart_t *c;
+  int rc;
+  if (api->charts_count >= LIMIT_CHARTS_MAX) {
+    snprintf(err, err_size, "more than %d charts", LIMIT_CHARTS_MAX);
+    return CASUS_ECHART_INVALID;
+  }
+  rc = engine_chart_load(doc, &c, &p);
+  if (rc != 0) {
+    snprintf(err, err_size, "chart %s is invalid: %s: %s (run casusd statechart check)", where,
+             p.count ? p.items[0].path : "$", p.count ? p.items[0].message : core_err_message(rc));
+    return rc;
+  }
+  if (api__chart_by_ref(api, engine_chart_ref(c)) != NULL) {
+    snprintf(err, err_size, "chart %s is loaded twice", engine_chart_ref(c));
+    engine_chart_free(c);
+    return CASUS_ECHART_INVALID;
+  }
+  api->charts[api->charts_count++] = c;
+  return 0;
+}
+
+int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size) {
+  int rc;
+  if (dir == NULL) {
+    const embedded_file_t *f;
+    for (f = embedded_files; f->path != NULL; f++) {
+      json_t *doc;
+      if (strncmp(f->path, "statecharts/", 12) != 0) continue;
+      doc = core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
+      rc = doc ? chart_add(api, doc, f->path, err, err_size) : CASUS_ECHART_INVALID;
+      json_decref(doc);
+      if (rc != 0) return rc;
+    }
+    return 0;
+  }
+  {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL) {
+      snprintf(err, err_size, "cannot open charts folder %s", dir);
+      return CASUS_EIO;
+    }
+    while ((e = readdir(d)) != NULL) {
+      char path[1024];
+      char msg[256];
+      json_t *doc;
+      size_t n = strlen(e->d_name);
+      if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0) continue;
+      snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+      doc = core_json_file_load(path, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
+      if (doc == NULL) {
+        snprintf(err, err_size, "%s: %s", path, msg);
+        closedir(d);
+        return CASUS_ECHART_INVALID;
+      }
+      rc = chart_add(api, doc, path, err, err_size);
+      json_decref(doc);
+      if (rc != 0) {
+        closedir(d);
+        return rc;
+      }
+    }
+    closedir(d);
+  }
+  return 0;
+}
+
+int api__regions_prepare(api_t *api, char *err, size_t err_size) {
+  int i;
+  api->calendars = calloc((size_t)api->cfg.regions_count, sizeof(calendar_t));
+  if (api->calendars == NULL) return CASUS_ENOMEM;
+  for (i = 0; i < api->cfg.regions_count; i++) {
+    const auth_region_t *r = &api->cfg.regions[i];
+    const engine_chart_t *c = api__chart_by_id(api, r->chart);
+    char rel[128], cerr[160];
+    json_t *doc;
+    int rc;
+    if (c == NULL) {
+      snprintf(err, err_size, "region \"%s\" names chart \"%s\", which is not loaded", r->name, r->chart);
+      return CASUS_ECONFIG_INVALID;
+    }
+    snprintf(rel, sizeof(rel), "calendars/%s.json", engine_chart_calendar(c));
+    doc = api_bundled_json(rel);
+    if (doc == NULL) {
+      snprintf(err, err_size, "chart \"%s\" names calendar \"%s\", which is not bundled", r->chart,
+               engine_chart_calendar(c));
+      return CASUS_ECONFIG_INVALID;
+    }
+    rc = calendar_load(&api->calendars[i], doc, r->holidays, cerr, sizeof(cerr));
+    json_decref(doc);
+    if (rc != 0) {
+      snprintf(err, err_size, "region \"%s\": calendar: %s", r->name, cerr);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+const calendar_t *api__calendar_of_case(const api_t *api, const json_t *case_) {
+  const char *regio = json_string_value(json_object_get(json_object_get(case_, "fields"), "regio"));
+  int i;
+  for (i = 0; regio && i < api->cfg.regions_count; i++)
+    if (strcmp(api->cfg.regions[i].name, regio) == 0) return &api->calendars[i];
+  return api->cfg.regions_count ? &api->calendars[0] : NULL;
+}
+
+void api__handle_charts(call_t *c) {
+  json_t *list = json_array();
+  int i;
+  for (i = 0; i < c->api->charts_count; i++) {
+    const engine_chart_t *ch = c->api->charts[i];
+    json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:O?}", "id", engine_chart_id(ch), "version",
+                                          engine_chart_version(ch), "ref", engine_chart_ref(ch), "title",
+                                          json_object_get(engine_chart_json(ch), "title")));
+  }
+  api__reply_json(c->req, 200, json_pack("{s:o}", "statecharts", list));
+}
+
+void api__handle_chart(call_t *c) {
+  const engine_chart_t *ch =
+      strchr(c->param, '@') ? api__chart_by_ref(c->api, c->param) : api__chart_by_id(c->api, c->param);
+  if (ch == NULL) {
+    http_respond_error(c->req, CASUS_ENOT_FOUND, "No chart of that id is loaded.", NULL);
+    return;
+  }
+  api__reply_json(c->req, 200, json_deep_copy(engine_chart_json(ch)));
+}

@@ -1,0 +1,101 @@
+/*
+ * routes.c -- the route table and dispatch.
+ *
+ * Every route is one row: method, path pattern, handler, and its kind:
+ * READ (answered at once from a read transaction), WRITE (queued for the
+ * next group commit) or ADMIN.  The caller is authenticated before the
+ * handler runs (401 otherwise).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "core/errbody.h"
+#include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/sha256.h"
+
+/* READ: answered at once from its own read transaction.  WRITE: queued and
+ * answered after the next group commit.  ADMIN: an operator's route (the
+ * clock is also a queued write; /metrics only answers loopback). */
+typedef enum { ROUTE_READ, ROUTE_WRITE, ROUTE_ADMIN } route_kind_t;
+
+typedef struct {
+  const char *method;
+  const char *pattern; /* "{}" matches one id segment */
+  route_kind_t kind;
+  bool authenticated;
+  void (*handler)(call_t *c);
+} route_t;
+
+static const route_t routes[] = {
+    {"GET", "/healthz", ROUTE_READ, false, api__handle_healthz},
+    {"GET", "/metrics", ROUTE_ADMIN, false, api__handle_metrics},
+    {"POST", "/v1/cases", ROUTE_WRITE, true, api__handle_case_create},
+    {"GET", "/v1/cases", ROUTE_READ, true, api__handle_case_list},
+    {"GET", "/v1/cases/{}", ROUTE_READ, true, api__handle_case_get},
+    {"POST", "/v1/cases/{}/events", ROUTE_WRITE, true, api__handle_event},
+    {"GET", "/v1/cases/{}/history", ROUTE_READ, true, api__handle_history},
+    {"GET", "/v1/inbox", ROUTE_READ, true, api__handle_inbox},
+    {"GET", "/v1/stream", ROUTE_READ, true, api__handle_stream},
+    {"GET", "/v1/statecharts", ROUTE_READ, true, api__handle_charts},
+    {"GET", "/v1/statecharts/{}", ROUTE_READ, true, api__handle_chart},
+    {"PUT", "/v1/admin/clock", ROUTE_ADMIN, true, api__handle_clock},
+};
+
+/* Matches path against pattern, capturing the "{}" segment into param. */
+static bool route_match(const char *pattern, const char *path, char *param, size_t param_size) {
+  while (*pattern && *path) {
+    if (pattern[0] == '{' && pattern[1] == '}') {
+      const char *end = strchr(path, '/');
+      size_t len = end ? (size_t)(end - path) : strlen(path);
+      if (!api__id_valid(path, len) || len >= param_size) return false;
+      memcpy(param, path, len);
+      param[len] = '\0';
+      path += len;
+      pattern += 2;
+      continue;
+    }
+    if (*pattern != *path) return false;
+    pattern++;
+    path++;
+  }
+  return *pattern == '\0' && *path == '\0';
+}
+
+void api__on_request(http_request_t *req, void *ud) {
+  api_t *api = ud;
+  call_t c;
+  size_t i;
+  bool path_known = false;
+  memset(&c, 0, sizeof(c));
+  c.api = api;
+  c.req = req;
+  api->m.requests++;
+  for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    const route_t *r = &routes[i];
+    if (!route_match(r->pattern, req->path, c.param, sizeof(c.param))) continue;
+    path_known = true;
+    if (strcmp(r->method, req->method) != 0) continue;
+    if (r->authenticated) {
+      c.actor = auth_authenticate(&api->cfg, req->authorization);
+      if (c.actor == NULL) {
+        api->m.unauthenticated++;
+        http_respond_error(
+            req, CASUS_EUNAUTHENTICATED,
+            req->authorization ? "The bearer token is not known." : "A bearer token is required.",
+            "R-AUTH-1");
+        return;
+      }
+    }
+    r->handler(&c);
+    return;
+  }
+  if (path_known)
+    http_respond_error(req, CASUS_EMETHOD_NOT_ALLOWED, NULL, NULL);
+  else
+    http_respond_error(req, CASUS_ENOT_FOUND, "No such path.", NULL);
+}

@@ -1,0 +1,225 @@
+/*
+ * write_queue.c -- the write path's queue and group commit.
+ *
+ * Write handlers check the request and queue it.  Once per loop iteration,
+ * after I/O, api__batch_cb applies every queued write in one write
+ * transaction (apply.c), commits once (one fsync for the whole batch), and
+ * only then replies.  Clock changes run after the batch's commit.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "core/errbody.h"
+#include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/sha256.h"
+
+void api__pending_fail(pending_t *p, int err, const char *rule, const char *message) {
+  p->err = err;
+  p->rule = rule;
+  snprintf(p->message, sizeof(p->message), "%s", message ? message : core_err_message(err));
+}
+
+void api__pending_ok(pending_t *p, int status, json_t *body) {
+  p->status = status;
+  p->resp = core_json_dumps(body, JSON_COMPACT);
+  p->resp_len = p->resp ? strlen(p->resp) : 0;
+  json_decref(body);
+  if (p->resp == NULL) api__pending_fail(p, CASUS_ENOMEM, NULL, NULL);
+}
+
+void api__pending_reply(api_t *api, pending_t *p) {
+  if (p->err == CASUS_ESTORE || p->err == CASUS_ESTORE_FULL || p->err == CASUS_ENOMEM)
+    api->m.writes_failed++;
+  else if (p->err != 0)
+    api->m.writes_refused++;
+  else
+    api->m.writes_ok++;
+  if (p->err != 0)
+    http_respond_error(p->req, p->err, p->message, p->rule);
+  else
+    http_respond(p->req, p->status, NULL, p->resp, p->resp_len, NULL);
+  free(p->resp);
+  json_decref(p->body);
+  free(p);
+}
+
+static void clock_apply(api_t *api, pending_t *p) {
+  const char *now = json_string_value(json_object_get(p->body, "now"));
+  int64_t t;
+  char buf[32];
+  int rc;
+  if (now == NULL || cal_time_parse(now, &t) != 0 || json_object_size(p->body) != 1) {
+    api__pending_fail(p, CASUS_EBAD_REQUEST, "R-TIME-4", "The body must be {\"now\": \"<RFC 3339 time>\"}.");
+    return;
+  }
+  rc = timers_set_now(api->timers, t);
+  if (rc != 0) {
+    api__pending_fail(p, rc, "R-TIME-4", NULL);
+    return;
+  }
+  rc = api__timers_fire_due(api);
+  if (rc != 0) {
+    api__pending_fail(p, rc, "R-TIME-3", NULL);
+    return;
+  }
+  cal_time_format(t, buf, sizeof(buf));
+  api__pending_ok(p, 200, json_pack("{s:s, s:b}", "now", buf, "manual", 1));
+}
+
+static void batch_idle_cb(uv_idle_t *h) {
+  (void)h;
+}
+
+void api__batch_cb(uv_check_t *h) {
+  api_t *api = h->data;
+  pending_t *batch = NULL, **tailp = &batch, *p, *clocks = NULL, **ctail = &clocks;
+  store_txn_t *txn = NULL;
+  int n = 0, rc;
+  if (api->head == NULL) {
+    uv_idle_stop(&api->batch_idle);
+    return;
+  }
+  /* Take at most one batch's worth; clock requests run after the commit. */
+  while (api->head != NULL && n < LIMIT_EVENTS_PER_BATCH_MAX) {
+    p = api->head;
+    api->head = p->next;
+    api->pending_count--;
+    p->next = NULL;
+    if (p->kind == W_CLOCK) {
+      *ctail = p;
+      ctail = &p->next;
+    } else {
+      *tailp = p;
+      tailp = &p->next;
+      n++;
+    }
+  }
+  if (api->head == NULL) api->tail = NULL;
+  if (batch != NULL) {
+    rc = store_txn_begin(api->store, true, &txn);
+    if (rc != 0) {
+      for (p = batch; p; p = p->next) api__pending_fail(p, rc, NULL, NULL);
+    } else {
+      for (p = batch; p; p = p->next) api__pending_apply(api, txn, p);
+      rc = store_txn_commit(txn);
+      api->m.commits++;
+      if ((uint64_t)n > api->m.batch_requests_max) api->m.batch_requests_max = (uint64_t)n;
+      if (rc != 0) api->m.commit_failures++;
+      if (rc != 0) api->inbox_changed = false;
+      if (rc != 0) {
+        api__log("group commit of %d requests failed: %s", n, core_err_message(rc));
+        for (p = batch; p; p = p->next) {
+          if (p->err == 0) {
+            free(p->resp);
+            p->resp = NULL;
+            api__pending_fail(p, rc, NULL, NULL);
+          }
+        }
+      }
+    }
+    /* Only now, after the commit, do the replies leave. */
+    while (batch) {
+      p = batch;
+      batch = p->next;
+      api__pending_reply(api, p);
+    }
+    api__streams_push(api);
+    timers_arm(api->timers, api__next_due(api));
+  }
+  while (clocks) {
+    p = clocks;
+    clocks = p->next;
+    clock_apply(api, p);
+    api__pending_reply(api, p);
+  }
+  /* More queued than one batch takes: keep the loop from blocking in poll. */
+  if (api->head != NULL) uv_idle_start(&api->batch_idle, batch_idle_cb);
+}
+
+static void enqueue(call_t *c, int kind, json_t *body) {
+  api_t *api = c->api;
+  pending_t *p;
+  char *canon;
+  if (kind != W_CLOCK && c->req->idempotency_key != NULL) {
+    size_t n = strlen(c->req->idempotency_key);
+    if (n == 0 || n > LIMIT_IDEMPOTENCY_KEY_BYTES_MAX) {
+      char msg[96];
+      json_decref(body);
+      snprintf(msg, sizeof(msg), "The Idempotency-Key must be 1 to %d bytes long.",
+               LIMIT_IDEMPOTENCY_KEY_BYTES_MAX);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return;
+    }
+  }
+  if (api->pending_count >= LIMIT_PENDING_REQUESTS_MAX) {
+    json_decref(body);
+    http_respond_error(c->req, CASUS_EOVERLOADED, NULL, NULL);
+    return;
+  }
+  p = calloc(1, sizeof(*p));
+  if (p == NULL) {
+    json_decref(body);
+    http_respond_error(c->req, CASUS_ENOMEM, NULL, NULL);
+    return;
+  }
+  p->req = c->req;
+  p->actor = c->actor;
+  p->kind = kind;
+  p->body = body;
+  snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);
+  /* The idempotency fingerprint: method, path and the body's canonical JSON. */
+  canon = core_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+  {
+    sha256_ctx_t h;
+    uint8_t d[32];
+    sha256_init(&h);
+    sha256_update(&h, c->req->method, strlen(c->req->method));
+    sha256_update(&h, " ", 1);
+    sha256_update(&h, c->req->path, strlen(c->req->path));
+    sha256_update(&h, "\n", 1);
+    if (canon) sha256_update(&h, canon, strlen(canon));
+    sha256_final(&h, d);
+    sha256_to_hex(d, p->request_hash);
+  }
+  free(canon);
+  if (api->tail)
+    api->tail->next = p;
+  else
+    api->head = p;
+  api->tail = p;
+  api->pending_count++;
+  /* A request parsed outside the poll phase (the HTTP server resumes
+   * pipelined input from a 0 ms timer) must not wait for unrelated I/O:
+   * an active idle handle keeps the next poll from blocking, so api__batch_cb
+   * runs in this loop iteration. */
+  uv_idle_start(&api->batch_idle, batch_idle_cb);
+}
+
+void api__handle_case_create(call_t *c) {
+  json_t *body = api__body_parse(c->req);
+  if (body) enqueue(c, W_CREATE, body);
+}
+
+void api__handle_event(call_t *c) {
+  json_t *body = api__body_parse(c->req);
+  if (body) enqueue(c, W_EVENT, body);
+}
+
+void api__handle_clock(call_t *c) {
+  json_t *body;
+  if (strcmp(c->actor->role, AUTH_ROLE_ADMIN) != 0) {
+    http_respond_error(c->req, CASUS_EFORBIDDEN, "Only an admin may set the clock.", "R-TIME-4");
+    return;
+  }
+  if (!timers_manual(c->api->timers)) {
+    http_respond_error(c->req, CASUS_ECLOCK_NOT_MANUAL, NULL, "R-TIME-4");
+    return;
+  }
+  body = api__body_parse(c->req);
+  if (body) enqueue(c, W_CLOCK, body);
+}
