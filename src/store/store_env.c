@@ -1,0 +1,425 @@
+/*
+ * store_env.c -- the LMDB environment and its transactions.
+ *
+ * Holds error translation (every LMDB result passes through here), opening
+ * and closing the environment (directory creation, the DBIs, the schema
+ * version and the store's secret), map growth, the transactions (begin,
+ * child, commit, abort, with the sticky error), and maintenance: backup,
+ * fault injection and the debug writer used by tests.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "core/assert.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+/* Named DBIs, in the order of the STORE_DB_ enum. */
+static const char *const store_db_names[STORE_DB_COUNT] = {
+    "meta", "cases", "history", "timers", "idem", "inbox", "inbox_case",
+};
+
+/* --- errors --- */
+
+/* Translates an LMDB (or errno) result.  Unexpected failures are described
+ * on stderr because the casus_err_t alone loses LMDB's reason. */
+int store__err_from_mdb(int rc, const char *what) {
+  switch (rc) {
+    case MDB_SUCCESS:
+      return 0;
+    case MDB_NOTFOUND:
+      return CASUS_ENOT_FOUND;
+    case MDB_MAP_FULL:
+      return CASUS_ESTORE_FULL;
+    case ENOMEM:
+      return CASUS_ENOMEM;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+      fprintf(stderr, "casusd: store: %s: %s\n", what, mdb_strerror(rc));
+      return CASUS_ESTORE_CORRUPT;
+    default:
+      fprintf(stderr, "casusd: store: %s: %s\n", what, mdb_strerror(rc));
+      return CASUS_ESTORE;
+  }
+}
+
+/* Records err as the transaction's sticky error (the first one wins). */
+int store__txn_fail(store_txn_t *txn, int err) {
+  if (err < 0 && txn->err == 0) txn->err = err;
+  return err;
+}
+
+/* Translates an LMDB result of an operation inside txn.  Anything but
+ * success or "not found" poisons the transaction, as it does inside LMDB,
+ * and MDB_MAP_FULL also asks for the map to grow. */
+int store__txn_mdb(store_txn_t *txn, int rc, const char *what) {
+  int err = store__err_from_mdb(rc, what);
+  if (rc == MDB_MAP_FULL) txn->st->grow_pending = true;
+  if (err < 0 && err != CASUS_ENOT_FOUND) store__txn_fail(txn, err);
+  return err;
+}
+
+/* --- environment --- */
+
+/* mkdir -p: creates dir and missing parents.  An existing directory is fine. */
+static int store_mkdir_p(const char *dir) {
+  char path[4096];
+  size_t n = strlen(dir);
+  size_t i;
+  struct stat sb;
+
+  if (n == 0 || n >= sizeof(path)) return -1;
+  memcpy(path, dir, n + 1);
+  for (i = 1; i <= n; i++) {
+    if (path[i] != '/' && path[i] != '\0') continue;
+    path[i] = '\0';
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) return -1;
+    path[i] = i == n ? '\0' : '/';
+  }
+  if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return 0;
+}
+
+/* Grows the map after MDB_MAP_FULL, at a moment when LMDB allows it: with no
+ * transaction of ours open, since remapping moves every page a reader may
+ * still point into.  The size doubles, up to LIMIT_MAP_BYTES_MAX. */
+static void store_grow_maybe(store_t *st) {
+  MDB_envinfo info;
+  uint64_t size;
+  int rc;
+
+  if (!st->grow_pending || st->writer != NULL || st->readers > 0) return;
+  st->grow_pending = false;
+  rc = mdb_env_info(st->env, &info);
+  if (rc != 0) {
+    store__err_from_mdb(rc, "env_info");
+    return;
+  }
+  size = info.me_mapsize;
+  if (size >= LIMIT_MAP_BYTES_MAX) {
+    fprintf(stderr, "casusd: store: the map is full at its maximum of %" PRIu64 " bytes\n", size);
+    return;
+  }
+  size = size > LIMIT_MAP_BYTES_MAX / 2 ? LIMIT_MAP_BYTES_MAX : size * 2;
+  CASUS_ASSERT(size <= SIZE_MAX);
+  rc = mdb_env_set_mapsize(st->env, (size_t)size);
+  if (rc != 0) {
+    store__err_from_mdb(rc, "grow map");
+    return;
+  }
+  fprintf(stderr, "casusd: store: map grown to %" PRIu64 " bytes\n", size);
+}
+
+/* After a commit: when the map is more than STORE_GROW_AHEAD_PERCENT used,
+ * ask for it to grow now (at the next moment with no transaction open), so
+ * that writers rarely meet MDB_MAP_FULL and its 503 at all. */
+#define STORE_GROW_AHEAD_PERCENT 75
+static void store_grow_ahead(store_t *st) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &stat) != 0) return;
+  if ((uint64_t)(info.me_last_pgno + 1) * stat.ms_psize >
+      (uint64_t)info.me_mapsize / 100 * STORE_GROW_AHEAD_PERCENT)
+    st->grow_pending = true;
+}
+
+/* Reads the store's 32-byte secret (see store_secret_get), creating it from
+ * /dev/urandom the first time. */
+static int store_secret_ensure(store_txn_t *txn) {
+  store_key_t k;
+  MDB_val val;
+  uint8_t secret[STORE_SECRET_BYTES];
+  FILE *f;
+  int rc;
+  store__meta_key(&k, "secret");
+  rc = store__raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc == 0) return val.mv_size == STORE_SECRET_BYTES ? 0 : CASUS_ESTORE_CORRUPT;
+  if (rc != CASUS_ENOT_FOUND) return rc;
+  f = fopen("/dev/urandom", "rb");
+  if (f == NULL) return CASUS_EIO;
+  if (fread(secret, 1, sizeof(secret), f) != sizeof(secret)) {
+    fclose(f);
+    return CASUS_EIO;
+  }
+  fclose(f);
+  return store__raw_put(txn, STORE_DB_META, &k, secret, sizeof(secret));
+}
+
+int store_secret_get(store_txn_t *txn, uint8_t out[STORE_SECRET_BYTES]) {
+  store_key_t k;
+  MDB_val val;
+  int rc;
+  store__meta_key(&k, "secret");
+  rc = store__raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc < 0) return rc;
+  if (val.mv_size != STORE_SECRET_BYTES) return CASUS_ESTORE_CORRUPT;
+  memcpy(out, val.mv_data, STORE_SECRET_BYTES);
+  return 0;
+}
+
+/* Opens every DBI and checks or writes the schema version, in one write
+ * transaction; the DBI handles then stay valid for the life of the env. */
+static int store_open_dbs(store_t *st, const char *dir) {
+  store_txn_t *txn;
+  store_key_t k;
+  MDB_val val;
+  uint64_t version;
+  int rc, i;
+
+  rc = store_txn_begin(st, true, &txn);
+  if (rc < 0) return rc;
+  for (i = 0; i < STORE_DB_COUNT; i++) {
+    rc = store__txn_mdb(txn, mdb_dbi_open(txn->txn, store_db_names[i], MDB_CREATE, &st->dbi[i]), "dbi_open");
+    if (rc < 0) goto fail;
+  }
+  store__meta_key(&k, "schema_version");
+  rc = store__raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc == CASUS_ENOT_FOUND) {
+    /* A new store: record the schema it is written in. */
+    rc = store__meta_u64_put(txn, "schema_version", STORE_SCHEMA_VERSION);
+    if (rc == 0) rc = store_secret_ensure(txn);
+    if (rc < 0) goto fail;
+    return store_txn_commit(txn);
+  }
+  if (rc < 0) goto fail;
+  rc = store__meta_u64_get(txn, "schema_version", &version);
+  if (rc == 0 && version == 0) rc = CASUS_ESTORE_CORRUPT;
+  if (rc == CASUS_ESTORE_CORRUPT) fprintf(stderr, "casusd: store: %s: unreadable schema version\n", dir);
+  if (rc < 0) goto fail;
+  if (version > STORE_SCHEMA_VERSION) {
+    /* Its records may mean something this build does not know; writing to
+     * it could destroy them. */
+    fprintf(stderr,
+            "casusd: store: %s has schema version %" PRIu64
+            " but this casusd supports at most %d; "
+            "use a newer casusd\n",
+            dir, version, STORE_SCHEMA_VERSION);
+    rc = CASUS_ESTORE_CORRUPT;
+    goto fail;
+  }
+  /* Stores made before the secret existed get one now. */
+  rc = store_secret_ensure(txn);
+  if (rc < 0) goto fail;
+  return store_txn_commit(txn);
+
+fail:
+  store_txn_abort(txn);
+  return rc;
+}
+
+int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
+  store_t *st;
+  char data_path[4096];
+  struct stat sb;
+  bool is_new;
+  int rc;
+
+  *out = NULL;
+  if (map_bytes == 0) map_bytes = LIMIT_MAP_BYTES_DEFAULT;
+  if (map_bytes > LIMIT_MAP_BYTES_MAX) map_bytes = LIMIT_MAP_BYTES_MAX;
+  if (store_mkdir_p(dir) != 0) {
+    fprintf(stderr, "casusd: store: cannot create directory %s: %s\n", dir, strerror(errno));
+    return CASUS_ESTORE;
+  }
+  if ((size_t)snprintf(data_path, sizeof(data_path), "%s/data.mdb", dir) >= sizeof(data_path)) {
+    fprintf(stderr, "casusd: store: path too long: %s\n", dir);
+    return CASUS_ESTORE;
+  }
+  is_new = stat(data_path, &sb) != 0;
+
+  st = calloc(1, sizeof(*st));
+  if (st == NULL) return CASUS_ENOMEM;
+  rc = mdb_env_create(&st->env);
+  if (rc != 0) {
+    free(st);
+    return store__err_from_mdb(rc, "env_create");
+  }
+  rc = mdb_env_set_maxdbs(st->env, STORE_DB_COUNT);
+  /* A new store starts at map_bytes.  An existing one keeps the size
+   * recorded in its file when that is larger (it grew), and is enlarged to
+   * map_bytes after opening otherwise. */
+  if (rc == 0 && is_new) rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes);
+  /* MDB_NOTLS: read transactions are not tied to the thread that began them
+   * (libuv callbacks and the backup may hold them). */
+  if (rc == 0) rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
+  if (rc != 0) {
+    rc = store__err_from_mdb(rc, dir);
+    goto fail;
+  }
+  CASUS_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
+  if (!is_new) {
+    MDB_envinfo info;
+    rc = mdb_env_info(st->env, &info);
+    if (rc == 0 && info.me_mapsize < map_bytes) rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes);
+    if (rc != 0) {
+      rc = store__err_from_mdb(rc, "set_mapsize");
+      goto fail;
+    }
+  }
+  rc = store_open_dbs(st, dir);
+  if (rc < 0) goto fail;
+  *out = st;
+  return 0;
+
+fail:
+  mdb_env_close(st->env);
+  free(st);
+  return rc;
+}
+
+void store_close(store_t *st) {
+  if (st == NULL) return;
+  CASUS_ASSERT(st->writer == NULL && st->readers == 0);
+  mdb_env_close(st->env);
+  free(st);
+}
+
+/* --- transactions --- */
+
+int store_txn_begin(store_t *st, bool write, store_txn_t **out) {
+  store_txn_t *txn;
+  unsigned flags = write ? 0 : MDB_RDONLY;
+  int rc;
+
+  *out = NULL;
+  /* A second write transaction would wait forever for the writer lock that
+   * this very thread holds. */
+  CASUS_ASSERT(!write || st->writer == NULL);
+  store_grow_maybe(st);
+  txn = calloc(1, sizeof(*txn));
+  if (txn == NULL) return CASUS_ENOMEM;
+  rc = mdb_txn_begin(st->env, NULL, flags, &txn->txn);
+  if (rc == MDB_MAP_RESIZED && st->writer == NULL && st->readers == 0) {
+    /* Another process (an operator tool) grew the map; adopt its size.  Only
+     * possible with none of our transactions open, like store_grow_maybe. */
+    rc = mdb_env_set_mapsize(st->env, 0);
+    if (rc == 0) rc = mdb_txn_begin(st->env, NULL, flags, &txn->txn);
+  }
+  if (rc != 0) {
+    free(txn);
+    return store__err_from_mdb(rc, "txn_begin");
+  }
+  txn->st = st;
+  txn->write = write;
+  if (write)
+    st->writer = txn;
+  else
+    st->readers++;
+  *out = txn;
+  return 0;
+}
+
+int store_txn_child(store_txn_t *parent, store_txn_t **out) {
+  store_txn_t *txn;
+  int rc;
+
+  *out = NULL;
+  CASUS_ASSERT(parent->write && parent->child == NULL);
+  if (parent->err < 0) return parent->err;
+  txn = calloc(1, sizeof(*txn));
+  if (txn == NULL) return CASUS_ENOMEM;
+  rc = mdb_txn_begin(parent->st->env, parent->txn, 0, &txn->txn);
+  if (rc != 0) {
+    free(txn);
+    return store__err_from_mdb(rc, "txn_begin child");
+  }
+  txn->st = parent->st;
+  txn->parent = parent;
+  txn->write = true;
+  parent->child = txn;
+  *out = txn;
+  return 0;
+}
+
+/* Forgets txn after LMDB has ended it, and grows the map if this was the
+ * last transaction open and a grow is pending. */
+static void store_txn_free(store_txn_t *txn) {
+  store_t *st = txn->st;
+  CASUS_ASSERT(txn->child == NULL);
+  if (txn->parent != NULL) {
+    CASUS_ASSERT(txn->parent->child == txn);
+    txn->parent->child = NULL;
+  } else if (txn->write) {
+    CASUS_ASSERT(st->writer == txn);
+    st->writer = NULL;
+  } else {
+    CASUS_ASSERT(st->readers > 0);
+    st->readers--;
+  }
+  free(txn);
+  store_grow_maybe(st);
+}
+
+int store_txn_commit(store_txn_t *txn) {
+  store_t *st = txn->st;
+  int rc;
+
+  /* Committing a parent would silently commit its open child too. */
+  CASUS_ASSERT(txn->child == NULL);
+  if (txn->err < 0) {
+    mdb_txn_abort(txn->txn);
+    rc = txn->err;
+  } else if (txn->write && txn->parent == NULL && st->fault_full_commits > 0) {
+    /* Injected failure: behave as a commit that found the disk full, which
+     * leaves the store as it was. */
+    st->fault_full_commits--;
+    mdb_txn_abort(txn->txn);
+    rc = CASUS_ESTORE_FULL;
+  } else {
+    /* mdb_txn_commit ends the transaction whether or not it succeeds. */
+    int mrc = mdb_txn_commit(txn->txn);
+    if (mrc == MDB_MAP_FULL) st->grow_pending = true;
+    rc = store__err_from_mdb(mrc, "commit");
+    if (mrc == 0 && txn->write && txn->parent == NULL) store_grow_ahead(st);
+  }
+  store_txn_free(txn);
+  return rc;
+}
+
+void store_txn_abort(store_txn_t *txn) {
+  if (txn == NULL) return;
+  /* LMDB aborts open children with their parent; free our handles too. */
+  if (txn->child != NULL) store_txn_abort(txn->child);
+  mdb_txn_abort(txn->txn);
+  store_txn_free(txn);
+}
+
+/* --- maintenance --- */
+
+int store_backup(store_t *st, const char *out_dir) {
+  /* Compaction copies through a read transaction of its own, so the live
+   * store keeps working while the copy runs. */
+  return store__err_from_mdb(mdb_env_copy2(st->env, out_dir, MDB_CP_COMPACT), "backup");
+}
+
+void store_fault_inject_full(store_t *st, int n) {
+  st->fault_full_commits = n > 0 ? n : 0;
+}
+
+int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, size_t klen, const void *val,
+                        size_t vlen) {
+  store_key_t k;
+  int db;
+
+  CASUS_ASSERT(txn->write);
+  if (txn->err < 0) return txn->err;
+  for (db = 0; db < STORE_DB_COUNT; db++)
+    if (strcmp(store_db_names[db], dbname) == 0) break;
+  if (db == STORE_DB_COUNT) return CASUS_EINVALID_DATA;
+  store__key_init(&k);
+  store__key_add(&k, key, klen);
+  if (k.overflow || klen == 0) return CASUS_EINVALID_DATA;
+  return store__raw_put(txn, db, &k, val, vlen);
+}

@@ -1,0 +1,155 @@
+/*
+ * store_int.h -- the store's private header, shared by the .c files of
+ * src/store and included nowhere else.
+ *
+ * Together with the store's .c files this is the only place that includes
+ * lmdb.h.  Every LMDB result is passed through store__err_from_mdb() (or
+ * store__txn_mdb(), which also records it on the transaction) so that
+ * callers only ever see casus_err_t codes.
+ *
+ * It holds the definitions of store_t and store_txn_t, the database
+ * numbers, the key builder, and the helpers every database's file uses:
+ * error translation (store_env.c), and record access and meta counters
+ * (store_record.c).  Functions shared between the store's files are named
+ * store__<noun>_<verb> (as libuv's uv__...); the public API is store.h.
+ *
+ * The files: store_env.c (environment, transactions, map growth, secret,
+ * backup, fault injection), store_record.c (keys, records, cursors, meta
+ * counters), and one file per database: store_cases.c, store_history.c,
+ * store_timers.c, store_idem.c, store_inbox.c.
+ *
+ * Records are checked before they are written and after they are read back
+ * (TIGER_STYLE's paired assertions): a case must carry its own id, a history
+ * entry its seq and hash, an inbox item its seq.  A record that does not
+ * parse or does not match its key is reported as CASUS_ESTORE_CORRUPT rather
+ * than handed on.
+ */
+#ifndef CASUS_STORE_INT_H
+#define CASUS_STORE_INT_H
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/assert.h"
+#include "store/store.h"
+
+/* Assertions that stay on in release builds: a broken invariant in the layer
+ * that writes to disk must stop the process, not corrupt the store. */
+
+/* LMDB's compiled-in maximum key size (mdb_env_get_maxkeysize() of a default
+ * build).  Every key the store builds must fit; store_open checks the
+ * library agrees. */
+#define STORE_KEY_BYTES_MAX 511
+#define STORE_SEQ_BYTES 8
+
+/* The databases, indexes into store_t.dbi; their names are
+ * store_db_names in store_env.c, in this order. */
+enum {
+  STORE_DB_META,
+  STORE_DB_CASES,
+  STORE_DB_HISTORY,
+  STORE_DB_TIMERS,
+  STORE_DB_IDEM,
+  STORE_DB_INBOX,
+  STORE_DB_INBOX_CASE,
+  STORE_DB_COUNT
+};
+
+struct store_s {
+  MDB_env *env;
+  MDB_dbi dbi[STORE_DB_COUNT];
+  store_txn_t *writer;    /* the open top-level write transaction, or NULL */
+  int readers;            /* open read transactions */
+  bool grow_pending;      /* MDB_MAP_FULL was seen; grow once no transaction is open */
+  int fault_full_commits; /* store_fault_inject_full: commits left to fail */
+};
+
+struct store_txn_s {
+  store_t *st;
+  MDB_txn *txn;
+  store_txn_t *parent; /* NULL for a top-level transaction */
+  store_txn_t *child;  /* the open child, if any */
+  bool write;
+  /* The first error that left the transaction unusable.  LMDB's own errors
+   * are sticky; remembering ours too lets commit report the real cause
+   * (e.g. CASUS_ESTORE_FULL) instead of LMDB's generic MDB_BAD_TXN. */
+  int err;
+};
+
+/* --- errors (store_env.c) --- */
+
+/* Translates an LMDB (or errno) result; unexpected failures are described on stderr. */
+int store__err_from_mdb(int rc, const char *what);
+/* Records err as the transaction's sticky error (the first one wins); returns err. */
+int store__txn_fail(store_txn_t *txn, int err);
+/* Translates an LMDB result inside txn; a failure poisons txn, MDB_MAP_FULL asks for growth. */
+int store__txn_mdb(store_txn_t *txn, int rc, const char *what);
+
+/* --- keys (store_record.c) --- */
+
+/* A key under construction.  Appends past the end set `overflow` instead of
+ * writing, so a sequence of appends needs one check at the end. */
+typedef struct {
+  size_t len;
+  bool overflow;
+  uint8_t bytes[STORE_KEY_BYTES_MAX];
+} store_key_t;
+
+/* Starts an empty key. */
+void store__key_init(store_key_t *k);
+/* Appends n bytes of p, or sets k->overflow when they do not fit. */
+void store__key_add(store_key_t *k, const void *p, size_t n);
+/* Appends the bytes of s, without its NUL. */
+void store__key_add_str(store_key_t *k, const char *s);
+/* Appends a NUL separator, which sorts before every other byte. */
+void store__key_add_nul(store_key_t *k);
+/* Appends v as STORE_SEQ_BYTES big-endian bytes, so keys sort by number. */
+void store__key_add_u64(store_key_t *k, uint64_t v);
+/* The finished key as an MDB_val pointing into k; asserts it did not overflow. */
+MDB_val store__key_val(store_key_t *k);
+/* Reads STORE_SEQ_BYTES big-endian bytes at p. */
+uint64_t store__u64_from_be(const uint8_t *p);
+/* Does key start with the bytes of prefix? */
+bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix);
+/* An id that is safe as a key part: non-empty and within LIMIT_ID_BYTES_MAX. */
+bool store__id_ok(const char *id);
+
+/* --- timers key (store_timers.c) --- */
+
+/* Builds the timers key of (due_s, case_id, name); check k->overflow. */
+void store__timer_key(store_key_t *k, int64_t due_s, const char *case_id, const char *name);
+
+/* --- records (store_record.c) --- */
+
+/* Parses a stored record, which must be a JSON object; *out is a new reference. */
+int store__json_load(const MDB_val *val, json_t **out);
+/* Writes len bytes of data under key in database db. */
+int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data, size_t len);
+/* Writes record as compact JSON; sort_keys gives a canonical form. */
+int store__json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys);
+/* Reads the value under key; val points into the map until txn ends. */
+int store__raw_get(store_txn_t *txn, int db, store_key_t *key, MDB_val *val);
+/* Deletes key; CASUS_ENOT_FOUND when it is missing. */
+int store__raw_del(store_txn_t *txn, int db, store_key_t *key);
+/* Reads and parses the JSON object under key; *out is a new reference. */
+int store__json_get(store_txn_t *txn, int db, store_key_t *key, json_t **out);
+/* Opens a cursor on database db; the caller closes it with mdb_cursor_close. */
+int store__cursor_open(store_txn_t *txn, int db, MDB_cursor **cur);
+/* A JSON integer member as uint64; false when missing, not an integer or negative. */
+bool store__json_u64(const json_t *obj, const char *name, uint64_t *out);
+
+/* --- meta counters (store_record.c) --- */
+
+/* The meta key of name. */
+void store__meta_key(store_key_t *k, const char *name);
+/* Reads a decimal meta value; a missing one reads as 0. */
+int store__meta_u64_get(store_txn_t *txn, const char *name, uint64_t *out);
+/* Writes v as a decimal meta value. */
+int store__meta_u64_put(store_txn_t *txn, const char *name, uint64_t v);
+/* Increments a meta counter and returns its new value in *out. */
+int store__meta_next(store_txn_t *txn, const char *name, uint64_t *out);
+
+#endif /* CASUS_STORE_INT_H */

@@ -1,0 +1,202 @@
+/*
+ * store_record.c -- the helpers every database's file uses: building keys,
+ * reading and writing raw and JSON records, opening cursors, and the meta
+ * database's decimal counters (schema_version, case_seq, inbox_seq).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/error.h"
+#include "core/jsonbody.h"
+#include "core/limits.h"
+#include "store/store_int.h"
+
+/* Big enough for any decimal uint64 and a NUL. */
+#define STORE_DECIMAL_BYTES 24
+
+/* --- keys --- */
+
+void store__key_init(store_key_t *k) {
+  k->len = 0;
+  k->overflow = false;
+}
+
+void store__key_add(store_key_t *k, const void *p, size_t n) {
+  if (k->overflow || n > sizeof(k->bytes) - k->len) {
+    k->overflow = true;
+    return;
+  }
+  if (n > 0) memcpy(k->bytes + k->len, p, n);
+  k->len += n;
+}
+
+void store__key_add_str(store_key_t *k, const char *s) {
+  store__key_add(k, s, strlen(s));
+}
+
+/* A NUL separates a string from what follows it.  Because NUL sorts before
+ * every other byte, all keys of "c-1" come before those of "c-10". */
+void store__key_add_nul(store_key_t *k) {
+  store__key_add(k, "", 1);
+}
+
+void store__key_add_u64(store_key_t *k, uint64_t v) {
+  uint8_t b[STORE_SEQ_BYTES];
+  int i;
+  for (i = STORE_SEQ_BYTES - 1; i >= 0; i--) {
+    b[i] = (uint8_t)v;
+    v >>= 8;
+  }
+  store__key_add(k, b, sizeof(b));
+}
+
+MDB_val store__key_val(store_key_t *k) {
+  MDB_val v;
+  CASUS_ASSERT(!k->overflow && k->len > 0);
+  v.mv_size = k->len;
+  v.mv_data = k->bytes;
+  return v;
+}
+
+uint64_t store__u64_from_be(const uint8_t *p) {
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < STORE_SEQ_BYTES; i++) v = (v << 8) | p[i];
+  return v;
+}
+
+/* Does key start with the bytes of prefix_key? */
+bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix) {
+  return key->mv_size >= prefix->len && memcmp(key->mv_data, prefix->bytes, prefix->len) == 0;
+}
+
+/* An id that is safe as a key part: non-empty and within the id limit. */
+bool store__id_ok(const char *id) {
+  size_t n;
+  if (id == NULL) return false;
+  n = strlen(id);
+  return n > 0 && n <= LIMIT_ID_BYTES_MAX;
+}
+
+/* --- JSON records --- */
+
+/* Parses a stored record, which must be a JSON object. */
+int store__json_load(const MDB_val *val, json_t **out) {
+  json_error_t jerr;
+  json_t *j = core_json_loadb(val->mv_data, val->mv_size, JSON_REJECT_DUPLICATES, &jerr);
+  *out = NULL;
+  if (j == NULL)
+    return json_error_code(&jerr) == json_error_out_of_memory ? CASUS_ENOMEM : CASUS_ESTORE_CORRUPT;
+  if (!json_is_object(j)) {
+    json_decref(j);
+    return CASUS_ESTORE_CORRUPT;
+  }
+  *out = j;
+  return 0;
+}
+
+int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data, size_t len) {
+  MDB_val k = store__key_val(key);
+  MDB_val v;
+  v.mv_size = len;
+  v.mv_data = (void *)data; /* LMDB copies it; the cast only drops const */
+  return store__txn_mdb(txn, mdb_put(txn->txn, txn->st->dbi[db], &k, &v, 0), "put");
+}
+
+/* Writes record as compact JSON; sort_keys gives a canonical form. */
+int store__json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys) {
+  char *s = core_json_dumps(record, JSON_COMPACT | (sort_keys ? JSON_SORT_KEYS : 0));
+  int rc;
+  if (s == NULL) return CASUS_ENOMEM;
+  rc = store__raw_put(txn, db, key, s, strlen(s));
+  free(s);
+  return rc;
+}
+
+int store__raw_get(store_txn_t *txn, int db, store_key_t *key, MDB_val *val) {
+  MDB_val k = store__key_val(key);
+  return store__txn_mdb(txn, mdb_get(txn->txn, txn->st->dbi[db], &k, val), "get");
+}
+
+int store__raw_del(store_txn_t *txn, int db, store_key_t *key) {
+  MDB_val k = store__key_val(key);
+  return store__txn_mdb(txn, mdb_del(txn->txn, txn->st->dbi[db], &k, NULL), "del");
+}
+
+int store__json_get(store_txn_t *txn, int db, store_key_t *key, json_t **out) {
+  MDB_val val;
+  int rc = store__raw_get(txn, db, key, &val);
+  *out = NULL;
+  if (rc < 0) return rc;
+  return store__json_load(&val, out);
+}
+
+int store__cursor_open(store_txn_t *txn, int db, MDB_cursor **cur) {
+  return store__txn_mdb(txn, mdb_cursor_open(txn->txn, txn->st->dbi[db], cur), "cursor_open");
+}
+
+/* A JSON integer member as uint64; false when missing, not an integer or
+ * negative. */
+bool store__json_u64(const json_t *obj, const char *name, uint64_t *out) {
+  const json_t *v = json_object_get(obj, name);
+  if (!json_is_integer(v) || json_integer_value(v) < 0) return false;
+  *out = (uint64_t)json_integer_value(v);
+  return true;
+}
+
+/* --- meta counters --- */
+
+void store__meta_key(store_key_t *k, const char *name) {
+  store__key_init(k);
+  store__key_add_str(k, name);
+}
+
+/* Reads a decimal meta value; a missing one reads as 0. */
+int store__meta_u64_get(store_txn_t *txn, const char *name, uint64_t *out) {
+  store_key_t k;
+  MDB_val val;
+  char buf[STORE_DECIMAL_BYTES];
+  char *end;
+  unsigned long long v;
+  int rc;
+
+  *out = 0;
+  store__meta_key(&k, name);
+  rc = store__raw_get(txn, STORE_DB_META, &k, &val);
+  if (rc == CASUS_ENOT_FOUND) return 0;
+  if (rc < 0) return rc;
+  if (val.mv_size == 0 || val.mv_size >= sizeof(buf)) return CASUS_ESTORE_CORRUPT;
+  memcpy(buf, val.mv_data, val.mv_size);
+  buf[val.mv_size] = '\0';
+  if (buf[0] < '0' || buf[0] > '9') return CASUS_ESTORE_CORRUPT;
+  errno = 0;
+  v = strtoull(buf, &end, 10);
+  if (errno != 0 || *end != '\0') return CASUS_ESTORE_CORRUPT;
+  *out = (uint64_t)v;
+  return 0;
+}
+
+int store__meta_u64_put(store_txn_t *txn, const char *name, uint64_t v) {
+  store_key_t k;
+  char buf[STORE_DECIMAL_BYTES];
+  int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+  CASUS_ASSERT(n > 0 && (size_t)n < sizeof(buf));
+  store__meta_key(&k, name);
+  return store__raw_put(txn, STORE_DB_META, &k, buf, (size_t)n);
+}
+
+/* Increments a meta counter and returns its new value. */
+int store__meta_next(store_txn_t *txn, const char *name, uint64_t *out) {
+  uint64_t v;
+  int rc = store__meta_u64_get(txn, name, &v);
+  if (rc < 0) return rc;
+  CASUS_ASSERT(v < UINT64_MAX);
+  rc = store__meta_u64_put(txn, name, v + 1);
+  if (rc < 0) return rc;
+  *out = v + 1;
+  return 0;
+}
