@@ -67,6 +67,8 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   uv_check_start(&api->batch_check, api__batch_cb);
   uv_idle_init(loop, &api->batch_idle);
   api->batch_idle.data = api;
+  uv_idle_init(loop, &api->fire_idle);
+  api->fire_idle.data = api;
   /* R-TIME-3: what came due while we were down fires now, before serving. */
   rc = api__timers_fire_due(api);
   if (rc != 0) {
@@ -122,12 +124,18 @@ void api_stop(api_t *api) {
     api__pending_fail(p, CASUS_EOVERLOADED, NULL, "The server is shutting down.");
     api__pending_reply(api, p);
   }
+  while ((p = api->clock_waiters) != NULL) {
+    api->clock_waiters = p->next;
+    api__pending_fail(p, CASUS_EOVERLOADED, NULL, "The server is shutting down.");
+    api__pending_reply(api, p);
+  }
   timers_free(api->timers);
   store_close(api->store);
   for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   free(api->calendars);
   auth_config_free(&api->cfg);
-  api->handles_open = 2;
+  api->handles_open = 3;
   uv_close((uv_handle_t *)&api->batch_check, api_handle_closed);
   uv_close((uv_handle_t *)&api->batch_idle, api_handle_closed);
+  uv_close((uv_handle_t *)&api->fire_idle, api_handle_closed);
 }

@@ -71,13 +71,15 @@ struct api_s {
   bool inbox_changed; /* an inbox item was added since the last push to streams */
   struct {            /* for GET /metrics */
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
-    uint64_t commits, commit_failures, batch_requests_max, timers_fired;
+    uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
   } m;
   store_t *store;
   http_server_t *http;
   timers_t *timers;
   uv_check_t batch_check;
   uv_idle_t batch_idle;
+  uv_idle_t fire_idle;      /* fires the next chunk of due timers (timers_fire.c) */
+  pending_t *clock_waiters; /* clock requests waiting until every due timer fired */
   auth_config_t cfg;
   calendar_t *calendars; /* one per region, in cfg.regions order */
   engine_chart_t *charts[LIMIT_CHARTS_MAX];
@@ -135,6 +137,10 @@ bool api__query_get(const char *query, const char *name, char *out, size_t out_s
 /* Whether s[0..len) is an id: 1..LIMIT_ID_BYTES_MAX-1 of [A-Za-z0-9-_.@]. */
 bool api__id_valid(const char *s, size_t len);
 
+/* case_record.c */
+/* Writes case_ (borrowed) with its index terms: serialised once, here. */
+int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_);
+
 /* apply.c */
 /* Stores an accepted engine result: the case, its history entry, its inbox effects. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
@@ -157,9 +163,19 @@ void api__handle_clock(call_t *c);
 /* timers_fire.c */
 /* The due time of the earliest timer in the store, or TIMERS_NONE. */
 int64_t api__next_due(api_t *api);
-/* Fires every timer due at the clock's now; 0 or a store error. */
+/* Fires every timer due at the clock's now, chunk after chunk, without
+ * returning to the loop (start-up only); 0 or a store error. */
 int api__timers_fire_due(api_t *api);
+/* Fires one chunk of due timers; when more are due, the next chunk runs in
+ * the next loop iteration, so that other clients are served in between.
+ * When none is left it re-arms the clock and answers api->clock_waiters. */
+void api__timers_step(api_t *api);
 void api__timers_cb(timers_t *t, void *ud);
+/* Before a write on a case: fires, in due order and inside txn, those of
+ * its timers that are due but wait in a later chunk, so that no event is
+ * applied to a case whose deadline has passed unseen.  *case_ (owned) is
+ * replaced by the case after them.  0 or an error. */
+int api__case_catch_up(api_t *api, store_txn_t *txn, const engine_chart_t *chart, json_t **case_);
 
 /* stream.c */
 /* After a commit: every stream gets what was committed for it. */

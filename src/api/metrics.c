@@ -32,6 +32,8 @@ void api__handle_metrics(call_t *c) {
       {"casusd_batch_requests_max", "gauge", "Most requests in one group commit.", "",
        api->m.batch_requests_max},
       {"casusd_timers_fired_total", "counter", "Durable timers fired.", "", api->m.timers_fired},
+      {"casusd_timer_chunks_total", "counter",
+       "Transactions of due timers (each at most LIMIT_TIMER_CHUNK_US_MAX).", "", api->m.timer_chunks},
       {"casusd_connections", "gauge", "Open HTTP connections.", "",
        (unsigned long long)http_server_connections(api->http)},
       {"casusd_streams", "gauge", "Open event streams.", "", (unsigned long long)api->subs_count},

@@ -48,37 +48,86 @@ void api__pending_reply(api_t *api, pending_t *p) {
   free(p);
 }
 
-static void clock_apply(api_t *api, pending_t *p) {
+/* Sets the manual clock and hands the request to the timers: it is
+ * answered once every timer due by the new time has fired (timers_fire.c),
+ * chunk by chunk, while the loop keeps serving others.  Returns whether the
+ * request is answered already (a refusal). */
+static bool clock_apply(api_t *api, pending_t *p) {
   const char *now = json_string_value(json_object_get(p->body, "now"));
   int64_t t;
-  char buf[32];
   int rc;
   if (now == NULL || cal_time_parse(now, &t) != 0 || json_object_size(p->body) != 1) {
     api__pending_fail(p, CASUS_EBAD_REQUEST, "R-TIME-4", "The body must be {\"now\": \"<RFC 3339 time>\"}.");
-    return;
+    return true;
   }
   rc = timers_set_now(api->timers, t);
   if (rc != 0) {
     api__pending_fail(p, rc, "R-TIME-4", NULL);
-    return;
+    return true;
   }
-  rc = api__timers_fire_due(api);
-  if (rc != 0) {
-    api__pending_fail(p, rc, "R-TIME-3", NULL);
-    return;
-  }
-  cal_time_format(t, buf, sizeof(buf));
-  api__pending_ok(p, 200, json_pack("{s:s, s:b}", "now", buf, "manual", 1));
+  p->next = api->clock_waiters;
+  api->clock_waiters = p;
+  api__timers_step(api);
+  return false;
 }
 
 static void batch_idle_cb(uv_idle_t *h) {
   (void)h;
 }
 
+/* Forgets an outcome, so that the request can be applied again. */
+static void pending_reset(pending_t *p) {
+  free(p->resp);
+  p->resp = NULL;
+  p->resp_len = 0;
+  p->status = 0;
+  p->err = 0;
+  p->rule = NULL;
+  p->message[0] = '\0';
+}
+
+/* Whether the batch failed because the map was full (at commit or in a request). */
+static bool batch_map_full(const pending_t *batch, int rc) {
+  const pending_t *p;
+  if (rc == CASUS_ESTORE_FULL) return true;
+  for (p = batch; p; p = p->next)
+    if (p->err == CASUS_ESTORE_FULL) return true;
+  return false;
+}
+
+/* Applies the batch in one write transaction and commits it; when the
+ * commit fails, every request that had succeeded gets its error.  Returns
+ * 0 or the error of the begin or the commit. */
+static int batch_run(api_t *api, pending_t *batch, int n) {
+  store_txn_t *txn = NULL;
+  pending_t *p;
+  int rc = store_txn_begin(api->store, true, &txn);
+  if (rc != 0) {
+    for (p = batch; p; p = p->next) api__pending_fail(p, rc, NULL, NULL);
+    return rc;
+  }
+  for (p = batch; p; p = p->next) api__pending_apply(api, txn, p);
+  rc = store_txn_commit(txn);
+  api->m.commits++;
+  if ((uint64_t)n > api->m.batch_requests_max) api->m.batch_requests_max = (uint64_t)n;
+  if (rc != 0) {
+    api->m.commit_failures++;
+    api->inbox_changed = false;
+    api__log("group commit of %d requests failed: %s", n, core_err_message(rc));
+    for (p = batch; p; p = p->next) {
+      if (p->err == 0) {
+        free(p->resp);
+        p->resp = NULL;
+        api__pending_fail(p, rc, NULL, NULL);
+      }
+    }
+  }
+  return rc;
+}
+
 void api__batch_cb(uv_check_t *h) {
   api_t *api = h->data;
   pending_t *batch = NULL, **tailp = &batch, *p, *clocks = NULL, **ctail = &clocks;
-  store_txn_t *txn = NULL;
   int n = 0, rc;
   if (api->head == NULL) {
     uv_idle_stop(&api->batch_idle);
@@ -101,26 +150,14 @@ void api__batch_cb(uv_check_t *h) {
   }
   if (api->head == NULL) api->tail = NULL;
   if (batch != NULL) {
-    rc = store_txn_begin(api->store, true, &txn);
-    if (rc != 0) {
-      for (p = batch; p; p = p->next) api__pending_fail(p, rc, NULL, NULL);
-    } else {
-      for (p = batch; p; p = p->next) api__pending_apply(api, txn, p);
-      rc = store_txn_commit(txn);
-      api->m.commits++;
-      if ((uint64_t)n > api->m.batch_requests_max) api->m.batch_requests_max = (uint64_t)n;
-      if (rc != 0) api->m.commit_failures++;
-      if (rc != 0) api->inbox_changed = false;
-      if (rc != 0) {
-        api__log("group commit of %d requests failed: %s", n, core_err_message(rc));
-        for (p = batch; p; p = p->next) {
-          if (p->err == 0) {
-            free(p->resp);
-            p->resp = NULL;
-            api__pending_fail(p, rc, NULL, NULL);
-          }
-        }
-      }
+    rc = batch_run(api, batch, n);
+    if (batch_map_full(batch, rc)) {
+      /* The map filled up inside this batch; the store has grown it now that
+       * no transaction is open.  Nothing of the batch was kept, and no reply
+       * left: run it once more rather than fail every request of it. */
+      api__log("group commit of %d requests hit the map's end; retrying after growth", n);
+      for (p = batch; p; p = p->next) pending_reset(p);
+      (void)batch_run(api, batch, n);
     }
     /* Only now, after the commit, do the replies leave. */
     while (batch) {
@@ -134,8 +171,7 @@ void api__batch_cb(uv_check_t *h) {
   while (clocks) {
     p = clocks;
     clocks = p->next;
-    clock_apply(api, p);
-    api__pending_reply(api, p);
+    if (clock_apply(api, p)) api__pending_reply(api, p);
   }
   /* More queued than one batch takes: keep the loop from blocking in poll. */
   if (api->head != NULL) uv_idle_start(&api->batch_idle, batch_idle_cb);
@@ -144,7 +180,6 @@ void api__batch_cb(uv_check_t *h) {
 static void enqueue(call_t *c, int kind, json_t *body) {
   api_t *api = c->api;
   pending_t *p;
-  char *canon;
   if (kind != W_CLOCK && c->req->idempotency_key != NULL) {
     size_t n = strlen(c->req->idempotency_key);
     if (n == 0 || n > LIMIT_IDEMPOTENCY_KEY_BYTES_MAX) {
@@ -172,11 +207,12 @@ static void enqueue(call_t *c, int kind, json_t *body) {
   p->kind = kind;
   p->body = body;
   snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);
-  /* The idempotency fingerprint: method, path and the body's canonical JSON. */
-  canon = core_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-  {
+  /* The idempotency fingerprint: method, path and the body's canonical
+   * JSON; only a request with an Idempotency-Key needs one. */
+  if (kind != W_CLOCK && c->req->idempotency_key != NULL) {
     sha256_ctx_t h;
     uint8_t d[32];
+    char *canon = core_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     sha256_init(&h);
     sha256_update(&h, c->req->method, strlen(c->req->method));
     sha256_update(&h, " ", 1);
@@ -185,8 +221,8 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     if (canon) sha256_update(&h, canon, strlen(canon));
     sha256_final(&h, d);
     sha256_to_hex(d, p->request_hash);
+    free(canon);
   }
-  free(canon);
   if (api->tail)
     api->tail->next = p;
   else
@@ -205,9 +241,44 @@ void api__handle_case_create(call_t *c) {
   if (body) enqueue(c, W_CREATE, body);
 }
 
+/* The event body's shape, checked before it is queued: {"event": name,
+ * "data": {...}?, "expected_version": int?}.  Replies itself and returns
+ * false when it does not hold. */
+static bool event_body_ok(call_t *c, const json_t *body) {
+  const json_t *event = json_object_get(body, "event"), *data = json_object_get(body, "data"),
+               *expected = json_object_get(body, "expected_version");
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)body, key, v) {
+    if (strcmp(key, "event") && strcmp(key, "data") && strcmp(key, "expected_version")) {
+      http_respond_error(c->req, CASUS_EBAD_REQUEST,
+                         "The event body has only \"event\", \"data\" and \"expected_version\".", NULL);
+      return false;
+    }
+  }
+  if (!json_is_string(event) || !api__id_valid(json_string_value(event), json_string_length(event))) {
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, "\"event\" must be an event name.", NULL);
+    return false;
+  }
+  if (data != NULL && !json_is_object(data)) {
+    http_respond_error(c->req, CASUS_EINVALID_DATA, "\"data\" must be a JSON object.", NULL);
+    return false;
+  }
+  if (expected != NULL && !json_is_integer(expected)) {
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, "\"expected_version\" must be an integer.", NULL);
+    return false;
+  }
+  return true;
+}
+
 void api__handle_event(call_t *c) {
   json_t *body = api__body_parse(c->req);
-  if (body) enqueue(c, W_EVENT, body);
+  if (body == NULL) return;
+  if (!event_body_ok(c, body)) {
+    json_decref(body);
+    return;
+  }
+  enqueue(c, W_EVENT, body);
 }
 
 void api__handle_clock(call_t *c) {

@@ -41,8 +41,9 @@
 #define LIMIT_FIELD_ITEMS_MAX 64  /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
-#define LIMIT_TIMER_FIRES_PER_TICK_MAX 1000 /* timers fired in one write transaction */
-#define LIMIT_EVENTS_PER_CASE_MAX 100000    /* history entries of one case */
+#define LIMIT_TIMER_FIRES_PER_CHUNK_MAX 1000 /* timers fired in one write transaction */
+#define LIMIT_TIMER_CHUNK_US_MAX 4000    /* a chunk of due timers stops after this; the loop serves others */
+#define LIMIT_EVENTS_PER_CASE_MAX 100000 /* history entries of one case */
 
 /* Store. */
 #define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* LMDB map size; grows on MDB_MAP_FULL */
