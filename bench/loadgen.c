@@ -83,6 +83,8 @@
  *   - status=aangemeld, gemeente=rotterdam: (nearly) every case, so a page
  *     fills at once;
  *   - casusregisseur=cr-a: the cases whose last event named cr-a;
+ *   - status=verzoek_om_toewijzing, aanbieder=horizon-jeugdzorg: the route B
+ *     cases (bench/run.sh MODE=scale makes some), else nothing;
  *   - status=toegewezen and the rest: nothing, so the server scans every case.
  * A server that does not know a filter may ignore it (the casusd of 2026-12
  * answers the unfiltered page for all but status) or refuse it with 400;
@@ -97,6 +99,7 @@ static const bench_list_t bench_lists[] = {
     {"?gemeente=rotterdam&limit=20", true},
     {"?casusregisseur=cr-a&limit=20", false},
     {"?status=toegewezen&limit=20", false},
+    {"?status=verzoek_om_toewijzing&limit=20", false},
     {"?aanbieder=horizon-jeugdzorg&limit=20", false},
     {"?flag=start_zorg_termijn_verlopen&limit=20", false},
     {"?overdue=true&limit=20", false},
@@ -1097,6 +1100,7 @@ static const char usage[] =
     "                      query of the built-in table, 'default' for the default ones\n"
     "  --lenient-lists     non-2xx replies to list queries are reported but do not fail the run\n"
     "                      (for filters the server does not know yet)\n"
+    "  --print-lists       print the built-in list queries, one a line, and exit\n"
     "  --create-only N     send N creates and nothing else (the mix create=1, no cases first)\n"
     "\n"
     "Timer storm (the server runs with --clock manual):\n"
@@ -1232,6 +1236,7 @@ int main(int argc, char **argv) {
                                        {"storm", required_argument, NULL, 'S'},
                                        {"storm-lead", required_argument, NULL, 's'},
                                        {"admin-token", required_argument, NULL, 'A'},
+                                       {"print-lists", no_argument, NULL, 'P'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   static bench_t bench;
@@ -1310,6 +1315,10 @@ int main(int argc, char **argv) {
       case 'A':
         admin_token = optarg;
         break;
+      case 'P':
+        for (i = 0; i < (int)(sizeof bench_lists / sizeof bench_lists[0]); i++)
+          printf("%s\n", bench_lists[i].query);
+        return 0;
       case 'h':
         fputs(usage, stdout);
         return 0;
