@@ -1216,6 +1216,7 @@ static void list_name(const char *query, char *out, size_t size) {
     if (*p == '&') p++;
   }
   while (n > 5 && out[n - 1] == '_') out[--n] = '\0';
+  if (n == 4) snprintf(out, size, "list_all"); /* no filter */
 }
 
 int main(int argc, char **argv) {
