@@ -220,6 +220,8 @@ struct bench_s {
   int kinds_count;
   kstat_t during;
   uint64_t during_before_put; /* of those, answered before the PUT was */
+  uint64_t last_read_ns;      /* the last read answered */
+  uint64_t stall_ns;          /* the longest time without a read answered while the PUT was pending */
   uint64_t status_count[BENCH_STATUS_MAX];
   uint64_t transport_errors;
   uint64_t ok;
@@ -451,6 +453,23 @@ static void conn_maybe_next(conn_t *c) {
   conn_send_next(c);
 }
 
+/* A read of the storm has been answered: the reads that overlapped the PUT,
+ * and the gaps between answers while it was pending. */
+static void bench_storm_read(bench_t *b, conn_t *c, uint64_t now, const char *body) {
+  uint64_t prev = b->last_read_ns;
+  b->last_read_ns = now;
+  if (!b->clock_sent || now <= b->clock_sent_ns) return;
+  if (b->clock_done_ns == 0 || prev <= b->clock_done_ns) {
+    uint64_t from = prev > b->clock_sent_ns ? prev : b->clock_sent_ns;
+    if (now - from > b->stall_ns) b->stall_ns = now - from;
+  }
+  if (b->clock_done_ns == 0 || c->sent_ns < b->clock_done_ns) {
+    /* Answered after the PUT was sent, and sent before the PUT was answered. */
+    kstat_record(b, &b->during, now - c->sent_ns, c->status, body, c->body_bytes);
+    if (b->clock_done_ns == 0) b->during_before_put++;
+  }
+}
+
 static void conn_response_done(conn_t *c) {
   bench_t *b = c->b;
   uint64_t now = uv_hrtime();
@@ -492,13 +511,8 @@ static void conn_response_done(conn_t *c) {
       b->clock_body[n] = '\0';
       /* The readers go on for the lead once more, then the run ends. */
       uv_timer_start(&b->storm_timer, bench_storm_tail_cb, (uint64_t)(b->storm_lead_s * 1000.0), 0);
-    } else if (b->mode == MODE_STORM && b->clock_sent && now > b->clock_sent_ns &&
-               (b->clock_done_ns == 0 || c->sent_ns < b->clock_done_ns)) {
-      /* A read that overlapped the PUT: it was answered after the PUT was
-       * sent and sent before the PUT was answered. */
-      kstat_record(b, &b->during, now - c->sent_ns, c->status, body, c->body_bytes);
-      if (b->phase != PHASE_EVENTS) return;
-      if (b->clock_done_ns == 0) b->during_before_put++;
+    } else if (b->mode == MODE_STORM) {
+      bench_storm_read(b, c, now, body);
     }
     b->events_end_ns = now;
   } else {
@@ -1047,13 +1061,15 @@ static int bench_report_storm(bench_t *b) {
   printf("  reads that overlapped the PUT (sent before its reply, answered after it was sent):\n");
   kstat_row(d, clock_ms / 1e3);
   printf("  of which answered before the PUT's reply: %" PRIu64 "\n", b->during_before_put);
+  printf("  longest time without a read answered while the PUT was pending: %.3f ms\n",
+         (double)b->stall_ns / 1e6);
   for (i = 0; i < b->kinds_count; i++) kstat_first_bad(&b->kinds[i]);
   printf(
       "RESULT mode=storm connections=%d cases=%d create_s=%.3f creates_per_s=%.1f clock_status=%d "
       "clock_ms=%.3f"
-      " reads=%" PRIu64 " reads_non2xx=%" PRIu64 " during_before_put=%" PRIu64,
+      " reads=%" PRIu64 " reads_non2xx=%" PRIu64 " during_before_put=%" PRIu64 " read_stall_ms=%.3f",
       b->connections, b->cases_created, create_s, create_s > 0 ? (double)b->cases_created / create_s : 0.0,
-      b->clock_status, clock_ms, reads, reads_bad, b->during_before_put);
+      b->clock_status, clock_ms, reads, reads_bad, b->during_before_put, (double)b->stall_ns / 1e6);
   kstat_result(d, clock_ms / 1e3);
   for (i = 0; i < b->kinds_count; i++)
     if (i != K_CLOCK && kind_used(b, i)) kstat_result(&b->kinds[i], read_s);

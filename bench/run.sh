@@ -642,6 +642,7 @@ mode_storm() {
   line=$(echo "$out" | grep '^RESULT' || true)
   clock_ms=$(kv "$line" clock_ms)
   echo "  timers fired: $fired (casusd_timers_fired_total $before -> $after), expected $((STORM_CASES + 10))"
+  echo "  longest time without a read answered: $(kv "$line" read_stall_ms) ms"
   echo "  time to fire all: ${clock_ms:-?} ms," \
     "$(awk -v f="$fired" -v ms="${clock_ms:-0}" 'BEGIN { if (ms > 0) printf "%.0f", f / ms * 1000; else print "?" }') timers/s"
   read -r -a mem <<<"$(server_memory)"
@@ -649,7 +650,8 @@ mode_storm() {
   server_check "$dir" || status=1
   echo "RESULT mode=storm cases=$STORM_CASES fired=$fired clock_ms=${clock_ms:--}" \
     "timers_per_s=$(awk -v f="$fired" -v ms="${clock_ms:-0}" 'BEGIN { if (ms > 0) printf "%.0f", f / ms * 1000; else print "-" }')" \
-    "readers=$STORM_READERS reads_during=$(kv "$line" during_n) during_before_put=$(kv "$line" during_before_put)" \
+    "readers=$STORM_READERS read_stall_ms=$(kv "$line" read_stall_ms) reads_during=$(kv "$line" during_n)" \
+    "during_before_put=$(kv "$line" during_before_put)" \
     "during_p50_ms=$(kv "$line" during_p50_ms) during_p99_ms=$(kv "$line" during_p99_ms)" \
     "during_max_ms=$(kv "$line" during_max_ms) reads_non2xx=$(kv "$line" reads_non2xx)" \
     "rss_anon_kb=${mem[0]} rss_file_kb=${mem[1]}"
