@@ -86,7 +86,7 @@
  *   - status=verzoek_om_toewijzing, aanbieder=horizon-jeugdzorg: the route B
  *     cases (bench/run.sh MODE=scale makes some), else nothing;
  *   - status=toegewezen and the rest: nothing, so the server scans every case.
- * A server that does not know a filter may ignore it (the casusd of 2026-12
+ * A server that does not know a filter may ignore it (casusd at 0d2577e
  * answers the unfiltered page for all but status) or refuse it with 400;
  * --lenient-lists keeps such replies out of the exit status. */
 typedef struct {
