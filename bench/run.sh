@@ -31,8 +31,8 @@
 #
 # Environment (all optional):
 #   MODE=write        write | side-by-side | mixed | scale | storm
-#   CONNS="1 16 64"   write: connection counts, one server per count (default "1 4 16 64");
-#                     mixed: one count (default 16)
+#   CONNS="1 16 64"   connection counts, one server per count (write: default "1 4 16 64";
+#                     mixed: default 16)
 #   DURATION=10       seconds per run (write, side-by-side, mixed)
 #   ROUNDS=1          repeat the runs this many times (side-by-side: default 3)
 #   BUILD=build-bench build directory
@@ -462,26 +462,36 @@ mode_side_by_side() {
 # ---- mixed -----------------------------------------------------------------
 
 mode_mixed() {
-  local round dir out brc line args
+  local round c
   MIX=${MIX:-default}
   MIX_CASES=${MIX_CASES:-1000}
   for round in $(seq "$ROUNDS"); do
-    dir=$TMP/data-mixed-r$round
-    echo "== round $round: mix $MIX, $CONNS connections, $MIX_CASES cases first, $DURATION s"
-    server_start "$dir" || { status=1; continue; }
-    args=(--port "$PORT" --connections "$CONNS" --cases "$MIX_CASES" --mix "$MIX" --duration "$DURATION")
-    [ "${STRICT_LISTS:-0}" = 1 ] || args+=(--lenient-lists)
-    [ -n "$INTERVAL" ] && args+=(--interval "$INTERVAL")
-    out=$("${bench_cpu[@]}" "$BENCH" "${args[@]}" 2>&1) && brc=0 || brc=$?
-    echo "$out" | sed 's/^/  /'
-    [ "$brc" = 0 ] || { echo "  casus-bench exit status $brc"; status=1; }
-    read -r cpu_psi io_psi <<<"$(pressure)"
-    echo "  machine:  CPU pressure ${cpu_psi}%, I/O pressure ${io_psi}% (some, avg10); load $(cut -d' ' -f1 /proc/loadavg)"
-    server_stop || status=1
-    server_check "$dir" || status=1
-    line=$(echo "$out" | grep '^RESULT' || true)
-    [ -n "$line" ] && echo "RESULT mode=mixed round=$round ${line#RESULT mode=mix } cpu_psi=$cpu_psi io_psi=$io_psi"
+    for c in $CONNS; do
+      mixed_run "$round" "$c"
+    done
   done
+}
+
+# One mixed run: round $1, $2 connections, on a fresh server.
+mixed_run() {
+  local round=$1 c=$2 dir out brc line args cpu_psi io_psi
+  dir=$TMP/data-mixed-r$round-c$c
+  echo "== round $round: mix $MIX, $c connections, $MIX_CASES cases first, $DURATION s"
+  server_start "$dir" || { status=1; return 0; }
+  args=(--port "$PORT" --connections "$c" --cases "$MIX_CASES" --mix "$MIX" --duration "$DURATION")
+  [ "${STRICT_LISTS:-0}" = 1 ] || args+=(--lenient-lists)
+  [ -n "$INTERVAL" ] && args+=(--interval "$INTERVAL")
+  out=$("${bench_cpu[@]}" "$BENCH" "${args[@]}" 2>&1) && brc=0 || brc=$?
+  echo "$out" | sed 's/^/  /'
+  [ "$brc" = 0 ] || { echo "  casus-bench exit status $brc"; status=1; }
+  read -r cpu_psi io_psi <<<"$(pressure)"
+  echo "  machine:  CPU pressure ${cpu_psi}%, I/O pressure ${io_psi}% (some, avg10); load $(cut -d' ' -f1 /proc/loadavg)"
+  server_stop || status=1
+  server_check "$dir" || status=1
+  line=$(echo "$out" | grep '^RESULT' || true)
+  if [ -n "$line" ]; then
+    echo "RESULT mode=mixed round=$round ${line#RESULT mode=mix } cpu_psi=$cpu_psi io_psi=$io_psi"
+  fi
 }
 
 # ---- scale -----------------------------------------------------------------
