@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages casusd needs to build, test and benchmark
 # (clang and its compiler-rt for the fuzz harnesses of tests/fuzz/,
-# clang-format for the format test).
+# clang-format for the format test, redis-server and redis-tools for the
+# side-by-side mode of bench/run.sh).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libuv1-dev libjansson-dev liblmdb-dev
       libhttp-parser-dev lmdb-utils curl python3 valgrind graphviz
-      libclang-rt-14-dev clang clang-format)
+      libclang-rt-14-dev clang clang-format redis-server redis-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
