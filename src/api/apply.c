@@ -56,8 +56,10 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       int64_t now_s) {
   int rc = store_case_put(txn, res->case_);
-  if (rc == 0 && res->history != NULL)
-    rc = store_history_append(txn, json_string_value(json_object_get(res->case_, "id")), res->history, NULL);
+  if (rc == 0 && res->history != NULL) {
+    store_history_head_t head = {STORE_HISTORY_SEQ_UNKNOWN, ""};
+    rc = store_history_append(txn, json_string_value(json_object_get(res->case_, "id")), res->history, &head);
+  }
   if (rc == 0) rc = effects_apply(api, txn, chart, res->case_, res->effects, now_s);
   return rc;
 }

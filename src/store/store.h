@@ -5,7 +5,8 @@
  * Databases (named DBIs in one environment):
  *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
  *   cases     case id -> case JSON (compact)
- *   history   case id NUL seq(8 bytes big-endian) -> entry JSON; append only
+ *   history   case id NUL seq(8 bytes big-endian) -> entry JSON, its "hash" member
+ *             last; append only
  *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
  *   idem      actor id NUL idempotency key -> {"request_sha256","status","body"}
  *   inbox     recipient NUL seq(8 bytes BE) -> item JSON
@@ -94,18 +95,46 @@ int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, vo
 
 /* --- history (R-AUD-1): append-only, hash-chained per case --- */
 
-/* Appends `entry` (borrowed; its members are copied) as the case's next
- * entry.  The store adds "seq" (1, 2, ...), "prev_hash" (the previous
- * entry's hash or 64 zeros) and "hash" = SHA-256 hex of the compact,
- * key-sorted JSON of the entry without "hash".  `hash_out` (may be NULL,
- * else STORE_HASH_HEX_BYTES) receives the new hash.  CASUS_EINVALID_DATA when
- * the case already has LIMIT_EVENTS_PER_CASE_MAX entries. */
-int store_history_append(store_txn_t *txn, const char *case_id, const json_t *entry, char *hash_out);
+/* A case's chain head: the seq and hash of its last entry (seq 0 and 64
+ * zeros when it has none).  The API keeps it in the case record as
+ * "history": {"seq": N, "hash": "..."}, so that an append needs neither a
+ * lookup nor a parse of the previous entry. */
+typedef struct {
+  uint64_t seq;
+  char hash[STORE_HASH_HEX_BYTES];
+} store_history_head_t;
+/* head.seq when the caller does not know the head (a case record written
+ * before heads existed): the store then finds the case's last entry. */
+#define STORE_HISTORY_SEQ_UNKNOWN UINT64_MAX
+
+/* Appends entry as the case's next entry.  entry (borrowed) is modified in
+ * place: it gains "seq" (1, 2, ...) and "prev_hash" (the previous entry's
+ * hash or 64 zeros), and loses any "hash" member.  The entry is serialised
+ * once: its canonical bytes (compact, key-sorted, without "hash") are
+ * hashed with SHA-256, and the stored record is those bytes with
+ * ,"hash":"<hex>" added as the last member (store_history_hash of the
+ * stored entry gives the same hash).
+ *
+ * head: in, the case's current head, or seq STORE_HISTORY_SEQ_UNKNOWN
+ * (then the store reads the last entry's key and, at the end of its stored
+ * bytes, its hash); out, the new entry's seq and hash.  A known head is
+ * checked against the chain: its entry must exist with that hash, and the
+ * new entry's key must be free (MDB_NOOVERWRITE), so an entry is never
+ * overwritten.  On error head is unchanged.
+ *
+ * Errors: CASUS_ESTORE_CORRUPT when the head does not match the chain (a
+ * stale or damaged head; the transaction is then unusable) or the last
+ * entry is damaged; CASUS_EINVALID_DATA when the case already has
+ * LIMIT_EVENTS_PER_CASE_MAX entries or case_id is not a valid id; and the
+ * store's usual errors. */
+int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, store_history_head_t *head);
 /* The case's entries in order, as a new JSON array (at most max entries). */
 int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out);
-/* Verifies every case's chain.  Returns 0 when intact; CASUS_ESTORE_CORRUPT
- * when not, with the first broken entry described in problem (case id and
- * seq).  `entries_out` (may be NULL) receives the number of entries checked. */
+/* Verifies every case's chain, then every case record's head ("history":
+ * {"seq", "hash"}, when present) against its chain's last entry.  Returns 0
+ * when intact; CASUS_ESTORE_CORRUPT when not, with the first problem
+ * described in problem (case id and seq).  `entries_out` (may be NULL)
+ * receives the number of entries checked. */
 int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, uint64_t *entries_out);
 /* Computes the hash of an entry (without its "hash" member) as store_history_append does. */
 int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]);

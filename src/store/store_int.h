@@ -128,6 +128,13 @@ void store__timer_key(store_key_t *k, int64_t due_s, const char *case_id, const 
 int store__json_load(const MDB_val *val, json_t **out);
 /* Writes len bytes of data under key in database db. */
 int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data, size_t len);
+/* Reserves len bytes under key in database db (MDB_RESERVE) and points
+ * *data at them: the caller writes the value there, before any other call
+ * on txn, without a copy of its own.  With no_overwrite an existing key is
+ * refused with CASUS_ESTORE_CORRUPT (for records that must be new, such as
+ * history entries), which also makes txn unusable. */
+int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, bool no_overwrite,
+                       void **data);
 /* Writes record as compact JSON; sort_keys gives a canonical form. */
 int store__json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys);
 /* Reads the value under key; val points into the map until txn ends. */

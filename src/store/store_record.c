@@ -107,6 +107,24 @@ int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data,
   return store__txn_mdb(txn, mdb_put(txn->txn, txn->st->dbi[db], &k, &v, 0), "put");
 }
 
+int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, bool no_overwrite,
+                       void **data) {
+  MDB_val k = store__key_val(key);
+  MDB_val v;
+  int mrc;
+  *data = NULL;
+  v.mv_size = len;
+  v.mv_data = NULL;
+  mrc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v, MDB_RESERVE | (no_overwrite ? MDB_NOOVERWRITE : 0));
+  /* LMDB itself leaves the transaction usable after MDB_KEYEXIST; the store
+   * does not, since a caller that meets it has a wrong idea of the data. */
+  if (mrc == MDB_KEYEXIST) return store__txn_fail(txn, CASUS_ESTORE_CORRUPT);
+  if (mrc != 0) return store__txn_mdb(txn, mrc, "put");
+  CASUS_ASSERT(v.mv_size == len);
+  *data = v.mv_data;
+  return 0;
+}
+
 /* Writes record as compact JSON; sort_keys gives a canonical form. */
 int store__json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys) {
   char *s = core_json_dumps(record, JSON_COMPACT | (sort_keys ? JSON_SORT_KEYS : 0));

@@ -511,19 +511,51 @@ TEST(timers_invalid_are_rejected) {
 
 /* --- history (R-AUD-1) --- */
 
+/* A head for a case with no entries yet. */
+static store_history_head_t head_empty(void) {
+  store_history_head_t h;
+  h.seq = 0;
+  memset(h.hash, '0', STORE_HASH_HEX_BYTES - 1);
+  h.hash[STORE_HASH_HEX_BYTES - 1] = '\0';
+  return h;
+}
+
+static store_history_head_t head_unknown(void) {
+  store_history_head_t h;
+  memset(&h, 0, sizeof(h));
+  h.seq = STORE_HISTORY_SEQ_UNKNOWN;
+  return h;
+}
+
+static json_t *history_entry(int i) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:{s:i}, s:s, s:s}", "time", "2025-03-01T10:00:00+01:00", "actor",
+                   "cr-1", "role", "casusregisseur", "event", i == 0 ? "aanmelden" : "wijzigen", "data", "n",
+                   i, "from", "a", "to", "b");
+}
+
+/* Five entries, three of c-000001 and two of c-000002, interleaved; each
+ * case's head is carried from one append to the next, as the API does. */
 static void history_fill(store_t *st, char hashes[5][STORE_HASH_HEX_BYTES]) {
   static const char *const cases[5] = {"c-000001", "c-000002", "c-000001", "c-000001", "c-000002"};
+  static const uint64_t seqs[5] = {1, 1, 2, 3, 2};
+  store_history_head_t heads[2];
   store_txn_t *txn;
   int i;
 
+  heads[0] = head_empty();
+  heads[1] = head_empty();
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   for (i = 0; i < 5; i++) {
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:{s:i}, s:s, s:s}", "time", "2025-03-01T10:00:00+01:00",
-                          "actor", "cr-1", "role", "casusregisseur", "event",
-                          i == 0 ? "aanmelden" : "wijzigen", "data", "n", i, "from", "a", "to", "b");
-    ASSERT_EQ(store_history_append(txn, cases[i], e, hashes[i]), 0);
-    /* The caller's entry is borrowed, not changed. */
-    ASSERT_NULL(json_object_get(e, "seq"));
+    store_history_head_t *h = &heads[cases[i][7] - '1'];
+    char prev[STORE_HASH_HEX_BYTES];
+    json_t *e = history_entry(i);
+    memcpy(prev, h->hash, sizeof(prev));
+    ASSERT_EQ(store_history_append(txn, cases[i], e, h), 0);
+    ASSERT_EQ(h->seq, seqs[i]);
+    memcpy(hashes[i], h->hash, STORE_HASH_HEX_BYTES);
+    /* The entry gained its place in the chain, not its hash. */
+    ASSERT_EQ(json_integer_value(json_object_get(e, "seq")), (json_int_t)seqs[i]);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")), prev);
     ASSERT_NULL(json_object_get(e, "hash"));
     json_decref(e);
   }
@@ -583,12 +615,19 @@ TEST(history_chain_list_verify) {
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   e = json_pack("{s:s}", "event", "afsluiten");
-  ASSERT_EQ(store_history_append(txn, "c-000002", e, hex), 0);
+  {
+    /* A caller without the head: the store finds it. */
+    store_history_head_t h = head_unknown();
+    ASSERT_EQ(store_history_append(txn, "c-000002", e, &h), 0);
+    ASSERT_EQ(h.seq, 3);
+    memcpy(hex, h.hash, sizeof(hex));
+  }
   json_decref(e);
   ASSERT_EQ(store_history_list(txn, "c-000002", 100, &list), 0);
   ASSERT_EQ(json_array_size(list), 3);
   ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 2), "seq")), 3);
   ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "prev_hash")), hashes[4]);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "hash")), hex);
   json_decref(list);
   ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
   ASSERT_EQ(entries, 6);
@@ -698,7 +737,11 @@ TEST(history_gap_and_garbage_detected) {
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_debug_put_raw(txn, "history", key, klen, "{\"seq\":3}", 9), 0);
   e = json_pack("{s:s}", "event", "x");
-  ASSERT_EQ(store_history_append(txn, "c-000001", e, NULL), CASUS_ESTORE_CORRUPT);
+  {
+    store_history_head_t h = head_unknown();
+    ASSERT_EQ(store_history_append(txn, "c-000001", e, &h), CASUS_ESTORE_CORRUPT);
+    ASSERT_EQ(h.seq, STORE_HISTORY_SEQ_UNKNOWN);
+  }
   json_decref(e);
   store_txn_abort(txn);
 
@@ -709,6 +752,260 @@ TEST(history_gap_and_garbage_detected) {
   ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
   ASSERT_NOT_NULL(strstr(problem, "c-000000"));
   ASSERT_NOT_NULL(strstr(problem, "malformed"));
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* The head travels with the caller: every append starts from the head the
+ * previous one returned, also across transactions, and the chain it builds
+ * is the one a head-less caller (the store finds the last entry) continues. */
+TEST(history_head_chaining_across_appends) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES], hex[STORE_HASH_HEX_BYTES];
+  store_history_head_t head = head_empty(), unknown = head_unknown();
+  store_t *st;
+  store_txn_t *txn;
+  json_t *list, *e;
+  uint64_t entries;
+  size_t i;
+  int n;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  for (n = 0; n < 4; n++) {
+    ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+    e = history_entry(n);
+    ASSERT_EQ(store_history_append(txn, "c-1", e, &head), 0);
+    json_decref(e);
+    ASSERT_EQ(head.seq, (uint64_t)n + 1);
+    memcpy(hashes[n], head.hash, STORE_HASH_HEX_BYTES);
+    ASSERT_EQ(store_txn_commit(txn), 0);
+  }
+  /* A caller without the head continues the same chain. */
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  e = history_entry(4);
+  ASSERT_EQ(store_history_append(txn, "c-1", e, &unknown), 0);
+  json_decref(e);
+  ASSERT_EQ(unknown.seq, 5);
+  memcpy(hashes[4], unknown.hash, STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-1", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 5);
+  json_array_foreach(list, i, e) {
+    /* The stored entry: the caller's members, seq, prev_hash and hash. */
+    ASSERT_EQ(json_object_size(e), 7 + 3);
+    ASSERT_EQ(json_integer_value(json_object_get(e, "seq")), (json_int_t)i + 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "hash")), hashes[i]);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")),
+                  i == 0 ? head_empty().hash : hashes[i - 1]);
+    ASSERT_EQ(json_integer_value(json_object_get(json_object_get(e, "data"), "n")), (json_int_t)i);
+    /* The hash stored with the entry is the hash of the entry. */
+    ASSERT_EQ(store_history_hash(e, hex), 0);
+    ASSERT_STR_EQ(hex, hashes[i]);
+  }
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 5);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Writes entry seq of case_id as an older store did: fully key-sorted, with
+ * "hash" among the other members rather than last.  Returns its hash. */
+static void history_put_old_form(store_t *st, const char *case_id, uint64_t seq, const char *prev_hash,
+                                 char hash[STORE_HASH_HEX_BYTES]) {
+  json_t *e = history_entry((int)seq);
+  json_object_set_new(e, "seq", json_integer((json_int_t)seq));
+  json_object_set_new(e, "prev_hash", json_string(prev_hash));
+  ASSERT_EQ(store_history_hash(e, hash), 0);
+  json_object_set_new(e, "hash", json_string(hash));
+  history_put_raw(st, case_id, seq, e);
+  json_decref(e);
+}
+
+/* R-AUD-1 across versions: a case whose entries were written before heads
+ * existed is continued by a caller without a head (or with one). */
+TEST(history_unknown_head_reads_older_entries) {
+  char root[64], problem[256], h1[STORE_HASH_HEX_BYTES], h2[STORE_HASH_HEX_BYTES];
+  char g1[STORE_HASH_HEX_BYTES];
+  store_history_head_t head;
+  store_t *st;
+  store_txn_t *txn;
+  json_t *e, *list;
+  uint64_t entries;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_put_old_form(st, "c-a", 1, head_empty().hash, h1);
+  history_put_old_form(st, "c-a", 2, h1, h2);
+  history_put_old_form(st, "c-c", 1, head_empty().hash, g1);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  head = head_unknown();
+  e = history_entry(3);
+  ASSERT_EQ(store_history_append(txn, "c-a", e, &head), 0);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 3);
+  /* A known head whose entry is in the older form is checked as well. */
+  head.seq = 1;
+  memcpy(head.hash, g1, sizeof(g1));
+  e = history_entry(2);
+  ASSERT_EQ(store_history_append(txn, "c-c", e, &head), 0);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 2);
+  /* c-b sorts between two cases with entries but has none itself. */
+  head = head_unknown();
+  e = history_entry(1);
+  ASSERT_EQ(store_history_append(txn, "c-b", e, &head), 0);
+  ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")), head_empty().hash);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 1);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-a", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "prev_hash")), h2);
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 6);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Appends entry n to case_id with head *h in a new transaction; returns the
+ * result, and checks that a refusal left the transaction unusable. */
+static int history_append_with(store_t *st, const char *case_id, store_history_head_t *h) {
+  store_txn_t *txn;
+  json_t *e = history_entry(9);
+  int rc;
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  rc = store_history_append(txn, case_id, e, h);
+  if (rc == 0) {
+    ASSERT_EQ(store_txn_commit(txn), 0);
+  } else {
+    ASSERT_EQ(store_history_append(txn, case_id, e, h), rc);
+    store_txn_abort(txn);
+  }
+  json_decref(e);
+  return rc;
+}
+
+/* A head that does not match the chain never overwrites or forks it. */
+TEST(history_stale_head_refused) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES];
+  store_history_head_t h;
+  store_t *st;
+  store_txn_t *txn;
+  json_t *list;
+  uint64_t entries;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_fill(st, hashes); /* c-000001: seqs 1..3 (hashes 0, 2, 3) */
+
+  /* Behind the chain: seq 2 exists, so entry 3 would be overwritten. */
+  h.seq = 2;
+  memcpy(h.hash, hashes[2], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(h.seq, 2); /* unchanged on error */
+  ASSERT_STR_EQ(h.hash, hashes[2]);
+  /* An empty head for a case that has entries. */
+  h = head_empty();
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* Beyond the chain: there is no seq 5 to follow. */
+  h.seq = 5;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* The right seq with another entry's hash. */
+  h.seq = 3;
+  memcpy(h.hash, hashes[2], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* Seq 0 must come with the zero hash; a hash must be 64 hex digits. */
+  h.seq = 0;
+  memcpy(h.hash, hashes[0], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000009", &h), CASUS_ESTORE_CORRUPT);
+  h.seq = 3;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  h.hash[10] = 'X';
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+
+  /* Nothing was written; the right head still works. */
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+  h.seq = 3;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), 0);
+  ASSERT_EQ(h.seq, 4);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-000001", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 4);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "hash")), hashes[3]);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 3), "prev_hash")), hashes[3]);
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 6);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Puts case id with the head "history": head_json (NULL: no head). */
+static void case_put_head(store_t *st, const char *id, const char *head_json) {
+  char text[512];
+  if (head_json == NULL)
+    snprintf(text, sizeof(text), "{\"id\": \"%s\"}", id);
+  else
+    snprintf(text, sizeof(text), "{\"id\": \"%s\", \"history\": %s}", id, head_json);
+  case_put_text(st, text);
+}
+
+/* R-AUD-1: the head a case record keeps must be its chain's last entry. */
+TEST(history_verify_checks_case_heads) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES], head[256];
+  store_t *st;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_fill(st, hashes); /* c-000001: 3 entries, c-000002: 2 */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[3]);
+  case_put_head(st, "c-000001", head);
+  case_put_head(st, "c-000002", NULL); /* a record from before heads */
+  snprintf(head, sizeof(head), "{\"seq\": 0, \"hash\": \"%s\"}", head_empty().hash);
+  case_put_head(st, "c-000003", head); /* no entries yet */
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+
+  /* A head one entry behind (an entry appended without its case). */
+  snprintf(head, sizeof(head), "{\"seq\": 2, \"hash\": \"%s\"}", hashes[2]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000001 "));
+  ASSERT_NOT_NULL(strstr(problem, "seq 2:"));
+  ASSERT_NOT_NULL(strstr(problem, "head"));
+
+  /* The right seq with a tampered hash. */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[2]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000001 "));
+  ASSERT_NOT_NULL(strstr(problem, "hash"));
+
+  /* A malformed head. */
+  case_put_head(st, "c-000001", "{\"seq\": \"3\"}");
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "malformed"));
+
+  /* Repaired, then a head for entries that do not exist. */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[3]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+  snprintf(head, sizeof(head), "{\"seq\": 1, \"hash\": \"%s\"}", hashes[0]);
+  case_put_head(st, "c-000003", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000003 "));
   store_close(st);
   tmpdir_remove(root);
 }
@@ -912,7 +1209,12 @@ TEST(fault_inject_full_writes_nothing) {
   ASSERT_EQ(store_case_put(txn, c), 0);
   /* Child commits are not counted; only the top-level commit fails. */
   ASSERT_EQ(store_txn_child(txn, &child), 0);
-  ASSERT_EQ(store_history_append(child, "c-1", c, NULL), 0);
+  {
+    store_history_head_t h = head_empty();
+    json_t *e = json_deep_copy(c);
+    ASSERT_EQ(store_history_append(child, "c-1", e, &h), 0);
+    json_decref(e);
+  }
   ASSERT_EQ(store_txn_commit(child), 0);
   ASSERT_EQ(store_txn_commit(txn), CASUS_ESTORE_FULL);
   ASSERT_EQ(case_exists(st, "c-1"), 0);
@@ -1102,6 +1404,10 @@ TEST(backup_copy_opens_with_same_data) {
   X(history_chain_list_verify)                  \
   X(history_tamper_detected)                    \
   X(history_gap_and_garbage_detected)           \
+  X(history_head_chaining_across_appends)       \
+  X(history_unknown_head_reads_older_entries)   \
+  X(history_stale_head_refused)                 \
+  X(history_verify_checks_case_heads)           \
   X(child_abort_keeps_parent_writes)            \
   X(idempotency_get_put)                        \
   X(inbox_add_list_close)                       \
