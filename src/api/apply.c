@@ -187,25 +187,28 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   store_txn_t *txn;
   const char *idem_key = p->req->idempotency_key;
-  json_t *record = NULL;
   int rc = store_txn_child(parent, &txn);
   if (rc != 0) {
     api__pending_fail(p, rc, NULL, NULL);
     return;
   }
   if (idem_key != NULL) {
-    rc = store_idem_get(txn, p->actor->id, idem_key, &record);
+    char request_sha256[65];
+    int status;
+    char *body;
+    size_t body_bytes;
+    rc = store_idem_get(txn, p->actor->id, idem_key, request_sha256, &status, &body, &body_bytes);
     if (rc == 0) {
       store_txn_abort(txn);
-      if (strcmp(json_string_value(json_object_get(record, "request_sha256")), p->request_hash) != 0) {
+      if (strcmp(request_sha256, p->request_hash) != 0) {
+        free(body);
         api__pending_fail(p, CASUS_EIDEMPOTENCY_REUSED, NULL, NULL);
       } else {
         /* The same request again: the first reply, and nothing changes. */
-        p->status = (int)json_integer_value(json_object_get(record, "status"));
-        p->resp = strdup(json_string_value(json_object_get(record, "body")));
-        p->resp_len = p->resp ? strlen(p->resp) : 0;
+        p->status = status;
+        p->resp = body;
+        p->resp_len = body_bytes;
       }
-      json_decref(record);
       return;
     }
     if (rc != CASUS_ENOT_FOUND) {
@@ -216,10 +219,10 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
   rc = p->kind == W_CREATE ? process_create(api, txn, p) : process_event(api, txn, p);
   if (rc == 0 && idem_key != NULL) {
-    record =
-        json_pack("{s:s, s:i, s:s}", "request_sha256", p->request_hash, "status", p->status, "body", p->resp);
-    rc = record ? store_idem_put(txn, p->actor->id, idem_key, record) : CASUS_ENOMEM;
-    json_decref(record);
+    /* No reply (it could not be serialised): nothing to record, the request fails. */
+    rc = p->resp == NULL
+             ? CASUS_ENOMEM
+             : store_idem_put(txn, p->actor->id, idem_key, p->request_hash, p->status, p->resp, p->resp_len);
     if (rc != 0) {
       free(p->resp);
       p->resp = NULL;

@@ -8,7 +8,8 @@
  *   history   case id NUL seq(8 bytes big-endian) -> entry JSON, its "hash" member
  *             last; append only
  *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
- *   idem      actor id NUL idempotency key -> {"request_sha256","status","body"}
+ *   idem      actor id NUL idempotency key -> format byte, request SHA-256 (hex),
+ *             status, reply body verbatim (see store_idem.c)
  *   inbox     recipient NUL seq(8 bytes BE) -> item JSON
  *   inbox_case case id NUL seq(8 bytes BE) -> recipient   (to close a case's tasks)
  *
@@ -148,9 +149,22 @@ int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t ca
 
 /* --- idempotency keys --- */
 
-/* CASUS_ENOT_FOUND when the actor never used `key`. */
-int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, json_t **out);
-int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const json_t *record);
+/* Records the reply to the request an actor sent under an Idempotency-Key:
+ * the request's SHA-256 (64 hex digits), the HTTP status and the body's
+ * body_bytes bytes (body may be NULL when body_bytes is 0), stored verbatim
+ * in a small binary record, without JSON.  A record under the same key is
+ * replaced.  CASUS_EINVALID_DATA when actor_id NUL key does not fit in a key
+ * or body_bytes > LIMIT_RESPONSE_BYTES_MAX.  A request_sha256 that is not 64
+ * hex digits or a status outside 100..999 is a programming error. */
+int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const char request_sha256[65],
+                   int status, const char *body, size_t body_bytes);
+/* Reads the record store_idem_put wrote (or one in the JSON form of older
+ * stores, {"request_sha256","status","body"}).  *body is malloc'ed (the
+ * caller frees it) and NUL-terminated for convenience; body_bytes excludes
+ * the NUL.  CASUS_ENOT_FOUND when the actor never used `key`;
+ * CASUS_ESTORE_CORRUPT when the record is in neither form. */
+int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, char request_sha256[65],
+                   int *status, char **body, size_t *body_bytes);
 
 /* --- inbox --- */
 

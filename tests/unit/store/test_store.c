@@ -1066,31 +1066,99 @@ TEST(child_abort_keeps_parent_writes) {
 
 /* --- idempotency keys --- */
 
+#define SHA_A "a3f1c2d4e5b6a7980112233445566778899aabbccddeeff00112233445566778"
+#define SHA_B "00000000000000000000000000000000000000000000000000000000000000ff"
+
+/* Reads (actor, key) and checks it against the expected record. */
+static void idem_expect(store_txn_t *txn, const char *actor, const char *key, const char *sha, int status,
+                        const char *body, size_t body_bytes) {
+  char got_sha[65];
+  int got_status;
+  char *got_body;
+  size_t got_bytes;
+  ASSERT_EQ(store_idem_get(txn, actor, key, got_sha, &got_status, &got_body, &got_bytes), 0);
+  ASSERT_STR_EQ(got_sha, sha);
+  ASSERT_EQ(got_status, status);
+  ASSERT_EQ(got_bytes, body_bytes);
+  ASSERT(memcmp(got_body, body, body_bytes) == 0);
+  ASSERT_EQ(got_body[got_bytes], '\0');
+  free(got_body);
+}
+
 TEST(idempotency_get_put) {
-  char root[64];
+  /* The reply verbatim: quotes, backslashes, UTF-8, a newline and a NUL. */
+  static const char reply[] = "{\"id\":\"c-000001\",\"naam\":\"Zo\xc3\xab \\\"Sam\\\"\"}\n\0tail";
+  char root[64], sha[65];
   store_t *st;
   store_txn_t *txn;
-  json_t *rec, *got = NULL;
+  int status = -1;
+  char *body = (char *)"untouched";
+  size_t body_bytes = 99;
 
   tmpdir_make(root);
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", &got), CASUS_ENOT_FOUND);
-  rec =
-      json_pack("{s:s, s:i, s:s}", "request_sha256", "ab12", "status", 201, "body", "{\"id\":\"c-000001\"}");
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", rec), 0);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_NULL(body);
+  ASSERT_EQ(body_bytes, 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", SHA_A, 201, reply, sizeof(reply) - 1), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-empty", SHA_B, 204, NULL, 0), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_A, 200, "first", 5), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_B, 409, "second", 6), 0); /* replaced */
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-big", SHA_A, 200, reply, (size_t)LIMIT_RESPONSE_BYTES_MAX + 1),
+            CASUS_EINVALID_DATA);
   ASSERT_EQ(store_txn_commit(txn), 0);
 
   ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", &got), 0);
-  ASSERT(json_equal(got, rec));
-  json_decref(got);
+  idem_expect(txn, "cr-1", "k-1", SHA_A, 201, reply, sizeof(reply) - 1);
+  idem_expect(txn, "cr-1", "k-empty", SHA_B, 204, "", 0);
+  idem_expect(txn, "cr-1", "k-2", SHA_B, 409, "second", 6);
   /* Keys are per actor, and the NUL separator keeps ("cr-1","k-1") apart
    * from ("cr-1k", "-1"). */
-  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", &got), CASUS_ENOT_FOUND);
-  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", &got), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-big", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
   store_txn_abort(txn);
-  json_decref(rec);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* A store written before the binary form holds the JSON record with the
+ * reply as an escaped JSON string; it is still replayed byte for byte. */
+TEST(idempotency_reads_older_json_records) {
+  static const char old_rec[] = "{\"request_sha256\":\"" SHA_A
+                                "\",\"status\":201,\"body\":\"{\\\"id\\\":\\\"c-000001\\\",\\\"naam\\\":"
+                                "\\\"Zo\\u00eb\\\"}\"}";
+  static const char want[] = "{\"id\":\"c-000001\",\"naam\":\"Zo\xc3\xab\"}";
+  static const char key[] = "cr-1\0old";
+  char root[64], sha[65];
+  store_t *st;
+  store_txn_t *txn;
+  int status;
+  char *body;
+  size_t body_bytes;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", key, sizeof(key) - 1, old_rec, sizeof(old_rec) - 1), 0);
+  /* Damaged records in either form. */
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad1", 9, "{\"status\":200,\"body\":\"x\"}", 25), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad2", 9, "{not json", 9), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad3", 9, "\x01" SHA_A, 65), 0); /* no status */
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad4", 9, "\x02" SHA_A "\x00\xc8", 67), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad5", 9, "", 0), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  idem_expect(txn, "cr-1", "old", SHA_A, 201, want, sizeof(want) - 1);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad1", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad2", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad3", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad4", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad5", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_NULL(body);
+  store_txn_abort(txn);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -1410,6 +1478,7 @@ TEST(backup_copy_opens_with_same_data) {
   X(history_verify_checks_case_heads)           \
   X(child_abort_keeps_parent_writes)            \
   X(idempotency_get_put)                        \
+  X(idempotency_reads_older_json_records)       \
   X(inbox_add_list_close)                       \
   X(fault_inject_full_writes_nothing)           \
   X(map_full_grows_and_retry_succeeds)          \
