@@ -30,9 +30,14 @@
  * A transaction that returned an error must be aborted (LMDB's errors are sticky;
  * the store also remembers the first error, and commit returns it after aborting).
  *
- * Map growth: after MDB_MAP_FULL the map doubles (up to LIMIT_MAP_BYTES_MAX)
- * as soon as none of the store's transactions is open, so a retry of the
- * failed batch can succeed; a long-lived read transaction delays the growth.
+ * Map growth: before a top-level write transaction begins, the map doubles
+ * (up to LIMIT_MAP_BYTES_MAX) until at most half of it is used and
+ * LIMIT_MAP_RESERVE_BYTES, room for the biggest batch, is free; so a batch
+ * does not fail for want of growth.  As a fallback, after MDB_MAP_FULL the
+ * map doubles as soon as none of the store's transactions is open, so a
+ * retry of the failed batch can succeed.  LMDB cannot resize while one of
+ * the process's transactions is open: a read transaction left open across
+ * the start of a write transaction delays the growth.
  *
  * Caveats: never fork after store_open.  json_t results are new references
  * owned by the caller; json_t arguments are borrowed.  Not thread-safe: all
@@ -72,6 +77,11 @@ int store_txn_child(store_txn_t *parent, store_txn_t **out);
  * (up to LIMIT_MAP_BYTES_MAX) and returns CASUS_ESTORE_FULL. */
 int store_txn_commit(store_txn_t *txn);
 void store_txn_abort(store_txn_t *txn);
+
+/* The map's current size and the bytes of it in use (LMDB's high-water
+ * mark: pages freed below it count as used), for metrics and tests.
+ * CASUS_ESTORE when LMDB cannot tell. */
+int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* --- cases --- */
 
@@ -203,6 +213,11 @@ int store_backup(store_t *st, const char *out_dir);
  * were full (CASUS_ESTORE_FULL); the transaction is aborted, so nothing is
  * written.  The map does not grow for an injected failure.  0 turns it off. */
 void store_fault_inject_full(store_t *st, int n);
+/* Test hook: on (the default after store_open, with reserve_bytes
+ * LIMIT_MAP_RESERVE_BYTES), the map grows ahead of need before each write
+ * transaction, keeping half of it and reserve_bytes free; off, it grows only
+ * after MDB_MAP_FULL, so that tests can reach that fallback. */
+void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes);
 /* Test hook: writes raw bytes under a raw key into the database named dbname
  * ("meta", "cases", "history", ...), bypassing every check and index, so that
  * tests can simulate tampering and damage (R-AUD-1).  CASUS_EINVALID_DATA for

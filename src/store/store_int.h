@@ -64,6 +64,9 @@ struct store_s {
   store_txn_t *writer;    /* the open top-level write transaction, or NULL */
   int readers;            /* open read transactions */
   bool grow_pending;      /* MDB_MAP_FULL was seen; grow once no transaction is open */
+  bool grow_ahead;        /* grow before write transactions (off while opening, or by a test) */
+  uint64_t reserve_bytes; /* the free map growth ahead keeps: LIMIT_MAP_RESERVE_BYTES */
+  uint64_t page_bytes;    /* LMDB's page size */
   int fault_full_commits; /* store_fault_inject_full: commits left to fail */
 };
 

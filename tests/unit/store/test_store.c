@@ -1,8 +1,8 @@
 /*
  * test_store.c -- the LMDB store: persistence, the timer index (R-TIME-3),
  * the history hash chain (R-AUD-1), child transactions, the inbox,
- * idempotency records, map growth after MDB_MAP_FULL, injected full-disk
- * commits and backups.
+ * idempotency records, map growth ahead of need and after MDB_MAP_FULL,
+ * injected full-disk commits and backups.
  *
  * Every test works in its own directory under /tmp and removes it at the end.
  */
@@ -1340,13 +1340,18 @@ static int put_big_case(store_t *st, int i) {
   return store_txn_commit(txn);
 }
 
+/* The fallback: with growth ahead of need turned off, writers meet
+ * MDB_MAP_FULL; the map grows after each, so a retry succeeds. */
 TEST(map_full_grows_and_retry_succeeds) {
   char root[64];
   store_t *st;
+  uint64_t map0, map1, used;
   int i, fulls = 0;
 
   tmpdir_make(root);
   st = store_at(root, 64 * 1024);
+  store_debug_grow_ahead(st, false, 0);
+  ASSERT_EQ(store_map_info(st, &map0, &used), 0);
   for (i = 1; i <= 400; i++) {
     int rc = put_big_case(st, i);
     if (rc == CASUS_ESTORE_FULL) {
@@ -1356,9 +1361,10 @@ TEST(map_full_grows_and_retry_succeeds) {
     }
     ASSERT_EQ(rc, 0);
   }
-  /* 400 cases of 2 KiB cannot fit in 64 KiB without growing; the store
-   * grows ahead of need (75% used), so few or no writers meet a full map. */
-  ASSERT_LE(fulls, 2);
+  /* 400 cases of 2 KiB cannot fit in 64 KiB without growing. */
+  ASSERT_GE(fulls, 1);
+  ASSERT_EQ(store_map_info(st, &map1, &used), 0);
+  ASSERT_GE(map1, 16 * map0);
   for (i = 1; i <= 400; i += 37) {
     char id[32];
     snprintf(id, sizeof(id), "c-%06d", i);
@@ -1368,8 +1374,88 @@ TEST(map_full_grows_and_retry_succeeds) {
 
   /* Reopened with the small size, the store keeps its grown map. */
   st = store_at(root, 64 * 1024);
+  ASSERT_EQ(store_map_info(st, &map0, &used), 0);
+  ASSERT_EQ(map0, map1);
   ASSERT_EQ(case_exists(st, "c-000400"), 1);
   ASSERT_EQ(put_big_case(st, 401), 0);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* One write transaction as a request batch makes it: per request, a 2 KiB
+ * case and a history entry.  Returns the commit's result. */
+static int put_batch(store_t *st, int batch, int requests) {
+  char id[32], pad[2049];
+  store_txn_t *txn;
+  int i;
+  memset(pad, 'z', sizeof(pad) - 1);
+  pad[sizeof(pad) - 1] = '\0';
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  for (i = 0; i < requests; i++) {
+    store_history_head_t h = head_empty();
+    json_t *c, *e;
+    snprintf(id, sizeof(id), "c-%04d-%03d", batch, i);
+    c = json_pack("{s:s, s:s}", "id", id, "pad", pad);
+    e = json_pack("{s:s, s:s}", "event", "aanmelden", "note", pad + 1024);
+    ASSERT_EQ(store_case_put(txn, c), 0);
+    ASSERT_EQ(store_history_append(txn, id, e, &h), 0);
+    json_decref(c);
+    json_decref(e);
+  }
+  return store_txn_commit(txn);
+}
+
+/* The rule: before each write transaction the map grows until half of it
+ * (and the reserve) is free, so that a store started with a small map and
+ * written to well beyond it never fails a commit. */
+TEST(map_grows_ahead_by_half) {
+  const uint64_t initial = 1024 * 1024;
+  char root[64];
+  store_t *st;
+  uint64_t map, used, prev_map, growths = 0;
+  int b;
+
+  tmpdir_make(root);
+  st = store_at(root, initial);
+  store_debug_grow_ahead(st, true, 0); /* the half rule alone */
+  ASSERT_EQ(store_map_info(st, &prev_map, &used), 0);
+  ASSERT_EQ(prev_map, initial);
+  for (b = 0; b < 200; b++) {
+    ASSERT_EQ(put_batch(st, b, 10), 0); /* not one failed commit */
+    ASSERT_EQ(store_map_info(st, &map, &used), 0);
+    ASSERT_LE(used, map);
+    if (map > prev_map) growths++;
+    prev_map = map;
+  }
+  /* Several times the initial map was written; it grew step by step and
+   * half of it is free for the next batch. */
+  ASSERT_GE(used, 4 * initial);
+  ASSERT_GE(growths, 2);
+  ASSERT_GE(map, 8 * initial);
+  ASSERT_LE(used, map);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* With the real reserve (room for the biggest batch), a small map grows
+ * before the first write; no commit fails either. */
+TEST(map_grows_ahead_with_reserve) {
+  const uint64_t initial = 1024 * 1024;
+  char root[64];
+  store_t *st;
+  uint64_t map, used;
+  int b;
+
+  tmpdir_make(root);
+  st = store_at(root, initial);
+  ASSERT_EQ(store_map_info(st, &map, &used), 0);
+  ASSERT_EQ(map, initial);
+  for (b = 0; b < 100; b++) ASSERT_EQ(put_batch(st, b, 20), 0);
+  ASSERT_EQ(store_map_info(st, &map, &used), 0);
+  ASSERT_GE(used, 4 * initial);
+  ASSERT_GE(map, 4 * initial); /* grew at least twice */
+  ASSERT_GE(map - used, LIMIT_MAP_RESERVE_BYTES);
+  ASSERT_LE(map, LIMIT_MAP_BYTES_MAX);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -1383,6 +1469,7 @@ TEST(map_full_in_one_big_transaction_then_retry) {
 
   tmpdir_make(root);
   st = store_at(root, 64 * 1024);
+  store_debug_grow_ahead(st, false, 0);
   for (attempt = 0; attempt < 10 && rc != 0; attempt++) {
     store_txn_t *txn;
     int i;
@@ -1482,6 +1569,8 @@ TEST(backup_copy_opens_with_same_data) {
   X(inbox_add_list_close)                       \
   X(fault_inject_full_writes_nothing)           \
   X(map_full_grows_and_retry_succeeds)          \
+  X(map_grows_ahead_by_half)                    \
+  X(map_grows_ahead_with_reserve)               \
   X(map_full_in_one_big_transaction_then_retry) \
   X(backup_copy_opens_with_same_data)
 
