@@ -46,14 +46,6 @@ static void store_history_key(store_key_t *k, const char *case_id, uint64_t seq)
   store__key_add_u64(k, seq);
 }
 
-/* Are the n bytes at p lowercase hex digits, as sha256_hex writes them? */
-static bool store_hex_ok(const char *p, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) return false;
-  return true;
-}
-
 int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]) {
   json_t *copy = NULL;
   const json_t *subject = entry;
@@ -90,7 +82,7 @@ static int store_history_entry_hash(const MDB_val *val, uint64_t key_seq, char h
   if (n > STORE_HASH_TAIL_BYTES && b[0] == '{' &&
       memcmp(b + n - STORE_HASH_TAIL_BYTES, STORE_HASH_OPEN, STORE_HASH_OPEN_BYTES) == 0 &&
       memcmp(b + n - STORE_HASH_CLOSE_BYTES, STORE_HASH_CLOSE, STORE_HASH_CLOSE_BYTES) == 0 &&
-      store_hex_ok(b + n - STORE_HASH_CLOSE_BYTES - STORE_HASH_HEX_DIGITS, STORE_HASH_HEX_DIGITS)) {
+      store__hex_ok(b + n - STORE_HASH_CLOSE_BYTES - STORE_HASH_HEX_DIGITS, STORE_HASH_HEX_DIGITS)) {
     memcpy(hash, b + n - STORE_HASH_CLOSE_BYTES - STORE_HASH_HEX_DIGITS, STORE_HASH_HEX_DIGITS);
     hash[STORE_HASH_HEX_DIGITS] = '\0';
     return 0;
@@ -98,7 +90,7 @@ static int store_history_entry_hash(const MDB_val *val, uint64_t key_seq, char h
   rc = store__json_load(val, &e);
   if (rc < 0) return rc;
   h = json_string_value(json_object_get(e, "hash"));
-  if (h == NULL || strlen(h) != STORE_HASH_HEX_DIGITS || !store_hex_ok(h, STORE_HASH_HEX_DIGITS) ||
+  if (h == NULL || strlen(h) != STORE_HASH_HEX_DIGITS || !store__hex_ok(h, STORE_HASH_HEX_DIGITS) ||
       !store__json_u64(e, "seq", &json_seq) || json_seq != key_seq) {
     json_decref(e);
     return CASUS_ESTORE_CORRUPT;
@@ -163,7 +155,7 @@ static int store_history_head_check(store_txn_t *txn, const char *case_id, const
   int rc;
 
   if (memchr(head->hash, '\0', STORE_HASH_HEX_BYTES) != head->hash + STORE_HASH_HEX_DIGITS ||
-      !store_hex_ok(head->hash, STORE_HASH_HEX_DIGITS))
+      !store__hex_ok(head->hash, STORE_HASH_HEX_DIGITS))
     return CASUS_ESTORE_CORRUPT;
   if (head->seq == 0) return strcmp(head->hash, STORE_ZERO_HASH) == 0 ? 0 : CASUS_ESTORE_CORRUPT;
   store_history_key(&k, case_id, head->seq);

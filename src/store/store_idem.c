@@ -33,14 +33,6 @@ static int store_idem_key(store_key_t *k, const char *actor_id, const char *key)
   return k->overflow ? CASUS_EINVALID_DATA : 0;
 }
 
-/* Are the n bytes at p lowercase hex digits? */
-static bool store_idem_hex_ok(const char *p, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) return false;
-  return true;
-}
-
 /* A malloc'ed, NUL-terminated copy of n bytes at p. */
 static char *store_idem_dup(const char *p, size_t n) {
   char *s = malloc(n + 1);
@@ -93,7 +85,7 @@ int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, char
   if (val.mv_size > 0 && b[0] == '{')
     return store_idem_get_json(&val, request_sha256, status, body, body_bytes);
   if (val.mv_size < STORE_IDEM_HEADER_BYTES || b[0] != STORE_IDEM_FORMAT ||
-      !store_idem_hex_ok(b + 1, STORE_IDEM_SHA_DIGITS))
+      !store__hex_ok(b + 1, STORE_IDEM_SHA_DIGITS))
     return CASUS_ESTORE_CORRUPT;
   memcpy(request_sha256, b + 1, STORE_IDEM_SHA_DIGITS);
   request_sha256[STORE_IDEM_SHA_DIGITS] = '\0';
@@ -115,7 +107,7 @@ int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, cons
 
   CASUS_ASSERT(txn->write);
   CASUS_ASSERT(strlen(request_sha256) == STORE_IDEM_SHA_DIGITS &&
-               store_idem_hex_ok(request_sha256, STORE_IDEM_SHA_DIGITS));
+               store__hex_ok(request_sha256, STORE_IDEM_SHA_DIGITS));
   CASUS_ASSERT(status >= 100 && status <= 999);
   CASUS_ASSERT(body != NULL || body_bytes == 0);
   if (txn->err < 0) return txn->err;

@@ -119,6 +119,8 @@ uint64_t store__u64_from_be(const uint8_t *p);
 bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix);
 /* An id that is safe as a key part: non-empty and within LIMIT_ID_BYTES_MAX. */
 bool store__id_ok(const char *id);
+/* Are the n bytes at p lowercase hex digits, as sha256_hex writes them? */
+bool store__hex_ok(const char *p, size_t n);
 
 /* --- timers key (store_timers.c) --- */
 

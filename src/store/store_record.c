@@ -82,6 +82,13 @@ bool store__id_ok(const char *id) {
   return n > 0 && n <= LIMIT_ID_BYTES_MAX;
 }
 
+bool store__hex_ok(const char *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) return false;
+  return true;
+}
+
 /* --- JSON records --- */
 
 /* Parses a stored record, which must be a JSON object. */
