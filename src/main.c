@@ -39,7 +39,7 @@ static const char usage_main[] =
 
 static const char usage_serve[] =
     "Usage: casusd serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--clock real|manual]\n"
-    "                    [--charts DIR]\n"
+    "                    [--charts DIR] [--map-bytes N]\n"
     "\n"
     "Runs the service.  Without --config it serves the embedded demo: the bundled charts, a demo\n"
     "configuration whose (public!) tokens it prints, data in ./casusd-data.\n"
@@ -50,7 +50,9 @@ static const char usage_serve[] =
     "  --data DIR          the LMDB store's folder (default ./casusd-data)\n"
     "  --clock manual      start the clock at the config's \"now\" and let an admin set it forward with\n"
     "                      PUT /v1/admin/clock (tests and demos; R-TIME-4).  Default: real.\n"
-    "  --charts DIR        load statecharts from DIR instead of the bundled ones\n";
+    "  --charts DIR        load statecharts from DIR instead of the bundled ones\n"
+    "  --map-bytes N       initial size of the store's LMDB map in bytes (default 1073741824); the map\n"
+    "                      grows by itself ahead of need, and a store that grew keeps its size\n";
 
 static const char usage_check[] =
     "Usage: casusd statechart check FILE...\n"
@@ -119,6 +121,18 @@ static int parse_listen(const char *s, char *host, size_t host_size, int *port) 
   return 0;
 }
 
+/* A decimal byte count within LIMIT_MAP_BYTES_MIN..LIMIT_MAP_BYTES_MAX. */
+static int parse_map_bytes(const char *s, uint64_t *out) {
+  unsigned long long v;
+  char *end;
+  if (s[0] < '0' || s[0] > '9') return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v < LIMIT_MAP_BYTES_MIN || v > LIMIT_MAP_BYTES_MAX) return -1;
+  *out = v;
+  return 0;
+}
+
 static void print_demo_tokens(const json_t *cfg) {
   size_t i;
   json_t *a;
@@ -131,13 +145,11 @@ static void print_demo_tokens(const json_t *cfg) {
 }
 
 static int cmd_serve(int argc, char **argv) {
-  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                       {"listen", required_argument, NULL, 'l'},
-                                       {"data", required_argument, NULL, 'd'},
-                                       {"clock", required_argument, NULL, 'k'},
-                                       {"charts", required_argument, NULL, 's'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
+      {"data", required_argument, NULL, 'd'},   {"clock", required_argument, NULL, 'k'},
+      {"charts", required_argument, NULL, 's'}, {"map-bytes", required_argument, NULL, 'm'},
+      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   const char *config_path = NULL, *listen = "127.0.0.1:8080";
   api_options_t opt;
   char host[256], err[512];
@@ -162,6 +174,13 @@ static int cmd_serve(int argc, char **argv) {
         break;
       case 's':
         opt.charts_dir = optarg;
+        break;
+      case 'm':
+        if (parse_map_bytes(optarg, &opt.map_bytes) != 0) {
+          fprintf(stderr, "casusd serve: --map-bytes takes a number of bytes from %llu to %llu\n",
+                  (unsigned long long)LIMIT_MAP_BYTES_MIN, (unsigned long long)LIMIT_MAP_BYTES_MAX);
+          return 2;
+        }
         break;
       case 'k':
         if (strcmp(optarg, "manual") == 0) {

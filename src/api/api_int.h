@@ -142,9 +142,11 @@ bool api__id_valid(const char *s, size_t len);
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_);
 
 /* apply.c */
-/* Stores an accepted engine result: the case, its history entry, its inbox effects. */
+/* Stores an accepted engine result: its history entry (whose new head goes
+ * into the case record), the case, its inbox effects.  is_new: the case has
+ * no history yet. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
-                      int64_t now_s);
+                      bool is_new, int64_t now_s);
 /* Applies one queued write in its own child transaction of parent. */
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p);
 

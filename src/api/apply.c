@@ -54,10 +54,28 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
 
 /* Stores an accepted engine result: the case, its history entry, its inbox effects. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
-                      int64_t now_s) {
-  int rc = api__case_put(api, txn, chart, res->case_);
-  if (rc == 0 && res->history != NULL)
-    rc = store_history_append(txn, json_string_value(json_object_get(res->case_, "id")), res->history, NULL);
+                      bool is_new, int64_t now_s) {
+  const char *id = json_string_value(json_object_get(res->case_, "id"));
+  int rc = 0;
+  if (res->history != NULL) {
+    /* The chain's head travels in the case record, so the append reads no
+     * earlier entry; a case written before heads existed lets the store look. */
+    store_history_head_t head = {is_new ? 0 : STORE_HISTORY_SEQ_UNKNOWN, STORE_HISTORY_ZERO_HASH};
+    const json_t *h = json_object_get(res->case_, "history");
+    const char *hash = json_string_value(json_object_get(h, "hash"));
+    if (!is_new && json_is_integer(json_object_get(h, "seq")) && hash != NULL &&
+        strlen(hash) == STORE_HASH_HEX_BYTES - 1) {
+      head.seq = (uint64_t)json_integer_value(json_object_get(h, "seq"));
+      memcpy(head.hash, hash, STORE_HASH_HEX_BYTES);
+    }
+    rc = store_history_append(txn, id, res->history, &head);
+    if (rc == 0)
+      rc = json_object_set_new(res->case_, "history",
+                               json_pack("{s:I, s:s}", "seq", (json_int_t)head.seq, "hash", head.hash)) == 0
+               ? 0
+               : CASUS_ENOMEM;
+  }
+  if (rc == 0) rc = api__case_put(api, txn, chart, res->case_);
   if (rc == 0) rc = effects_apply(api, txn, chart, res->case_, res->effects, now_s);
   return rc;
 }
@@ -102,7 +120,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
     engine_result_clear(&res);
     return p->err;
   }
-  rc = api__result_store(api, txn, chart, &res, ctx.now_s);
+  rc = api__result_store(api, txn, chart, &res, true, ctx.now_s);
   if (rc != 0) {
     api__pending_fail(p, rc, NULL, NULL);
   } else {
@@ -162,7 +180,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     engine_result_clear(&res);
     return rc;
   }
-  rc = api__result_store(api, txn, chart, &res, ctx.now_s);
+  rc = api__result_store(api, txn, chart, &res, false, ctx.now_s);
   if (rc != 0)
     api__pending_fail(p, rc, NULL, NULL);
   else
@@ -175,25 +193,28 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   store_txn_t *txn;
   const char *idem_key = p->req->idempotency_key;
-  json_t *record = NULL;
   int rc = store_txn_child(parent, &txn);
   if (rc != 0) {
     api__pending_fail(p, rc, NULL, NULL);
     return;
   }
   if (idem_key != NULL) {
-    rc = store_idem_get(txn, p->actor->id, idem_key, &record);
+    char request_sha256[65];
+    int status;
+    char *body;
+    size_t body_bytes;
+    rc = store_idem_get(txn, p->actor->id, idem_key, request_sha256, &status, &body, &body_bytes);
     if (rc == 0) {
       store_txn_abort(txn);
-      if (strcmp(json_string_value(json_object_get(record, "request_sha256")), p->request_hash) != 0) {
+      if (strcmp(request_sha256, p->request_hash) != 0) {
+        free(body);
         api__pending_fail(p, CASUS_EIDEMPOTENCY_REUSED, NULL, NULL);
       } else {
         /* The same request again: the first reply, and nothing changes. */
-        p->status = (int)json_integer_value(json_object_get(record, "status"));
-        p->resp = strdup(json_string_value(json_object_get(record, "body")));
-        p->resp_len = p->resp ? strlen(p->resp) : 0;
+        p->status = status;
+        p->resp = body;
+        p->resp_len = body_bytes;
       }
-      json_decref(record);
       return;
     }
     if (rc != CASUS_ENOT_FOUND) {
@@ -204,10 +225,10 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
   rc = p->kind == W_CREATE ? process_create(api, txn, p) : process_event(api, txn, p);
   if (rc == 0 && idem_key != NULL) {
-    record =
-        json_pack("{s:s, s:i, s:s}", "request_sha256", p->request_hash, "status", p->status, "body", p->resp);
-    rc = record ? store_idem_put(txn, p->actor->id, idem_key, record) : CASUS_ENOMEM;
-    json_decref(record);
+    /* No reply (it could not be serialised): nothing to record, the request fails. */
+    rc = p->resp == NULL
+             ? CASUS_ENOMEM
+             : store_idem_put(txn, p->actor->id, idem_key, p->request_hash, p->status, p->resp, p->resp_len);
     if (rc != 0) {
       free(p->resp);
       p->resp = NULL;

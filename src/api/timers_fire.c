@@ -36,7 +36,7 @@ static int timer_fire_case(api_t *api, store_txn_t *txn, const engine_chart_t *c
   ctx.cal = api__calendar_of_case(api, case_);
   ctx.now_s = due; /* the event happens when the timer was due, however late we are */
   rc = engine_timer_fire(&ctx, case_, name, &res);
-  if (rc == 0) rc = api__result_store(api, txn, chart, &res, due);
+  if (rc == 0) rc = api__result_store(api, txn, chart, &res, false, due);
   if (rc == 0 && after != NULL) *after = json_incref(res.case_);
   engine_result_clear(&res);
   return rc;

@@ -46,7 +46,16 @@
 #define LIMIT_EVENTS_PER_CASE_MAX 100000 /* history entries of one case */
 
 /* Store. */
-#define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* LMDB map size; grows on MDB_MAP_FULL */
+#define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* initial LMDB map size; it grows by itself */
+#define LIMIT_MAP_BYTES_MIN (64ULL * 1024)              /* smallest initial map (casusd serve --map-bytes) */
 #define LIMIT_MAP_BYTES_MAX (64ULL * 1024 * 1024 * 1024)
+/* Growth ahead of need: before each write transaction the map grows until
+ * at most half of it is used and LIMIT_MAP_RESERVE_BYTES are free, room for
+ * the biggest batch, so that no request meets MDB_MAP_FULL.  A request's
+ * writes are taken at a generous bound: its case, history entry, stored
+ * reply and inbox items (each about the size of a body at most) and the
+ * B-tree pages they copy.  Growth after MDB_MAP_FULL stays as the fallback. */
+#define LIMIT_MAP_REQUEST_BYTES (4ULL * LIMIT_BODY_BYTES_MAX)
+#define LIMIT_MAP_RESERVE_BYTES (LIMIT_EVENTS_PER_BATCH_MAX * LIMIT_MAP_REQUEST_BYTES)
 
 #endif

@@ -5,9 +5,11 @@
  * Databases (named DBIs in one environment):
  *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
  *   cases     case id -> case JSON (compact)
- *   history   case id NUL seq(8 bytes big-endian) -> entry JSON; append only
+ *   history   case id NUL seq(8 bytes big-endian) -> entry JSON, its "hash" member
+ *             last; append only
  *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
- *   idem      actor id NUL idempotency key -> {"request_sha256","status","body"}
+ *   idem      actor id NUL idempotency key -> format byte, request SHA-256 (hex),
+ *             status, reply body verbatim (see store_idem.c)
  *   inbox     recipient NUL seq(8 bytes BE) -> item JSON
  *   inbox_case case id NUL seq(8 bytes BE) -> recipient   (to close a case's tasks)
  *
@@ -28,9 +30,14 @@
  * A transaction that returned an error must be aborted (LMDB's errors are sticky;
  * the store also remembers the first error, and commit returns it after aborting).
  *
- * Map growth: after MDB_MAP_FULL the map doubles (up to LIMIT_MAP_BYTES_MAX)
- * as soon as none of the store's transactions is open, so a retry of the
- * failed batch can succeed; a long-lived read transaction delays the growth.
+ * Map growth: before a top-level write transaction begins, the map doubles
+ * (up to LIMIT_MAP_BYTES_MAX) until at most half of it is used and
+ * LIMIT_MAP_RESERVE_BYTES, room for the biggest batch, is free; so a batch
+ * does not fail for want of growth.  As a fallback, after MDB_MAP_FULL the
+ * map doubles as soon as none of the store's transactions is open, so a
+ * retry of the failed batch can succeed.  LMDB cannot resize while one of
+ * the process's transactions is open: a read transaction left open across
+ * the start of a write transaction delays the growth.
  *
  * Caveats: never fork after store_open.  json_t results are new references
  * owned by the caller; json_t arguments are borrowed.  Not thread-safe: all
@@ -71,6 +78,11 @@ int store_txn_child(store_txn_t *parent, store_txn_t **out);
 int store_txn_commit(store_txn_t *txn);
 void store_txn_abort(store_txn_t *txn);
 
+/* The map's current size and the bytes of it in use (LMDB's high-water
+ * mark: pages freed below it count as used), for metrics and tests.
+ * CASUS_ESTORE when LMDB cannot tell. */
+int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
+
 /* --- cases --- */
 
 /* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes;
@@ -94,18 +106,48 @@ int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, vo
 
 /* --- history (R-AUD-1): append-only, hash-chained per case --- */
 
-/* Appends `entry` (borrowed; its members are copied) as the case's next
- * entry.  The store adds "seq" (1, 2, ...), "prev_hash" (the previous
- * entry's hash or 64 zeros) and "hash" = SHA-256 hex of the compact,
- * key-sorted JSON of the entry without "hash".  `hash_out` (may be NULL,
- * else STORE_HASH_HEX_BYTES) receives the new hash.  CASUS_EINVALID_DATA when
- * the case already has LIMIT_EVENTS_PER_CASE_MAX entries. */
-int store_history_append(store_txn_t *txn, const char *case_id, const json_t *entry, char *hash_out);
+/* A case's chain head: the seq and hash of its last entry (seq 0 and 64
+ * zeros when it has none).  The API keeps it in the case record as
+ * "history": {"seq": N, "hash": "..."}, so that an append needs neither a
+ * lookup nor a parse of the previous entry. */
+typedef struct {
+  uint64_t seq;
+  char hash[STORE_HASH_HEX_BYTES];
+} store_history_head_t;
+/* head.seq when the caller does not know the head (a case record written
+ * before heads existed): the store then finds the case's last entry. */
+#define STORE_HISTORY_SEQ_UNKNOWN UINT64_MAX
+/* The prev_hash of a case's first entry, and the head of a case without entries. */
+#define STORE_HISTORY_ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Appends entry as the case's next entry.  entry (borrowed) is modified in
+ * place: it gains "seq" (1, 2, ...) and "prev_hash" (the previous entry's
+ * hash or 64 zeros), and loses any "hash" member.  The entry is serialised
+ * once: its canonical bytes (compact, key-sorted, without "hash") are
+ * hashed with SHA-256, and the stored record is those bytes with
+ * ,"hash":"<hex>" added as the last member (store_history_hash of the
+ * stored entry gives the same hash).
+ *
+ * head: in, the case's current head, or seq STORE_HISTORY_SEQ_UNKNOWN
+ * (then the store reads the last entry's key and, at the end of its stored
+ * bytes, its hash); out, the new entry's seq and hash.  A known head is
+ * checked against the chain: its entry must exist with that hash, and the
+ * new entry's key must be free (MDB_NOOVERWRITE), so an entry is never
+ * overwritten.  On error head is unchanged.
+ *
+ * Errors: CASUS_ESTORE_CORRUPT when the head does not match the chain (a
+ * stale or damaged head; the transaction is then unusable) or the last
+ * entry is damaged; CASUS_EINVALID_DATA when the case already has
+ * LIMIT_EVENTS_PER_CASE_MAX entries or case_id is not a valid id; and the
+ * store's usual errors. */
+int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, store_history_head_t *head);
 /* The case's entries in order, as a new JSON array (at most max entries). */
 int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out);
-/* Verifies every case's chain.  Returns 0 when intact; CASUS_ESTORE_CORRUPT
- * when not, with the first broken entry described in problem (case id and
- * seq).  `entries_out` (may be NULL) receives the number of entries checked. */
+/* Verifies every case's chain, then every case record's head ("history":
+ * {"seq", "hash"}, when present) against its chain's last entry.  Returns 0
+ * when intact; CASUS_ESTORE_CORRUPT when not, with the first problem
+ * described in problem (case id and seq).  `entries_out` (may be NULL)
+ * receives the number of entries checked. */
 int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, uint64_t *entries_out);
 /* Computes the hash of an entry (without its "hash" member) as store_history_append does. */
 int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]);
@@ -119,9 +161,22 @@ int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t ca
 
 /* --- idempotency keys --- */
 
-/* CASUS_ENOT_FOUND when the actor never used `key`. */
-int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, json_t **out);
-int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const json_t *record);
+/* Records the reply to the request an actor sent under an Idempotency-Key:
+ * the request's SHA-256 (64 hex digits), the HTTP status and the body's
+ * body_bytes bytes (body may be NULL when body_bytes is 0), stored verbatim
+ * in a small binary record, without JSON.  A record under the same key is
+ * replaced.  CASUS_EINVALID_DATA when actor_id NUL key does not fit in a key
+ * or body_bytes > LIMIT_RESPONSE_BYTES_MAX.  A request_sha256 that is not 64
+ * hex digits or a status outside 100..999 is a programming error. */
+int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const char request_sha256[65],
+                   int status, const char *body, size_t body_bytes);
+/* Reads the record store_idem_put wrote (or one in the JSON form of older
+ * stores, {"request_sha256","status","body"}).  *body is malloc'ed (the
+ * caller frees it) and NUL-terminated for convenience; body_bytes excludes
+ * the NUL.  CASUS_ENOT_FOUND when the actor never used `key`;
+ * CASUS_ESTORE_CORRUPT when the record is in neither form. */
+int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, char request_sha256[65],
+                   int *status, char **body, size_t *body_bytes);
 
 /* --- inbox --- */
 
@@ -160,6 +215,11 @@ int store_backup(store_t *st, const char *out_dir);
  * were full (CASUS_ESTORE_FULL); the transaction is aborted, so nothing is
  * written.  The map does not grow for an injected failure.  0 turns it off. */
 void store_fault_inject_full(store_t *st, int n);
+/* Test hook: on (the default after store_open, with reserve_bytes
+ * LIMIT_MAP_RESERVE_BYTES), the map grows ahead of need before each write
+ * transaction, keeping half of it and reserve_bytes free; off, it grows only
+ * after MDB_MAP_FULL, so that tests can reach that fallback. */
+void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes);
 /* Test hook: writes raw bytes under a raw key into the database named dbname
  * ("meta", "cases", "history", ...), bypassing every check and index, so that
  * tests can simulate tampering and damage (R-AUD-1).  CASUS_EINVALID_DATA for

@@ -92,47 +92,88 @@ static int store_mkdir_p(const char *dir) {
   return 0;
 }
 
-/* Grows the map after MDB_MAP_FULL, at a moment when LMDB allows it: with no
- * transaction of ours open, since remapping moves every page a reader may
- * still point into.  The size doubles, up to LIMIT_MAP_BYTES_MAX. */
-static void store_grow_maybe(store_t *st) {
+/* --- map growth ---
+ *
+ * LMDB resizes the map only while no transaction of this process is open,
+ * since remapping moves every page a reader may still point into.  All of
+ * the store's transactions run on one thread and the store counts them
+ * (writer, readers), so it knows such moments: in store_txn_begin, before
+ * the new transaction begins, and in store_txn_free, after the last one
+ * ended.
+ *
+ * Ahead of need (the rule): before a top-level write transaction begins,
+ * the map doubles (up to LIMIT_MAP_BYTES_MAX) until at most half of it is
+ * used and LIMIT_MAP_RESERVE_BYTES, room for the biggest batch, is free.
+ * "Used" is LMDB's high-water mark, (last page number + 1) x page size;
+ * freed pages below it count as used, which errs on the safe side.  A
+ * request therefore never meets MDB_MAP_FULL because the map had not grown
+ * yet.
+ *
+ * After MDB_MAP_FULL (the fallback: a batch beyond the reserve, or growth
+ * held back by an open read transaction): the map doubles as soon as no
+ * transaction is open, so that a retry of the failed batch can succeed. */
+
+/* The map's size and its used bytes. */
+static int store_map_get(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes) {
   MDB_envinfo info;
-  uint64_t size;
+  int rc = mdb_env_info(st->env, &info);
+  *map_bytes = *used_bytes = 0;
+  if (rc != 0) return store__err_from_mdb(rc, "env_info");
+  *map_bytes = info.me_mapsize;
+  *used_bytes = ((uint64_t)info.me_last_pgno + 1) * st->page_bytes;
+  return 0;
+}
+
+int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes) {
+  return store_map_get(st, map_bytes, used_bytes);
+}
+
+static uint64_t store_map_double(uint64_t size) {
+  return size > LIMIT_MAP_BYTES_MAX / 2 ? LIMIT_MAP_BYTES_MAX : size * 2;
+}
+
+/* Does a map of size bytes, used bytes of it, keep the rule's headroom? */
+static bool store_map_roomy(const store_t *st, uint64_t size, uint64_t used) {
+  return used <= size / 2 && used + st->reserve_bytes <= size;
+}
+
+/* Grows the map if it is time: after MDB_MAP_FULL, or ahead of need when a
+ * write transaction is about to begin (write_begins).  Only with none of
+ * the store's transactions open.  A failure to grow is described on stderr
+ * and left to MDB_MAP_FULL. */
+static void store_grow_maybe(store_t *st, bool write_begins) {
+  uint64_t size, old = 0, used = 0;
+  bool ahead = write_begins && st->grow_ahead;
+  const char *why = "ahead of need";
   int rc;
 
-  if (!st->grow_pending || st->writer != NULL || st->readers > 0) return;
-  st->grow_pending = false;
-  rc = mdb_env_info(st->env, &info);
-  if (rc != 0) {
-    store__err_from_mdb(rc, "env_info");
-    return;
+  if (st->writer != NULL || st->readers > 0) return;
+  if (!st->grow_pending && !ahead) return;
+  if (store_map_get(st, &old, &used) != 0) return;
+  size = old;
+  if (st->grow_pending) {
+    st->grow_pending = false;
+    if (size >= LIMIT_MAP_BYTES_MAX)
+      fprintf(stderr, "casusd: store: the map is full at its maximum of %" PRIu64 " bytes\n", size);
+    size = store_map_double(size);
+    why = "after MDB_MAP_FULL";
   }
-  size = info.me_mapsize;
-  if (size >= LIMIT_MAP_BYTES_MAX) {
-    fprintf(stderr, "casusd: store: the map is full at its maximum of %" PRIu64 " bytes\n", size);
-    return;
-  }
-  size = size > LIMIT_MAP_BYTES_MAX / 2 ? LIMIT_MAP_BYTES_MAX : size * 2;
+  if (ahead)
+    while (size < LIMIT_MAP_BYTES_MAX && !store_map_roomy(st, size, used)) size = store_map_double(size);
+  if (size <= old) return;
   CASUS_ASSERT(size <= SIZE_MAX);
   rc = mdb_env_set_mapsize(st->env, (size_t)size);
   if (rc != 0) {
     store__err_from_mdb(rc, "grow map");
     return;
   }
-  fprintf(stderr, "casusd: store: map grown to %" PRIu64 " bytes\n", size);
+  fprintf(stderr, "casusd: store: map grown to %" PRIu64 " bytes (%s; %" PRIu64 " bytes used)\n", size, why,
+          used);
 }
 
-/* After a commit: when the map is more than STORE_GROW_AHEAD_PERCENT used,
- * ask for it to grow now (at the next moment with no transaction open), so
- * that writers rarely meet MDB_MAP_FULL and its 503 at all. */
-#define STORE_GROW_AHEAD_PERCENT 75
-static void store_grow_ahead(store_t *st) {
-  MDB_envinfo info;
-  MDB_stat stat;
-  if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &stat) != 0) return;
-  if ((uint64_t)(info.me_last_pgno + 1) * stat.ms_psize >
-      (uint64_t)info.me_mapsize / 100 * STORE_GROW_AHEAD_PERCENT)
-    st->grow_pending = true;
+void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes) {
+  st->grow_ahead = on;
+  st->reserve_bytes = reserve_bytes;
 }
 
 /* Reads the store's 32-byte secret (see store_secret_get), creating it from
@@ -259,6 +300,15 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
     goto fail;
   }
   CASUS_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
+  {
+    MDB_stat stat;
+    rc = mdb_env_stat(st->env, &stat);
+    if (rc != 0) {
+      rc = store__err_from_mdb(rc, "env_stat");
+      goto fail;
+    }
+    st->page_bytes = stat.ms_psize;
+  }
   if (!is_new) {
     MDB_envinfo info;
     rc = mdb_env_info(st->env, &info);
@@ -270,6 +320,10 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
   }
   rc = store_open_dbs(st, dir);
   if (rc < 0) goto fail;
+  /* From the first write on (the opening transaction is small, and a test
+   * may want to turn it off before it starts). */
+  st->grow_ahead = true;
+  st->reserve_bytes = LIMIT_MAP_RESERVE_BYTES;
   *out = st;
   return 0;
 
@@ -297,7 +351,7 @@ int store_txn_begin(store_t *st, bool write, store_txn_t **out) {
   /* A second write transaction would wait forever for the writer lock that
    * this very thread holds. */
   CASUS_ASSERT(!write || st->writer == NULL);
-  store_grow_maybe(st);
+  store_grow_maybe(st, write);
   txn = calloc(1, sizeof(*txn));
   if (txn == NULL) return CASUS_ENOMEM;
   rc = mdb_txn_begin(st->env, NULL, flags, &txn->txn);
@@ -344,7 +398,7 @@ int store_txn_child(store_txn_t *parent, store_txn_t **out) {
 }
 
 /* Forgets txn after LMDB has ended it, and grows the map if this was the
- * last transaction open and a grow is pending. */
+ * last transaction open and MDB_MAP_FULL asked for it. */
 static void store_txn_free(store_txn_t *txn) {
   store_t *st = txn->st;
   CASUS_ASSERT(txn->child == NULL);
@@ -359,7 +413,7 @@ static void store_txn_free(store_txn_t *txn) {
     st->readers--;
   }
   free(txn);
-  store_grow_maybe(st);
+  store_grow_maybe(st, false);
 }
 
 int store_txn_commit(store_txn_t *txn) {
@@ -382,7 +436,6 @@ int store_txn_commit(store_txn_t *txn) {
     int mrc = mdb_txn_commit(txn->txn);
     if (mrc == MDB_MAP_FULL) st->grow_pending = true;
     rc = store__err_from_mdb(mrc, "commit");
-    if (mrc == 0 && txn->write && txn->parent == NULL) store_grow_ahead(st);
   }
   store_txn_free(txn);
   return rc;

@@ -2,7 +2,15 @@
  * store_history.c -- the history database (case id NUL seq -> entry JSON):
  * an append-only, hash-chained log per case.  Each entry carries its seq,
  * the hash of the previous entry and its own hash; store_history_verify
- * walks every chain and names the first break.
+ * walks every chain, then checks the head each case record keeps, and names
+ * the first break.
+ *
+ * The write path serialises an entry once.  The caller hands in the case's
+ * head (the last entry's seq and hash, kept in the case record), so the
+ * previous entry is neither looked up by a scan nor parsed; without a head
+ * the last entry's hash is read from the end of its stored bytes, where
+ * store_history_append puts it.  Only entries of an older store, whose
+ * "hash" sits in the middle of the key-sorted member list, are parsed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +26,17 @@
 #include "store/store_int.h"
 
 /* The prev_hash of a case's first entry. */
-#define STORE_ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define STORE_HASH_HEX_DIGITS (STORE_HASH_HEX_BYTES - 1)
+
+/* The stored form of an entry ends with its hash as the last member:
+ *   <canonical bytes without their final '}'>,"hash":"<64 hex digits>"}
+ * so that the hash of the previous entry can be read at a known place,
+ * without parsing the entry. */
+#define STORE_HASH_OPEN ",\"hash\":\""
+#define STORE_HASH_OPEN_BYTES (sizeof(STORE_HASH_OPEN) - 1)
+#define STORE_HASH_CLOSE "\"}"
+#define STORE_HASH_CLOSE_BYTES (sizeof(STORE_HASH_CLOSE) - 1)
+#define STORE_HASH_TAIL_BYTES (STORE_HASH_OPEN_BYTES + STORE_HASH_HEX_DIGITS + STORE_HASH_CLOSE_BYTES)
 
 static void store_history_key(store_key_t *k, const char *case_id, uint64_t seq) {
   store__key_init(k);
@@ -47,20 +65,49 @@ int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]) {
   return 0;
 }
 
-/* The seq and hash of the case's last entry; seq 0 and 64 zeros when the
- * case has none yet. */
-static int store_history_last(store_txn_t *txn, const char *case_id, uint64_t *seq,
-                              char hash[STORE_HASH_HEX_BYTES]) {
+/* The stored hash of the entry in val, whose key holds key_seq.  An entry
+ * written by store_history_append has it in its last bytes; an entry of an
+ * older store (fully key-sorted, "hash" in the middle) is parsed, and must
+ * name key_seq as its seq.  CASUS_ESTORE_CORRUPT when neither form holds a
+ * hash. */
+static int store_history_entry_hash(const MDB_val *val, uint64_t key_seq, char hash[STORE_HASH_HEX_BYTES]) {
+  const char *b = val->mv_data;
+  size_t n = val->mv_size;
+  const char *h;
+  uint64_t json_seq;
+  json_t *e;
+  int rc;
+
+  if (n > STORE_HASH_TAIL_BYTES && b[0] == '{' &&
+      memcmp(b + n - STORE_HASH_TAIL_BYTES, STORE_HASH_OPEN, STORE_HASH_OPEN_BYTES) == 0 &&
+      memcmp(b + n - STORE_HASH_CLOSE_BYTES, STORE_HASH_CLOSE, STORE_HASH_CLOSE_BYTES) == 0 &&
+      store__hex_ok(b + n - STORE_HASH_CLOSE_BYTES - STORE_HASH_HEX_DIGITS, STORE_HASH_HEX_DIGITS)) {
+    memcpy(hash, b + n - STORE_HASH_CLOSE_BYTES - STORE_HASH_HEX_DIGITS, STORE_HASH_HEX_DIGITS);
+    hash[STORE_HASH_HEX_DIGITS] = '\0';
+    return 0;
+  }
+  rc = store__json_load(val, &e);
+  if (rc < 0) return rc;
+  h = json_string_value(json_object_get(e, "hash"));
+  if (h == NULL || strlen(h) != STORE_HASH_HEX_DIGITS || !store__hex_ok(h, STORE_HASH_HEX_DIGITS) ||
+      !store__json_u64(e, "seq", &json_seq) || json_seq != key_seq) {
+    json_decref(e);
+    return CASUS_ESTORE_CORRUPT;
+  }
+  memcpy(hash, h, STORE_HASH_HEX_BYTES);
+  json_decref(e);
+  return 0;
+}
+
+/* The head of the case's chain, read from its last entry: seq 0 and 64
+ * zeros when the case has none yet. */
+static int store_history_last(store_txn_t *txn, const char *case_id, store_history_head_t *head) {
   MDB_cursor *cur;
   MDB_val key, val;
   store_key_t prefix, seek;
-  json_t *last;
-  const char *h;
-  uint64_t json_seq;
+  uint64_t seq;
   int rc, mrc;
 
-  *seq = 0;
-  memcpy(hash, STORE_ZERO_HASH, STORE_HASH_HEX_BYTES);
   store__key_init(&prefix);
   store__key_add_str(&prefix, case_id);
   store__key_add_nul(&prefix);
@@ -74,61 +121,110 @@ static int store_history_last(store_txn_t *txn, const char *case_id, uint64_t *s
     mrc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
   else if (mrc == MDB_NOTFOUND)
     mrc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-  mdb_cursor_close(cur);
-  if (mrc == MDB_NOTFOUND) return 0;
-  if (mrc != 0) return store__txn_mdb(txn, mrc, "history seek");
-  if (!store__key_has_prefix(&key, &prefix)) return 0; /* the last key belongs to another case */
-  if (key.mv_size != prefix.len + STORE_SEQ_BYTES) return CASUS_ESTORE_CORRUPT;
-
-  *seq = store__u64_from_be((const uint8_t *)key.mv_data + prefix.len);
-  rc = store__json_load(&val, &last);
-  if (rc < 0) return rc;
-  h = json_string_value(json_object_get(last, "hash"));
-  if (h == NULL || strlen(h) != STORE_HASH_HEX_BYTES - 1 || !store__json_u64(last, "seq", &json_seq) ||
-      json_seq != *seq) {
-    json_decref(last);
+  if (mrc == MDB_NOTFOUND || (mrc == 0 && !store__key_has_prefix(&key, &prefix))) {
+    /* No entries at all, or the last key belongs to another case. */
+    mdb_cursor_close(cur);
+    head->seq = 0;
+    memcpy(head->hash, STORE_HISTORY_ZERO_HASH, STORE_HASH_HEX_BYTES);
+    return 0;
+  }
+  if (mrc != 0) {
+    mdb_cursor_close(cur);
+    return store__txn_mdb(txn, mrc, "history seek");
+  }
+  if (key.mv_size != prefix.len + STORE_SEQ_BYTES) {
+    mdb_cursor_close(cur);
     return CASUS_ESTORE_CORRUPT;
   }
-  memcpy(hash, h, STORE_HASH_HEX_BYTES);
-  json_decref(last);
+  seq = store__u64_from_be((const uint8_t *)key.mv_data + prefix.len);
+  /* val points into the map while the cursor's transaction lives. */
+  rc = store_history_entry_hash(&val, seq, head->hash);
+  mdb_cursor_close(cur);
+  if (rc < 0) return rc;
+  head->seq = seq;
   return 0;
 }
 
-int store_history_append(store_txn_t *txn, const char *case_id, const json_t *entry, char *hash_out) {
-  char prev_hash[STORE_HASH_HEX_BYTES], hash[STORE_HASH_HEX_BYTES];
+/* Checks a caller's head against the chain: its entry exists and has its
+ * hash.  (That no entry follows it is checked by the put, MDB_NOOVERWRITE.) */
+static int store_history_head_check(store_txn_t *txn, const char *case_id, const store_history_head_t *head) {
+  char stored[STORE_HASH_HEX_BYTES];
   store_key_t k;
-  json_t *e;
+  MDB_val val;
+  int rc;
+
+  if (memchr(head->hash, '\0', STORE_HASH_HEX_BYTES) != head->hash + STORE_HASH_HEX_DIGITS ||
+      !store__hex_ok(head->hash, STORE_HASH_HEX_DIGITS))
+    return CASUS_ESTORE_CORRUPT;
+  if (head->seq == 0) return strcmp(head->hash, STORE_HISTORY_ZERO_HASH) == 0 ? 0 : CASUS_ESTORE_CORRUPT;
+  store_history_key(&k, case_id, head->seq);
+  rc = store__raw_get(txn, STORE_DB_HISTORY, &k, &val);
+  if (rc == CASUS_ENOT_FOUND) return CASUS_ESTORE_CORRUPT; /* a head beyond the chain */
+  if (rc < 0) return rc;
+  rc = store_history_entry_hash(&val, head->seq, stored);
+  if (rc < 0) return rc;
+  return strcmp(stored, head->hash) == 0 ? 0 : CASUS_ESTORE_CORRUPT;
+}
+
+int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, store_history_head_t *head) {
+  char hash[STORE_HASH_HEX_BYTES];
+  store_history_head_t prev;
+  store_key_t k;
+  char *s, *rec;
+  size_t n;
   uint64_t seq;
   int rc;
 
   CASUS_ASSERT(txn->write);
   CASUS_ASSERT(json_is_object(entry));
+  CASUS_ASSERT(head != NULL);
   if (txn->err < 0) return txn->err;
   if (!store__id_ok(case_id)) return CASUS_EINVALID_DATA;
-  rc = store_history_last(txn, case_id, &seq, prev_hash);
+  if (head->seq == STORE_HISTORY_SEQ_UNKNOWN) {
+    rc = store_history_last(txn, case_id, &prev);
+  } else {
+    prev = *head;
+    rc = store_history_head_check(txn, case_id, &prev);
+    if (rc == CASUS_ESTORE_CORRUPT) {
+      /* As for an existing key below: the caller's idea of the case is wrong. */
+      fprintf(stderr,
+              "casusd: store: history of case %s: the head (seq %" PRIu64 ") does not match the chain\n",
+              case_id, prev.seq);
+      store__txn_fail(txn, rc);
+    }
+  }
   if (rc < 0) return rc;
-  if (seq >= LIMIT_EVENTS_PER_CASE_MAX) return CASUS_EINVALID_DATA;
-  seq++;
+  if (prev.seq >= LIMIT_EVENTS_PER_CASE_MAX) return CASUS_EINVALID_DATA;
+  seq = prev.seq + 1;
 
-  e = json_deep_copy(entry);
-  if (e == NULL) return CASUS_ENOMEM;
-  json_object_del(e, "hash");
-  rc = json_object_set_new(e, "seq", json_integer((json_int_t)seq));
-  if (rc == 0) rc = json_object_set_new(e, "prev_hash", json_string(prev_hash));
-  if (rc != 0) {
-    json_decref(e);
+  json_object_del(entry, "hash");
+  if (json_object_set_new(entry, "seq", json_integer((json_int_t)seq)) != 0 ||
+      json_object_set_new(entry, "prev_hash", json_string(prev.hash)) != 0)
     return CASUS_ENOMEM;
-  }
-  rc = store_history_hash(e, hash);
-  if (rc == 0 && json_object_set_new(e, "hash", json_string(hash)) != 0) rc = CASUS_ENOMEM;
+  /* The one serialisation: the canonical bytes, hashed as they are and
+   * stored with the hash spliced in before the final '}'. */
+  s = core_json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
+  if (s == NULL) return CASUS_ENOMEM;
+  n = strlen(s);
+  /* seq and prev_hash are members, so the object is not empty. */
+  CASUS_ASSERT(n > 2 && s[0] == '{' && s[n - 1] == '}' && s[n - 2] != '{');
+  sha256_hex(s, n, hash);
+
+  store_history_key(&k, case_id, seq);
+  rc = store__raw_reserve(txn, STORE_DB_HISTORY, &k, n - 1 + STORE_HASH_TAIL_BYTES, true, (void **)&rec);
   if (rc == 0) {
-    store_history_key(&k, case_id, seq);
-    /* Key-sorted, like the hashed form, so a reader sees the canonical order. */
-    rc = store__json_put(txn, STORE_DB_HISTORY, &k, e, true);
-    if (rc < 0) store__txn_fail(txn, rc);
+    memcpy(rec, s, n - 1);
+    rec += n - 1;
+    memcpy(rec, STORE_HASH_OPEN, STORE_HASH_OPEN_BYTES);
+    memcpy(rec + STORE_HASH_OPEN_BYTES, hash, STORE_HASH_HEX_DIGITS);
+    memcpy(rec + STORE_HASH_OPEN_BYTES + STORE_HASH_HEX_DIGITS, STORE_HASH_CLOSE, STORE_HASH_CLOSE_BYTES);
+    head->seq = seq;
+    memcpy(head->hash, hash, STORE_HASH_HEX_BYTES);
+  } else if (rc == CASUS_ESTORE_CORRUPT) {
+    fprintf(stderr, "casusd: store: history of case %s: entry %" PRIu64 " exists already (a stale head)\n",
+            case_id, seq);
   }
-  json_decref(e);
-  if (rc == 0 && hash_out != NULL) memcpy(hash_out, hash, STORE_HASH_HEX_BYTES);
+  free(s);
   return rc;
 }
 
@@ -231,6 +327,62 @@ broken:
   return CASUS_ESTORE_CORRUPT;
 }
 
+/* Checks one case record's head ("history": {"seq", "hash"}; a record
+ * without it, written before heads existed, passes) against the last entry
+ * of its chain, which store_history_verify has checked already.  Describes
+ * a mismatch in problem. */
+static int store_history_head_verify(store_txn_t *txn, const MDB_val *key, const MDB_val *val, char *problem,
+                                     size_t problem_size) {
+  char case_id[STORE_KEY_BYTES_MAX + 1];
+  store_history_head_t last;
+  const json_t *head;
+  const char *hash;
+  const char *why = NULL;
+  uint64_t seq = 0;
+  json_t *c;
+  int rc;
+
+  CASUS_ASSERT(key->mv_size < sizeof(case_id));
+  memcpy(case_id, key->mv_data, key->mv_size);
+  case_id[key->mv_size] = '\0';
+  rc = store__json_load(val, &c);
+  if (rc == CASUS_ENOMEM) return rc;
+  if (rc < 0) {
+    why = "the case record does not parse";
+    goto broken;
+  }
+  head = json_object_get(c, "history");
+  if (head == NULL) {
+    json_decref(c);
+    return 0;
+  }
+  hash = json_string_value(json_object_get(head, "hash"));
+  if (!store__json_u64(head, "seq", &seq) || hash == NULL || strlen(hash) != STORE_HASH_HEX_DIGITS) {
+    why = "the case record's history head is malformed";
+  } else if (!store__id_ok(case_id)) {
+    why = "the case id is not a valid id";
+  } else {
+    rc = store_history_last(txn, case_id, &last);
+    if (rc == CASUS_ENOMEM || (rc < 0 && rc != CASUS_ESTORE_CORRUPT)) {
+      json_decref(c);
+      return rc;
+    }
+    if (rc < 0)
+      why = "the last entry is damaged";
+    else if (last.seq != seq)
+      why = "the case record's history head is not the chain's last entry";
+    else if (strcmp(last.hash, hash) != 0)
+      why = "the case record's history head does not have the last entry's hash";
+  }
+  json_decref(c);
+  if (why == NULL) return 0;
+
+broken:
+  if (problem != NULL && problem_size > 0)
+    snprintf(problem, problem_size, "history of case %s is broken at seq %" PRIu64 ": %s", case_id, seq, why);
+  return CASUS_ESTORE_CORRUPT;
+}
+
 int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, uint64_t *entries_out) {
   /* Room for the longest case id a key can hold. */
   char case_id[STORE_KEY_BYTES_MAX + 1] = "";
@@ -264,7 +416,7 @@ int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, u
       memcpy(case_id, kb, id_len);
       case_id[id_len] = '\0';
       want_seq = 1;
-      memcpy(prev_hash, STORE_ZERO_HASH, STORE_HASH_HEX_BYTES);
+      memcpy(prev_hash, STORE_HISTORY_ZERO_HASH, STORE_HASH_HEX_BYTES);
     }
     key_seq = store__u64_from_be(kb + id_len + 1);
     entries++;
@@ -277,5 +429,19 @@ int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, u
   if (entries_out != NULL) *entries_out = entries;
   if (rc < 0) return rc;
   rc = store__txn_mdb(txn, mrc, "history verify");
+  if (rc != CASUS_ENOT_FOUND) return rc;
+
+  /* Every chain is intact: now the heads the case records keep. */
+  rc = store__cursor_open(txn, STORE_DB_CASES, &cur);
+  if (rc < 0) return rc;
+  mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+  while (mrc == 0) {
+    rc = store_history_head_verify(txn, &key, &val, problem, problem_size);
+    if (rc < 0) break;
+    mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  if (rc < 0) return rc;
+  rc = store__txn_mdb(txn, mrc, "history verify heads");
   return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }

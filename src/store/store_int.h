@@ -64,6 +64,9 @@ struct store_s {
   store_txn_t *writer;    /* the open top-level write transaction, or NULL */
   int readers;            /* open read transactions */
   bool grow_pending;      /* MDB_MAP_FULL was seen; grow once no transaction is open */
+  bool grow_ahead;        /* grow before write transactions (off while opening, or by a test) */
+  uint64_t reserve_bytes; /* the free map growth ahead keeps: LIMIT_MAP_RESERVE_BYTES */
+  uint64_t page_bytes;    /* LMDB's page size */
   int fault_full_commits; /* store_fault_inject_full: commits left to fail */
 };
 
@@ -116,6 +119,8 @@ uint64_t store__u64_from_be(const uint8_t *p);
 bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix);
 /* An id that is safe as a key part: non-empty and within LIMIT_ID_BYTES_MAX. */
 bool store__id_ok(const char *id);
+/* Are the n bytes at p lowercase hex digits, as sha256_hex writes them? */
+bool store__hex_ok(const char *p, size_t n);
 
 /* --- timers key (store_timers.c) --- */
 
@@ -128,6 +133,13 @@ void store__timer_key(store_key_t *k, int64_t due_s, const char *case_id, const 
 int store__json_load(const MDB_val *val, json_t **out);
 /* Writes len bytes of data under key in database db. */
 int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data, size_t len);
+/* Reserves len bytes under key in database db (MDB_RESERVE) and points
+ * *data at them: the caller writes the value there, before any other call
+ * on txn, without a copy of its own.  With no_overwrite an existing key is
+ * refused with CASUS_ESTORE_CORRUPT (for records that must be new, such as
+ * history entries), which also makes txn unusable. */
+int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, bool no_overwrite,
+                       void **data);
 /* Writes record as compact JSON; sort_keys gives a canonical form. */
 int store__json_put(store_txn_t *txn, int db, store_key_t *key, const json_t *record, bool sort_keys);
 /* Reads the value under key; val points into the map until txn ends. */

@@ -82,6 +82,13 @@ bool store__id_ok(const char *id) {
   return n > 0 && n <= LIMIT_ID_BYTES_MAX;
 }
 
+bool store__hex_ok(const char *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) return false;
+  return true;
+}
+
 /* --- JSON records --- */
 
 /* Parses a stored record, which must be a JSON object. */
@@ -105,6 +112,24 @@ int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data,
   v.mv_size = len;
   v.mv_data = (void *)data; /* LMDB copies it; the cast only drops const */
   return store__txn_mdb(txn, mdb_put(txn->txn, txn->st->dbi[db], &k, &v, 0), "put");
+}
+
+int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, bool no_overwrite,
+                       void **data) {
+  MDB_val k = store__key_val(key);
+  MDB_val v;
+  int mrc;
+  *data = NULL;
+  v.mv_size = len;
+  v.mv_data = NULL;
+  mrc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v, MDB_RESERVE | (no_overwrite ? MDB_NOOVERWRITE : 0));
+  /* LMDB itself leaves the transaction usable after MDB_KEYEXIST; the store
+   * does not, since a caller that meets it has a wrong idea of the data. */
+  if (mrc == MDB_KEYEXIST) return store__txn_fail(txn, CASUS_ESTORE_CORRUPT);
+  if (mrc != 0) return store__txn_mdb(txn, mrc, "put");
+  CASUS_ASSERT(v.mv_size == len);
+  *data = v.mv_data;
+  return 0;
 }
 
 /* Writes record as compact JSON; sort_keys gives a canonical form. */

@@ -12,7 +12,7 @@
         run(globals())
 
 Server starts `casusd serve --config <tmp config> --listen 127.0.0.1:0 --data <tmp dir>
-[--clock manual]` and reads the `listening on HOST:PORT` line from its stdout.  Every wait is
+[--clock manual] [extra_args]` and reads the `listening on HOST:PORT` line from its stdout.  Every wait is
 bounded; every server is killed and every temporary directory removed at exit.
 
 Environment: CASUSD (path to the binary; default <source>/build-api/casusd) and
@@ -139,8 +139,9 @@ def tmpdir(prefix="casus-api-"):
 class Server:
     """One casusd process on a temporary data dir with a generated config."""
 
-    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None):
+    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None, extra_args=None):
         self.dir = tmpdir()
+        self.extra_args = list(extra_args or [])  # more `casusd serve` options, e.g. --map-bytes
         self.data = os.path.join(self.dir, "data")
         self.manual_clock = manual_clock
         self.config = config if config is not None else make_config(now)
@@ -174,6 +175,7 @@ class Server:
             args = VALGRIND_ARGS + args
         if self.manual_clock:
             args += ["--clock", "manual"]
+        args += self.extra_args
         self.stderr_path = os.path.join(self.dir, "stderr-%d.log" % self._starts)
         err = open(self.stderr_path, "wb")
         try:

@@ -107,6 +107,9 @@ def test_r_time_3_timer_storm_fires_in_chunks_and_serves_others():
         poller = threading.Thread(target=_poll_healthz, args=(s.port, done, answered))
         poller.start()
         clock = _put_clock_async(s.port, "2027-06-01T09:00:00+02:00", result)
+        for _ in range(100000):  # bounded: until the first chunk committed, so the clock has moved
+            if metrics(s)["casusd_timers_fired_total"] > before["casusd_timers_fired_total"]:
+                break
         st, body = s.event(ids[-1], "pr-rotterdam", "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"})
         clock.join(120)
         done.set()

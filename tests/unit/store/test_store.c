@@ -1,8 +1,8 @@
 /*
  * test_store.c -- the LMDB store: persistence, the timer index (R-TIME-3),
  * the history hash chain (R-AUD-1), child transactions, the inbox,
- * idempotency records, map growth after MDB_MAP_FULL, injected full-disk
- * commits and backups.
+ * idempotency records, map growth ahead of need and after MDB_MAP_FULL,
+ * injected full-disk commits and backups.
  *
  * Every test works in its own directory under /tmp and removes it at the end.
  */
@@ -511,19 +511,51 @@ TEST(timers_invalid_are_rejected) {
 
 /* --- history (R-AUD-1) --- */
 
+/* A head for a case with no entries yet. */
+static store_history_head_t head_empty(void) {
+  store_history_head_t h;
+  h.seq = 0;
+  memset(h.hash, '0', STORE_HASH_HEX_BYTES - 1);
+  h.hash[STORE_HASH_HEX_BYTES - 1] = '\0';
+  return h;
+}
+
+static store_history_head_t head_unknown(void) {
+  store_history_head_t h;
+  memset(&h, 0, sizeof(h));
+  h.seq = STORE_HISTORY_SEQ_UNKNOWN;
+  return h;
+}
+
+static json_t *history_entry(int i) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:{s:i}, s:s, s:s}", "time", "2025-03-01T10:00:00+01:00", "actor",
+                   "cr-1", "role", "casusregisseur", "event", i == 0 ? "aanmelden" : "wijzigen", "data", "n",
+                   i, "from", "a", "to", "b");
+}
+
+/* Five entries, three of c-000001 and two of c-000002, interleaved; each
+ * case's head is carried from one append to the next, as the API does. */
 static void history_fill(store_t *st, char hashes[5][STORE_HASH_HEX_BYTES]) {
   static const char *const cases[5] = {"c-000001", "c-000002", "c-000001", "c-000001", "c-000002"};
+  static const uint64_t seqs[5] = {1, 1, 2, 3, 2};
+  store_history_head_t heads[2];
   store_txn_t *txn;
   int i;
 
+  heads[0] = head_empty();
+  heads[1] = head_empty();
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   for (i = 0; i < 5; i++) {
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:{s:i}, s:s, s:s}", "time", "2025-03-01T10:00:00+01:00",
-                          "actor", "cr-1", "role", "casusregisseur", "event",
-                          i == 0 ? "aanmelden" : "wijzigen", "data", "n", i, "from", "a", "to", "b");
-    ASSERT_EQ(store_history_append(txn, cases[i], e, hashes[i]), 0);
-    /* The caller's entry is borrowed, not changed. */
-    ASSERT_NULL(json_object_get(e, "seq"));
+    store_history_head_t *h = &heads[cases[i][7] - '1'];
+    char prev[STORE_HASH_HEX_BYTES];
+    json_t *e = history_entry(i);
+    memcpy(prev, h->hash, sizeof(prev));
+    ASSERT_EQ(store_history_append(txn, cases[i], e, h), 0);
+    ASSERT_EQ(h->seq, seqs[i]);
+    memcpy(hashes[i], h->hash, STORE_HASH_HEX_BYTES);
+    /* The entry gained its place in the chain, not its hash. */
+    ASSERT_EQ(json_integer_value(json_object_get(e, "seq")), (json_int_t)seqs[i]);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")), prev);
     ASSERT_NULL(json_object_get(e, "hash"));
     json_decref(e);
   }
@@ -583,12 +615,19 @@ TEST(history_chain_list_verify) {
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   e = json_pack("{s:s}", "event", "afsluiten");
-  ASSERT_EQ(store_history_append(txn, "c-000002", e, hex), 0);
+  {
+    /* A caller without the head: the store finds it. */
+    store_history_head_t h = head_unknown();
+    ASSERT_EQ(store_history_append(txn, "c-000002", e, &h), 0);
+    ASSERT_EQ(h.seq, 3);
+    memcpy(hex, h.hash, sizeof(hex));
+  }
   json_decref(e);
   ASSERT_EQ(store_history_list(txn, "c-000002", 100, &list), 0);
   ASSERT_EQ(json_array_size(list), 3);
   ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 2), "seq")), 3);
   ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "prev_hash")), hashes[4]);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "hash")), hex);
   json_decref(list);
   ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
   ASSERT_EQ(entries, 6);
@@ -698,7 +737,11 @@ TEST(history_gap_and_garbage_detected) {
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_debug_put_raw(txn, "history", key, klen, "{\"seq\":3}", 9), 0);
   e = json_pack("{s:s}", "event", "x");
-  ASSERT_EQ(store_history_append(txn, "c-000001", e, NULL), CASUS_ESTORE_CORRUPT);
+  {
+    store_history_head_t h = head_unknown();
+    ASSERT_EQ(store_history_append(txn, "c-000001", e, &h), CASUS_ESTORE_CORRUPT);
+    ASSERT_EQ(h.seq, STORE_HISTORY_SEQ_UNKNOWN);
+  }
   json_decref(e);
   store_txn_abort(txn);
 
@@ -709,6 +752,260 @@ TEST(history_gap_and_garbage_detected) {
   ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
   ASSERT_NOT_NULL(strstr(problem, "c-000000"));
   ASSERT_NOT_NULL(strstr(problem, "malformed"));
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* The head travels with the caller: every append starts from the head the
+ * previous one returned, also across transactions, and the chain it builds
+ * is the one a head-less caller (the store finds the last entry) continues. */
+TEST(history_head_chaining_across_appends) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES], hex[STORE_HASH_HEX_BYTES];
+  store_history_head_t head = head_empty(), unknown = head_unknown();
+  store_t *st;
+  store_txn_t *txn;
+  json_t *list, *e;
+  uint64_t entries;
+  size_t i;
+  int n;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  for (n = 0; n < 4; n++) {
+    ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+    e = history_entry(n);
+    ASSERT_EQ(store_history_append(txn, "c-1", e, &head), 0);
+    json_decref(e);
+    ASSERT_EQ(head.seq, (uint64_t)n + 1);
+    memcpy(hashes[n], head.hash, STORE_HASH_HEX_BYTES);
+    ASSERT_EQ(store_txn_commit(txn), 0);
+  }
+  /* A caller without the head continues the same chain. */
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  e = history_entry(4);
+  ASSERT_EQ(store_history_append(txn, "c-1", e, &unknown), 0);
+  json_decref(e);
+  ASSERT_EQ(unknown.seq, 5);
+  memcpy(hashes[4], unknown.hash, STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-1", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 5);
+  json_array_foreach(list, i, e) {
+    /* The stored entry: the caller's members, seq, prev_hash and hash. */
+    ASSERT_EQ(json_object_size(e), 7 + 3);
+    ASSERT_EQ(json_integer_value(json_object_get(e, "seq")), (json_int_t)i + 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "hash")), hashes[i]);
+    ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")),
+                  i == 0 ? head_empty().hash : hashes[i - 1]);
+    ASSERT_EQ(json_integer_value(json_object_get(json_object_get(e, "data"), "n")), (json_int_t)i);
+    /* The hash stored with the entry is the hash of the entry. */
+    ASSERT_EQ(store_history_hash(e, hex), 0);
+    ASSERT_STR_EQ(hex, hashes[i]);
+  }
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 5);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Writes entry seq of case_id as an older store did: fully key-sorted, with
+ * "hash" among the other members rather than last.  Returns its hash. */
+static void history_put_old_form(store_t *st, const char *case_id, uint64_t seq, const char *prev_hash,
+                                 char hash[STORE_HASH_HEX_BYTES]) {
+  json_t *e = history_entry((int)seq);
+  json_object_set_new(e, "seq", json_integer((json_int_t)seq));
+  json_object_set_new(e, "prev_hash", json_string(prev_hash));
+  ASSERT_EQ(store_history_hash(e, hash), 0);
+  json_object_set_new(e, "hash", json_string(hash));
+  history_put_raw(st, case_id, seq, e);
+  json_decref(e);
+}
+
+/* R-AUD-1 across versions: a case whose entries were written before heads
+ * existed is continued by a caller without a head (or with one). */
+TEST(history_unknown_head_reads_older_entries) {
+  char root[64], problem[256], h1[STORE_HASH_HEX_BYTES], h2[STORE_HASH_HEX_BYTES];
+  char g1[STORE_HASH_HEX_BYTES];
+  store_history_head_t head;
+  store_t *st;
+  store_txn_t *txn;
+  json_t *e, *list;
+  uint64_t entries;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_put_old_form(st, "c-a", 1, head_empty().hash, h1);
+  history_put_old_form(st, "c-a", 2, h1, h2);
+  history_put_old_form(st, "c-c", 1, head_empty().hash, g1);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  head = head_unknown();
+  e = history_entry(3);
+  ASSERT_EQ(store_history_append(txn, "c-a", e, &head), 0);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 3);
+  /* A known head whose entry is in the older form is checked as well. */
+  head.seq = 1;
+  memcpy(head.hash, g1, sizeof(g1));
+  e = history_entry(2);
+  ASSERT_EQ(store_history_append(txn, "c-c", e, &head), 0);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 2);
+  /* c-b sorts between two cases with entries but has none itself. */
+  head = head_unknown();
+  e = history_entry(1);
+  ASSERT_EQ(store_history_append(txn, "c-b", e, &head), 0);
+  ASSERT_STR_EQ(json_string_value(json_object_get(e, "prev_hash")), head_empty().hash);
+  json_decref(e);
+  ASSERT_EQ(head.seq, 1);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-a", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "prev_hash")), h2);
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 6);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Appends entry n to case_id with head *h in a new transaction; returns the
+ * result, and checks that a refusal left the transaction unusable. */
+static int history_append_with(store_t *st, const char *case_id, store_history_head_t *h) {
+  store_txn_t *txn;
+  json_t *e = history_entry(9);
+  int rc;
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  rc = store_history_append(txn, case_id, e, h);
+  if (rc == 0) {
+    ASSERT_EQ(store_txn_commit(txn), 0);
+  } else {
+    ASSERT_EQ(store_history_append(txn, case_id, e, h), rc);
+    store_txn_abort(txn);
+  }
+  json_decref(e);
+  return rc;
+}
+
+/* A head that does not match the chain never overwrites or forks it. */
+TEST(history_stale_head_refused) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES];
+  store_history_head_t h;
+  store_t *st;
+  store_txn_t *txn;
+  json_t *list;
+  uint64_t entries;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_fill(st, hashes); /* c-000001: seqs 1..3 (hashes 0, 2, 3) */
+
+  /* Behind the chain: seq 2 exists, so entry 3 would be overwritten. */
+  h.seq = 2;
+  memcpy(h.hash, hashes[2], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(h.seq, 2); /* unchanged on error */
+  ASSERT_STR_EQ(h.hash, hashes[2]);
+  /* An empty head for a case that has entries. */
+  h = head_empty();
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* Beyond the chain: there is no seq 5 to follow. */
+  h.seq = 5;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* The right seq with another entry's hash. */
+  h.seq = 3;
+  memcpy(h.hash, hashes[2], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+  /* Seq 0 must come with the zero hash; a hash must be 64 hex digits. */
+  h.seq = 0;
+  memcpy(h.hash, hashes[0], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000009", &h), CASUS_ESTORE_CORRUPT);
+  h.seq = 3;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  h.hash[10] = 'X';
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), CASUS_ESTORE_CORRUPT);
+
+  /* Nothing was written; the right head still works. */
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+  h.seq = 3;
+  memcpy(h.hash, hashes[3], STORE_HASH_HEX_BYTES);
+  ASSERT_EQ(history_append_with(st, "c-000001", &h), 0);
+  ASSERT_EQ(h.seq, 4);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_history_list(txn, "c-000001", 100, &list), 0);
+  ASSERT_EQ(json_array_size(list), 4);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 2), "hash")), hashes[3]);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 3), "prev_hash")), hashes[3]);
+  json_decref(list);
+  ASSERT_EQ(store_history_verify(txn, problem, sizeof(problem), &entries), 0);
+  ASSERT_EQ(entries, 6);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Puts case id with the head "history": head_json (NULL: no head). */
+static void case_put_head(store_t *st, const char *id, const char *head_json) {
+  char text[512];
+  if (head_json == NULL)
+    snprintf(text, sizeof(text), "{\"id\": \"%s\"}", id);
+  else
+    snprintf(text, sizeof(text), "{\"id\": \"%s\", \"history\": %s}", id, head_json);
+  case_put_text(st, text);
+}
+
+/* R-AUD-1: the head a case record keeps must be its chain's last entry. */
+TEST(history_verify_checks_case_heads) {
+  char root[64], problem[256], hashes[5][STORE_HASH_HEX_BYTES], head[256];
+  store_t *st;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  history_fill(st, hashes); /* c-000001: 3 entries, c-000002: 2 */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[3]);
+  case_put_head(st, "c-000001", head);
+  case_put_head(st, "c-000002", NULL); /* a record from before heads */
+  snprintf(head, sizeof(head), "{\"seq\": 0, \"hash\": \"%s\"}", head_empty().hash);
+  case_put_head(st, "c-000003", head); /* no entries yet */
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+
+  /* A head one entry behind (an entry appended without its case). */
+  snprintf(head, sizeof(head), "{\"seq\": 2, \"hash\": \"%s\"}", hashes[2]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000001 "));
+  ASSERT_NOT_NULL(strstr(problem, "seq 2:"));
+  ASSERT_NOT_NULL(strstr(problem, "head"));
+
+  /* The right seq with a tampered hash. */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[2]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000001 "));
+  ASSERT_NOT_NULL(strstr(problem, "hash"));
+
+  /* A malformed head. */
+  case_put_head(st, "c-000001", "{\"seq\": \"3\"}");
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "malformed"));
+
+  /* Repaired, then a head for entries that do not exist. */
+  snprintf(head, sizeof(head), "{\"seq\": 3, \"hash\": \"%s\"}", hashes[3]);
+  case_put_head(st, "c-000001", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), 0);
+  snprintf(head, sizeof(head), "{\"seq\": 1, \"hash\": \"%s\"}", hashes[0]);
+  case_put_head(st, "c-000003", head);
+  ASSERT_EQ(verify(st, problem, sizeof(problem)), CASUS_ESTORE_CORRUPT);
+  ASSERT_NOT_NULL(strstr(problem, "case c-000003 "));
   store_close(st);
   tmpdir_remove(root);
 }
@@ -769,31 +1066,99 @@ TEST(child_abort_keeps_parent_writes) {
 
 /* --- idempotency keys --- */
 
+#define SHA_A "a3f1c2d4e5b6a7980112233445566778899aabbccddeeff00112233445566778"
+#define SHA_B "00000000000000000000000000000000000000000000000000000000000000ff"
+
+/* Reads (actor, key) and checks it against the expected record. */
+static void idem_expect(store_txn_t *txn, const char *actor, const char *key, const char *sha, int status,
+                        const char *body, size_t body_bytes) {
+  char got_sha[65];
+  int got_status;
+  char *got_body;
+  size_t got_bytes;
+  ASSERT_EQ(store_idem_get(txn, actor, key, got_sha, &got_status, &got_body, &got_bytes), 0);
+  ASSERT_STR_EQ(got_sha, sha);
+  ASSERT_EQ(got_status, status);
+  ASSERT_EQ(got_bytes, body_bytes);
+  ASSERT(memcmp(got_body, body, body_bytes) == 0);
+  ASSERT_EQ(got_body[got_bytes], '\0');
+  free(got_body);
+}
+
 TEST(idempotency_get_put) {
-  char root[64];
+  /* The reply verbatim: quotes, backslashes, UTF-8, a newline and a NUL. */
+  static const char reply[] = "{\"id\":\"c-000001\",\"naam\":\"Zo\xc3\xab \\\"Sam\\\"\"}\n\0tail";
+  char root[64], sha[65];
   store_t *st;
   store_txn_t *txn;
-  json_t *rec, *got = NULL;
+  int status = -1;
+  char *body = (char *)"untouched";
+  size_t body_bytes = 99;
 
   tmpdir_make(root);
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", &got), CASUS_ENOT_FOUND);
-  rec =
-      json_pack("{s:s, s:i, s:s}", "request_sha256", "ab12", "status", 201, "body", "{\"id\":\"c-000001\"}");
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", rec), 0);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_NULL(body);
+  ASSERT_EQ(body_bytes, 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", SHA_A, 201, reply, sizeof(reply) - 1), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-empty", SHA_B, 204, NULL, 0), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_A, 200, "first", 5), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_B, 409, "second", 6), 0); /* replaced */
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-big", SHA_A, 200, reply, (size_t)LIMIT_RESPONSE_BYTES_MAX + 1),
+            CASUS_EINVALID_DATA);
   ASSERT_EQ(store_txn_commit(txn), 0);
 
   ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", &got), 0);
-  ASSERT(json_equal(got, rec));
-  json_decref(got);
+  idem_expect(txn, "cr-1", "k-1", SHA_A, 201, reply, sizeof(reply) - 1);
+  idem_expect(txn, "cr-1", "k-empty", SHA_B, 204, "", 0);
+  idem_expect(txn, "cr-1", "k-2", SHA_B, 409, "second", 6);
   /* Keys are per actor, and the NUL separator keeps ("cr-1","k-1") apart
    * from ("cr-1k", "-1"). */
-  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", &got), CASUS_ENOT_FOUND);
-  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", &got), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-big", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
   store_txn_abort(txn);
-  json_decref(rec);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* A store written before the binary form holds the JSON record with the
+ * reply as an escaped JSON string; it is still replayed byte for byte. */
+TEST(idempotency_reads_older_json_records) {
+  static const char old_rec[] = "{\"request_sha256\":\"" SHA_A
+                                "\",\"status\":201,\"body\":\"{\\\"id\\\":\\\"c-000001\\\",\\\"naam\\\":"
+                                "\\\"Zo\\u00eb\\\"}\"}";
+  static const char want[] = "{\"id\":\"c-000001\",\"naam\":\"Zo\xc3\xab\"}";
+  static const char key[] = "cr-1\0old";
+  char root[64], sha[65];
+  store_t *st;
+  store_txn_t *txn;
+  int status;
+  char *body;
+  size_t body_bytes;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", key, sizeof(key) - 1, old_rec, sizeof(old_rec) - 1), 0);
+  /* Damaged records in either form. */
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad1", 9, "{\"status\":200,\"body\":\"x\"}", 25), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad2", 9, "{not json", 9), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad3", 9, "\x01" SHA_A, 65), 0); /* no status */
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad4", 9, "\x02" SHA_A "\x00\xc8", 67), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "idem", "cr-1\0bad5", 9, "", 0), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  idem_expect(txn, "cr-1", "old", SHA_A, 201, want, sizeof(want) - 1);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad1", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad2", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad3", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad4", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad5", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_NULL(body);
+  store_txn_abort(txn);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -912,7 +1277,12 @@ TEST(fault_inject_full_writes_nothing) {
   ASSERT_EQ(store_case_put(txn, c), 0);
   /* Child commits are not counted; only the top-level commit fails. */
   ASSERT_EQ(store_txn_child(txn, &child), 0);
-  ASSERT_EQ(store_history_append(child, "c-1", c, NULL), 0);
+  {
+    store_history_head_t h = head_empty();
+    json_t *e = json_deep_copy(c);
+    ASSERT_EQ(store_history_append(child, "c-1", e, &h), 0);
+    json_decref(e);
+  }
   ASSERT_EQ(store_txn_commit(child), 0);
   ASSERT_EQ(store_txn_commit(txn), CASUS_ESTORE_FULL);
   ASSERT_EQ(case_exists(st, "c-1"), 0);
@@ -970,13 +1340,18 @@ static int put_big_case(store_t *st, int i) {
   return store_txn_commit(txn);
 }
 
+/* The fallback: with growth ahead of need turned off, writers meet
+ * MDB_MAP_FULL; the map grows after each, so a retry succeeds. */
 TEST(map_full_grows_and_retry_succeeds) {
   char root[64];
   store_t *st;
+  uint64_t map0, map1, used;
   int i, fulls = 0;
 
   tmpdir_make(root);
   st = store_at(root, 64 * 1024);
+  store_debug_grow_ahead(st, false, 0);
+  ASSERT_EQ(store_map_info(st, &map0, &used), 0);
   for (i = 1; i <= 400; i++) {
     int rc = put_big_case(st, i);
     if (rc == CASUS_ESTORE_FULL) {
@@ -986,9 +1361,10 @@ TEST(map_full_grows_and_retry_succeeds) {
     }
     ASSERT_EQ(rc, 0);
   }
-  /* 400 cases of 2 KiB cannot fit in 64 KiB without growing; the store
-   * grows ahead of need (75% used), so few or no writers meet a full map. */
-  ASSERT_LE(fulls, 2);
+  /* 400 cases of 2 KiB cannot fit in 64 KiB without growing. */
+  ASSERT_GE(fulls, 1);
+  ASSERT_EQ(store_map_info(st, &map1, &used), 0);
+  ASSERT_GE(map1, 16 * map0);
   for (i = 1; i <= 400; i += 37) {
     char id[32];
     snprintf(id, sizeof(id), "c-%06d", i);
@@ -998,8 +1374,88 @@ TEST(map_full_grows_and_retry_succeeds) {
 
   /* Reopened with the small size, the store keeps its grown map. */
   st = store_at(root, 64 * 1024);
+  ASSERT_EQ(store_map_info(st, &map0, &used), 0);
+  ASSERT_EQ(map0, map1);
   ASSERT_EQ(case_exists(st, "c-000400"), 1);
   ASSERT_EQ(put_big_case(st, 401), 0);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* One write transaction as a request batch makes it: per request, a 2 KiB
+ * case and a history entry.  Returns the commit's result. */
+static int put_batch(store_t *st, int batch, int requests) {
+  char id[32], pad[2049];
+  store_txn_t *txn;
+  int i;
+  memset(pad, 'z', sizeof(pad) - 1);
+  pad[sizeof(pad) - 1] = '\0';
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  for (i = 0; i < requests; i++) {
+    store_history_head_t h = head_empty();
+    json_t *c, *e;
+    snprintf(id, sizeof(id), "c-%04d-%03d", batch, i);
+    c = json_pack("{s:s, s:s}", "id", id, "pad", pad);
+    e = json_pack("{s:s, s:s}", "event", "aanmelden", "note", pad + 1024);
+    ASSERT_EQ(store_case_put(txn, c), 0);
+    ASSERT_EQ(store_history_append(txn, id, e, &h), 0);
+    json_decref(c);
+    json_decref(e);
+  }
+  return store_txn_commit(txn);
+}
+
+/* The rule: before each write transaction the map grows until half of it
+ * (and the reserve) is free, so that a store started with a small map and
+ * written to well beyond it never fails a commit. */
+TEST(map_grows_ahead_by_half) {
+  const uint64_t initial = 1024 * 1024;
+  char root[64];
+  store_t *st;
+  uint64_t map, used, prev_map, growths = 0;
+  int b;
+
+  tmpdir_make(root);
+  st = store_at(root, initial);
+  store_debug_grow_ahead(st, true, 0); /* the half rule alone */
+  ASSERT_EQ(store_map_info(st, &prev_map, &used), 0);
+  ASSERT_EQ(prev_map, initial);
+  for (b = 0; b < 200; b++) {
+    ASSERT_EQ(put_batch(st, b, 10), 0); /* not one failed commit */
+    ASSERT_EQ(store_map_info(st, &map, &used), 0);
+    ASSERT_LE(used, map);
+    if (map > prev_map) growths++;
+    prev_map = map;
+  }
+  /* Several times the initial map was written; it grew step by step and
+   * half of it is free for the next batch. */
+  ASSERT_GE(used, 4 * initial);
+  ASSERT_GE(growths, 2);
+  ASSERT_GE(map, 8 * initial);
+  ASSERT_LE(used, map);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* With the real reserve (room for the biggest batch), a small map grows
+ * before the first write; no commit fails either. */
+TEST(map_grows_ahead_with_reserve) {
+  const uint64_t initial = 1024 * 1024;
+  char root[64];
+  store_t *st;
+  uint64_t map, used;
+  int b;
+
+  tmpdir_make(root);
+  st = store_at(root, initial);
+  ASSERT_EQ(store_map_info(st, &map, &used), 0);
+  ASSERT_EQ(map, initial);
+  for (b = 0; b < 100; b++) ASSERT_EQ(put_batch(st, b, 20), 0);
+  ASSERT_EQ(store_map_info(st, &map, &used), 0);
+  ASSERT_GE(used, 4 * initial);
+  ASSERT_GE(map, 4 * initial); /* grew at least twice */
+  ASSERT_GE(map - used, LIMIT_MAP_RESERVE_BYTES);
+  ASSERT_LE(map, LIMIT_MAP_BYTES_MAX);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -1013,6 +1469,7 @@ TEST(map_full_in_one_big_transaction_then_retry) {
 
   tmpdir_make(root);
   st = store_at(root, 64 * 1024);
+  store_debug_grow_ahead(st, false, 0);
   for (attempt = 0; attempt < 10 && rc != 0; attempt++) {
     store_txn_t *txn;
     int i;
@@ -1102,11 +1559,18 @@ TEST(backup_copy_opens_with_same_data) {
   X(history_chain_list_verify)                  \
   X(history_tamper_detected)                    \
   X(history_gap_and_garbage_detected)           \
+  X(history_head_chaining_across_appends)       \
+  X(history_unknown_head_reads_older_entries)   \
+  X(history_stale_head_refused)                 \
+  X(history_verify_checks_case_heads)           \
   X(child_abort_keeps_parent_writes)            \
   X(idempotency_get_put)                        \
+  X(idempotency_reads_older_json_records)       \
   X(inbox_add_list_close)                       \
   X(fault_inject_full_writes_nothing)           \
   X(map_full_grows_and_retry_succeeds)          \
+  X(map_grows_ahead_by_half)                    \
+  X(map_grows_ahead_with_reserve)               \
   X(map_full_in_one_big_transaction_then_retry) \
   X(backup_copy_opens_with_same_data)
 
