@@ -24,7 +24,10 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "engine/engine_int.h"
+#include "engine/cond.h"
+#include "engine/index.h"
+#include "engine/schema.h"
+#include "engine/value.h"
 
 /* Counters saturate at the range of json_int_t (long long wherever jansson
  * has it, as on Debian). */
