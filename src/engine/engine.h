@@ -60,6 +60,13 @@ typedef struct {
   json_t *history; /* the history entry to append: time, actor, role, event, data, from, to, rule */
   json_t *effects; /* array of {"type": "task"|"notification", "kind", "to": [roles], "title", "rule"}
                       and {"type": "close_tasks", "kind"} */
+  /* The events the acting actor's role may fire on the new case at ctx->now_s:
+   * what engine_allowed_events(ctx->chart, case_, actor->role, ctx->now_s)
+   * returns, computed in the same call (so a case view needs no second
+   * evaluation of the guards' "when").  Set by engine_case_create and
+   * engine_event_apply when they succeed; NULL after a failure and for
+   * engine_timer_fire (a timer has no actor to show the case to). */
+  json_t *allowed_events;
   int err;
   const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
   char message[ENGINE_MESSAGE_BYTES_MAX]; /* sentence for a refusal */
@@ -131,7 +138,12 @@ int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char 
 int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *name, engine_result_t *out);
 void engine_result_clear(engine_result_t *res);
 
-/* The events `role` may fire on case_ now (new array of strings, chart order). */
+/* The events `role` may fire on case_ now (new array of strings, chart order):
+ * those of the transitions of the case's active states whose roles include
+ * `role` and whose "when" holds, evaluated with the role alone as the actor
+ * (no id or organisation), no data and no calendar.  Empty for a closed
+ * case.  engine_case_create and engine_event_apply return the same array
+ * for the actor's role in engine_result_t.allowed_events. */
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
                               int64_t now_s);
 /* The case's status: the "status" of its first active leaf (or ancestor) that has one. */
