@@ -19,14 +19,18 @@
 #include "engine/index.h"
 #include "engine/problem.h"
 #include "engine/schema.h"
+#include "engine/value.h"
 
 typedef struct {
   engine_chart_t *c;
   engine_problems_t *p;
 } loader_t;
 
-static const char *const chart_keys[] = {"id",    "version", "title", "description", "calendar",
-                                         "roles", "create",  "root",  "privacy",     "$schema"};
+static const char *const chart_keys[] = {"id",     "version", "title",   "description", "calendar", "roles",
+                                         "create", "root",    "privacy", "index",       "$schema"};
+/* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
+static const char *const index_reserved[] = {"status",        "flag",   "overdue", "deadline_before",
+                                             "updated_after", "cursor", "limit"};
 static const char *const transition_keys[] = {"event",  "target",  "roles", "when",       "data",
                                               "guards", "actions", "rule",  "description"};
 static const char *const role_keys[] = {"org_field", "actor_field", "view", "identity_on_opt_out",
@@ -91,6 +95,52 @@ static void transition_validate(loader_t *l, const json_t *t, const char *path, 
     eng_problem_add(l->p, path, "\"rule\" must be a rule id string");
   snprintf(sub, sizeof(sub), "%s.actions", path);
   eng_actions_validate(l->c, json_object_get(t, "actions"), sub, l->p, 0);
+}
+
+/* --- list filters --- */
+
+/* Whether s can name a list filter (a query parameter): [a-z][a-z0-9_]*, shorter than LIMIT_ID_BYTES_MAX. */
+static bool is_filter_name(const char *s) {
+  size_t i;
+  if (s[0] < 'a' || s[0] > 'z') return false;
+  for (i = 1; s[i] != '\0'; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) return false;
+  return i < LIMIT_ID_BYTES_MAX;
+}
+
+/* The chart's list filters, "index": {"<query parameter>": "<dotted path below the case's fields>"}: the
+ * case fields GET /v1/cases can select on, each from an index of the store. */
+static void index_validate(const json_t *index, engine_problems_t *p) {
+  const char *name;
+  json_t *path;
+  char sub[176];
+  size_t k;
+  if (index == NULL) return;
+  if (!json_is_object(index)) {
+    eng_problem_add(
+        p, "$.index",
+        "\"index\" must be an object {\"<query parameter>\": \"<path below the case's fields>\"}");
+    return;
+  }
+  if (json_object_size(index) > LIMIT_CHART_INDEXES_MAX)
+    eng_problem_add(p, "$.index", "more than %d list filters", LIMIT_CHART_INDEXES_MAX);
+  json_object_foreach((json_t *)index, name, path) {
+    snprintf(sub, sizeof(sub), "$.index.%s", name);
+    if (!is_filter_name(name)) {
+      eng_problem_add(p, sub,
+                      "a list filter's name is a query parameter: [a-z][a-z0-9_]*, at most %d characters",
+                      LIMIT_ID_BYTES_MAX - 1);
+    } else {
+      for (k = 0; k < COUNT(index_reserved); k++)
+        if (strcmp(name, index_reserved[k]) == 0)
+          eng_problem_add(p, sub, "\"%s\" is reserved: GET /v1/cases takes it itself", name);
+    }
+    if (!json_is_string(path))
+      eng_problem_add(p, sub, "a list filter names a case field: a dotted path below \"fields\" (a string)");
+    else if (!eng_path_valid(json_string_value(path)))
+      eng_problem_add(p, sub, "\"%s\" is not a dotted path (names of 1 to %d bytes separated by dots)",
+                      json_string_value(path), LIMIT_ID_BYTES_MAX - 1);
+  }
 }
 
 /* --- semantic checks --- */
@@ -286,6 +336,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
                                      strcmp(json_string_value(v), "anoniem") != 0)))
       eng_problem_add(p, sub, "\"view\" must be volledig or anoniem");
   }
+  index_validate(json_object_get(doc, "index"), p);
   v = json_object_get(doc, "root");
   if (!json_is_object(v)) {
     eng_problem_add(p, "$.root", "\"root\" (the top state) is required");
@@ -394,6 +445,9 @@ const char *engine_chart_calendar(const engine_chart_t *chart) {
 }
 const json_t *engine_chart_json(const engine_chart_t *chart) {
   return chart->doc;
+}
+const json_t *engine_chart_index(const engine_chart_t *chart) {
+  return json_object_get(chart->doc, "index");
 }
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role) {
   return json_object_get(json_object_get(chart->doc, "roles"), role);

@@ -96,7 +96,8 @@ int engine_chart_load(const json_t *doc, engine_chart_t **out, engine_problems_t
 void engine_chart_free(engine_chart_t *chart);
 /* Runs every check on doc without keeping the chart: structure, unknown
  * targets, unreachable states, events nobody may fire, timers whose event
- * no transition handles, unknown roles.  Returns the number of problems. */
+ * no transition handles, unknown roles, the list filters ("index").
+ * Returns the number of problems. */
 int engine_chart_check(const json_t *doc, engine_problems_t *problems);
 
 const char *engine_chart_id(const engine_chart_t *chart);
@@ -111,6 +112,11 @@ const json_t *engine_chart_json(const engine_chart_t *chart);
  * root (borrowed), or NULL when absent, when a step is not an object, or
  * for an empty or too long (LIMIT_ID_BYTES_MAX) segment. */
 const json_t *engine_path_get(const json_t *root, const char *path);
+/* The chart's list filters, its top-level "index" (borrowed), or NULL when it declares none: an object
+ * {"<query parameter>": "<dotted path below the case's fields>"} of at most LIMIT_CHART_INDEXES_MAX
+ * entries, each name an id ([a-z][a-z0-9_]*) that GET /v1/cases does not take itself, each path one that
+ * engine_path_get reads (below the case's "fields", without the "fields." prefix). */
+const json_t *engine_chart_index(const engine_chart_t *chart);
 /* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
 

@@ -34,6 +34,17 @@ const json_t *engine_path_get(const json_t *root, const char *path) {
   return cur;
 }
 
+bool eng_path_valid(const char *path) {
+  const char *p = path;
+  for (;;) {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    if (n == 0 || n >= LIMIT_ID_BYTES_MAX) return false;
+    if (dot == NULL) return true;
+    p = dot + 1;
+  }
+}
+
 /* --- durations --- */
 
 static const char *const duration_units[] = {"working_days", "days", "weeks", "months"};

@@ -24,6 +24,9 @@ typedef struct {
   int64_t now_s;
 } eng_env_t;
 
+/* Whether path is a dotted path as engine_path_get reads it: one or more names separated by dots, each
+ * non-empty and shorter than LIMIT_ID_BYTES_MAX bytes. */
+bool eng_path_valid(const char *path);
 /* Resolves a dotted path ("fields.product.einddatum") in env->root (borrowed result, NULL when absent). */
 const json_t *eng_path_get(const eng_env_t *env, const char *path);
 /* Evaluates a value expression: a literal, {"path": P}, or {"date": {"from": P|"now", "after": D}}.
