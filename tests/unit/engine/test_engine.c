@@ -193,6 +193,19 @@ TEST(index_declares_list_filters) {
                   "\"h\":\"h\"}",
                   &p),
       0);
+  /* the bundled charts: the organisations that see a case, and its casusregisseur */
+  index = engine_chart_index(rijnmond);
+  ASSERT_NOT_NULL(index);
+  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
+  index = engine_chart_index(fx_chart("statecharts/jeugdhulp-alkmaar.json"));
+  ASSERT_NOT_NULL(index);
+  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
   /* engine_chart_index: the declaration (borrowed), or NULL when there is none */
   doc = fx_json(
       "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
