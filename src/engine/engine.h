@@ -63,9 +63,10 @@ typedef struct {
   /* The events the acting actor's role may fire on the new case at ctx->now_s:
    * what engine_allowed_events(ctx->chart, case_, actor->role, ctx->now_s)
    * returns, computed in the same call (so a case view needs no second
-   * evaluation of the guards' "when").  Set by engine_case_create and
-   * engine_event_apply when they succeed; NULL after a failure and for
-   * engine_timer_fire (a timer has no actor to show the case to). */
+   * evaluation of the transitions' "when").  A new reference, set by
+   * engine_case_create and engine_event_apply when they succeed; NULL
+   * after a failure and for engine_timer_fire (a timer has no actor to
+   * show the case to). */
   json_t *allowed_events;
   int err;
   const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
