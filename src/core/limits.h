@@ -37,6 +37,7 @@
 #define LIMIT_CHART_TRANSITIONS_MAX 1024
 #define LIMIT_CHART_BYTES_MAX (1024 * 1024)
 #define LIMIT_CHARTS_MAX 32
+#define LIMIT_CHART_INDEXES_MAX 8 /* list filters a chart declares ("index"), each an LMDB index */
 #define LIMIT_ACTIONS_DEPTH_MAX 8 /* nesting of "if" actions */
 #define LIMIT_FIELD_ITEMS_MAX 64  /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000

@@ -24,7 +24,10 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "engine/engine_int.h"
+#include "engine/cond.h"
+#include "engine/index.h"
+#include "engine/schema.h"
+#include "engine/value.h"
 
 /* Counters saturate at the range of json_int_t (long long wherever jansson
  * has it, as on Debian). */
@@ -50,6 +53,7 @@ void engine_result_clear(engine_result_t *res) {
   json_decref(res->case_);
   json_decref(res->history);
   json_decref(res->effects);
+  json_decref(res->allowed_events);
   memset(res, 0, sizeof(*res));
 }
 
@@ -96,32 +100,49 @@ static const char *status_of(const engine_chart_t *c, const bool *active) {
 
 /* --- environment --- */
 
-static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
+/* Sets key of root to v (borrowed), or removes it when v is NULL, so that a
+ * root made for one case can be pointed at another. */
+static void root_put(json_t *root, const char *key, const json_t *v) {
+  if (v != NULL)
+    json_object_set(root, key, (json_t *)v);
+  else
+    json_object_del(root, key);
+}
+
+/* Fills an environment root (see eng_env_t) for case_ (borrowed; root keeps
+ * references to it and to its fields and counters, so actions that change
+ * them in place are seen), the event's data (copied; {} when NULL), the
+ * actor and the day and time of now_s.  CASUS_ENOMEM when a member could
+ * not be made. */
+static int env_root_fill(json_t *root, const json_t *case_, const json_t *data, const engine_actor_t *actor,
+                         int64_t now_s) {
   char now_date[16], now_time[32];
-  json_t *root = json_object(), *act = json_object();
-  if (root == NULL || act == NULL) {
-    json_decref(root);
-    json_decref(act);
-    return CASUS_ENOMEM;
-  }
-  cal_day_format(cal_local_day(r->ctx->now_s), now_date, sizeof(now_date));
-  cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
-  json_object_set_new(act, "id", json_string(actor->id ? actor->id : ""));
-  json_object_set_new(act, "role", json_string(actor->role ? actor->role : ""));
-  json_object_set_new(act, "org", json_string(actor->org ? actor->org : ""));
-  json_object_set(root, "fields", json_object_get(r->case_, "fields"));
-  json_object_set(root, "counters", json_object_get(r->case_, "counters"));
-  json_object_set(root, "case", r->case_);
-  json_object_set_new(root, "data", data ? json_deep_copy(data) : json_object());
-  json_object_set_new(root, "actor", act);
-  json_object_set_new(root, "now", json_string(now_date));
-  json_object_set_new(root, "now_time", json_string(now_time));
-  r->env.root = root;
+  json_t *act = json_object();
+  int rc = 0;
+  if (act == NULL) return CASUS_ENOMEM;
+  cal_day_format(cal_local_day(now_s), now_date, sizeof(now_date));
+  cal_time_format(now_s, now_time, sizeof(now_time));
+  rc |= json_object_set_new(act, "id", json_string(actor->id ? actor->id : ""));
+  rc |= json_object_set_new(act, "role", json_string(actor->role ? actor->role : ""));
+  rc |= json_object_set_new(act, "org", json_string(actor->org ? actor->org : ""));
+  root_put(root, "fields", json_object_get(case_, "fields"));
+  root_put(root, "counters", json_object_get(case_, "counters"));
+  root_put(root, "case", case_);
+  rc |= json_object_set_new(root, "data", data ? json_deep_copy(data) : json_object());
+  rc |= json_object_set_new(root, "actor", act);
+  rc |= json_object_set_new(root, "now", json_string(now_date));
+  rc |= json_object_set_new(root, "now_time", json_string(now_time));
+  return rc != 0 ? CASUS_ENOMEM : 0;
+}
+
+static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
+  r->env.root = json_object();
+  if (r->env.root == NULL) return CASUS_ENOMEM;
   r->env.chart = r->c;
   r->env.active = r->active;
   r->env.cal = r->ctx->cal;
   r->env.now_s = r->ctx->now_s;
-  return 0;
+  return env_root_fill(r->env.root, r->case_, data, actor, r->ctx->now_s);
 }
 
 static int run_init(run_t *r, const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
@@ -558,6 +579,73 @@ static int event_run(run_t *r, const char *event, const json_t *data, const engi
   return rc;
 }
 
+/* --- allowed events --- */
+
+/* The environment in which engine_allowed_events evaluates the "when" of
+ * transitions: case_, the role alone as the actor (no id, no organisation),
+ * no data, no calendar, at now_s.  root is an environment root to fill (a
+ * new one, or a run's, which is then pointed at case_). */
+static int allowed_env_init(eng_env_t *env, json_t *root, const engine_chart_t *chart, const json_t *case_,
+                            const char *role, int64_t now_s) {
+  engine_actor_t actor = {"", role, ""};
+  env->root = root;
+  env->chart = chart;
+  env->active = NULL; /* allowed_collect's, from the case */
+  env->cal = NULL;
+  env->now_s = now_s;
+  return env_root_fill(root, case_, NULL, &actor, now_s);
+}
+
+/* The events `role` may fire on case_ in env (from allowed_env_init): the
+ * events, in chart order and each once, of the transitions of the case's
+ * active states whose roles admit the role and whose "when" holds.  None
+ * for a closed case or one in a state the chart does not have.  New array,
+ * or NULL when out of memory. */
+static json_t *allowed_collect(const engine_chart_t *chart, const json_t *case_, const char *role,
+                               const eng_env_t *env) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  eng_env_t e = *env;
+  json_t *out = json_array(), *t, *have;
+  int s;
+  size_t i, k;
+  if (out == NULL || json_is_true(json_object_get(case_, "closed"))) return out;
+  if (config_load(chart, case_, active) != 0) return out;
+  e.active = active;
+  for (s = 0; s < chart->states_count; s++) {
+    if (!active[s]) continue;
+    json_array_foreach(json_object_get(chart->states[s].json, "transitions"), i, t) {
+      const json_t *ev = json_object_get(t, "event");
+      bool dup = false;
+      if (!roles_admit(json_object_get(t, "roles"), role)) continue;
+      if (!eng_cond_eval(&e, json_object_get(t, "when"))) continue;
+      json_array_foreach(out, k, have) {
+        if (json_equal(have, ev)) dup = true;
+      }
+      if (!dup && json_array_append(out, (json_t *)ev) != 0) {
+        json_decref(out);
+        return NULL;
+      }
+    }
+  }
+  return out;
+}
+
+/* Completes a successful create or event with out->allowed_events: what
+ * engine_allowed_events(chart, out->case_, actor->role, now_s) returns,
+ * evaluated in the run's environment root pointed at the new case.  When
+ * that fails (CASUS_ENOMEM) the whole result is released. */
+static int result_allowed(run_t *r, const engine_actor_t *actor, engine_result_t *out) {
+  eng_env_t env;
+  int rc = allowed_env_init(&env, r->env.root, r->c, out->case_, actor->role, r->ctx->now_s);
+  if (rc == 0) out->allowed_events = allowed_collect(r->c, out->case_, actor->role, &env);
+  if (rc == 0 && out->allowed_events == NULL) rc = CASUS_ENOMEM;
+  if (rc != 0) {
+    engine_result_clear(out);
+    out->err = rc;
+  }
+  return rc;
+}
+
 int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char *event, const json_t *data,
                        const engine_actor_t *actor, engine_result_t *out) {
   run_t r;
@@ -566,6 +654,7 @@ int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char 
   rc = run_init(&r, ctx, case_, data, actor);
   if (rc == 0) {
     rc = event_run(&r, event, data, actor, out);
+    if (rc == 0) rc = result_allowed(&r, actor, out);
   } else {
     out->err = rc;
   }
@@ -668,6 +757,7 @@ int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *da
   close_if_terminal(&r);
   rc = result_finish(&r, from, json_string_value(json_object_get(t, "event")), data, actor, t, out);
   json_decref(from);
+  if (rc == 0) rc = result_allowed(&r, actor, out);
   run_free(&r);
   if (rc != 0) out->err = rc;
   return rc;
@@ -675,35 +765,12 @@ int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *da
 
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
                               int64_t now_s) {
-  bool active[LIMIT_CHART_STATES_MAX];
-  json_t *out = json_array();
-  engine_ctx_t ctx = {chart, NULL, now_s};
-  engine_actor_t actor = {"", role, ""};
-  run_t r;
-  int s;
-  size_t i, k;
-  json_t *t, *have;
-  if (out == NULL || json_is_true(json_object_get(case_, "closed"))) return out;
-  if (config_load(chart, case_, active) != 0) return out;
-  if (run_init(&r, &ctx, case_, NULL, &actor) != 0) {
-    run_free(&r);
-    return out;
-  }
-  for (s = 0; s < chart->states_count; s++) {
-    if (!active[s]) continue;
-    json_array_foreach(json_object_get(chart->states[s].json, "transitions"), i, t) {
-      const json_t *ev = json_object_get(t, "event");
-      bool dup = false;
-      if (!roles_admit(json_object_get(t, "roles"), role)) continue;
-      if (!eng_cond_eval(&r.env, json_object_get(t, "when"))) continue;
-      json_array_foreach(out, k, have) {
-        if (json_equal(have, ev)) dup = true;
-      }
-      if (!dup) json_array_append(out, (json_t *)ev);
-    }
-  }
-  run_free(&r);
-  return out;
+  eng_env_t env;
+  json_t *root = json_object(), *out = NULL;
+  if (root != NULL && allowed_env_init(&env, root, chart, case_, role, now_s) == 0)
+    out = allowed_collect(chart, case_, role, &env);
+  json_decref(root);
+  return out != NULL ? out : json_array();
 }
 
 const char *engine_case_status(const engine_chart_t *chart, const json_t *case_) {

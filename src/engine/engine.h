@@ -60,6 +60,14 @@ typedef struct {
   json_t *history; /* the history entry to append: time, actor, role, event, data, from, to, rule */
   json_t *effects; /* array of {"type": "task"|"notification", "kind", "to": [roles], "title", "rule"}
                       and {"type": "close_tasks", "kind"} */
+  /* The events the acting actor's role may fire on the new case at ctx->now_s:
+   * what engine_allowed_events(ctx->chart, case_, actor->role, ctx->now_s)
+   * returns, computed in the same call (so a case view needs no second
+   * evaluation of the transitions' "when").  A new reference, set by
+   * engine_case_create and engine_event_apply when they succeed; NULL
+   * after a failure and for engine_timer_fire (a timer has no actor to
+   * show the case to). */
+  json_t *allowed_events;
   int err;
   const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
   char message[ENGINE_MESSAGE_BYTES_MAX]; /* sentence for a refusal */
@@ -89,7 +97,8 @@ int engine_chart_load(const json_t *doc, engine_chart_t **out, engine_problems_t
 void engine_chart_free(engine_chart_t *chart);
 /* Runs every check on doc without keeping the chart: structure, unknown
  * targets, unreachable states, events nobody may fire, timers whose event
- * no transition handles, unknown roles.  Returns the number of problems. */
+ * no transition handles, unknown roles, the list filters ("index").
+ * Returns the number of problems. */
 int engine_chart_check(const json_t *doc, engine_problems_t *problems);
 
 const char *engine_chart_id(const engine_chart_t *chart);
@@ -104,6 +113,11 @@ const json_t *engine_chart_json(const engine_chart_t *chart);
  * root (borrowed), or NULL when absent, when a step is not an object, or
  * for an empty or too long (LIMIT_ID_BYTES_MAX) segment. */
 const json_t *engine_path_get(const json_t *root, const char *path);
+/* The chart's list filters, its top-level "index" (borrowed), or NULL when it declares none: an object
+ * {"<query parameter>": "<dotted path below the case's fields>"} of at most LIMIT_CHART_INDEXES_MAX
+ * entries, each name an id ([a-z][a-z0-9_]*) that GET /v1/cases does not take itself, each path one that
+ * engine_path_get reads (below the case's "fields", without the "fields." prefix). */
+const json_t *engine_chart_index(const engine_chart_t *chart);
 /* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
 
@@ -131,7 +145,12 @@ int engine_event_apply(const engine_ctx_t *ctx, const json_t *case_, const char 
 int engine_timer_fire(const engine_ctx_t *ctx, const json_t *case_, const char *name, engine_result_t *out);
 void engine_result_clear(engine_result_t *res);
 
-/* The events `role` may fire on case_ now (new array of strings, chart order). */
+/* The events `role` may fire on case_ now (new array of strings, chart order):
+ * those of the transitions of the case's active states whose roles include
+ * `role` and whose "when" holds, evaluated with the role alone as the actor
+ * (no id or organisation), no data and no calendar.  Empty for a closed
+ * case.  engine_case_create and engine_event_apply return the same array
+ * for the actor's role in engine_result_t.allowed_events. */
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
                               int64_t now_s);
 /* The case's status: the "status" of its first active leaf (or ancestor) that has one. */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "engine/engine_int.h"
+#include "engine/index.h"
 
 typedef struct {
   char *buf;

@@ -1,8 +1,9 @@
 /*
  * fuzz_chart.c -- libFuzzer harness for the statechart loader
- * (src/engine/chart.c and the validators of expr.c): arbitrary bytes are
- * parsed as JSON the way charts are read (duplicate keys refused) and
- * handed to engine_chart_check and engine_chart_load.
+ * (src/engine/chart.c and the validators of the layers below it: index.c,
+ * value.c, cond.c, schema.c, action.c): arbitrary bytes are parsed as JSON
+ * the way charts are read (duplicate keys refused) and handed to
+ * engine_chart_check and engine_chart_load.
  *
  * Oracles besides ASan/UBSan: check and load agree (load succeeds exactly
  * when check finds no problem), every problem has a NUL-terminated path and

@@ -17,9 +17,11 @@
  *      string, data an object);
  *   3. engine_event_apply on every prepared case as every role: the result
  *      is either one of the documented refusals with the case untouched, or
- *      a new case whose version went up by one, whose state loads again
+ *      a new case whose version went up by one, whose allowed_events are
+ *      engine_allowed_events' for the actor's role, whose state loads again
  *      (engine_case_status, engine_allowed_events) and that survives the
- *      store's round trip; the timers it arms are fired at their due time;
+ *      store's round trip; the timers it arms are fired at their due time
+ *      (with no allowed_events: a timer has no actor);
  *   4. the whole body as a create body (engine_case_create) for every role.
  */
 #include <jansson.h>
@@ -217,10 +219,16 @@ static bool is_refusal(int rc) {
          rc == CASUS_EINVALID_DATA || rc == CASUS_EGUARD_FAILED;
 }
 
-/* What must hold of every successful result, old being the case before. */
-static void result_check(const json_t *old, const engine_result_t *res, const char *what) {
+/* What must hold of every successful result, old being the case before, of a call by role at now_s. */
+static void result_check(const json_t *old, const engine_result_t *res, const char *role, int64_t now_s,
+                         const char *what) {
   json_t *allowed;
   FUZZ_CHECK(res->err == 0 && res->case_ != NULL && res->effects != NULL, "%s: incomplete result", what);
+  /* The result's allowed events are engine_allowed_events' for the actor's role on the new case. */
+  allowed = engine_allowed_events(chart, res->case_, role, now_s);
+  FUZZ_CHECK(json_equal(res->allowed_events, allowed), "%s: allowed_events differ from engine_allowed_events",
+             what);
+  json_decref(allowed);
   FUZZ_CHECK(json_integer_value(json_object_get(res->case_, "version")) ==
                  json_integer_value(json_object_get(old, "version")) + 1,
              "%s: version", what);
@@ -247,6 +255,7 @@ static void timers_fire(const json_t *c) {
     int rc = engine_timer_fire(&ctx, c, name, &res);
     FUZZ_CHECK(rc == 0, "timer %s: %s %s", name, core_err_code(rc), res.message);
     FUZZ_CHECK(res.case_ != NULL && res.effects != NULL, "timer %s: no result", name);
+    FUZZ_CHECK(res.allowed_events == NULL, "timer %s: allowed_events", name);
     roundtrip_check(res.case_, "timer");
     engine_result_clear(&res);
   }
@@ -263,9 +272,10 @@ static void event_apply_all(const char *event, const json_t *data) {
       if (rc != 0) {
         FUZZ_CHECK(is_refusal(rc), "%s on %s as %s: unexpected %s (%s)", event, cases[i].name, actors[k].role,
                    core_err_code(rc), res.message);
-        FUZZ_CHECK(res.case_ == NULL && res.history == NULL, "a refusal with a result");
+        FUZZ_CHECK(res.case_ == NULL && res.history == NULL && res.allowed_events == NULL,
+                   "a refusal with a result");
       } else {
-        result_check(cases[i].case_, &res, event);
+        result_check(cases[i].case_, &res, actors[k].role, cases[i].now_s, event);
         timers_fire(res.case_);
       }
       engine_result_clear(&res);
@@ -285,9 +295,10 @@ static void case_create_all(const json_t *body) {
     if (rc != 0) {
       FUZZ_CHECK(is_refusal(rc), "create as %s: unexpected %s (%s)", actors[k].role, core_err_code(rc),
                  res.message);
+      FUZZ_CHECK(res.case_ == NULL && res.allowed_events == NULL, "a refused create with a result");
     } else {
       json_t *skel = json_pack("{s:i}", "version", 0);
-      result_check(skel, &res, "create");
+      result_check(skel, &res, actors[k].role, ctx.now_s, "create");
       json_decref(skel);
       timers_fire(res.case_);
     }

@@ -104,6 +104,22 @@ static void expect(const char *what, const engine_actor_t *a, int rc, engine_res
   ASSERT_STR_EQ(rule, expect_rule);
 }
 
+void fx_allowed_check(const engine_chart_t *chart, const engine_result_t *res, const char *role,
+                      int64_t now) {
+  json_t *want;
+  ASSERT_NOT_NULL(res->case_);
+  ASSERT_NOT_NULL(res->allowed_events);
+  want = engine_allowed_events(chart, res->case_, role, now);
+  if (!json_equal(res->allowed_events, want)) {
+    char *got_s = json_dumps(res->allowed_events, JSON_COMPACT), *want_s = json_dumps(want, JSON_COMPACT);
+    fprintf(stderr, "  allowed_events for %s: %s, engine_allowed_events: %s\n", role, got_s, want_s);
+    free(got_s);
+    free(want_s);
+  }
+  ASSERT(json_equal(res->allowed_events, want));
+  json_decref(want);
+}
+
 static void keep_effects(const engine_result_t *res) {
   json_decref(fx_effects);
   fx_effects = json_incref(res->effects);
@@ -117,7 +133,12 @@ json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t
   int rc = engine_case_create(&ctx, id, body, extra, a, &res);
   json_decref(extra);
   expect("create", a, rc, &res, expect_rc, expect_rule);
-  if (rc == 0) c = json_incref(res.case_);
+  if (rc == 0) {
+    fx_allowed_check(chart, &res, a->role, now);
+    c = json_incref(res.case_);
+  } else {
+    ASSERT_NULL(res.allowed_events);
+  }
   engine_result_clear(&res);
   return c;
 }
@@ -138,9 +159,12 @@ json_t *fx_apply(const engine_chart_t *chart, json_t *c, int64_t now, const engi
   int rc = apply(chart, c, now, a, event, data_json, &res);
   expect(event, a, rc, &res, expect_rc, expect_rule);
   if (rc == 0) {
+    fx_allowed_check(chart, &res, a->role, now);
     json_decref(c);
     c = json_incref(res.case_);
     keep_effects(&res);
+  } else {
+    ASSERT_NULL(res.allowed_events);
   }
   engine_result_clear(&res);
   return c;
@@ -153,6 +177,7 @@ void fx_refused(const engine_chart_t *chart, const json_t *c, int64_t now, const
   int rc = apply(chart, c, now, a, event, data_json, &res);
   expect(event, a, rc, &res, expect_rc, expect_rule);
   ASSERT_NULL(res.case_);
+  ASSERT_NULL(res.allowed_events);
   engine_result_clear(&res);
   ASSERT(json_equal(c, before)); /* a refusal changes nothing */
   json_decref(before);
@@ -167,6 +192,7 @@ json_t *fx_fire(const engine_chart_t *chart, json_t *c, const char *name) {
   ASSERT_EQ(engine_timer_fire(&ctx, c, name, &res), 0);
   ASSERT_NOT_NULL(res.history); /* a transition took the timer's event */
   ASSERT_STR_EQ(fx_str(res.history, "actor"), ENGINE_ROLE_SYSTEM);
+  ASSERT_NULL(res.allowed_events); /* a timer has no actor to show the case to */
   keep_effects(&res);
   json_decref(c);
   c = json_incref(res.case_);

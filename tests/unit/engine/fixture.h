@@ -55,6 +55,11 @@ void fx_refused(const engine_chart_t *chart, const json_t *c, int64_t now, const
  * new case (c is released) and keeps the effects in fx_effects. */
 json_t *fx_fire(const engine_chart_t *chart, json_t *c, const char *name);
 
+/* Asserts that res, the result of an engine_case_create or engine_event_apply that succeeded for an actor of
+ * `role` at now, carries in allowed_events what engine_allowed_events(chart, res->case_, role, now) returns.
+ * fx_create and fx_apply check every accepted call with it (and that a refusal or a timer has none). */
+void fx_allowed_check(const engine_chart_t *chart, const engine_result_t *res, const char *role, int64_t now);
+
 /* --- lookups on a case --- */
 
 /* The value at a dotted path ("fields.product.code") below v (borrowed), or NULL. */

@@ -145,6 +145,153 @@ TEST(check_enforces_transition_and_state_limits) {
   ASSERT(states_found);
 }
 
+/* --- the list filters: top-level "index" --- */
+
+/* Checks a minimal chart with "index": index_json (NULL: none); returns the number of problems, p filled. */
+static int index_check(const char *index_json, engine_problems_t *p) {
+  json_t *index = index_json ? json_loads(index_json, JSON_DECODE_ANY, NULL) : NULL, *doc;
+  int n;
+  ASSERT(index_json == NULL || index != NULL);
+  doc = fx_json(
+      "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+      "\"root\":{\"states\":{\"s1\":{}}}}");
+  if (index != NULL) json_object_set_new(doc, "index", index);
+  n = engine_chart_check(doc, p);
+  json_decref(doc);
+  return n;
+}
+
+/* Asserts that "index": index_json is refused with exactly one problem at path whose message has `what`. */
+static void index_refused(const char *index_json, const char *path, const char *what) {
+  engine_problems_t p;
+  int n = index_check(index_json, &p);
+  if (n != 1 || strcmp(p.items[0].path, path) != 0 || strstr(p.items[0].message, what) == NULL)
+    fprintf(stderr, "  index %s: %d problems, first %s: %s\n", index_json, n, n ? p.items[0].path : "-",
+            n ? p.items[0].message : "-");
+  ASSERT_EQ(n, 1);
+  ASSERT_STR_EQ(p.items[0].path, path);
+  ASSERT(strstr(p.items[0].message, what) != NULL);
+}
+
+/* A chart declares the case fields GET /v1/cases filters on; engine_chart_index returns them, or NULL. */
+TEST(index_declares_list_filters) {
+  engine_problems_t p;
+  const json_t *index;
+  json_t *doc;
+  engine_chart_t *chart;
+  setup();
+  ASSERT_EQ(index_check(NULL, &p), 0);
+  ASSERT_EQ(index_check("{}", &p), 0);
+  ASSERT_EQ(index_check("{\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
+                        "\"geboren\":\"jeugdige.geboortedatum\"}",
+                        &p),
+            0);
+  /* at most LIMIT_CHART_INDEXES_MAX (8) */
+  ASSERT_EQ(
+      index_check("{\"a\":\"a\",\"b\":\"b\",\"c\":\"c\",\"d\":\"d\",\"e\":\"e\",\"f\":\"f\",\"g\":\"g\","
+                  "\"h\":\"h\"}",
+                  &p),
+      0);
+  /* the bundled charts: the organisations that see a case, and its casusregisseur */
+  index = engine_chart_index(rijnmond);
+  ASSERT_NOT_NULL(index);
+  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
+  index = engine_chart_index(fx_chart("statecharts/jeugdhulp-alkmaar.json"));
+  ASSERT_NOT_NULL(index);
+  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
+  /* engine_chart_index: the declaration (borrowed), or NULL when there is none */
+  doc = fx_json(
+      "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\"}],"
+      "\"root\":{\"states\":{\"s1\":{}}}}");
+  chart = fx_chart_load(doc);
+  ASSERT_NULL(engine_chart_index(chart));
+  engine_chart_free(chart);
+  json_object_set_new(doc, "index",
+                      fx_json("{\"gemeente\":\"gemeente\",\"geboren\":\"jeugdige.geboortedatum\"}"));
+  chart = fx_chart_load(doc);
+  index = engine_chart_index(chart);
+  ASSERT_NOT_NULL(index);
+  ASSERT_EQ(json_object_size(index), 2);
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "geboren")), "jeugdige.geboortedatum");
+  engine_chart_free(chart);
+  json_decref(doc);
+}
+
+TEST(index_not_an_object_refused) {
+  index_refused("[\"aanbieder\"]", "$.index", "must be an object");
+  index_refused("\"aanbieder\"", "$.index", "must be an object");
+  index_refused("null", "$.index", "must be an object");
+}
+
+TEST(index_too_many_refused) {
+  index_refused(
+      "{\"a\":\"a\",\"b\":\"b\",\"c\":\"c\",\"d\":\"d\",\"e\":\"e\",\"f\":\"f\",\"g\":\"g\",\"h\":\"h\","
+      "\"i\":\"i\"}",
+      "$.index", "more than 8 list filters");
+}
+
+/* The parameters GET /v1/cases takes itself cannot name a chart's filter. */
+TEST(index_reserved_name_refused) {
+  static const char *const reserved[] = {"status",        "flag",   "overdue", "deadline_before",
+                                         "updated_after", "cursor", "limit"};
+  char json[64], path[64];
+  size_t i;
+  for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+    snprintf(json, sizeof(json), "{\"%s\":\"aanbieder\"}", reserved[i]);
+    snprintf(path, sizeof(path), "$.index.%s", reserved[i]);
+    index_refused(json, path, "reserved");
+  }
+}
+
+/* A filter's name is a query parameter: [a-z][a-z0-9_]*, shorter than LIMIT_ID_BYTES_MAX. */
+TEST(index_bad_name_refused) {
+  char json[256], path[128], name[LIMIT_ID_BYTES_MAX + 1];
+  index_refused("{\"Aanbieder\":\"aanbieder\"}", "$.index.Aanbieder", "[a-z][a-z0-9_]*");
+  index_refused("{\"1e\":\"aanbieder\"}", "$.index.1e", "[a-z][a-z0-9_]*");
+  index_refused("{\"_x\":\"aanbieder\"}", "$.index._x", "[a-z][a-z0-9_]*");
+  index_refused("{\"aan-bieder\":\"aanbieder\"}", "$.index.aan-bieder", "[a-z][a-z0-9_]*");
+  index_refused("{\"aan bieder\":\"aanbieder\"}", "$.index.aan bieder", "[a-z][a-z0-9_]*");
+  index_refused("{\"\":\"aanbieder\"}", "$.index.", "[a-z][a-z0-9_]*");
+  memset(name, 'a', LIMIT_ID_BYTES_MAX);
+  name[LIMIT_ID_BYTES_MAX] = '\0';
+  snprintf(json, sizeof(json), "{\"%s\":\"aanbieder\"}", name);
+  snprintf(path, sizeof(path), "$.index.%s", name);
+  index_refused(json, path, "[a-z][a-z0-9_]*");
+  name[LIMIT_ID_BYTES_MAX - 1] = '\0'; /* the longest name that fits */
+  snprintf(json, sizeof(json), "{\"%s\":\"aanbieder\"}", name);
+  {
+    engine_problems_t p;
+    ASSERT_EQ(index_check(json, &p), 0);
+  }
+}
+
+/* A filter's value is a dotted path below the case's fields, as engine_path_get reads it. */
+TEST(index_bad_path_refused) {
+  char json[256], segment[LIMIT_ID_BYTES_MAX + 1];
+  index_refused("{\"aanbieder\":1}", "$.index.aanbieder", "a dotted path below \"fields\" (a string)");
+  index_refused("{\"aanbieder\":null}", "$.index.aanbieder", "a dotted path below \"fields\" (a string)");
+  index_refused("{\"aanbieder\":[\"aanbieder\"]}", "$.index.aanbieder",
+                "a dotted path below \"fields\" (a string)");
+  index_refused("{\"aanbieder\":{\"path\":\"fields.aanbieder\"}}", "$.index.aanbieder",
+                "a dotted path below \"fields\" (a string)");
+  index_refused("{\"aanbieder\":\"\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder", "not a dotted path");
+  memset(segment, 'a', LIMIT_ID_BYTES_MAX);
+  segment[LIMIT_ID_BYTES_MAX] = '\0';
+  snprintf(json, sizeof(json), "{\"aanbieder\":\"x.%s\"}", segment);
+  index_refused(json, "$.index.aanbieder", "not a dotted path");
+}
+
 /* R-TW-1: route A registration, then toewijzen. */
 TEST(route_a_register_and_assign_R_TW_1) {
   json_t *c;
@@ -624,6 +771,12 @@ TEST(region_transition_keeps_sibling_regions) {
   X(check_reports_unreachable_nobody_and_unhandled_timer) \
   X(check_rejects_bad_shapes)                             \
   X(check_enforces_transition_and_state_limits)           \
+  X(index_declares_list_filters)                          \
+  X(index_not_an_object_refused)                          \
+  X(index_too_many_refused)                               \
+  X(index_reserved_name_refused)                          \
+  X(index_bad_name_refused)                               \
+  X(index_bad_path_refused)                               \
   X(route_a_register_and_assign_R_TW_1)                   \
   X(self_referral_refused_R_TW_1)                         \
   X(start_zorg_deadline_crosses_easter_R_TW_2)            \

@@ -1,0 +1,175 @@
+/*
+ * value.c -- paths, durations, value expressions and type names (see
+ * value.h).  Everything here is validated once when a chart loads
+ * (eng_*_validate), so evaluation can treat a malformed node as "absent"
+ * instead of failing at run time.
+ */
+#include "engine/value.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+/* --- paths --- */
+
+const json_t *eng_path_get(const eng_env_t *env, const char *path) {
+  return engine_path_get(env->root, path);
+}
+
+const json_t *engine_path_get(const json_t *root, const char *path) {
+  const json_t *cur = root;
+  char key[LIMIT_ID_BYTES_MAX];
+  const char *p = path;
+  while (cur != NULL && *p != '\0') {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    if (n == 0 || n >= sizeof(key) || !json_is_object(cur)) return NULL;
+    memcpy(key, p, n);
+    key[n] = '\0';
+    cur = json_object_get(cur, key);
+    p += n;
+    if (*p == '.') p++;
+  }
+  return cur;
+}
+
+bool eng_path_valid(const char *path) {
+  const char *p = path;
+  for (;;) {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    if (n == 0 || n >= LIMIT_ID_BYTES_MAX) return false;
+    if (dot == NULL) return true;
+    p = dot + 1;
+  }
+}
+
+/* --- durations --- */
+
+static const char *const duration_units[] = {"working_days", "days", "weeks", "months"};
+
+int eng_duration_add(const calendar_t *cal, const json_t *duration, cal_day_t d, cal_day_t *out) {
+  const char *unit;
+  json_t *v;
+  json_int_t n;
+  if (!json_is_object(duration) || json_object_size(duration) != 1) return -1;
+  json_object_foreach((json_t *)duration, unit, v) {
+    if (!json_is_integer(v)) return -1;
+    n = json_integer_value(v);
+    if (n < -1200 || n > 1200) return -1;
+    if (strcmp(unit, "working_days") == 0) {
+      if (n < 0 || cal == NULL) return -1;
+      *out = calendar_add_working_days(cal, d, (int)n);
+    } else if (strcmp(unit, "days") == 0) {
+      *out = d + (cal_day_t)n;
+    } else if (strcmp(unit, "weeks") == 0) {
+      *out = d + (cal_day_t)(7 * n);
+    } else if (strcmp(unit, "months") == 0) {
+      *out = cal_day_add_months(d, (int)n);
+    } else {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void eng_duration_validate(const json_t *d, const char *path, engine_problems_t *p) {
+  const char *unit;
+  json_t *v;
+  size_t i;
+  if (!json_is_object(d) || json_object_size(d) != 1) {
+    eng_problem_add(p, path, "a duration is an object with exactly one of working_days, days, weeks, months");
+    return;
+  }
+  json_object_foreach((json_t *)d, unit, v) {
+    bool known = false;
+    for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
+      if (strcmp(unit, duration_units[i]) == 0) known = true;
+    if (!known) eng_problem_add(p, path, "unknown duration unit \"%s\"", unit);
+    if (!json_is_integer(v) || json_integer_value(v) < -1200 || json_integer_value(v) > 1200)
+      eng_problem_add(p, path, "duration \"%s\" must be an integer between -1200 and 1200", unit);
+    else if (strcmp(unit, "working_days") == 0 && json_integer_value(v) < 0)
+      eng_problem_add(p, path, "working_days cannot be negative");
+  }
+}
+
+/* --- values --- */
+
+static bool value_is_expr(const json_t *v) {
+  return json_is_object(v) &&
+         (json_object_get(v, "path") || json_object_get(v, "date") || json_object_get(v, "literal"));
+}
+
+/* The day a "from" names: "now" or a path to a "YYYY-MM-DD" string. -1 when absent or not a date. */
+static int from_day(const eng_env_t *env, const char *from, cal_day_t *out) {
+  const json_t *v;
+  if (from == NULL || strcmp(from, "now") == 0) {
+    *out = cal_local_day(env->now_s);
+    return 0;
+  }
+  v = eng_path_get(env, from);
+  if (!json_is_string(v) || cal_day_parse(json_string_value(v), out) != 0) return -1;
+  return 0;
+}
+
+json_t *eng_value_eval(const eng_env_t *env, const json_t *expr) {
+  const json_t *v;
+  if (!value_is_expr(expr)) return json_deep_copy(expr);
+  if ((v = json_object_get(expr, "literal")) != NULL) return json_deep_copy(v);
+  if ((v = json_object_get(expr, "path")) != NULL) {
+    const json_t *r = json_is_string(v) ? eng_path_get(env, json_string_value(v)) : NULL;
+    return r ? json_deep_copy(r) : json_null();
+  }
+  v = json_object_get(expr, "date");
+  {
+    cal_day_t d;
+    char buf[16];
+    const json_t *after = json_object_get(v, "after");
+    if (from_day(env, json_string_value(json_object_get(v, "from")), &d) != 0) return json_null();
+    if (after != NULL && eng_duration_add(env->cal, after, d, &d) != 0) return json_null();
+    cal_day_format(d, buf, sizeof(buf));
+    return json_string(buf);
+  }
+}
+
+void eng_value_validate(const json_t *expr, const char *path, engine_problems_t *p) {
+  const json_t *v;
+  char sub[160];
+  if (!json_is_object(expr)) return; /* a literal */
+  if (!value_is_expr(expr)) {
+    eng_problem_add(p, path, "an object value must be {\"path\"}, {\"date\"} or {\"literal\"}");
+    return;
+  }
+  if (json_object_size(expr) != 1) eng_problem_add(p, path, "a value expression has exactly one key");
+  if ((v = json_object_get(expr, "path")) != NULL && !json_is_string(v))
+    eng_problem_add(p, path, "\"path\" must be a string");
+  if ((v = json_object_get(expr, "date")) != NULL) {
+    const json_t *from = json_object_get(v, "from"), *after = json_object_get(v, "after");
+    if (!json_is_object(v)) {
+      eng_problem_add(p, path, "\"date\" must be an object {\"from\", \"after\"}");
+      return;
+    }
+    if (from != NULL && !json_is_string(from)) eng_problem_add(p, path, "\"date.from\" must be a string");
+    snprintf(sub, sizeof(sub), "%s.date.after", path);
+    if (after != NULL) eng_duration_validate(after, sub, p);
+  }
+}
+
+/* --- types --- */
+
+bool eng_type_matches(const json_t *v, const char *type) {
+  cal_day_t d;
+  int64_t t;
+  if (strcmp(type, "any") == 0) return v != NULL;
+  if (strcmp(type, "string") == 0) return json_is_string(v);
+  if (strcmp(type, "boolean") == 0) return json_is_boolean(v);
+  if (strcmp(type, "integer") == 0) return json_is_integer(v);
+  if (strcmp(type, "number") == 0) return json_is_number(v);
+  if (strcmp(type, "object") == 0) return json_is_object(v);
+  if (strcmp(type, "array") == 0) return json_is_array(v);
+  if (strcmp(type, "date") == 0) return json_is_string(v) && cal_day_parse(json_string_value(v), &d) == 0;
+  if (strcmp(type, "datetime") == 0)
+    return json_is_string(v) && cal_time_parse(json_string_value(v), &t) == 0;
+  return false;
+}
