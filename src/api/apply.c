@@ -124,7 +124,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   if (rc != 0) {
     api__pending_fail(p, rc, NULL, NULL);
   } else {
-    api__pending_ok(p, 201, api__case_view(api, chart, res.case_, p->actor, NULL));
+    api__pending_ok(p, 201, api__case_view(api, chart, res.case_, p->actor, res.allowed_events));
   }
   engine_result_clear(&res);
   return rc ? rc : p->err;
@@ -184,7 +184,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   if (rc != 0)
     api__pending_fail(p, rc, NULL, NULL);
   else
-    api__pending_ok(p, 200, api__case_view(api, chart, res.case_, p->actor, NULL));
+    api__pending_ok(p, 200, api__case_view(api, chart, res.case_, p->actor, res.allowed_events));
   engine_result_clear(&res);
   return rc;
 }
