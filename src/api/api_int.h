@@ -136,6 +136,8 @@ bool api__query_get(const char *query, const char *name, char *out, size_t out_s
 bool api__id_valid(const char *s, size_t len);
 
 /* apply.c */
+/* Writes the case (borrowed) with its timers (store_case_put). */
+int api__case_put(store_txn_t *txn, const json_t *case_);
 /* Stores an accepted engine result: the case, its history entry, its inbox effects. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       int64_t now_s);

@@ -52,10 +52,32 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
   return 0;
 }
 
+/* Writes the case with its timers.  A bridge to the store's store_case_rec_t
+ * until the API computes the case's index terms (scopes, attributes,
+ * deadline, update time) for GET /v1/cases; until then the case is in no
+ * list index and the list is served by store_case_scan. */
+int api__case_put(store_txn_t *txn, const json_t *case_) {
+  store_case_rec_t rec;
+  char *s;
+  int rc;
+  memset(&rec, 0, sizeof(rec));
+  rec.id = json_string_value(json_object_get(case_, "id"));
+  rec.timers = json_object_get(case_, "timers");
+  rec.deadline_s = STORE_TIME_NONE;
+  rec.updated_s = STORE_TIME_NONE;
+  s = core_json_dumps(case_, JSON_COMPACT);
+  if (s == NULL) return CASUS_ENOMEM;
+  rec.json = s;
+  rec.json_bytes = strlen(s);
+  rc = store_case_put(txn, &rec);
+  free(s);
+  return rc;
+}
+
 /* Stores an accepted engine result: the case, its history entry, its inbox effects. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       int64_t now_s) {
-  int rc = store_case_put(txn, res->case_);
+  int rc = api__case_put(txn, res->case_);
   if (rc == 0 && res->history != NULL)
     rc = store_history_append(txn, json_string_value(json_object_get(res->case_, "id")), res->history, NULL);
   if (rc == 0) rc = effects_apply(api, txn, chart, res->case_, res->effects, now_s);

@@ -39,7 +39,7 @@ static int timer_fire_one(api_t *api, store_txn_t *txn, int64_t due, const char 
     /* Cannot happen while store_case_put keeps the index; drop the timer rather than loop on it. */
     api__log("timer %s of case %s does not match its index entry; dropped", name, case_id);
     json_object_del(json_object_get(case_, "timers"), name);
-    rc = store_case_put(txn, case_);
+    rc = api__case_put(txn, case_);
     json_decref(case_);
     return rc;
   }
