@@ -34,6 +34,10 @@
  *   CASUS_ENOMEM       allocation failed
  *   CASUS_EINVALID_DATA an argument breaks a limit of core/limits.h or does
  *                      not fit in a key (ids are 1..LIMIT_ID_BYTES_MAX bytes)
+ *   CASUS_EBAD_REQUEST a list cursor that is malformed or belongs to another
+ *                      kind of query (store_case_query only)
+ * An invalid argument (CASUS_EINVALID_DATA, CASUS_EBAD_REQUEST) is refused
+ * before anything is written, and leaves the transaction usable.
  * A transaction that returned an error must be aborted (LMDB's errors are sticky;
  * the store also remembers the first error, and commit returns it after aborting).
  *

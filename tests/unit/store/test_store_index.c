@@ -425,6 +425,11 @@ TEST(range_boundaries) {
     assert_query(st, &q, "c-5 c-1 c-2 c-3 c-4 ");
   }
   {
+    /* Both ranges: the update time, checked against casemeta, is exclusive too. */
+    qspec_t q = {"s", "", INT64_MAX, 200, 10, 1000};
+    assert_query(st, &q, "c-4 c-3 ");
+  }
+  {
     qspec_t q = {"s", "", INT64_MIN + 1, NONE, 10, 1000};
     assert_query(st, &q, "");
   }
@@ -1330,6 +1335,11 @@ static uint64_t fill_and_measure(const char *root, const char *sub, int n, bool 
         {"casusregisseur=cr-7 aanbieder=aanbieder-7", "", NONE, NONE, 50, 5000},
         {"gemeente=gemeente-3", "", 1700000000 + 3600, NONE, 50, 5000},
         {"regio=rijnmond", "flag=escalatie", NONE, 1690000000, 50, 5000},
+        /* The worst case: the whole budget spent on entries that do not match. */
+        {"regio=rijnmond", "flag=nergens", NONE, 1690000000, 50, 5000},
+        {"regio=rijnmond", "flag=nergens", 1800000000, NONE, 50, 5000},
+        {"regio=rijnmond gemeente=gemeente-1 gemeente=gemeente-2", "status=in_zorg flag=escalatie", NONE,
+         NONE, 100, 5000},
     };
     size_t k;
     for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
