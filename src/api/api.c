@@ -69,6 +69,12 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   api->batch_idle.data = api;
   uv_idle_init(loop, &api->fire_idle);
   api->fire_idle.data = api;
+  /* A store of an older casusd gets its case indexes before anything reads them. */
+  rc = api__cases_reindex(api);
+  if (rc != 0) {
+    snprintf(err, err_size, "building the case indexes failed: %s", core_err_message(rc));
+    goto fail_handles;
+  }
   /* R-TIME-3: what came due while we were down fires now, before serving. */
   rc = api__timers_fire_due(api);
   if (rc != 0) {

@@ -138,8 +138,20 @@ bool api__query_get(const char *query, const char *name, char *out, size_t out_s
 bool api__id_valid(const char *s, size_t len);
 
 /* case_record.c */
-/* Writes case_ (borrowed) with its index terms: serialised once, here. */
+/* A visibility scope "<chart id>|<a|o>:<field>=<value>", NUL included. */
+#define API_SCOPE_BYTES_MAX (STORE_TERM_BYTES_MAX + 1)
+/* Cases re-indexed per transaction when an older store is upgraded. */
+#define API_REINDEX_CHUNK 1000
+/* Writes case_ (borrowed) with its index terms: serialised once, here.
+ * CASUS_EINVALID_DATA when a term does not fit the store's limits. */
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_);
+/* The visibility scopes of actor (into scopes, backed by buf): what a case
+ * must carry for the actor to see it.  Returns their number (0: sees none). */
+size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char **scopes,
+                         char (*buf)[API_SCOPE_BYTES_MAX]);
+/* A store from an older casusd has no case indexes: builds them, in
+ * transactions of API_REINDEX_CHUNK cases, before the server listens. */
+int api__cases_reindex(api_t *api);
 
 /* apply.c */
 /* Stores an accepted engine result: its history entry (whose new head goes

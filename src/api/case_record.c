@@ -1,10 +1,168 @@
 /*
- * case_record.c -- writing a case: the record and its index terms.
+ * case_record.c -- writing a case: its record, serialised once, and the
+ * terms the store indexes it by (store.h, store_case_rec_t).
+ *
+ * What a case is indexed by is data, not C:
+ *   - its visibility scopes: for every role the chart declares, the value of
+ *     the role's "actor_field" and "org_field" on the case, as
+ *     "<chart id>|a:<field>=<value>" and "<chart id>|o:<field>=<value>";
+ *     a caller's scopes are built the same way from its id and organisation
+ *     (api__actor_scopes), so a list never reaches a case the caller cannot
+ *     see (R-AUTH-2) and never scans one either;
+ *   - "status", every "flag", and every list filter of the chart's "index"
+ *     declaration (filter name -> field path);
+ *   - the earliest open deadline (the start of the earliest timer's due day)
+ *     and the time of the last change, as ranges.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/api_int.h"
+#include "core/error.h"
+#include "core/jsonbody.h"
+
+/* Adds scope "<chart>|<kind>:<field>=<value>" to scopes (deduplicated),
+ * stored in buf.  False when it does not fit (too many, too long). */
+static bool scope_add(const char **scopes, size_t *count, char (*buf)[API_SCOPE_BYTES_MAX], const char *chart,
+                      char kind, const char *field, const char *value) {
+  size_t i;
+  int n;
+  if (field == NULL || value == NULL) return true;
+  if (*count >= STORE_SCOPES_MAX) return false;
+  n = snprintf(buf[*count], API_SCOPE_BYTES_MAX, "%s|%c:%s=%s", chart, kind, field, value);
+  if (n < 0 || n >= API_SCOPE_BYTES_MAX) return false;
+  for (i = 0; i < *count; i++)
+    if (strcmp(scopes[i], buf[*count]) == 0) return true;
+  scopes[*count] = buf[*count];
+  (*count)++;
+  return true;
+}
+
+static const char *case_field(const json_t *case_, const char *path) {
+  return path ? json_string_value(engine_path_get(json_object_get(case_, "fields"), path)) : NULL;
+}
+
+size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char **scopes,
+                         char (*buf)[API_SCOPE_BYTES_MAX]) {
+  size_t count = 0;
+  int i;
+  for (i = 0; i < api->charts_count; i++) {
+    const json_t *decl = engine_chart_role(api->charts[i], actor->role);
+    const char *chart = engine_chart_id(api->charts[i]);
+    if (decl == NULL) continue;
+    /* A scope that does not fit cannot be on any stored case either. */
+    (void)scope_add(scopes, &count, buf, chart, 'a', json_string_value(json_object_get(decl, "actor_field")),
+                    actor->id);
+    (void)scope_add(scopes, &count, buf, chart, 'o', json_string_value(json_object_get(decl, "org_field")),
+                    actor->org);
+  }
+  return count;
+}
 
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_) {
+  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
+  store_case_rec_t rec;
+  const char *role, *name, *chart_id = engine_chart_id(chart), *updated;
+  const json_t *decl, *path, *flag, *t;
+  char *json;
+  size_t i;
+  int rc;
   (void)api;
-  (void)chart;
-  return store_case_put(txn, case_);
+  memset(&rec, 0, sizeof(rec));
+  rec.id = json_string_value(json_object_get(case_, "id"));
+  rec.timers = json_object_get(case_, "timers");
+  json_object_foreach((json_t *)json_object_get(engine_chart_json(chart), "roles"), role, decl) {
+    const char *af = json_string_value(json_object_get(decl, "actor_field")),
+               *of = json_string_value(json_object_get(decl, "org_field"));
+    if (!scope_add(rec.scopes, &rec.scopes_count, scope_buf, chart_id, 'a', af, case_field(case_, af)) ||
+        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, chart_id, 'o', of, case_field(case_, of)))
+      return CASUS_EINVALID_DATA;
+  }
+  if (json_is_string(json_object_get(case_, "status")))
+    rec.attrs[rec.attrs_count++] =
+        (store_attr_t){"status", json_string_value(json_object_get(case_, "status"))};
+  json_array_foreach(json_object_get(case_, "flags"), i, flag) {
+    if (!json_is_string(flag)) continue;
+    if (rec.attrs_count >= STORE_ATTRS_MAX) return CASUS_EINVALID_DATA;
+    rec.attrs[rec.attrs_count++] = (store_attr_t){"flag", json_string_value(flag)};
+  }
+  json_object_foreach((json_t *)engine_chart_index(chart), name, path) {
+    const char *v = case_field(case_, json_string_value(path));
+    if (v == NULL) continue;
+    if (rec.attrs_count >= STORE_ATTRS_MAX) return CASUS_EINVALID_DATA;
+    rec.attrs[rec.attrs_count++] = (store_attr_t){name, v};
+  }
+  rec.deadline_s = STORE_TIME_NONE;
+  json_object_foreach((json_t *)rec.timers, name, t) {
+    cal_day_t day;
+    const char *due = json_string_value(json_object_get(t, "due"));
+    int64_t s;
+    if (due == NULL || cal_day_parse(due, &day) != 0) continue;
+    s = cal_local_midnight(day);
+    if (rec.deadline_s == STORE_TIME_NONE || s < rec.deadline_s) rec.deadline_s = s;
+  }
+  updated = json_string_value(json_object_get(case_, "updated"));
+  if (updated == NULL || cal_time_parse(updated, &rec.updated_s) != 0) rec.updated_s = 0;
+  json = core_json_dumps(case_, JSON_COMPACT);
+  if (json == NULL) return CASUS_ENOMEM;
+  rec.json = json;
+  rec.json_bytes = strlen(json);
+  rc = store_case_put(txn, &rec);
+  free(json);
+  return rc;
+}
+
+typedef struct {
+  char ids[API_REINDEX_CHUNK][LIMIT_ID_BYTES_MAX];
+  int count;
+} reindex_chunk_t;
+
+static int reindex_collect(const json_t *case_, void *ud) {
+  reindex_chunk_t *ch = ud;
+  snprintf(ch->ids[ch->count++], LIMIT_ID_BYTES_MAX, "%s", json_string_value(json_object_get(case_, "id")));
+  return ch->count >= API_REINDEX_CHUNK ? 1 : 0;
+}
+
+int api__cases_reindex(api_t *api) {
+  static reindex_chunk_t chunk; /* start-up only, loop thread */
+  char after[LIMIT_ID_BYTES_MAX] = "";
+  uint64_t done = 0;
+  store_txn_t *txn;
+  int rc, i;
+  if (!store_reindex_needed(api->store)) return 0;
+  api__log("this store was written by an older casusd: building its case indexes");
+  for (;;) {
+    rc = store_txn_begin(api->store, true, &txn);
+    if (rc != 0) return rc;
+    chunk.count = 0;
+    rc = store_case_scan(txn, after, reindex_collect, &chunk);
+    for (i = 0; rc == 0 && i < chunk.count; i++) {
+      json_t *case_ = NULL;
+      const engine_chart_t *chart;
+      rc = store_case_get(txn, chunk.ids[i], &case_);
+      if (rc != 0) break;
+      chart = api__chart_by_ref(api, json_string_value(json_object_get(case_, "chart")));
+      if (chart == NULL) {
+        api__log("case %s names chart %s, which is not loaded", chunk.ids[i],
+                 json_string_value(json_object_get(case_, "chart")));
+        rc = CASUS_ECHART_INVALID;
+      } else {
+        rc = api__case_put(api, txn, chart, case_);
+      }
+      json_decref(case_);
+    }
+    if (rc == 0 && chunk.count < API_REINDEX_CHUNK) rc = store_reindex_finish(txn);
+    if (rc != 0) {
+      store_txn_abort(txn);
+      return rc;
+    }
+    rc = store_txn_commit(txn);
+    if (rc != 0) return rc;
+    done += (uint64_t)chunk.count;
+    if (chunk.count < API_REINDEX_CHUNK) break;
+    snprintf(after, sizeof(after), "%s", chunk.ids[chunk.count - 1]);
+  }
+  api__log("indexed %llu cases", (unsigned long long)done);
+  return 0;
 }

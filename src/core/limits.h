@@ -29,6 +29,8 @@
 /* Cases and charts. */
 #define LIMIT_PAGE_CASES_MAX 100 /* cases per page of GET /v1/cases */
 #define LIMIT_PAGE_CASES_DEFAULT 50
+#define LIMIT_LIST_EXAMINE_MAX 4000      /* index entries one GET /v1/cases looks at; then a partial page */
+#define LIMIT_LIST_PARAMS_MAX 12         /* query parameters of GET /v1/cases */
 #define LIMIT_HISTORY_ENTRIES_MAX 100000 /* entries returned by GET .../history */
 #define LIMIT_INBOX_ITEMS_MAX 500        /* items returned by GET /v1/inbox */
 #define LIMIT_TIMERS_PER_CASE_MAX 32

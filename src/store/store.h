@@ -4,7 +4,16 @@
  *
  * Databases (named DBIs in one environment):
  *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
- *   cases     case id -> case JSON (compact)
+ *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
+ *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
+ *             timers (name, due_s), scopes, attributes, deadline and update time; what a put needs
+ *             to remove the old index entries without parsing the stored case
+ *   sindex    the secondary indexes (MDB_DUPSORT; every key lies within one visibility scope):
+ *               scope NUL 'a'                   -> case id               (every case of the scope)
+ *               scope NUL 'e' attr NUL value    -> case id               (equality attributes)
+ *               scope NUL 'd'                   -> t(8) case id          (earliest open deadline)
+ *               scope NUL 'u'                   -> t(8) case id          (update time)
+ *             t is 8 bytes BE offset by 2^63 (as in timers), so values sort by time, then id
  *   history   case id NUL seq(8 bytes big-endian) -> entry JSON, its "hash" member
  *             last; append only
  *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
@@ -27,6 +36,10 @@
  *   CASUS_ENOMEM       allocation failed
  *   CASUS_EINVALID_DATA an argument breaks a limit of core/limits.h or does
  *                      not fit in a key (ids are 1..LIMIT_ID_BYTES_MAX bytes)
+ *   CASUS_EBAD_REQUEST a list cursor that is malformed or belongs to another
+ *                      kind of query (store_case_query only)
+ * An invalid argument (CASUS_EINVALID_DATA, CASUS_EBAD_REQUEST) is refused
+ * before anything is written, and leaves the transaction usable.
  * A transaction that returned an error must be aborted (LMDB's errors are sticky;
  * the store also remembers the first error, and commit returns it after aborting).
  *
@@ -52,7 +65,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: the casemeta and sindex databases (store_reindex_needed upgrades a store of version 1). */
+#define STORE_SCHEMA_VERSION 2
 #define STORE_HASH_HEX_BYTES 65 /* 64 hex digits and a NUL */
 
 typedef struct store_s store_t;
@@ -62,7 +76,9 @@ typedef struct store_txn_s store_txn_t;
  * missing) with an initial map of map_bytes (0: LIMIT_MAP_BYTES_DEFAULT).
  * An existing store that grew beyond map_bytes keeps its larger size.
  * Writes the schema version into a new store; refuses a store with a newer
- * schema (CASUS_ESTORE_CORRUPT with a message on stderr). */
+ * schema (CASUS_ESTORE_CORRUPT with a message on stderr).  A store of schema 1
+ * opens, but its cases must be re-put before it is queried (see
+ * store_reindex_needed). */
 int store_open(store_t **out, const char *dir, uint64_t map_bytes);
 void store_close(store_t *st);
 
@@ -89,16 +105,136 @@ int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
  * CASUS_EINVALID_DATA when id_size is too small). */
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
 int store_case_get(store_txn_t *txn, const char *id, json_t **out);
-/* Writes the case (its "id" member names the key). Also re-indexes its
- * timers: the entries of the stored version's "timers" object are removed and
- * those of the new one inserted, so the index always matches the case.
- * Each member of "timers" is {"due_s": <int>, ...}.  CASUS_EINVALID_DATA when
- * "timers" is not an object, has more than LIMIT_TIMERS_PER_CASE_MAX members,
- * a member without an integer "due_s", or a name longer than
- * LIMIT_ID_BYTES_MAX.  A case without a string "id" is a programming error. */
-int store_case_put(store_txn_t *txn, const json_t *case_);
+#define STORE_TIME_NONE INT64_MIN
+#define STORE_SCOPES_MAX 8
+#define STORE_ATTRS_MAX 40
+#define STORE_QUERY_EQ_MAX 8
+#define STORE_CURSOR_BYTES_MAX 192 /* next_cursor buffers */
+/* A scope, an attribute name or an attribute value: 1..STORE_TERM_BYTES_MAX
+ * bytes (no NUL).  Three of them and their separators fit in one LMDB key. */
+#define STORE_TERM_BYTES_MAX 160
+
+/* An index term of a case, e.g. {"status", "in_zorg"}, {"flag", "x"},
+ * {"aanbieder", "horizon"}; a name may repeat (flags). */
+typedef struct {
+  const char *name;
+  const char *value;
+} store_attr_t;
+
+/* A case to write.  The caller (the API) serialises the case once and
+ * computes its index terms; the store does not look inside json. */
+typedef struct {
+  const char *id;
+  const char *json; /* the case record, stored verbatim: a JSON object */
+  size_t json_bytes;
+  /* The case's "timers" object (borrowed): {"<name>": {"due_s": int, ...}};
+   * NULL (or JSON null) = none. */
+  const json_t *timers;
+  /* Visibility keys, e.g. "gemeente=rotterdam", "casusregisseur=cr-1",
+   * "aanbieder=horizon", "regio=rijnmond"; 0 keys: the case is in no list. */
+  const char *scopes[STORE_SCOPES_MAX];
+  size_t scopes_count;
+  store_attr_t attrs[STORE_ATTRS_MAX]; /* equality attributes */
+  size_t attrs_count;
+  int64_t deadline_s; /* earliest open deadline (s since epoch), STORE_TIME_NONE when none */
+  int64_t updated_s;  /* last change; STORE_TIME_NONE leaves the case out of "updated after" lists */
+} store_case_rec_t;
+
+/* Writes the case and keeps in step, in the same transaction, the timer
+ * index (R-TIME-3) and the secondary indexes.  The store does not parse the
+ * stored case: the case's previous terms come from its casemeta record and
+ * only the difference is written (old-minus-new deleted, new-minus-old
+ * inserted).  A case written by an older store (schema 1) has no casemeta
+ * record yet; then, and only then, the stored case is parsed for its timers,
+ * so that an upgraded store keeps a correct timer index.
+ *
+ * Returns 0 or:
+ *   CASUS_EINVALID_DATA  an id that is empty or longer than LIMIT_ID_BYTES_MAX;
+ *                        json that is not an object; "timers" that is not an
+ *                        object, has more than LIMIT_TIMERS_PER_CASE_MAX
+ *                        members, a member without an integer "due_s", or a
+ *                        name of more than LIMIT_ID_BYTES_MAX bytes; more than
+ *                        STORE_SCOPES_MAX scopes or STORE_ATTRS_MAX attributes;
+ *                        a scope, name or value that is NULL, empty or longer
+ *                        than STORE_TERM_BYTES_MAX.  The transaction stays usable.
+ *   CASUS_ESTORE_CORRUPT the stored case has no casemeta record and does not
+ *                        parse, or its casemeta record is damaged
+ *   and the store errors above (after which the transaction must be aborted). */
+int store_case_put(store_txn_t *txn, const store_case_rec_t *rec);
+
+/* A list query: the cases visible through one of `scopes` that match every
+ * condition.  Each condition is answered from an index; the store never scans
+ * cases outside the caller's scopes. */
+typedef struct {
+  /* The caller's visibility keys (1..STORE_SCOPES_MAX): a case matches when
+   * it carries one of them. */
+  const char *const *scopes;
+  size_t scopes_count;
+  store_attr_t eq[STORE_QUERY_EQ_MAX]; /* all must hold */
+  size_t eq_count;
+  int64_t deadline_before_s; /* earliest open deadline < this; STORE_TIME_NONE: no filter */
+  int64_t updated_after_s;   /* updated_s > this; STORE_TIME_NONE: no filter */
+  /* NULL or "" for the first page, else a next_cursor of an earlier page of
+   * the same query. */
+  const char *cursor;
+  size_t limit;       /* cases to return, >= 1 */
+  size_t examine_max; /* index entries to look at, at most (bounds the time of one call), >= 1 */
+} store_query_t;
+
+/* Calls fn for each matching case (parsed; borrowed for the call), at most
+ * q->limit, in the query's stable order, and writes into next_cursor (at
+ * least STORE_CURSOR_BYTES_MAX bytes) the cursor of the next page, or ""
+ * when there are no more.  next_cursor may be the buffer q->cursor points
+ * into.
+ *
+ * The order: with deadline_before_s, by (earliest open deadline, id); else
+ * with updated_after_s, by (update time, id); else by id.  A query with both
+ * ranges is driven by the deadline.  The cursor is a printable string
+ * (letters, digits, ':') that names that order; a case that changes between
+ * pages is seen per its new state, and a case never appears twice on one
+ * page.
+ *
+ * examine_max bounds the work of one call: every index entry read, every
+ * index seek and every casemeta record read counts one.  (Each of the
+ * caller's scopes may do one step beyond it, so that every call makes
+ * progress: at most examine_max + scopes_count * (eq_count + 2).)  When it
+ * runs out, the page may hold fewer than limit cases (even none) with a
+ * non-empty next_cursor: the client continues with the cursor.  A case
+ * carrying two of the caller's scopes appears once.
+ *
+ * fn returns 0 to go on; a positive value stops after this case (next_cursor
+ * then continues after it); a negative value stops and is returned.  fn must
+ * not write through txn.
+ *
+ * Returns 0 or:
+ *   CASUS_EBAD_REQUEST   a cursor that is malformed or was made by a query of
+ *                        another order (the caller words the message)
+ *   CASUS_EINVALID_DATA  0 or more than STORE_SCOPES_MAX scopes, more than
+ *                        STORE_QUERY_EQ_MAX conditions, a NULL, empty or
+ *                        over-long scope, name or value, limit or examine_max
+ *                        0, or next_cursor_size < STORE_CURSOR_BYTES_MAX (fn
+ *                        is not called)
+ *   CASUS_ESTORE_CORRUPT an index entry that names a missing or damaged case
+ *   and the store errors above. */
+typedef int (*store_query_fn)(const json_t *case_, void *ud);
+int store_case_query(store_txn_t *txn, const store_query_t *q, store_query_fn fn, void *ud, char *next_cursor,
+                     size_t next_cursor_size);
+
+/* A store written by an older casusd (schema 1) has no secondary indexes.
+ * After store_open, the server asks this; when true it re-puts every case
+ * (store_case_scan + store_case_put, in transactions of bounded size) and
+ * then calls store_reindex_finish, which records the new schema version
+ * (STORE_SCHEMA_VERSION).  Until then list queries see only the cases
+ * re-put so far.  Re-putting is idempotent, so an interrupted reindex is
+ * simply run again at the next start.  (On a store error this returns true:
+ * the reindex then meets the error.) */
+bool store_reindex_needed(store_t *st);
+int store_reindex_finish(store_txn_t *txn);
+
 /* Calls fn for each case with id > after_id (NULL or "" for the first), in
- * id order, until fn returns non-zero (stop) or the cases run out.  fn's
+ * id order, until fn returns non-zero (stop) or the cases run out.  It reads
+ * (and parses) every case: for the reindex and for tools, never for a list
+ * request (store_case_query).  fn's
  * case_ argument is borrowed for the call.  Returns 0 or an error; a
  * negative value from fn stops the scan and is returned as the error. */
 typedef int (*store_case_fn)(const json_t *case_, void *ud);
@@ -226,5 +362,12 @@ void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes);
  * an unknown name or a key that is empty or too long. */
 int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, size_t klen, const void *val,
                         size_t vlen);
+
+/* Test hook: the number of entries (for a DUPSORT database: of values) in
+ * the database named dbname.  CASUS_EINVALID_DATA for an unknown name. */
+int store_debug_db_entries(store_txn_t *txn, const char *dbname, uint64_t *entries);
+/* Test hook: the index entries, seeks and casemeta reads all queries of this
+ * process have counted against examine_max (loop thread only). */
+uint64_t store_debug_examined_total(void);
 
 #endif

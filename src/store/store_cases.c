@@ -1,7 +1,11 @@
 /*
  * store_cases.c -- the cases database (case id -> case JSON) and the upkeep
- * of the timers index: every store_case_put replaces the index keys of the
- * case's old timers with those of its new ones, in the same transaction.
+ * of the indexes: every store_case_put writes the case, its casemeta record
+ * (store_meta.c), and the difference between the case's old and new timer
+ * keys (store_timers.c) and sindex entries (store_index.c), in the same
+ * transaction.  The old terms come from the old casemeta record, so a put
+ * parses nothing; only a case written before casemeta existed (schema 1) is
+ * parsed once, for its timers.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,27 +48,57 @@ static int store_timers_check(const json_t *timers, const char *case_id) {
   return (int)n;
 }
 
-/* Adds (insert) or removes (!insert) the index keys of a case's timers,
- * which store_timers_check accepted. */
-static int store_timers_index(store_txn_t *txn, const char *case_id, const json_t *timers, bool insert) {
+/* Fills m's timers from a "timers" member that store_timers_check accepted;
+ * the names point into it. */
+static void store_meta_timers_from_json(store_meta_t *m, const json_t *timers) {
   const char *name;
   json_t *timer;
 
-  if (timers == NULL || json_is_null(timers)) return 0;
+  m->timers_count = 0;
+  if (timers == NULL || json_is_null(timers)) return;
   json_object_foreach((json_t *)timers, name, timer) {
-    store_key_t k;
-    int rc;
-    int64_t due_s = (int64_t)json_integer_value(json_object_get(timer, "due_s"));
-    store__timer_key(&k, due_s, case_id, name);
-    if (insert) {
-      rc = store__raw_put(txn, STORE_DB_TIMERS, &k, "", 0);
-    } else {
-      /* A missing key means the index already lacks it, which is the goal. */
-      rc = store__raw_del(txn, STORE_DB_TIMERS, &k);
-      if (rc == CASUS_ENOT_FOUND) rc = 0;
-    }
-    if (rc < 0) return rc;
+    CASUS_ASSERT(m->timers_count < LIMIT_TIMERS_PER_CASE_MAX);
+    m->timers[m->timers_count].name = store__str(name);
+    m->timers[m->timers_count].due_s = (int64_t)json_integer_value(json_object_get(timer, "due_s"));
+    m->timers_count++;
   }
+}
+
+/* A scope, attribute name or value: 1..STORE_TERM_BYTES_MAX bytes. */
+static bool store_term_ok(const char *s) {
+  return s != NULL && s[0] != '\0' && strnlen(s, STORE_TERM_BYTES_MAX + 1) <= STORE_TERM_BYTES_MAX;
+}
+
+/* Checks rec against the limits and describes its index terms in m (which
+ * points into rec).  CASUS_EINVALID_DATA when a limit is broken. */
+static int store_meta_from_rec(const store_case_rec_t *rec, store_meta_t *m) {
+  size_t i;
+  int rc;
+
+  if (!store__id_ok(rec->id)) return CASUS_EINVALID_DATA;
+  /* Not parsed; but a record that cannot be an object is a caller's bug
+   * that would only show when the case is read back. */
+  if (rec->json == NULL || rec->json_bytes < 2 || rec->json[0] != '{' ||
+      rec->json[rec->json_bytes - 1] != '}')
+    return CASUS_EINVALID_DATA;
+  rc = store_timers_check(rec->timers, rec->id);
+  if (rc < 0) return rc;
+  if (rec->scopes_count > STORE_SCOPES_MAX || rec->attrs_count > STORE_ATTRS_MAX) return CASUS_EINVALID_DATA;
+  memset(m, 0, sizeof(*m));
+  store_meta_timers_from_json(m, rec->timers);
+  for (i = 0; i < rec->scopes_count; i++) {
+    if (!store_term_ok(rec->scopes[i])) return CASUS_EINVALID_DATA;
+    m->scopes[i] = store__str(rec->scopes[i]);
+  }
+  m->scopes_count = rec->scopes_count;
+  for (i = 0; i < rec->attrs_count; i++) {
+    if (!store_term_ok(rec->attrs[i].name) || !store_term_ok(rec->attrs[i].value)) return CASUS_EINVALID_DATA;
+    m->attrs[i].name = store__str(rec->attrs[i].name);
+    m->attrs[i].value = store__str(rec->attrs[i].value);
+  }
+  m->attrs_count = rec->attrs_count;
+  m->deadline_s = rec->deadline_s;
+  m->updated_s = rec->updated_s;
   return 0;
 }
 
@@ -112,45 +146,62 @@ int store_case_get(store_txn_t *txn, const char *id, json_t **out) {
   return store_case_load(&key, &val, out);
 }
 
-int store_case_put(store_txn_t *txn, const json_t *case_) {
-  const char *id;
+/* The terms the stored version of id was indexed with, into *old (NULL for
+ * a new case).  They come from its casemeta record (*buf holds the copy they
+ * point into) or, for a case written by schema 1, from the stored case
+ * itself (*legacy holds it): such a case has timer keys but no sindex
+ * entries yet. */
+static int store_case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
+                                void **buf, json_t **legacy) {
   const json_t *timers;
-  json_t *old = NULL;
+  int rc = store__meta_get(txn, id, m, buf);
+
+  *old = NULL;
+  *legacy = NULL;
+  if (rc == 0) *old = m;
+  if (rc != CASUS_ENOT_FOUND) return rc;
+  rc = store_case_get(txn, id, legacy);
+  if (rc == CASUS_ENOT_FOUND) return 0;
+  if (rc < 0) return rc;
+  timers = json_object_get(*legacy, "timers");
+  if (store_timers_check(timers, id) < 0) return CASUS_ESTORE_CORRUPT;
+  memset(m, 0, sizeof(*m));
+  store_meta_timers_from_json(m, timers);
+  m->deadline_s = STORE_TIME_NONE;
+  m->updated_s = STORE_TIME_NONE;
+  *old = m;
+  return 0;
+}
+
+int store_case_put(store_txn_t *txn, const store_case_rec_t *rec) {
+  store_meta_t new_, old_terms;
+  const store_meta_t *old;
+  json_t *legacy = NULL;
+  void *buf = NULL;
   store_key_t k;
-  char *s;
   int rc;
 
   CASUS_ASSERT(txn->write);
-  CASUS_ASSERT(json_is_object(case_));
-  id = json_string_value(json_object_get(case_, "id"));
-  CASUS_ASSERT(id != NULL);
   if (txn->err < 0) return txn->err;
-  if (!store__id_ok(id)) return CASUS_EINVALID_DATA;
-  timers = json_object_get(case_, "timers");
-  rc = store_timers_check(timers, id);
-  if (rc < 0) return rc;
-
   /* Everything that can fail without touching the store comes first, so an
-   * invalid or unserialisable case leaves the transaction usable. */
-  s = core_json_dumps(case_, JSON_COMPACT);
-  if (s == NULL) return CASUS_ENOMEM;
-  rc = store_case_get(txn, id, &old);
-  if (rc == CASUS_ENOT_FOUND) rc = 0;
-  if (rc == 0 && old != NULL && store_timers_check(json_object_get(old, "timers"), id) < 0)
-    rc = CASUS_ESTORE_CORRUPT;
+   * invalid case leaves the transaction usable. */
+  rc = store_meta_from_rec(rec, &new_);
+  if (rc < 0) return rc;
+  rc = store_case_old_terms(txn, rec->id, &old_terms, &old, &buf, &legacy);
   if (rc < 0) goto done;
 
-  if (old != NULL) rc = store_timers_index(txn, id, json_object_get(old, "timers"), false);
+  rc = store__timers_update(txn, rec->id, old, &new_);
+  if (rc == 0) rc = store__index_update(txn, rec->id, old, &new_);
   if (rc == 0) {
-    store_case_key(&k, id);
-    rc = store__raw_put(txn, STORE_DB_CASES, &k, s, strlen(s));
+    store_case_key(&k, rec->id);
+    rc = store__raw_put(txn, STORE_DB_CASES, &k, rec->json, rec->json_bytes);
   }
-  if (rc == 0) rc = store_timers_index(txn, id, timers, true);
+  if (rc == 0) rc = store__meta_put(txn, rec->id, &new_);
   if (rc < 0) store__txn_fail(txn, rc);
 
 done:
-  free(s);
-  json_decref(old);
+  free(buf);
+  json_decref(legacy);
   return rc;
 }
 

@@ -23,7 +23,7 @@
 
 /* Named DBIs, in the order of the STORE_DB_ enum. */
 static const char *const store_db_names[STORE_DB_COUNT] = {
-    "meta", "cases", "history", "timers", "idem", "inbox", "inbox_case",
+    "meta", "cases", "history", "timers", "idem", "inbox", "inbox_case", "casemeta", "sindex",
 };
 
 /* --- errors --- */
@@ -222,7 +222,8 @@ static int store_open_dbs(store_t *st, const char *dir) {
   rc = store_txn_begin(st, true, &txn);
   if (rc < 0) return rc;
   for (i = 0; i < STORE_DB_COUNT; i++) {
-    rc = store__txn_mdb(txn, mdb_dbi_open(txn->txn, store_db_names[i], MDB_CREATE, &st->dbi[i]), "dbi_open");
+    unsigned flags = MDB_CREATE | (i == STORE_DB_SINDEX ? MDB_DUPSORT : 0);
+    rc = store__txn_mdb(txn, mdb_dbi_open(txn->txn, store_db_names[i], flags, &st->dbi[i]), "dbi_open");
     if (rc < 0) goto fail;
   }
   store__meta_key(&k, "schema_version");
@@ -475,4 +476,18 @@ int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, s
   store__key_add(&k, key, klen);
   if (k.overflow || klen == 0) return CASUS_EINVALID_DATA;
   return store__raw_put(txn, db, &k, val, vlen);
+}
+
+int store_debug_db_entries(store_txn_t *txn, const char *dbname, uint64_t *entries) {
+  MDB_stat stat;
+  int db, rc;
+
+  *entries = 0;
+  if (txn->err < 0) return txn->err;
+  for (db = 0; db < STORE_DB_COUNT; db++)
+    if (strcmp(store_db_names[db], dbname) == 0) break;
+  if (db == STORE_DB_COUNT) return CASUS_EINVALID_DATA;
+  rc = store__txn_mdb(txn, mdb_stat(txn->txn, txn->st->dbi[db], &stat), "stat");
+  if (rc == 0) *entries = stat.ms_entries;
+  return rc;
 }

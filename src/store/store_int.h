@@ -15,8 +15,10 @@
  *
  * The files: store_env.c (environment, transactions, map growth, secret,
  * backup, fault injection), store_record.c (keys, records, cursors, meta
- * counters), and one file per database: store_cases.c, store_history.c,
- * store_timers.c, store_idem.c, store_inbox.c.
+ * counters), and one file per database: store_cases.c, store_meta.c
+ * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
+ * store_query.c (list queries on sindex), store_history.c, store_timers.c,
+ * store_idem.c, store_inbox.c.
  *
  * Records are checked before they are written and after they are read back
  * (TIGER_STYLE's paired assertions): a case must carry its own id, a history
@@ -34,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/assert.h"
+#include "core/limits.h"
 #include "store/store.h"
 
 /* Assertions that stay on in release builds: a broken invariant in the layer
@@ -55,6 +58,8 @@ enum {
   STORE_DB_IDEM,
   STORE_DB_INBOX,
   STORE_DB_INBOX_CASE,
+  STORE_DB_CASEMETA,
+  STORE_DB_SINDEX, /* MDB_DUPSORT */
   STORE_DB_COUNT
 };
 
@@ -115,6 +120,11 @@ void store__key_add_u64(store_key_t *k, uint64_t v);
 MDB_val store__key_val(store_key_t *k);
 /* Reads STORE_SEQ_BYTES big-endian bytes at p. */
 uint64_t store__u64_from_be(const uint8_t *p);
+/* Appends a time as STORE_SEQ_BYTES big-endian bytes offset by 2^63, so that
+ * signed times sort in order (-1 before 0). */
+void store__key_add_time(store_key_t *k, int64_t t);
+/* Reads a time that store__key_add_time wrote at p. */
+int64_t store__time_from_be(const uint8_t *p);
 /* Does key start with the bytes of prefix? */
 bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix);
 /* An id that is safe as a key part: non-empty and within LIMIT_ID_BYTES_MAX. */
@@ -122,10 +132,76 @@ bool store__id_ok(const char *id);
 /* Are the n bytes at p lowercase hex digits, as sha256_hex writes them? */
 bool store__hex_ok(const char *p, size_t n);
 
-/* --- timers key (store_timers.c) --- */
+/* --- a case's index terms (store_meta.c) --- */
+
+/* A string that need not be NUL-terminated (e.g. inside a casemeta record). */
+typedef struct {
+  const char *p;
+  size_t n;
+} store_str_t;
+
+typedef struct {
+  store_str_t name;
+  int64_t due_s;
+} store_meta_timer_t;
+
+typedef struct {
+  store_str_t name, value;
+} store_meta_attr_t;
+
+/* Everything the indexes hold of one case: what store_case_put must know of
+ * the old version to remove its entries, and what a query checks against
+ * a range index's entries.  The strings point into a store_case_rec_t, a
+ * json_t, or a casemeta record; each was checked against its limit. */
+typedef struct {
+  int64_t deadline_s, updated_s; /* STORE_TIME_NONE when absent */
+  size_t timers_count, scopes_count, attrs_count;
+  store_meta_timer_t timers[LIMIT_TIMERS_PER_CASE_MAX];
+  store_str_t scopes[STORE_SCOPES_MAX];
+  store_meta_attr_t attrs[STORE_ATTRS_MAX];
+} store_meta_t;
+
+/* Are a and b the same bytes? */
+bool store__str_eq(store_str_t a, store_str_t b);
+/* s as a store_str_t. */
+store_str_t store__str(const char *s);
+/* Decodes the casemeta record of n bytes at p into m (pointing into p).
+ * CASUS_ESTORE_CORRUPT unless it is exactly what store__meta_put writes. */
+int store__meta_decode(const void *p, size_t n, store_meta_t *m);
+/* Reads id's casemeta record into m; *buf (free it) holds a copy of the
+ * record that m points into, since a later write may move the original.
+ * CASUS_ENOT_FOUND when the case has none. */
+int store__meta_get(store_txn_t *txn, const char *id, store_meta_t *m, void **buf);
+/* Reads the casemeta record of the case id (id.n bytes) into m, pointing
+ * into the map: valid until the next write in txn.  CASUS_ENOT_FOUND when
+ * the case has none. */
+int store__meta_peek(store_txn_t *txn, store_str_t id, store_meta_t *m);
+/* Writes m as id's casemeta record. */
+int store__meta_put(store_txn_t *txn, const char *id, const store_meta_t *m);
+
+/* --- timers (store_timers.c) --- */
 
 /* Builds the timers key of (due_s, case_id, name); check k->overflow. */
 void store__timer_key(store_key_t *k, int64_t due_s, const char *case_id, const char *name);
+/* Removes the timer keys of old (NULL: none) that new lacks and adds those
+ * of new that old lacks. */
+int store__timers_update(store_txn_t *txn, const char *case_id, const store_meta_t *old,
+                         const store_meta_t *new_);
+
+/* --- secondary indexes (store_index.c) --- */
+
+/* The kinds of sindex keys (see store.h): scope NUL kind ... */
+#define STORE_INDEX_ALL 'a'
+#define STORE_INDEX_EQ 'e'
+#define STORE_INDEX_DEADLINE 'd'
+#define STORE_INDEX_UPDATED 'u'
+
+/* Builds the sindex key of a scope and kind; attr only for STORE_INDEX_EQ. */
+void store__index_key(store_key_t *k, store_str_t scope, char kind, const store_meta_attr_t *attr);
+/* Removes the sindex entries of old (NULL: none) that new lacks and adds
+ * those of new that old lacks. */
+int store__index_update(store_txn_t *txn, const char *case_id, const store_meta_t *old,
+                        const store_meta_t *new_);
 
 /* --- records (store_record.c) --- */
 

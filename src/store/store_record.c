@@ -69,6 +69,20 @@ uint64_t store__u64_from_be(const uint8_t *p) {
   return v;
 }
 
+/* Times sort as signed numbers: flipping the sign bit maps int64 onto uint64
+ * monotonically (adding 2^63 modulo 2^64), so -1 sorts before 0. */
+void store__key_add_time(store_key_t *k, int64_t t) {
+  store__key_add_u64(k, (uint64_t)t ^ (UINT64_C(1) << 63));
+}
+
+int64_t store__time_from_be(const uint8_t *p) {
+  uint64_t u = store__u64_from_be(p) ^ (UINT64_C(1) << 63);
+  /* Converting a uint64 above INT64_MAX to int64 is implementation-defined;
+   * build negative values arithmetically instead. */
+  if (u <= (uint64_t)INT64_MAX) return (int64_t)u;
+  return -(int64_t)(~u) - 1;
+}
+
 /* Does key start with the bytes of prefix_key? */
 bool store__key_has_prefix(const MDB_val *key, const store_key_t *prefix) {
   return key->mv_size >= prefix->len && memcmp(key->mv_data, prefix->bytes, prefix->len) == 0;

@@ -5,6 +5,7 @@
  * injected full-disk commits and backups.
  *
  * Every test works in its own directory under /tmp and removes it at the end.
+ * The secondary indexes and list queries: test_store_index.c.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -62,12 +63,32 @@ static json_t *json_parse(const char *text) {
   return j;
 }
 
+/* store_case_put of a case given as JSON: its "id", its compact text and
+ * its "timers", with no index terms (tests/unit/store/test_store_index.c
+ * tests those). */
+static int case_put(store_txn_t *txn, const json_t *c) {
+  store_case_rec_t rec;
+  char *s = json_dumps(c, JSON_COMPACT);
+  int rc;
+  ASSERT_NOT_NULL(s);
+  memset(&rec, 0, sizeof(rec));
+  rec.id = json_string_value(json_object_get(c, "id"));
+  rec.json = s;
+  rec.json_bytes = strlen(s);
+  rec.timers = json_object_get(c, "timers");
+  rec.deadline_s = STORE_TIME_NONE;
+  rec.updated_s = STORE_TIME_NONE;
+  rc = store_case_put(txn, &rec);
+  free(s);
+  return rc;
+}
+
 /* Puts the case given as JSON text in its own write transaction. */
 static void case_put_text(store_t *st, const char *text) {
   store_txn_t *txn;
   json_t *c = json_parse(text);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   json_decref(c);
 }
@@ -123,7 +144,7 @@ static int timer_pop(store_t *st, first_timer_t *t) {
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_case_get(txn, t->case_id, &c), 0);
   ASSERT_EQ(json_object_del(json_object_get(c, "timers"), t->name), 0);
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   json_decref(c);
   return 0;
@@ -154,7 +175,7 @@ TEST(open_reopen_persists) {
   ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
   ASSERT_STR_EQ(id, "c-000001");
   c = json_pack("{s:s, s:s}", "id", id, "state", "aangemeld");
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   json_decref(c);
   ASSERT_EQ(store_txn_commit(txn), 0);
   store_close(st);
@@ -233,7 +254,7 @@ static void assert_schema_version_refused(const char *value) {
 }
 
 TEST(schema_version_newer_is_refused) {
-  assert_schema_version_refused("2");
+  assert_schema_version_refused("3");
 }
 
 TEST(schema_version_garbage_is_refused) {
@@ -351,7 +372,7 @@ TEST(case_get_missing_and_corrupt) {
   /* Putting over a damaged record is refused, since its timers are unknown. */
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   c = json_parse("{\"id\": \"c-000001\"}");
-  ASSERT_EQ(store_case_put(txn, c), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(case_put(txn, c), CASUS_ESTORE_CORRUPT);
   json_decref(c);
   store_txn_abort(txn);
   store_close(st);
@@ -485,20 +506,20 @@ TEST(timers_invalid_are_rejected) {
     json_object_set_new(timers, name, json_pack("{s:I}", "due_s", (json_int_t)i));
   }
   c = json_pack("{s:s, s:o}", "id", "c-1", "timers", timers);
-  ASSERT_EQ(store_case_put(txn, c), CASUS_EINVALID_DATA);
+  ASSERT_EQ(case_put(txn, c), CASUS_EINVALID_DATA);
   /* Exactly the limit is fine, and the rejection left the txn usable. */
   json_object_del(timers, "t0");
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   json_decref(c);
 
   c = json_parse("{\"id\": \"c-2\", \"timers\": {\"t\": {\"due_s\": \"tomorrow\"}}}");
-  ASSERT_EQ(store_case_put(txn, c), CASUS_EINVALID_DATA);
+  ASSERT_EQ(case_put(txn, c), CASUS_EINVALID_DATA);
   json_decref(c);
   c = json_parse("{\"id\": \"c-2\", \"timers\": [1]}");
-  ASSERT_EQ(store_case_put(txn, c), CASUS_EINVALID_DATA);
+  ASSERT_EQ(case_put(txn, c), CASUS_EINVALID_DATA);
   json_decref(c);
   c = json_parse("{\"id\": \"\"}");
-  ASSERT_EQ(store_case_put(txn, c), CASUS_EINVALID_DATA);
+  ASSERT_EQ(case_put(txn, c), CASUS_EINVALID_DATA);
   json_decref(c);
   ASSERT_EQ(store_txn_commit(txn), 0);
 
@@ -1023,20 +1044,20 @@ TEST(child_abort_keeps_parent_writes) {
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &parent), 0);
   c = json_parse("{\"id\": \"c-a\", \"timers\": {\"t\": {\"due_s\": 50}}}");
-  ASSERT_EQ(store_case_put(parent, c), 0);
+  ASSERT_EQ(case_put(parent, c), 0);
   json_decref(c);
 
   /* A failing request: its case and timer vanish with its child. */
   ASSERT_EQ(store_txn_child(parent, &child), 0);
   c = json_parse("{\"id\": \"c-b\", \"timers\": {\"t\": {\"due_s\": 10}}}");
-  ASSERT_EQ(store_case_put(child, c), 0);
+  ASSERT_EQ(case_put(child, c), 0);
   json_decref(c);
   store_txn_abort(child);
 
   /* A succeeding request. */
   ASSERT_EQ(store_txn_child(parent, &child), 0);
   c = json_parse("{\"id\": \"c-c\"}");
-  ASSERT_EQ(store_case_put(child, c), 0);
+  ASSERT_EQ(case_put(child, c), 0);
   json_decref(c);
   ASSERT_EQ(store_txn_commit(child), 0);
 
@@ -1056,7 +1077,7 @@ TEST(child_abort_keeps_parent_writes) {
   ASSERT_EQ(store_txn_begin(st, true, &parent), 0);
   ASSERT_EQ(store_txn_child(parent, &child), 0);
   c = json_parse("{\"id\": \"c-d\"}");
-  ASSERT_EQ(store_case_put(child, c), 0);
+  ASSERT_EQ(case_put(child, c), 0);
   json_decref(c);
   store_txn_abort(parent);
   ASSERT_EQ(case_exists(st, "c-d"), 0);
@@ -1274,7 +1295,7 @@ TEST(fault_inject_full_writes_nothing) {
   store_fault_inject_full(st, 1);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   c = json_parse("{\"id\": \"c-1\", \"timers\": {\"t\": {\"due_s\": 1}}}");
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   /* Child commits are not counted; only the top-level commit fails. */
   ASSERT_EQ(store_txn_child(txn, &child), 0);
   {
@@ -1299,7 +1320,7 @@ TEST(fault_inject_full_writes_nothing) {
 
   /* The injection is used up: the retry commits. */
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_case_put(txn, c), 0);
+  ASSERT_EQ(case_put(txn, c), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(case_exists(st, "c-1"), 1);
 
@@ -1328,10 +1349,10 @@ static int put_big_case(store_t *st, int i) {
   c = json_pack("{s:s, s:s, s:{s:{s:I}}}", "id", id, "pad", pad, "timers", "t", "due_s", (json_int_t)i);
   ASSERT_NOT_NULL(c);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  rc = store_case_put(txn, c);
+  rc = case_put(txn, c);
   if (rc < 0) {
     /* The failed transaction is sticky: later calls report the same error. */
-    ASSERT_EQ(store_case_put(txn, c), rc);
+    ASSERT_EQ(case_put(txn, c), rc);
     json_decref(c);
     store_txn_abort(txn);
     return rc;
@@ -1397,7 +1418,7 @@ static int put_batch(store_t *st, int batch, int requests) {
     snprintf(id, sizeof(id), "c-%04d-%03d", batch, i);
     c = json_pack("{s:s, s:s}", "id", id, "pad", pad);
     e = json_pack("{s:s, s:s}", "event", "aanmelden", "note", pad + 1024);
-    ASSERT_EQ(store_case_put(txn, c), 0);
+    ASSERT_EQ(case_put(txn, c), 0);
     ASSERT_EQ(store_history_append(txn, id, e, &h), 0);
     json_decref(c);
     json_decref(e);
@@ -1482,7 +1503,7 @@ TEST(map_full_in_one_big_transaction_then_retry) {
       memset(pad, 'y', sizeof(pad) - 1);
       pad[sizeof(pad) - 1] = '\0';
       c = json_pack("{s:s, s:s}", "id", id, "pad", pad);
-      rc = store_case_put(txn, c);
+      rc = case_put(txn, c);
       json_decref(c);
     }
     if (rc == 0) {
