@@ -41,7 +41,6 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
       json_object_set(item, "title", json_object_get(e, "title"));
       if (json_object_get(e, "rule")) json_object_set(item, "rule", json_object_get(e, "rule"));
       json_object_set(item, "role", role);
-      json_object_set_new(item, "case_id", json_string(case_id));
       json_object_set_new(item, "created", json_string(now_time));
       rc = store_inbox_add(txn, recipient, case_id, item, NULL);
       json_decref(item);

@@ -73,8 +73,7 @@ const char *api__birthdate_of(const engine_chart_t *chart, const json_t *case_) 
 json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json_t *case_,
                        const auth_actor_t *actor, const json_t *allowed) {
   int64_t now = timers_now(api->timers);
-  json_t *v = json_object(), *deadlines = json_array(),
-         *fields = json_deep_copy(json_object_get(case_, "fields"));
+  json_t *v = json_object(), *deadlines = json_array();
   const char *name;
   json_t *t;
   static const char *const copy[] = {"id",     "chart", "version",  "status",  "state",
@@ -90,7 +89,10 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
     json_t *d = json_object();
     char fires[32];
     cal_time_format(json_integer_value(json_object_get(t, "due_s")), fires, sizeof(fires));
-    json_object_set(d, "kind", json_object_get(t, "kind") ? json_object_get(t, "kind") : json_string(name));
+    if (json_object_get(t, "kind") != NULL)
+      json_object_set(d, "kind", json_object_get(t, "kind"));
+    else
+      json_object_set_new(d, "kind", json_string(name));
     json_object_set(d, "due", json_object_get(t, "due"));
     json_object_set_new(d, "fires_at", json_string(fires));
     json_object_set_new(d, "timer", json_string(name));
@@ -100,11 +102,15 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   }
   json_object_set_new(v, "deadlines", deadlines);
   if (auth_case_anonymised(chart, actor, case_)) {
+    /* Only an anonymised view needs its own copy of the fields to change. */
+    json_t *fields = json_deep_copy(json_object_get(case_, "fields"));
     api__anonymise_fields(api, chart, fields, json_object_get(case_, "fields"),
                           json_string_value(json_object_get(case_, "id")), now,
                           api__birthdate_of(chart, case_));
+    json_object_set_new(v, "fields", fields);
     json_object_set_new(v, "anoniem", json_true());
+  } else {
+    json_object_set(v, "fields", json_object_get(case_, "fields"));
   }
-  json_object_set_new(v, "fields", fields);
   return v;
 }

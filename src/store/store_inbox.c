@@ -4,11 +4,13 @@
  * open tasks be closed without scanning every recipient.  seq comes from
  * the global meta counter inbox_seq.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/assert.h"
 #include "core/error.h"
+#include "core/jsonbody.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -40,10 +42,61 @@ static int store_inbox_load(const MDB_val *val, uint64_t seq, json_t **out) {
   return 0;
 }
 
+/* Whether s can stand in a JSON string as it is (no quote, backslash or control character). */
+static bool store_inbox_json_plain(const char *s) {
+  for (; *s; s++)
+    if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) return false;
+  return true;
+}
+
+/* Writes item (borrowed) with the members the store adds: "seq", "open",
+ * "case_id", "recipient".  The item is serialised once and the members are
+ * appended to its text, rather than copied into a new document first. */
+static int store_inbox_put_item(store_txn_t *txn, store_key_t *k, const json_t *item, uint64_t seq,
+                                const char *case_id, const char *recipient) {
+  static const char *const added[] = {"seq", "open", "case_id", "recipient"};
+  char *s, *rec;
+  size_t n, i;
+  int w, rc;
+  bool plain = store_inbox_json_plain(recipient) && store_inbox_json_plain(case_id);
+  for (i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+    if (json_object_get(item, added[i]) != NULL) plain = false;
+  if (!plain) {
+    /* The item names a member the store sets, or an id needs escaping:
+     * the store's values replace the item's, in a copy. */
+    json_t *it = json_deep_copy(item);
+    if (it == NULL) return CASUS_ENOMEM;
+    if (json_object_set_new(it, "seq", json_integer((json_int_t)seq)) != 0 ||
+        json_object_set_new(it, "open", json_true()) != 0 ||
+        json_object_set_new(it, "case_id", json_string(case_id)) != 0 ||
+        json_object_set_new(it, "recipient", json_string(recipient)) != 0)
+      rc = CASUS_ENOMEM;
+    else
+      rc = store__json_put(txn, STORE_DB_INBOX, k, it, false);
+    json_decref(it);
+    return rc;
+  }
+  s = core_json_dumps(item, JSON_COMPACT);
+  if (s == NULL) return CASUS_ENOMEM;
+  n = strlen(s);
+  CASUS_ASSERT(n >= 2 && s[n - 1] == '}');
+  rec = malloc(n + strlen(case_id) + strlen(recipient) + 96);
+  if (rec == NULL) {
+    free(s);
+    return CASUS_ENOMEM;
+  }
+  memcpy(rec, s, n - 1);
+  w = sprintf(rec + n - 1, "%s\"seq\":%llu,\"open\":true,\"case_id\":\"%s\",\"recipient\":\"%s\"}",
+              n > 2 ? "," : "", (unsigned long long)seq, case_id, recipient);
+  free(s);
+  rc = store__raw_put(txn, STORE_DB_INBOX, k, rec, n - 1 + (size_t)w);
+  free(rec);
+  return rc;
+}
+
 int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id, const json_t *item,
                     uint64_t *seq_out) {
   store_key_t k, kc;
-  json_t *it;
   uint64_t seq;
   int rc;
 
@@ -55,23 +108,15 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   store_inbox_key(&k, recipient, 0);
   if (k.overflow) return CASUS_EINVALID_DATA;
 
-  it = json_deep_copy(item);
-  if (it == NULL) return CASUS_ENOMEM;
   rc = store__meta_next(txn, "inbox_seq", &seq);
-  if (rc == 0 && (json_object_set_new(it, "seq", json_integer((json_int_t)seq)) != 0 ||
-                  json_object_set_new(it, "open", json_true()) != 0 ||
-                  json_object_set_new(it, "case_id", json_string(case_id)) != 0 ||
-                  json_object_set_new(it, "recipient", json_string(recipient)) != 0))
-    rc = CASUS_ENOMEM;
   if (rc == 0) {
     store_inbox_key(&k, recipient, seq);
-    rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
+    rc = store_inbox_put_item(txn, &k, item, seq, case_id, recipient);
   }
   if (rc == 0) {
     store_inbox_case_key(&kc, case_id, seq);
     rc = store__raw_put(txn, STORE_DB_INBOX_CASE, &kc, recipient, strlen(recipient));
   }
-  json_decref(it);
   if (rc < 0) return store__txn_fail(txn, rc);
   if (seq_out != NULL) *seq_out = seq;
   return 0;
