@@ -163,6 +163,118 @@ TEST(file_load_limits_and_errors) {
   ASSERT_EQ(rmdir(dir), 0);
 }
 
+/* core_json_dumps writes exactly what jansson's json_dumps writes: the
+ * history hashes are taken over these bytes. */
+static void dumps_same(const json_t *v, size_t flags) {
+  char *ours = core_json_dumps(v, flags), *theirs = json_dumps(v, flags);
+  if (theirs == NULL) /* a bare value without JSON_ENCODE_ANY: refused by both */
+    ASSERT_NULL(ours);
+  else
+    ASSERT_STR_EQ(ours, theirs);
+  free(ours);
+  free(theirs);
+}
+
+static void dumps_same_all_flags(const json_t *v) {
+  dumps_same(v, JSON_COMPACT);
+  dumps_same(v, JSON_COMPACT | JSON_SORT_KEYS);
+  dumps_same(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+  dumps_same(v, JSON_INDENT(2)); /* left to jansson */
+}
+
+/* A random value (deterministic: a fixed LCG) of every kind and many strings. */
+static json_t *random_value(uint32_t *seed, int depth) {
+  static const char *const pieces[] = {"a",   "é", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/",
+                                       "ü€𝄞", " ", "z",  "\b", "\f", "\r", "0",    "key"};
+  uint32_t r;
+  *seed = *seed * 1103515245u + 12345u;
+  r = (*seed >> 8) % (depth > 4 ? 6 : 8);
+  switch (r) {
+    case 0:
+      return json_integer((json_int_t)(*seed % 2000001) - 1000000);
+    case 1:
+      return json_true();
+    case 2:
+      return json_false();
+    case 3:
+      return json_null();
+    case 4:
+      return json_integer(r == 4 ? INT64_MIN + (*seed % 3) : 0);
+    case 5: {
+      char buf[128] = "";
+      int n = (int)(*seed % 8), i;
+      for (i = 0; i < n; i++) strcat(buf, pieces[(*seed >> (i + 3)) % (sizeof(pieces) / sizeof(pieces[0]))]);
+      return json_string(buf);
+    }
+    case 6: {
+      json_t *a = json_array();
+      int n = (int)(*seed % 5), i;
+      for (i = 0; i < n; i++) json_array_append_new(a, random_value(seed, depth + 1));
+      return a;
+    }
+    default: {
+      json_t *o = json_object();
+      int n = (int)(*seed % 6), i;
+      for (i = 0; i < n; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "%c%u", "zAbm\"_"[(*seed >> 4) % 6], (unsigned)((*seed >> 9) % 50));
+        json_object_set_new(o, key, random_value(seed, depth + 1));
+      }
+      return o;
+    }
+  }
+}
+
+TEST(dumps_like_jansson) {
+  uint32_t seed = 42;
+  int i;
+  json_t *doc;
+  char path[1024], msg[128];
+  for (i = 0; i < 3000; i++) {
+    json_t *v = random_value(&seed, 0);
+    dumps_same_all_flags(v);
+    json_decref(v);
+  }
+  /* the bundled charts: big, nested, every escape the process uses */
+  snprintf(path, sizeof(path), "%s/statecharts/jeugdhulp-rijnmond.json", CASUS_SOURCE_DIR);
+  doc = core_json_file_load(path, 1 << 22, "statechart", msg, sizeof(msg));
+  ASSERT_NOT_NULL(doc);
+  dumps_same_all_flags(doc);
+  json_decref(doc);
+  /* reals and deep nesting go to jansson, and still come out the same */
+  doc = json_pack("{s:f, s:[f]}", "x", 0.1, "y", 1e300);
+  dumps_same_all_flags(doc);
+  json_decref(doc);
+  doc = json_array();
+  {
+    json_t *inner = doc;
+    for (i = 0; i < 100; i++) {
+      json_t *next = json_array();
+      json_array_append_new(inner, next);
+      inner = next;
+    }
+  }
+  dumps_same_all_flags(doc);
+  json_decref(doc);
+  /* without JSON_ENCODE_ANY a bare value is refused, as by jansson */
+  doc = json_string("x");
+  ASSERT_NULL(core_json_dumps(doc, JSON_COMPACT));
+  json_decref(doc);
+}
+
+TEST(dumps_counts) {
+  unsigned long long before = core_json_serialisations(), parses = core_json_parses();
+  json_t *doc = json_object();
+  char *s = core_json_dumps(doc, JSON_COMPACT);
+  json_t *back = core_json_loadb(s, strlen(s), 0, NULL);
+  ASSERT_EQ(core_json_serialisations(), before + 1);
+  ASSERT_EQ(core_json_parses(), parses + 1);
+  ASSERT_NOT_NULL(back);
+  free(s);
+  json_decref(back);
+  json_decref(doc);
+}
+
 #define TEST_LIST(X)                    \
   X(object_ok)                          \
   X(not_nul_terminated)                 \
@@ -171,6 +283,8 @@ TEST(file_load_limits_and_errors) {
   X(depth_limit)                        \
   X(string_and_key_limits)              \
   X(too_large_and_short_message_buffer) \
-  X(file_load_limits_and_errors)
+  X(file_load_limits_and_errors)        \
+  X(dumps_like_jansson)                 \
+  X(dumps_counts)
 
 TEST_MAIN(TEST_LIST)
