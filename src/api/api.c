@@ -41,6 +41,7 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   rc = api__charts_load(api, opt->charts_dir, err, err_size);
   if (rc != 0) goto fail;
   rc = api__regions_prepare(api, err, err_size);
+  if (rc == 0) rc = api__charts_scopes_check(api, err, err_size);
   if (rc != 0) goto fail;
   rc = store_open(&api->store, opt->data_dir, opt->map_bytes);
   if (rc != 0) {

@@ -46,6 +46,7 @@ typedef struct pending_s {
   char case_id[LIMIT_ID_BYTES_MAX];
   json_t *body;
   char request_hash[65];
+  bool retried; /* requeued once after its child transaction found the map full */
   /* the outcome, sent after the commit */
   int status;
   char *resp;
@@ -138,7 +139,7 @@ bool api__query_get(const char *query, const char *name, char *out, size_t out_s
 bool api__id_valid(const char *s, size_t len);
 
 /* case_record.c */
-/* A visibility scope "<chart id>|<a|o>:<field>=<value>", NUL included. */
+/* A visibility scope "<a|o>:<field>=<value>", NUL included. */
 #define API_SCOPE_BYTES_MAX (STORE_TERM_BYTES_MAX + 1)
 /* Cases re-indexed per transaction when an older store is upgraded. */
 #define API_REINDEX_CHUNK 1000
@@ -149,6 +150,9 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
  * must carry for the actor to see it.  Returns their number (0: sees none). */
 size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char **scopes,
                          char (*buf)[API_SCOPE_BYTES_MAX]);
+/* Refuses charts whose roles name more visibility fields than a case or a
+ * caller can carry scopes (STORE_SCOPES_MAX); a sentence in err. */
+int api__charts_scopes_check(const api_t *api, char *err, size_t err_size);
 /* A store from an older casusd has no case indexes: builds them, in
  * transactions of API_REINDEX_CHUNK cases, before the server listens. */
 int api__cases_reindex(api_t *api);

@@ -13,6 +13,7 @@
  * LIMIT_LIST_EXAMINE_MAX index entries; a page may then hold fewer cases
  * than asked for, with a next_cursor to go on from.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,14 @@ static bool url_decode(const char *src, size_t len, char *out, size_t out_size) 
   for (i = 0; i < len; i++) {
     char c = src[i];
     if (c == '%') {
-      char hex[3] = {0, 0, 0};
-      char *end;
-      if (i + 2 >= len) return false;
-      hex[0] = src[i + 1];
-      hex[1] = src[i + 2];
-      c = (char)strtol(hex, &end, 16);
-      if (end != hex + 2 || c == '\0') return false;
+      static const char digits[] = "0123456789abcdef";
+      const char *hi, *lo;
+      if (i + 2 >= len || src[i + 1] == '\0' || src[i + 2] == '\0') return false;
+      hi = strchr(digits, tolower((unsigned char)src[i + 1]));
+      lo = strchr(digits, tolower((unsigned char)src[i + 2]));
+      if (hi == NULL || lo == NULL) return false;
+      c = (char)((hi - digits) << 4 | (lo - digits));
+      if (c == '\0') return false;
       i += 2;
     }
     if (n + 1 >= out_size) return false;

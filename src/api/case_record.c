@@ -5,14 +5,18 @@
  * What a case is indexed by is data, not C:
  *   - its visibility scopes: for every role the chart declares, the value of
  *     the role's "actor_field" and "org_field" on the case, as
- *     "<chart id>|a:<field>=<value>" and "<chart id>|o:<field>=<value>";
- *     a caller's scopes are built the same way from its id and organisation
- *     (api__actor_scopes), so a list never reaches a case the caller cannot
- *     see (R-AUTH-2) and never scans one either;
+ *     "a:<field>=<value>" and "o:<field>=<value>" (read as auth.c reads them:
+ *     a member of "fields");  a caller's scopes are built the same way from
+ *     its id and organisation over every loaded chart (api__actor_scopes), so
+ *     a list only walks the entries of cases filed under what the caller may
+ *     see (R-AUTH-2).  Charts may give one role different fields, so a list
+ *     still asks auth_case_visible of every case before it shows it;
  *   - "status", every "flag", and every list filter of the chart's "index"
  *     declaration (filter name -> field path);
  *   - the earliest open deadline (the start of the earliest timer's due day)
- *     and the time of the last change, as ranges.
+ *     and the time of the last write (the clock at the write, so that a late
+ *     timer, whose event is dated at its due time, still shows up for a
+ *     client that polls with updated_after), as ranges.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +26,15 @@
 #include "core/error.h"
 #include "core/jsonbody.h"
 
-/* Adds scope "<chart>|<kind>:<field>=<value>" to scopes (deduplicated),
- * stored in buf.  False when it does not fit (too many, too long). */
-static bool scope_add(const char **scopes, size_t *count, char (*buf)[API_SCOPE_BYTES_MAX], const char *chart,
-                      char kind, const char *field, const char *value) {
+/* Adds scope "<kind>:<field>=<value>" to scopes (deduplicated), stored in
+ * buf.  False when it does not fit (too many, too long). */
+static bool scope_add(const char **scopes, size_t *count, char (*buf)[API_SCOPE_BYTES_MAX], char kind,
+                      const char *field, const char *value) {
   size_t i;
   int n;
   if (field == NULL || value == NULL) return true;
   if (*count >= STORE_SCOPES_MAX) return false;
-  n = snprintf(buf[*count], API_SCOPE_BYTES_MAX, "%s|%c:%s=%s", chart, kind, field, value);
+  n = snprintf(buf[*count], API_SCOPE_BYTES_MAX, "%c:%s=%s", kind, field, value);
   if (n < 0 || n >= API_SCOPE_BYTES_MAX) return false;
   for (i = 0; i < *count; i++)
     if (strcmp(scopes[i], buf[*count]) == 0) return true;
@@ -39,6 +43,12 @@ static bool scope_add(const char **scopes, size_t *count, char (*buf)[API_SCOPE_
   return true;
 }
 
+/* A member of the case's fields by name, as auth_case_visible reads it. */
+static const char *case_member(const json_t *case_, const char *name) {
+  return name ? json_string_value(json_object_get(json_object_get(case_, "fields"), name)) : NULL;
+}
+
+/* A value at a dotted path below the case's fields (the chart's "index"). */
 static const char *case_field(const json_t *case_, const char *path) {
   return path ? json_string_value(engine_path_get(json_object_get(case_, "fields"), path)) : NULL;
 }
@@ -49,12 +59,12 @@ size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char
   int i;
   for (i = 0; i < api->charts_count; i++) {
     const json_t *decl = engine_chart_role(api->charts[i], actor->role);
-    const char *chart = engine_chart_id(api->charts[i]);
     if (decl == NULL) continue;
-    /* A scope that does not fit cannot be on any stored case either. */
-    (void)scope_add(scopes, &count, buf, chart, 'a', json_string_value(json_object_get(decl, "actor_field")),
+    /* Too many cannot happen: api__charts_scopes_check refused such charts at
+     * start.  One too long cannot be on any stored case either. */
+    (void)scope_add(scopes, &count, buf, 'a', json_string_value(json_object_get(decl, "actor_field")),
                     actor->id);
-    (void)scope_add(scopes, &count, buf, chart, 'o', json_string_value(json_object_get(decl, "org_field")),
+    (void)scope_add(scopes, &count, buf, 'o', json_string_value(json_object_get(decl, "org_field")),
                     actor->org);
   }
   return count;
@@ -63,20 +73,19 @@ size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_) {
   char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
   store_case_rec_t rec;
-  const char *role, *name, *chart_id = engine_chart_id(chart), *updated;
+  const char *role, *name;
   const json_t *decl, *path, *flag, *t;
   char *json;
   size_t i;
   int rc;
-  (void)api;
   memset(&rec, 0, sizeof(rec));
   rec.id = json_string_value(json_object_get(case_, "id"));
   rec.timers = json_object_get(case_, "timers");
   json_object_foreach((json_t *)json_object_get(engine_chart_json(chart), "roles"), role, decl) {
     const char *af = json_string_value(json_object_get(decl, "actor_field")),
                *of = json_string_value(json_object_get(decl, "org_field"));
-    if (!scope_add(rec.scopes, &rec.scopes_count, scope_buf, chart_id, 'a', af, case_field(case_, af)) ||
-        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, chart_id, 'o', of, case_field(case_, of)))
+    if (!scope_add(rec.scopes, &rec.scopes_count, scope_buf, 'a', af, case_member(case_, af)) ||
+        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, 'o', of, case_member(case_, of)))
       return CASUS_EINVALID_DATA;
   }
   if (json_is_string(json_object_get(case_, "status")))
@@ -102,8 +111,7 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
     s = cal_local_midnight(day);
     if (rec.deadline_s == STORE_TIME_NONE || s < rec.deadline_s) rec.deadline_s = s;
   }
-  updated = json_string_value(json_object_get(case_, "updated"));
-  if (updated == NULL || cal_time_parse(updated, &rec.updated_s) != 0) rec.updated_s = 0;
+  rec.updated_s = timers_now(api->timers);
   json = core_json_dumps(case_, JSON_COMPACT);
   if (json == NULL) return CASUS_ENOMEM;
   rec.json = json;
@@ -111,6 +119,42 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
   rc = store_case_put(txn, &rec);
   free(json);
   return rc;
+}
+
+int api__charts_scopes_check(const api_t *api, char *err, size_t err_size) {
+  int i, j;
+  for (i = 0; i < api->charts_count; i++) {
+    const char *role;
+    const json_t *decl;
+    size_t fields = 0;
+    /* A case carries a scope per distinct role field of its chart. */
+    json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
+      fields += json_object_get(decl, "actor_field") != NULL;
+      fields += json_object_get(decl, "org_field") != NULL;
+    }
+    /* A caller carries a scope per field its role has in any chart. */
+    json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
+      size_t mine = 0;
+      for (j = 0; j < api->charts_count; j++) {
+        const json_t *other = engine_chart_role(api->charts[j], role);
+        mine += other && json_object_get(other, "actor_field") != NULL;
+        mine += other && json_object_get(other, "org_field") != NULL;
+      }
+      if (mine > STORE_SCOPES_MAX) {
+        snprintf(err, err_size,
+                 "role \"%s\" names more than %d visibility fields over the loaded charts; a case list "
+                 "could not scope it",
+                 role, STORE_SCOPES_MAX);
+        return CASUS_ECHART_INVALID;
+      }
+    }
+    if (fields > STORE_SCOPES_MAX) {
+      snprintf(err, err_size, "chart %s: its roles name more than %d visibility fields",
+               engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
+      return CASUS_ECHART_INVALID;
+    }
+  }
+  return 0;
 }
 
 typedef struct {

@@ -51,12 +51,16 @@ static int timer_fire_one(api_t *api, store_txn_t *txn, int64_t due, const char 
   chart = api__chart_by_ref(api, json_string_value(json_object_get(case_, "chart")));
   t = json_object_get(json_object_get(case_, "timers"), name);
   if (chart == NULL || t == NULL || json_integer_value(json_object_get(t, "due_s")) != due) {
-    /* Cannot happen while store_case_put keeps the index; drop the timer rather than loop on it. */
-    api__log("timer %s of case %s does not match its index entry; dropped", name, case_id);
-    json_object_del(json_object_get(case_, "timers"), name);
-    rc = api__case_put(api, txn, chart, case_);
+    /* The index entry names no timer of the case (it cannot while
+     * store_case_put keeps the index), or the case's chart is not loaded:
+     * drop the entry, not the case's timer, rather than loop on it. */
+    if (chart == NULL)
+      api__log("timer %s of case %s cannot fire: its chart %s is not loaded; index entry dropped", name,
+               case_id, json_string_value(json_object_get(case_, "chart")));
+    else
+      api__log("timer %s of case %s does not match its index entry; entry dropped", name, case_id);
     json_decref(case_);
-    return rc;
+    return store_timer_drop(txn, due, case_id, name);
   }
   rc = timer_fire_case(api, txn, chart, case_, name, due, NULL);
   json_decref(case_);
@@ -152,8 +156,11 @@ static void clock_waiters_reply(api_t *api, int rc) {
     if (rc != 0) {
       api__pending_fail(p, rc, "R-TIME-3", NULL);
     } else {
+      /* The time this request set (a later request may have moved it on). */
+      int64_t t = timers_now(api->timers);
       char buf[32];
-      cal_time_format(timers_now(api->timers), buf, sizeof(buf));
+      (void)cal_time_parse(json_string_value(json_object_get(p->body, "now")), &t);
+      cal_time_format(t, buf, sizeof(buf));
       api__pending_ok(p, 200, json_pack("{s:s, s:b}", "now", buf, "manual", 1));
     }
     api__pending_reply(api, p);

@@ -86,15 +86,6 @@ static void pending_reset(pending_t *p) {
   p->message[0] = '\0';
 }
 
-/* Whether the batch failed because the map was full (at commit or in a request). */
-static bool batch_map_full(const pending_t *batch, int rc) {
-  const pending_t *p;
-  if (rc == CASUS_ESTORE_FULL) return true;
-  for (p = batch; p; p = p->next)
-    if (p->err == CASUS_ESTORE_FULL) return true;
-  return false;
-}
-
 /* Applies the batch in one write transaction and commits it; when the
  * commit fails, every request that had succeeded gets its error.  Returns
  * 0 or the error of the begin or the commit. */
@@ -151,18 +142,30 @@ void api__batch_cb(uv_check_t *h) {
   if (api->head == NULL) api->tail = NULL;
   if (batch != NULL) {
     rc = batch_run(api, batch, n);
-    if (batch_map_full(batch, rc)) {
-      /* The map filled up inside this batch; the store has grown it now that
-       * no transaction is open.  Nothing of the batch was kept, and no reply
+    if (rc == CASUS_ESTORE_FULL) {
+      /* The commit found the map full; the store has grown it now that no
+       * transaction is open.  Nothing of the batch was kept and no reply
        * left: run it once more rather than fail every request of it. */
       api__log("group commit of %d requests hit the map's end; retrying after growth", n);
       for (p = batch; p; p = p->next) pending_reset(p);
       (void)batch_run(api, batch, n);
     }
-    /* Only now, after the commit, do the replies leave. */
+    /* Only now, after the commit, do the replies leave.  A request whose own
+     * child transaction found the map full was rolled back alone while the
+     * rest committed: it goes to the front of the queue, once, for the next
+     * batch, which runs in a grown map. */
     while (batch) {
       p = batch;
       batch = p->next;
+      if (p->err == CASUS_ESTORE_FULL && !p->retried) {
+        pending_reset(p);
+        p->retried = true;
+        p->next = api->head;
+        api->head = p;
+        if (api->tail == NULL) api->tail = p;
+        api->pending_count++;
+        continue;
+      }
       api__pending_reply(api, p);
     }
     api__streams_push(api);

@@ -294,6 +294,11 @@ int store_history_hash(const json_t *entry, char hex[STORE_HASH_HEX_BYTES]);
  * CASUS_EINVALID_DATA when case_id or name does not fit its buffer. */
 int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t case_id_size, char *name,
                       size_t name_size);
+/* Removes one timer index entry without touching its case: the repair of an
+ * entry that names no timer of its case, or a case whose chart is not
+ * loaded, so that it does not come first for ever.  CASUS_ENOT_FOUND when
+ * there is no such entry. */
+int store_timer_drop(store_txn_t *txn, int64_t due_s, const char *case_id, const char *name);
 
 /* --- idempotency keys --- */
 

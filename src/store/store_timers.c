@@ -95,3 +95,14 @@ int store_timer_first(store_txn_t *txn, int64_t *due_s, char *case_id, size_t ca
   name[name_len] = '\0';
   return 0;
 }
+
+int store_timer_drop(store_txn_t *txn, int64_t due_s, const char *case_id, const char *name) {
+  store_key_t k;
+  int rc;
+  CASUS_ASSERT(txn->write);
+  if (txn->err < 0) return txn->err;
+  store__timer_key(&k, due_s, case_id, name);
+  if (k.overflow) return CASUS_EINVALID_DATA;
+  rc = store__raw_del(txn, STORE_DB_TIMERS, &k);
+  return rc < 0 ? store__txn_fail(txn, rc) : 0;
+}
