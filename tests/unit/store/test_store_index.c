@@ -22,35 +22,13 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "fixture.h"
 #include "store/store.h"
 #include "test.h"
 
 #define NONE STORE_TIME_NONE
 
 /* --- fixtures --- */
-
-static void tmpdir_make(char path[64]) {
-  snprintf(path, 64, "/tmp/casus-sindex-XXXXXX");
-  ASSERT_NOT_NULL(mkdtemp(path));
-}
-
-static void tmpdir_remove(const char *path) {
-  DIR *d = opendir(path);
-  struct dirent *ent;
-  if (d == NULL) return;
-  while ((ent = readdir(d)) != NULL) {
-    char child[512];
-    struct stat sb;
-    if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0) continue;
-    snprintf(child, sizeof(child), "%s/%s", path, ent->d_name);
-    if (lstat(child, &sb) == 0 && S_ISDIR(sb.st_mode))
-      tmpdir_remove(child);
-    else
-      unlink(child);
-  }
-  closedir(d);
-  rmdir(path);
-}
 
 static store_t *store_at(const char *root, const char *sub) {
   char dir[128];
