@@ -121,37 +121,57 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
   return rc;
 }
 
+/* Adds the kind and field to a set of at most max distinct ones (NULL
+ * field: nothing).  False when a new one does not fit. */
+static bool field_set_add(const char **fields, char *kinds, size_t *count, size_t max, char kind,
+                          const char *field) {
+  size_t i;
+  if (field == NULL) return true;
+  for (i = 0; i < *count; i++)
+    if (kinds[i] == kind && strcmp(fields[i], field) == 0) return true;
+  if (*count >= max) return false;
+  kinds[*count] = kind;
+  fields[(*count)++] = field;
+  return true;
+}
+
 int api__charts_scopes_check(const api_t *api, char *err, size_t err_size) {
+  const char *fields[STORE_SCOPES_MAX];
+  char kinds[STORE_SCOPES_MAX];
+  size_t count;
   int i, j;
   for (i = 0; i < api->charts_count; i++) {
     const char *role;
     const json_t *decl;
-    size_t fields = 0;
     /* A case carries a scope per distinct role field of its chart. */
+    count = 0;
     json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
-      fields += json_object_get(decl, "actor_field") != NULL;
-      fields += json_object_get(decl, "org_field") != NULL;
-    }
-    /* A caller carries a scope per field its role has in any chart. */
-    json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
-      size_t mine = 0;
-      for (j = 0; j < api->charts_count; j++) {
-        const json_t *other = engine_chart_role(api->charts[j], role);
-        mine += other && json_object_get(other, "actor_field") != NULL;
-        mine += other && json_object_get(other, "org_field") != NULL;
-      }
-      if (mine > STORE_SCOPES_MAX) {
-        snprintf(err, err_size,
-                 "role \"%s\" names more than %d visibility fields over the loaded charts; a case list "
-                 "could not scope it",
-                 role, STORE_SCOPES_MAX);
+      if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'a',
+                         json_string_value(json_object_get(decl, "actor_field"))) ||
+          !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'o',
+                         json_string_value(json_object_get(decl, "org_field")))) {
+        snprintf(err, err_size, "chart %s: its roles name more than %d distinct visibility fields",
+                 engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
         return CASUS_ECHART_INVALID;
       }
     }
-    if (fields > STORE_SCOPES_MAX) {
-      snprintf(err, err_size, "chart %s: its roles name more than %d visibility fields",
-               engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
-      return CASUS_ECHART_INVALID;
+    /* A caller carries a scope per distinct field its role has in any chart. */
+    json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
+      count = 0;
+      for (j = 0; j < api->charts_count; j++) {
+        const json_t *other = engine_chart_role(api->charts[j], role);
+        if (other == NULL) continue;
+        if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'a',
+                           json_string_value(json_object_get(other, "actor_field"))) ||
+            !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'o',
+                           json_string_value(json_object_get(other, "org_field")))) {
+          snprintf(err, err_size,
+                   "role \"%s\" names more than %d distinct visibility fields over the loaded charts; a case "
+                   "list could not scope it",
+                   role, STORE_SCOPES_MAX);
+          return CASUS_ECHART_INVALID;
+        }
+      }
     }
   }
   return 0;

@@ -61,5 +61,33 @@ def test_r_time_3_timer_of_an_unloaded_chart_does_not_stop_the_server():
         s.stop()
 
 
+def test_r_auth_2_chart_with_more_scopes_than_a_list_can_carry_is_refused():
+    """R-AUTH-2: a case list is scoped by the case's visibility fields; a chart whose roles name more
+    distinct fields than the store files a case under (8) is refused at start, with the reason."""
+    import json
+    charts = os.path.join(Server().dir, "charts")
+    os.makedirs(charts)
+    with open(os.path.join(SOURCE_DIR, "statecharts", "jeugdhulp-rijnmond.json")) as f:
+        chart = json.load(f)
+    for i in range(5):
+        chart["roles"]["extra%d" % i] = {"org_field": "veld%d" % i}
+    with open(os.path.join(charts, "jeugdhulp-rijnmond.json"), "w") as f:
+        json.dump(chart, f)
+    s = Server(extra_args=["--charts", charts])
+    try:
+        s.start()
+        raise AssertionError("casusd started with a chart of 9 visibility fields")
+    except AssertionError as e:
+        if "started with" in str(e):
+            raise
+    assert "more than 8 distinct visibility fields" in s.stderr(), s.stderr()
+    # four of them are fine: the same chart without one extra role starts
+    del chart["roles"]["extra4"]
+    with open(os.path.join(charts, "jeugdhulp-rijnmond.json"), "w") as f:
+        json.dump(chart, f)
+    with Server(extra_args=["--charts", charts]) as ok:
+        assert ok.req("GET", "/healthz")[0] == 200
+
+
 if __name__ == "__main__":
     run(globals())
