@@ -14,19 +14,24 @@ SCHEMA_1_DBS = ["meta", "cases", "history", "timers", "idem", "inbox", "inbox_ca
 
 def as_schema_1(src, dst):
     """Copies the store in src to dst with LMDB's own tools, as schema 1 wrote it: without the index
-    databases, with schema_version 1, and with case records that carry no history head."""
+    databases, with schema_version 1, and with case records that carry no history head.  The records
+    travel in mdb_dump's hex form, so binary values (the store's secret) copy exactly."""
     os.makedirs(dst)
     for db in SCHEMA_1_DBS:
-        dump = subprocess.run(["mdb_dump", "-p", "-s", db, src], capture_output=True, text=True, timeout=60,
+        dump = subprocess.run(["mdb_dump", "-s", db, src], capture_output=True, text=True, timeout=60,
                               check=True).stdout
-        lines = dump.split("\n")
-        if db == "meta":
-            for i, line in enumerate(lines):
-                if line.strip() == "schema_version":
-                    lines[i + 1] = " 1"
-        if db == "cases":
-            lines = [l.split(',"history":{')[0] + "}" if ',"history":{' in l else l for l in lines]
-        subprocess.run(["mdb_load", "-s", db, dst], input="\n".join(lines), text=True, timeout=60, check=True,
+        head, _, body = dump.partition("HEADER=END\n")
+        rows = [l[1:] for l in body.split("\n") if l.startswith(" ")]
+        out = []
+        for key_hex, val_hex in zip(rows[0::2], rows[1::2]):
+            key, val = bytes.fromhex(key_hex), bytes.fromhex(val_hex)
+            if db == "meta" and key == b"schema_version":
+                val = b"1"
+            if db == "cases" and b',"history":{' in val:
+                val = val.split(b',"history":{')[0] + b"}"
+            out += [" " + key.hex(), " " + val.hex()]
+        text = head + "HEADER=END\n" + "\n".join(out) + ("\n" if out else "") + "DATA=END\n"
+        subprocess.run(["mdb_load", "-s", db, dst], input=text, text=True, timeout=60, check=True,
                        capture_output=True)
 
 
