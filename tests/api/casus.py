@@ -139,9 +139,10 @@ def tmpdir(prefix="casus-api-"):
 class Server:
     """One casusd process on a temporary data dir with a generated config."""
 
-    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None, extra_args=None):
+    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None, extra_args=None, env=None):
         self.dir = tmpdir()
         self.extra_args = list(extra_args or [])  # more `casusd serve` options, e.g. --map-bytes
+        self.env = dict(env or {})  # more environment, e.g. the test-only CASUSD_TEST_* knobs
         self.data = os.path.join(self.dir, "data")
         self.manual_clock = manual_clock
         self.config = config if config is not None else make_config(now)
@@ -179,7 +180,8 @@ class Server:
         self.stderr_path = os.path.join(self.dir, "stderr-%d.log" % self._starts)
         err = open(self.stderr_path, "wb")
         try:
-            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+                                         env=dict(os.environ, **self.env))
         finally:
             err.close()
         _live_servers.append(self)
