@@ -68,6 +68,14 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
                         err, err_size);
   if (rc != 0) goto fail;
   api->timer_fires_per_chunk_max = (int)chunk_max;
+  /* The write-rate buckets: one per configured actor (at most
+   * LIMIT_ACTORS_MAX), in memory only, so a restart refills them. */
+  api->rate = calloc((size_t)api->cfg.actors_count + 1, sizeof(core_bucket_t));
+  if (api->rate == NULL) {
+    rc = CASUS_ENOMEM;
+    snprintf(err, err_size, "%s", core_err_message(rc));
+    goto fail;
+  }
   rc = api__charts_load(api, opt->charts_dir, err, err_size);
   if (rc != 0) goto fail;
   rc = api__regions_prepare(api, err, err_size);
@@ -131,6 +139,7 @@ fail:
     for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   }
   free(api->calendars);
+  free(api->rate);
   auth_config_free(&api->cfg);
   free(api);
   return rc;
@@ -170,6 +179,8 @@ void api_stop(api_t *api) {
   store_close(api->store);
   for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   free(api->calendars);
+  free(api->rate);
+  api->rate = NULL;
   auth_config_free(&api->cfg);
   api->handles_open = 3;
   uv_close((uv_handle_t *)&api->batch_check, api_handle_closed);

@@ -29,6 +29,7 @@
 #include "auth/auth.h"
 #include "calendar/calendar.h"
 #include "core/limits.h"
+#include "core/ratelimit.h"
 #include "engine/engine.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -73,8 +74,9 @@ struct api_s {
   struct {            /* for GET /metrics */
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
-    uint64_t timers_failed;
+    uint64_t writes_rate_limited, timers_failed;
   } m;
+  core_bucket_t *rate; /* the write-rate bucket of each actor, in cfg.actors order (write_queue.c) */
   /* LIMIT_EVENTS_PER_CASE_MAX and LIMIT_TIMER_FIRES_PER_CHUNK_MAX, unless a
    * test lowered them (CASUSD_TEST_* in the environment; api.c). */
   int64_t events_per_case_max;

@@ -27,6 +27,7 @@ void api__handle_metrics(call_t *c) {
       {"casusd_writes_total", "counter", "Write requests by outcome.", "{outcome=\"ok\"}", api->m.writes_ok},
       {"casusd_writes_total", NULL, NULL, "{outcome=\"refused\"}", api->m.writes_refused},
       {"casusd_writes_total", NULL, NULL, "{outcome=\"failed\"}", api->m.writes_failed},
+      {"casusd_writes_total", NULL, NULL, "{outcome=\"rate_limited\"}", api->m.writes_rate_limited},
       {"casusd_commits_total", "counter", "Group commits.", "", api->m.commits},
       {"casusd_commit_failures_total", "counter", "Group commits that failed.", "", api->m.commit_failures},
       {"casusd_batch_requests_max", "gauge", "Most requests in one group commit.", "",

@@ -91,6 +91,9 @@ def make_config(now=DEFAULT_NOW):
              "token_sha256": hashlib.sha256(TOKEN[aid].encode()).hexdigest()}
             for aid, role, org in ACTORS
         ],
+        # Off: many tests write from one token as fast as they can (storms, crash and growth tests);
+        # test_rate_limit.py sets its own limits and tests the default.
+        "rate_limit": {"writes_per_second": 0},
     }
     if now is not None:
         cfg["now"] = now
