@@ -3,6 +3,7 @@
  * regions and calendars, fires overdue timers, then listens.  Stopping ends
  * the streams, answers queued writes and closes every handle.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +30,52 @@ void api__log(const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
+/* A test-only knob (docs/operations.md): the environment variable `name`
+ * may lower a limit so that a test reaches it with a few requests, e.g. a
+ * case's full history.  It can only lower: a value that is not a whole
+ * number from 1 to max refuses the start.  *out is max when it is unset. */
+static int test_limit_get(const char *name, int64_t max, int64_t *out, char *err, size_t err_size) {
+  const char *v = getenv(name);
+  char *end;
+  long long n;
+  *out = max;
+  if (v == NULL) return 0;
+  errno = 0;
+  n = strtoll(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || n < 1 || n > max) {
+    snprintf(err, err_size, "%s (a test-only knob) must be a whole number from 1 to %lld", name,
+             (long long)max);
+    return CASUS_ECONFIG_INVALID;
+  }
+  *out = n;
+  api__log("test only: %s lowers the limit from %lld to %lld", name, (long long)max, n);
+  return 0;
+}
+
 int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err, size_t err_size) {
   api_t *api = calloc(1, sizeof(*api));
-  int64_t start;
+  int64_t start, chunk_max;
   int rc;
   *out = NULL;
   if (api == NULL) return CASUS_ENOMEM;
   api->loop = loop;
   rc = auth_config_load(&api->cfg, opt->config, err, err_size);
   if (rc != 0) goto fail;
+  rc = test_limit_get("CASUSD_TEST_EVENTS_PER_CASE_MAX", LIMIT_EVENTS_PER_CASE_MAX, &api->events_per_case_max,
+                      err, err_size);
+  if (rc == 0)
+    rc = test_limit_get("CASUSD_TEST_TIMER_FIRES_PER_CHUNK_MAX", LIMIT_TIMER_FIRES_PER_CHUNK_MAX, &chunk_max,
+                        err, err_size);
+  if (rc != 0) goto fail;
+  api->timer_fires_per_chunk_max = (int)chunk_max;
+  /* The write-rate buckets: one per configured actor (at most
+   * LIMIT_ACTORS_MAX), in memory only, so a restart refills them. */
+  api->rate = calloc((size_t)api->cfg.actors_count + 1, sizeof(core_bucket_t));
+  if (api->rate == NULL) {
+    rc = CASUS_ENOMEM;
+    snprintf(err, err_size, "%s", core_err_message(rc));
+    goto fail;
+  }
   rc = api__charts_load(api, opt->charts_dir, err, err_size);
   if (rc != 0) goto fail;
   rc = api__regions_prepare(api, err, err_size);
@@ -101,6 +139,7 @@ fail:
     for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   }
   free(api->calendars);
+  free(api->rate);
   auth_config_free(&api->cfg);
   free(api);
   return rc;
@@ -140,6 +179,8 @@ void api_stop(api_t *api) {
   store_close(api->store);
   for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   free(api->calendars);
+  free(api->rate);
+  api->rate = NULL;
   auth_config_free(&api->cfg);
   api->handles_open = 3;
   uv_close((uv_handle_t *)&api->batch_check, api_handle_closed);

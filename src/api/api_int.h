@@ -29,6 +29,7 @@
 #include "auth/auth.h"
 #include "calendar/calendar.h"
 #include "core/limits.h"
+#include "core/ratelimit.h"
 #include "engine/engine.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -73,7 +74,13 @@ struct api_s {
   struct {            /* for GET /metrics */
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
+    uint64_t writes_rate_limited, timers_failed;
   } m;
+  core_bucket_t *rate; /* the write-rate bucket of each actor, in cfg.actors order (write_queue.c) */
+  /* LIMIT_EVENTS_PER_CASE_MAX and LIMIT_TIMER_FIRES_PER_CHUNK_MAX, unless a
+   * test lowered them (CASUSD_TEST_* in the environment; api.c). */
+  int64_t events_per_case_max;
+  int timer_fires_per_chunk_max;
   store_t *store;
   http_server_t *http;
   timers_t *timers;
@@ -160,7 +167,8 @@ int api__cases_reindex(api_t *api);
 /* apply.c */
 /* Stores an accepted engine result: its history entry (whose new head goes
  * into the case record), the case, its inbox effects.  is_new: the case has
- * no history yet. */
+ * no history yet.  CASUS_EINVALID_DATA, with nothing written, when the case
+ * already has events_per_case_max history entries. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       bool is_new, int64_t now_s);
 /* Applies one queued write in its own child transaction of parent. */

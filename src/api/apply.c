@@ -51,7 +51,9 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
   return 0;
 }
 
-/* Stores an accepted engine result: the case, its history entry, its inbox effects. */
+/* Stores an accepted engine result: the case, its history entry, its inbox
+ * effects.  CASUS_EINVALID_DATA, before anything is written, when the case's
+ * history is full. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       bool is_new, int64_t now_s) {
   const char *id = json_string_value(json_object_get(res->case_, "id"));
@@ -67,6 +69,10 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
       head.seq = (uint64_t)json_integer_value(json_object_get(h, "seq"));
       memcpy(head.hash, hash, STORE_HASH_HEX_BYTES);
     }
+    /* The store refuses an entry beyond LIMIT_EVENTS_PER_CASE_MAX; the same
+     * limit is checked here first, where a test may have lowered it (api.c). */
+    if (head.seq != STORE_HISTORY_SEQ_UNKNOWN && head.seq >= (uint64_t)api->events_per_case_max)
+      return CASUS_EINVALID_DATA;
     rc = store_history_append(txn, id, res->history, &head);
     if (rc == 0)
       rc = json_object_set_new(res->case_, "history",
@@ -180,7 +186,13 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     return rc;
   }
   rc = api__result_store(api, txn, chart, &res, false, ctx.now_s);
-  if (rc != 0)
+  if (rc == CASUS_EINVALID_DATA && json_integer_value(json_object_get(json_object_get(res.case_, "history"),
+                                                                      "seq")) >= api->events_per_case_max) {
+    char msg[128];
+    snprintf(msg, sizeof(msg), "The case's history is full (%lld entries); it takes no more events.",
+             (long long)api->events_per_case_max);
+    api__pending_fail(p, rc, "R-AUD-1", msg);
+  } else if (rc != 0)
     api__pending_fail(p, rc, NULL, NULL);
   else
     api__pending_ok(p, 200, api__case_view(api, chart, res.case_, p->actor, res.allowed_events));

@@ -7,12 +7,14 @@
  * only then replies.  Clock changes run after the batch's commit.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -180,6 +182,30 @@ void api__batch_cb(uv_check_t *h) {
   if (api->head != NULL) uv_idle_start(&api->batch_idle, batch_idle_cb);
 }
 
+/* The write-rate limit: one token of the actor's bucket per case write
+ * (docs/api.md, "rate_limit").  The buckets run on the monotonic clock
+ * (uv_hrtime), never on the case clock, which a manual clock moves at will;
+ * they live in memory, so a restart refills them.  Returns false after
+ * answering 429 with Retry-After. */
+static bool rate_admit(call_t *c) {
+  api_t *api = c->api;
+  ptrdiff_t i = c->actor - api->cfg.actors;
+  uint32_t retry_s = 1;
+  char headers[48], *body;
+  size_t len = 0;
+  CASUS_ASSERT(i >= 0 && i < api->cfg.actors_count);
+  if (core_bucket_take(&api->rate[i], api->cfg.rate_writes_per_second, api->cfg.rate_burst, uv_hrtime(),
+                       &retry_s))
+    return true;
+  api->m.writes_rate_limited++;
+  snprintf(headers, sizeof(headers), "Retry-After: %u\r\n", (unsigned)retry_s);
+  body = core_errbody_new(CASUS_ERATE_LIMITED, NULL, NULL, &len);
+  http_respond(c->req, core_err_http_status(CASUS_ERATE_LIMITED), NULL, body ? body : "", body ? len : 0,
+               headers);
+  free(body);
+  return false;
+}
+
 static void enqueue(call_t *c, int kind, json_t *body) {
   api_t *api = c->api;
   pending_t *p;
@@ -193,6 +219,11 @@ static void enqueue(call_t *c, int kind, json_t *body) {
       http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
       return;
     }
+  }
+  /* Case writes only: the clock is the admin's, and only with --clock manual. */
+  if (kind != W_CLOCK && !rate_admit(c)) {
+    json_decref(body);
+    return;
   }
   if (api->pending_count >= LIMIT_PENDING_REQUESTS_MAX) {
     json_decref(body);

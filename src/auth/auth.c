@@ -40,6 +40,41 @@ static int hex_decode(const char *hex, uint8_t out[32]) {
   return 0;
 }
 
+/* "rate_limit": {"writes_per_second": N, "burst": M}, each optional (the
+ * LIMIT_RATE_* defaults); writes_per_second 0 switches the limit off. */
+static int rate_limit_load(auth_config_t *cfg, const json_t *v, char *err, size_t err_size) {
+  const json_t *rate = json_object_get(v, "writes_per_second"), *burst = json_object_get(v, "burst");
+  const char *key;
+  json_t *m;
+  char msg[160];
+  if (!json_is_object(v))
+    return fail(err, err_size, "\"rate_limit\" must be an object {\"writes_per_second\": N, \"burst\": M}%s",
+                NULL);
+  json_object_foreach((json_t *)v, key, m) {
+    if (strcmp(key, "writes_per_second") && strcmp(key, "burst") && strcmp(key, "description"))
+      return fail(err, err_size, "unknown key \"%s\" in \"rate_limit\"", key);
+  }
+  if (rate != NULL) {
+    if (!json_is_number(rate) || json_number_value(rate) < 0 ||
+        json_number_value(rate) > LIMIT_RATE_WRITES_PER_SECOND_MAX) {
+      snprintf(msg, sizeof(msg), "\"rate_limit.writes_per_second\" must be a number from 0 (no limit) to %d",
+               LIMIT_RATE_WRITES_PER_SECOND_MAX);
+      return fail(err, err_size, "%s", msg);
+    }
+    cfg->rate_writes_per_second = json_number_value(rate);
+  }
+  if (burst != NULL) {
+    if (!json_is_integer(burst) || json_integer_value(burst) < 1 ||
+        json_integer_value(burst) > LIMIT_RATE_BURST_MAX) {
+      snprintf(msg, sizeof(msg), "\"rate_limit.burst\" must be a whole number from 1 to %d",
+               LIMIT_RATE_BURST_MAX);
+      return fail(err, err_size, "%s", msg);
+    }
+    cfg->rate_burst = (double)json_integer_value(burst);
+  }
+  return 0;
+}
+
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size) {
   const json_t *regions = json_object_get(doc, "regions"), *actors = json_object_get(doc, "actors");
   const char *name, *key;
@@ -49,7 +84,8 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
   memset(cfg, 0, sizeof(*cfg));
   if (!json_is_object(doc)) return fail(err, err_size, "the configuration must be a JSON object%s", NULL);
   json_object_foreach((json_t *)doc, key, v) {
-    if (strcmp(key, "regions") && strcmp(key, "actors") && strcmp(key, "now") && strcmp(key, "description"))
+    if (strcmp(key, "regions") && strcmp(key, "actors") && strcmp(key, "now") && strcmp(key, "description") &&
+        strcmp(key, "rate_limit"))
       return fail(err, err_size, "unknown configuration key \"%s\"", key);
   }
   if (!json_is_object(regions) || json_object_size(regions) == 0)
@@ -137,6 +173,13 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
       goto error;
     }
     cfg->has_now = true;
+  }
+  cfg->rate_writes_per_second = LIMIT_RATE_WRITES_PER_SECOND_DEFAULT;
+  cfg->rate_burst = LIMIT_RATE_BURST_DEFAULT;
+  v = json_object_get(doc, "rate_limit");
+  if (v != NULL) {
+    rc = rate_limit_load(cfg, v, err, err_size);
+    if (rc != 0) goto error;
   }
   return 0;
 error:

@@ -8,6 +8,9 @@
  * the roles' "org_field"/"actor_field" declared in the case's chart, and
  * names the inbox recipients of tasks.
  *
+ * It also reads the per-actor write-rate limit ("rate_limit"); the buckets
+ * themselves are the API's (they are state, the config is not).
+ *
  * Errors: auth_config_load returns 0 or CASUS_ECONFIG_INVALID with a reason.
  * Ownership: the config owns everything it returns; json_t arguments are
  * borrowed.  Not thread-safe; immutable after loading.
@@ -46,6 +49,9 @@ typedef struct {
   int regions_count;
   bool has_now;
   int64_t now_s; /* the config's "now", for --clock manual */
+  /* "rate_limit": each actor's writes, a token bucket (LIMIT_RATE_* when absent). */
+  double rate_writes_per_second; /* refill per second; 0: no limit */
+  double rate_burst;             /* writes at once, >= 1 */
 } auth_config_t;
 
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);

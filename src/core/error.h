@@ -32,6 +32,8 @@
   X(IDEMPOTENCY_REUSED, 422, "idempotency_key_reused",                                                      \
     "This Idempotency-Key was used before with another request.")                                           \
   X(CLOCK_BACKWARDS, 422, "clock_backwards", "The clock can only be set forward.")                          \
+  X(RATE_LIMITED, 429, "rate_limited",                                                                      \
+    "You sent more writes than the configured rate allows; retry after the seconds in Retry-After.")        \
   X(HEADERS_TOO_LARGE, 431, "headers_too_large", "The request headers are too large.")                      \
   X(INTERNAL, 500, "internal_error", "An internal error occurred.")                                         \
   X(NOMEM, 503, "out_of_memory", "The server is out of memory.")                                            \

@@ -20,6 +20,14 @@
 #define LIMIT_PENDING_REQUESTS_MAX 4096 /* requests queued for one group commit; 503 beyond */
 #define LIMIT_EVENTS_PER_BATCH_MAX 512  /* requests applied in one write transaction */
 
+/* Writes per actor: a token bucket ("rate_limit" in the configuration; docs/api.md).  The default
+ * lets a person or an integration work freely (a burst of 200, then 50 a second) while one token
+ * needs more than half an hour, not seconds, to fill a case's history (LIMIT_EVENTS_PER_CASE_MAX). */
+#define LIMIT_RATE_WRITES_PER_SECOND_DEFAULT 50
+#define LIMIT_RATE_BURST_DEFAULT 200
+#define LIMIT_RATE_WRITES_PER_SECOND_MAX 1000000 /* the largest rate a configuration may set; 0: no limit */
+#define LIMIT_RATE_BURST_MAX 1000000
+
 /* JSON. */
 #define LIMIT_JSON_DEPTH_MAX 16            /* nesting of a request body */
 #define LIMIT_STRING_BYTES_MAX (16 * 1024) /* any one string value in a request body */

@@ -26,8 +26,10 @@ typedef struct {
   engine_problems_t *p;
 } loader_t;
 
-static const char *const chart_keys[] = {"id",     "version", "title",   "description", "calendar", "roles",
-                                         "create", "root",    "privacy", "index",       "$schema"};
+static const char *const chart_keys[] = {"id",       "version", "title",         "description",
+                                         "calendar", "roles",   "create",        "root",
+                                         "privacy",  "index",   "timer_failure", "$schema"};
+static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
 static const char *const index_reserved[] = {"status",        "flag",   "overdue", "deadline_before",
                                              "updated_after", "cursor", "limit"};
@@ -141,6 +143,42 @@ static void index_validate(const json_t *index, engine_problems_t *p) {
       eng_problem_add(p, sub, "\"%s\" is not a dotted path (names of 1 to %d bytes separated by dots)",
                       json_string_value(path), LIMIT_ID_BYTES_MAX - 1);
   }
+}
+
+/* --- failed timers --- */
+
+/* "timer_failure": {"to": [roles], "kind", "title", "rule"?}: who gets a task
+ * when a timer's event cannot be applied and the timer is consumed as failed
+ * (engine_chart_timer_failure).  Optional. */
+static void timer_failure_validate(const engine_chart_t *c, const json_t *tf, engine_problems_t *p) {
+  const json_t *to = json_object_get(tf, "to"), *kind = json_object_get(tf, "kind"),
+               *title = json_object_get(tf, "title"), *rule = json_object_get(tf, "rule");
+  json_t *r;
+  size_t i;
+  char sub[176];
+  if (tf == NULL) return;
+  if (!json_is_object(tf)) {
+    eng_problem_add(p, "$.timer_failure",
+                    "\"timer_failure\" must be an object {\"to\", \"kind\", \"title\"}");
+    return;
+  }
+  eng_keys_check(tf, timer_failure_keys, COUNT(timer_failure_keys), "$.timer_failure", p);
+  if (!json_is_array(to) || json_array_size(to) == 0)
+    eng_problem_add(p, "$.timer_failure.to", "\"to\" must list the roles that get the task");
+  json_array_foreach(to, i, r) {
+    snprintf(sub, sizeof(sub), "$.timer_failure.to[%zu]", i);
+    if (!json_is_string(r) || strcmp(json_string_value(r), ENGINE_ROLE_SYSTEM) == 0 ||
+        !eng_role_known(c, json_string_value(r)))
+      eng_problem_add(p, sub, "unknown role %s", json_is_string(r) ? json_string_value(r) : "(not a string)");
+  }
+  if (!json_is_string(kind) || json_string_length(kind) == 0 ||
+      json_string_length(kind) >= LIMIT_ID_BYTES_MAX)
+    eng_problem_add(p, "$.timer_failure.kind", "\"kind\" must be the task's kind: 1 to %d bytes",
+                    LIMIT_ID_BYTES_MAX - 1);
+  if (!json_is_string(title) || json_string_length(title) == 0)
+    eng_problem_add(p, "$.timer_failure.title", "\"title\" must be the task's title");
+  if (rule != NULL && !json_is_string(rule))
+    eng_problem_add(p, "$.timer_failure.rule", "\"rule\" must be a rule id string");
 }
 
 /* --- semantic checks --- */
@@ -337,6 +375,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
       eng_problem_add(p, sub, "\"view\" must be volledig or anoniem");
   }
   index_validate(json_object_get(doc, "index"), p);
+  timer_failure_validate(c, json_object_get(doc, "timer_failure"), p);
   v = json_object_get(doc, "root");
   if (!json_is_object(v)) {
     eng_problem_add(p, "$.root", "\"root\" (the top state) is required");
@@ -448,6 +487,9 @@ const json_t *engine_chart_json(const engine_chart_t *chart) {
 }
 const json_t *engine_chart_index(const engine_chart_t *chart) {
   return json_object_get(chart->doc, "index");
+}
+const json_t *engine_chart_timer_failure(const engine_chart_t *chart) {
+  return json_object_get(chart->doc, "timer_failure");
 }
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role) {
   return json_object_get(json_object_get(chart->doc, "roles"), role);

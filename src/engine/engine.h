@@ -118,6 +118,12 @@ const json_t *engine_path_get(const json_t *root, const char *path);
  * entries, each name an id ([a-z][a-z0-9_]*) that GET /v1/cases does not take itself, each path one that
  * engine_path_get reads (below the case's "fields", without the "fields." prefix). */
 const json_t *engine_chart_index(const engine_chart_t *chart);
+/* The chart's "timer_failure" declaration (borrowed), or NULL when it has none:
+ * {"to": [roles], "kind", "title", "rule"?}, the task the server puts in those
+ * roles' inboxes when a timer's event cannot be applied and the timer is
+ * consumed as failed (R-TIME-3; docs/statecharts.md).  Checked at load: "to"
+ * names known roles (not "system"), "kind" is 1..LIMIT_ID_BYTES_MAX-1 bytes. */
+const json_t *engine_chart_timer_failure(const engine_chart_t *chart);
 /* The role's declaration {"org_field", "actor_field", "view"} (borrowed), NULL if unknown. */
 const json_t *engine_chart_role(const engine_chart_t *chart, const char *role);
 

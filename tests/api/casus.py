@@ -91,6 +91,9 @@ def make_config(now=DEFAULT_NOW):
              "token_sha256": hashlib.sha256(TOKEN[aid].encode()).hexdigest()}
             for aid, role, org in ACTORS
         ],
+        # Off: many tests write from one token as fast as they can (storms, crash and growth tests);
+        # test_rate_limit.py sets its own limits and tests the default.
+        "rate_limit": {"writes_per_second": 0},
     }
     if now is not None:
         cfg["now"] = now
@@ -139,9 +142,10 @@ def tmpdir(prefix="casus-api-"):
 class Server:
     """One casusd process on a temporary data dir with a generated config."""
 
-    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None, extra_args=None):
+    def __init__(self, now=DEFAULT_NOW, manual_clock=True, config=None, extra_args=None, env=None):
         self.dir = tmpdir()
         self.extra_args = list(extra_args or [])  # more `casusd serve` options, e.g. --map-bytes
+        self.env = dict(env or {})  # more environment, e.g. the test-only CASUSD_TEST_* knobs
         self.data = os.path.join(self.dir, "data")
         self.manual_clock = manual_clock
         self.config = config if config is not None else make_config(now)
@@ -179,7 +183,8 @@ class Server:
         self.stderr_path = os.path.join(self.dir, "stderr-%d.log" % self._starts)
         err = open(self.stderr_path, "wb")
         try:
-            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+                                         env=dict(os.environ, **self.env))
         finally:
             err.close()
         _live_servers.append(self)
