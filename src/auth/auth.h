@@ -46,6 +46,10 @@ typedef struct {
   int regions_count;
   bool has_now;
   int64_t now_s; /* the config's "now", for --clock manual */
+  /* "idempotency_ttl_hours" (LIMIT_IDEMPOTENCY_TTL_HOURS_MIN..MAX, default
+   * LIMIT_IDEMPOTENCY_TTL_HOURS_DEFAULT) in seconds: how long a reply is kept
+   * for a retry under its Idempotency-Key. */
+  int64_t idempotency_ttl_s;
 } auth_config_t;
 
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);
