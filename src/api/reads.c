@@ -150,7 +150,8 @@ void api__handle_inbox(call_t *c) {
   auth_recipients_of(c->actor, rec);
   q.recipients = recs;
   q.recipients_count = 2;
-  q.notifications_since_s = timers_now(c->api->timers) - (int64_t)LIMIT_NOTIFICATION_AGE_DAYS * 24 * 3600;
+  /* Listed while younger than LIMIT_NOTIFICATION_AGE_DAYS. */
+  q.notifications_since_s = timers_now(c->api->timers) - (int64_t)LIMIT_NOTIFICATION_AGE_DAYS * 24 * 3600 + 1;
   q.cursor = present[1] ? values[1] : NULL;
   q.limit = (size_t)limit;
   q.examine_max = LIMIT_INBOX_EXAMINE_MAX;

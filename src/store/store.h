@@ -415,8 +415,8 @@ typedef struct {
  * item is missing or damaged; and the store's usual errors. */
 int store_inbox_page(store_txn_t *txn, const store_inbox_query_t *q, json_t **out, char *next_cursor,
                      size_t next_cursor_size);
-/* The sweep: looks at the items whose inbox_time entry lies before
- * now_s - age_s, oldest first, at most max of them: an open task is kept
+/* The sweep: looks at the items whose inbox_time entry lies at or before
+ * now_s - age_s (age_s old or older), oldest first, at most max of them: an open task is kept
  * and filed again under now_s (looked at again age_s later); any other item
  * (a notification, read or not, or a closed task) is deleted with its index
  * entries.  *swept (may be NULL) is how many entries it looked at.  Returns

@@ -248,10 +248,12 @@ int store__idem_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t 
     CASUS_ASSERT(key.mv_size <= sizeof(pos->key));
     memcpy(pos->key, key.mv_data, key.mv_size);
     pos->key_bytes = key.mv_size;
-    /* A record of this build has its entry; the older forms get one dated now. */
-    if (store_idem_created(&val) == STORE_TIME_NONE) {
+    /* A record with a time is filed under it (again: the same key); the
+     * older forms, which have none, under now. */
+    {
+      int64_t t = store_idem_created(&val);
       store_key_t tk;
-      store_idem_time_key(&tk, now_s, key.mv_data, key.mv_size);
+      store_idem_time_key(&tk, t == STORE_TIME_NONE ? now_s : t, key.mv_data, key.mv_size);
       if (!tk.overflow) rc = store__raw_put(txn, STORE_DB_IDEM_TIME, &tk, "", 0);
       if (rc < 0) break;
     }

@@ -577,7 +577,7 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
         rlen > 0 && kb[STORE_SEQ_BYTES + rlen] == '\0' && memchr(kb + STORE_SEQ_BYTES, '\0', rlen) == NULL;
     uint64_t seq = 0;
     if (valid) {
-      if (store__time_from_be(kb) >= now_s - age_s) break;
+      if (store__time_from_be(kb) > now_s - age_s) break;
       memcpy(rbuf, kb + STORE_SEQ_BYTES, rlen);
       rbuf[rlen] = '\0';
       seq = store__u64_from_be(kb + STORE_SEQ_BYTES + rlen + 1);

@@ -593,7 +593,7 @@ TEST(inbox_sweep_deletes_all_but_open_tasks) {
   ASSERT_EQ(entries_of(st, "inbox"), 5);
 
   /* Not yet 30 days: nothing. */
-  ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S, 100), 0);
+  ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S - 1, 100), 0);
   ASSERT_EQ(entries_of(st, "inbox"), 5);
   /* At most 2 entries a sweep; then the rest.  The young one stays. */
   ASSERT_EQ(inbox_sweep(st, T0 + 31 * DAY_S, 2), 2);
@@ -682,8 +682,8 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
   ASSERT_EQ(got[1], 2);
   ASSERT_EQ(entries_of(st, "inbox_time"), 3);
   /* Dated at the upgrade: swept a period after it. */
-  ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S, 100), 0);
-  ASSERT_EQ(inbox_sweep(st, T0 + 31 * DAY_S, 100), 3);
+  ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S - 1, 100), 0);
+  ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S, 100), 3);
   ASSERT_EQ(entries_of(st, "inbox"), 2); /* the open task and the damaged item */
   store_close(st);
   tmpdir_remove(root);
