@@ -154,7 +154,7 @@ def test_bad_parameters_are_400():
         cid = s.create_a()["id"]
         for q in ("?foo=1", "?after=-1", "?after=abc", "?after=1.5", "?after=", "?after", "?limit=0",
                   "?limit=1001", "?limit=", "?limit=1e3", "?after=1&after=2", "?limit=5&limit=5",
-                  "?after=18446744073709551616", "?cursor=x", "?after=1&x=2", "?after=%31"):
+                  "?after=18446744073709551616", "?cursor=x", "?after=1&x=2", "?after=%31", "?after=" + "1" * 70):
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-rotterdam"])
             assert_error(st, body, 400, code="bad_request")
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-schiedam"])

@@ -195,7 +195,7 @@ def test_bad_parameters_are_400():
         for q in ("?foo=1", "?kind=tasks", "?kind=", "?kind", "?cursor=zz", "?cursor=t", "?cursor=t-1",
                   "?cursor=n1x", "?limit=0", "?limit=501", "?limit=x", "?after=-1", "?after=x",
                   "?kind=task&kind=task", "?kind=task&cursor=n5", "?kind=notification&cursor=t5",
-                  "?cursor=" + "9" * 30):
+                  "?cursor=" + "9" * 30, "?cursor=t" + "1" * 70):
             st, body = s.req("GET", "/v1/inbox" + q, TOKEN["pr-rotterdam"])
             assert_error(st, body, 400, code="bad_request")
         for q in ("?kind=task", "?kind=notification", "?cursor=n0", "?cursor=t0&kind=task", "?limit=500",
@@ -247,14 +247,16 @@ OLDER_DBS = ["meta", "cases", "history", "timers", "idem", "inbox", "inbox_case"
 
 
 def as_older_store(src, dst):
-    """Copies the store in src to dst with LMDB's own tools, without the new orders."""
+    """Copies the store in src to dst with LMDB's own tools, without the new orders.  (In hex: the
+    printable form does not survive mdb_load when a value holds a backslash, as the store's random
+    secret may.)"""
     os.makedirs(dst)
     for db in OLDER_DBS:
-        dump = subprocess.run(["mdb_dump", "-p", "-s", db, src], capture_output=True, text=True, timeout=60,
+        dump = subprocess.run(["mdb_dump", "-s", db, src], capture_output=True, text=True, timeout=60,
                               check=True).stdout
         lines = dump.split("\n")
         if db == "meta":
-            i = [k for k, l in enumerate(lines) if l.strip() == "growth_indexed"]
+            i = [k for k, l in enumerate(lines) if l.strip() == b"growth_indexed".hex()]
             assert len(i) == 1, lines
             del lines[i[0]:i[0] + 2]
         subprocess.run(["mdb_load", "-s", db, dst], input="\n".join(lines), text=True, timeout=60, check=True,

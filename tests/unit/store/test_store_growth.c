@@ -232,6 +232,15 @@ TEST(idempotency_records_carry_their_time_and_are_swept) {
     snprintf(key, sizeof(key), "k-%d", i);
     ASSERT_EQ(store_idem_put(txn, "cr-1", key, SHA_A, 200, T0 + i * 3600, "{\"id\":1}", 8), 0);
   }
+  /* A key that fits idem but not idem_time (8 bytes longer) is refused, before anything is written. */
+  {
+    char actor[65], longkey[450];
+    memset(actor, 'a', 64);
+    actor[64] = '\0';
+    memset(longkey, 'k', 440);
+    longkey[440] = '\0';
+    ASSERT_EQ(store_idem_put(txn, actor, longkey, SHA_A, 200, T0, "x", 1), CASUS_EINVALID_DATA);
+  }
   /* Replaced: the new record's time is what counts, and one time entry remains. */
   ASSERT_EQ(store_idem_put(txn, "cr-1", "k-0", SHA_B, 201, T0 + 20 * 3600, "{\"id\":2}", 8), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
@@ -539,6 +548,26 @@ TEST(inbox_mark_read_and_close_unlist) {
   ASSERT_EQ(store_inbox_get(txn, ME[1], note, &it), CASUS_ENOT_FOUND);
   ASSERT_EQ(store_inbox_get(txn, "", note, &it), CASUS_ENOT_FOUND);
   store_txn_abort(txn);
+  /* A damaged item: get says so; a listing index entry that names no item is damage too. */
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox", "actor:cr-9\0\0\0\0\0\0\0\0\x07", 19, "{\"seq\":8}", 9), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_inbox_get(txn, "actor:cr-9", 7, &it), CASUS_ESTORE_CORRUPT);
+  ASSERT_NULL(it);
+  store_txn_abort(txn);
+  {
+    static const char *const cr9[] = {"actor:cr-9"};
+    store_inbox_query_t q9 = query_all();
+    q9.recipients = cr9;
+    q9.recipients_count = 1;
+    ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+    ASSERT_EQ(store_debug_put_raw(txn, "inbox_open", "actor:cr-9\0n\0\0\0\0\0\0\0\x09", 20,
+                                  "\x80\0\0\0\0\0\0\0", 8),
+              0);
+    ASSERT_EQ(store_txn_commit(txn), 0);
+    ASSERT_EQ(inbox_page(st, &q9, got, &n, next), CASUS_ESTORE_CORRUPT);
+  }
   /* The stream's replay (by seq) no longer carries the read one either. */
   {
     json_t *list;
@@ -554,7 +583,7 @@ TEST(inbox_mark_read_and_close_unlist) {
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(inbox_page(st, &q, got, &n, next), 0);
   ASSERT_EQ(n, 0);
-  ASSERT_EQ(entries_of(st, "inbox_open"), 1); /* cr-2's notification */
+  ASSERT_EQ(entries_of(st, "inbox_open"), 2); /* cr-2's notification, and the entry of no item */
   store_close(st);
   tmpdir_remove(root);
 }
@@ -591,14 +620,36 @@ TEST(inbox_sweep_deletes_all_but_open_tasks) {
   json_decref(it);
   young = inbox_add(st, ME[0], "notification", "c-1", T0 + 20 * DAY_S);
   ASSERT_EQ(entries_of(st, "inbox"), 5);
+  /* Damage the sweep meets later: an entry for a damaged item (which stays, for verify to
+   * report) and an entry for an item that is not there (which goes alone). */
+  {
+    uint8_t k[8 + 11 + 8];
+    memset(k, 0, sizeof(k));
+    k[0] = 0x80;
+    k[4] = (uint8_t)((T0 - DAY_S) >> 24);
+    k[5] = (uint8_t)((T0 - DAY_S) >> 16);
+    k[6] = (uint8_t)((T0 - DAY_S) >> 8);
+    k[7] = (uint8_t)(T0 - DAY_S);
+    memcpy(k + 8, "actor:cr-9", 10);
+    k[26] = 7;
+    ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+    ASSERT_EQ(store_debug_put_raw(txn, "inbox", "actor:cr-9\0\0\0\0\0\0\0\0\x07", 19, "{damaged", 8), 0);
+    ASSERT_EQ(store_debug_put_raw(txn, "inbox_time", k, sizeof(k), "", 0), 0);
+    k[26] = 8;
+    ASSERT_EQ(store_debug_put_raw(txn, "inbox_time", k, sizeof(k), "", 0), 0);
+    ASSERT_EQ(store_txn_commit(txn), 0);
+    ASSERT_EQ(inbox_sweep(st, T0 + 29 * DAY_S, 100), 2);
+    ASSERT_EQ(entries_of(st, "inbox"), 6);
+    ASSERT_EQ(entries_of(st, "inbox_time"), 5);
+  }
 
   /* Not yet 30 days: nothing. */
   ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S - 1, 100), 0);
-  ASSERT_EQ(entries_of(st, "inbox"), 5);
+  ASSERT_EQ(entries_of(st, "inbox"), 6);
   /* At most 2 entries a sweep; then the rest.  The young one stays. */
   ASSERT_EQ(inbox_sweep(st, T0 + 31 * DAY_S, 2), 2);
   ASSERT_EQ(inbox_sweep(st, T0 + 31 * DAY_S, 100), 2);
-  ASSERT_EQ(entries_of(st, "inbox"), 2);
+  ASSERT_EQ(entries_of(st, "inbox"), 3); /* with the damaged one */
   ASSERT_EQ(entries_of(st, "inbox_case"), 2);
   ASSERT_EQ(entries_of(st, "inbox_time"), 2);
   ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
@@ -616,14 +667,14 @@ TEST(inbox_sweep_deletes_all_but_open_tasks) {
   /* The open task was filed again: looked at 30 days later, kept again. */
   ASSERT_EQ(inbox_sweep(st, T0 + 45 * DAY_S, 100), 0);
   ASSERT_EQ(inbox_sweep(st, T0 + 62 * DAY_S, 100), 2);
-  ASSERT_EQ(entries_of(st, "inbox"), 1);
+  ASSERT_EQ(entries_of(st, "inbox"), 2);
   /* Closing its case's tasks still works after the sweep removed items of the case. */
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_inbox_close(txn, "c-1", "melding"), 0);
   ASSERT_EQ(store_inbox_close(txn, "c-2", "beoordelen"), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(inbox_sweep(st, T0 + 93 * DAY_S, 100), 1);
-  ASSERT_EQ(entries_of(st, "inbox"), 0);
+  ASSERT_EQ(entries_of(st, "inbox"), 1);
   ASSERT_EQ(entries_of(st, "inbox_open"), 0);
   ASSERT_EQ(entries_of(st, "inbox_time"), 0);
   ASSERT_EQ(entries_of(st, "inbox_case"), 0);
@@ -663,11 +714,12 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
   ASSERT_EQ(store_debug_put_raw(txn, "inbox", k2, sizeof(k2) - 1, note, sizeof(note) - 1), 0);
   ASSERT_EQ(store_debug_put_raw(txn, "inbox", k3, sizeof(k3) - 1, closed, sizeof(closed) - 1), 0);
   ASSERT_EQ(store_debug_put_raw(txn, "inbox", k4, sizeof(k4) - 1, "{damaged", 8), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox", "zz", 2, note, sizeof(note) - 1), 0); /* a malformed key */
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(inbox_page(st, &q, got, &n, next), 0);
   ASSERT_EQ(n, 0); /* not indexed yet */
 
-  /* One record a step: four steps file them (the damaged one is skipped), a fifth ends. */
+  /* One record a step: five steps, the damaged ones skipped; the fifth meets the end. */
   memset(&pos, 0, sizeof(pos));
   while (!done) {
     ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
@@ -675,6 +727,7 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
     ASSERT_EQ(store_txn_commit(txn), 0);
     ASSERT_LE(++steps, 6);
   }
+  ASSERT_EQ(steps, 5);
   ASSERT(!store_growth_upgrade_needed(st));
   ASSERT_EQ(inbox_page(st, &q, got, &n, next), 0);
   ASSERT_EQ(n, 2);
@@ -684,7 +737,7 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
   /* Dated at the upgrade: swept a period after it. */
   ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S - 1, 100), 0);
   ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S, 100), 3);
-  ASSERT_EQ(entries_of(st, "inbox"), 2); /* the open task and the damaged item */
+  ASSERT_EQ(entries_of(st, "inbox"), 3); /* the open task and the damaged items */
   store_close(st);
   tmpdir_remove(root);
 }
