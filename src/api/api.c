@@ -114,6 +114,12 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
     snprintf(err, err_size, "building the case indexes failed: %s", core_err_message(rc));
     goto fail_handles;
   }
+  /* ... and its idempotency records and inbox their orders (growth.c). */
+  rc = api__growth_upgrade(api);
+  if (rc != 0) {
+    snprintf(err, err_size, "indexing the idempotency records and inbox failed: %s", core_err_message(rc));
+    goto fail_handles;
+  }
   /* R-TIME-3: what came due while we were down fires now, before serving. */
   rc = api__timers_fire_due(api);
   if (rc != 0) {

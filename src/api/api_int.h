@@ -12,6 +12,7 @@
  *   timers_fire.c  firing due timers in bounded chunks
  *   views.c        the case view and the privacy of anonymised views (R-PRIV-1)
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
+ *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
  *   registry.c     loaded charts, regions and their calendars
  *   api.c          start and stop
@@ -36,7 +37,7 @@
 #include "timers/timers.h"
 
 /* The kinds of queued writes. */
-enum { W_CREATE = 1, W_EVENT, W_CLOCK };
+enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ };
 
 /* One queued write request and, after the batch ran, its outcome. */
 typedef struct pending_s {
@@ -75,6 +76,7 @@ struct api_s {
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
     uint64_t writes_rate_limited, timers_failed;
+    uint64_t idem_swept, inbox_swept; /* entries the sweeps looked at (growth.c) */
   } m;
   core_bucket_t *rate; /* the write-rate bucket of each actor, in cfg.actors order (write_queue.c) */
   /* LIMIT_EVENTS_PER_CASE_MAX and LIMIT_TIMER_FIRES_PER_CHUNK_MAX, unless a
@@ -144,6 +146,15 @@ json_t *api__body_parse(http_request_t *req);
 bool api__query_get(const char *query, const char *name, char *out, size_t out_size);
 /* Whether s[0..len) is an id: 1..LIMIT_ID_BYTES_MAX-1 of [A-Za-z0-9-_.@]. */
 bool api__id_valid(const char *s, size_t len);
+#define API_QUERY_VALUE_BYTES_MAX 64
+/* The query's parameters, each one of names[0..count) at most once:
+ * values[i] and present[i] for names[i] (values as they are, not decoded).
+ * An unknown, repeated or valueless parameter, or a value of
+ * API_QUERY_VALUE_BYTES_MAX bytes or more: replies 400 and returns false. */
+bool api__query_params(call_t *c, const char *const *names, size_t count,
+                       char (*values)[API_QUERY_VALUE_BYTES_MAX], bool *present);
+/* s as a decimal number in min..max (digits only) into *out; false otherwise. */
+bool api__query_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* case_record.c */
 /* A visibility scope "<a|o>:<field>=<value>", NUL included. */
@@ -185,6 +196,7 @@ void api__batch_cb(uv_check_t *h);
 void api__handle_case_create(call_t *c);
 void api__handle_event(call_t *c);
 void api__handle_clock(call_t *c);
+void api__handle_inbox_read(call_t *c);
 
 /* timers_fire.c */
 /* The due time of the earliest timer in the store, or TIMERS_NONE. */
@@ -208,6 +220,18 @@ int api__case_catch_up(api_t *api, store_txn_t *txn, const engine_chart_t *chart
 void api__streams_push(api_t *api);
 void api__sub_remove(api_t *api, http_request_t *req);
 void api__handle_stream(call_t *c);
+
+/* growth.c */
+/* In a group commit, after its requests (batch_requests of them): sweeps
+ * expired idempotency records and inbox items, at most
+ * LIMIT_SWEEP_PER_COMMIT_BASE + LIMIT_SWEEP_PER_WRITE x batch_requests of
+ * each, in a child transaction of parent, so that a failing sweep costs the
+ * batch nothing. */
+void api__growth_sweep(api_t *api, store_txn_t *parent, int batch_requests);
+/* A store of an older casusd gets its idempotency and inbox orders, in
+ * transactions of LIMIT_GROWTH_UPGRADE_CHUNK records, before the server
+ * listens.  0 or a store error. */
+int api__growth_upgrade(api_t *api);
 
 /* metrics.c */
 void api__handle_metrics(call_t *c);

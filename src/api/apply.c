@@ -1,8 +1,8 @@
 /*
  * apply.c -- applying one queued write inside the group commit: the
  * idempotency record, the engine's decision, and storing its result (case,
- * history entry, inbox effects), each request in its own child transaction
- * so that a refusal changes nothing.
+ * history entry, inbox effects), or marking an inbox item read, each
+ * request in its own child transaction so that a refusal changes nothing.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -42,7 +43,7 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
       if (json_object_get(e, "rule")) json_object_set(item, "rule", json_object_get(e, "rule"));
       json_object_set(item, "role", role);
       json_object_set_new(item, "created", json_string(now_time));
-      rc = store_inbox_add(txn, recipient, case_id, item, NULL);
+      rc = store_inbox_add(txn, recipient, case_id, item, now_s, NULL);
       json_decref(item);
       if (rc != 0) return rc;
       api->inbox_changed = true;
@@ -200,6 +201,46 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   return rc;
 }
 
+/* POST /v1/inbox/{seq}/read: marks one of the caller's own notifications
+ * read (R-AUTH-2: another's item, or none, is 404).  A task is refused: it
+ * closes when its case's process does (409). */
+static int process_inbox_read(store_txn_t *txn, pending_t *p) {
+  char rec[2][AUTH_RECIPIENT_BYTES_MAX];
+  const char *type;
+  json_t *it = NULL;
+  uint64_t seq = 0;
+  int i, rc = CASUS_ENOT_FOUND;
+  /* The seq was checked before the request was queued (write_queue.c). */
+  bool seq_ok = api__query_u64(p->case_id, 1, UINT64_MAX, &seq);
+  CASUS_ASSERT(seq_ok);
+  auth_recipients_of(p->actor, rec);
+  for (i = 0; i < 2; i++) {
+    rc = store_inbox_get(txn, rec[i], seq, &it);
+    if (rc != CASUS_ENOT_FOUND) break;
+  }
+  if (rc != 0) {
+    api__pending_fail(p, rc, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL,
+                      rc == CASUS_ENOT_FOUND ? "You have no inbox item with that number." : NULL);
+    return rc;
+  }
+  type = json_string_value(json_object_get(it, "type"));
+  if (type != NULL && strcmp(type, "task") == 0) {
+    json_decref(it);
+    api__pending_fail(p, CASUS_ENOT_ALLOWED_IN_STATE, NULL,
+                      "A task closes when its case's process does; it cannot be marked read.");
+    return p->err;
+  }
+  rc = store_inbox_mark_read(txn, rec[i], seq);
+  if (rc != 0) {
+    json_decref(it);
+    api__pending_fail(p, rc, NULL, NULL);
+    return rc;
+  }
+  json_object_set_new(it, "open", json_false());
+  api__pending_ok(p, 200, it);
+  return p->err;
+}
+
 /* Applies one queued write in its own child transaction. */
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   store_txn_t *txn;
@@ -214,7 +255,14 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
     int status;
     char *body;
     size_t body_bytes;
-    rc = store_idem_get(txn, p->actor->id, idem_key, request_sha256, &status, &body, &body_bytes);
+    int64_t created;
+    rc = store_idem_get(txn, p->actor->id, idem_key, request_sha256, &status, &created, &body, &body_bytes);
+    if (rc == 0 && created != STORE_TIME_NONE &&
+        timers_now(api->timers) - created >= api->cfg.idempotency_ttl_s) {
+      /* Expired (the sweep has not reached it yet): the key is free again. */
+      free(body);
+      rc = CASUS_ENOT_FOUND;
+    }
     if (rc == 0) {
       store_txn_abort(txn);
       if (strcmp(request_sha256, p->request_hash) != 0) {
@@ -234,12 +282,14 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
       return;
     }
   }
-  rc = p->kind == W_CREATE ? process_create(api, txn, p) : process_event(api, txn, p);
+  rc = p->kind == W_CREATE       ? process_create(api, txn, p)
+       : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
+                                 : process_event(api, txn, p);
   if (rc == 0 && idem_key != NULL) {
     /* No reply (it could not be serialised): nothing to record, the request fails. */
-    rc = p->resp == NULL
-             ? CASUS_ENOMEM
-             : store_idem_put(txn, p->actor->id, idem_key, p->request_hash, p->status, p->resp, p->resp_len);
+    rc = p->resp == NULL ? CASUS_ENOMEM
+                         : store_idem_put(txn, p->actor->id, idem_key, p->request_hash, p->status,
+                                          timers_now(api->timers), p->resp, p->resp_len);
     if (rc != 0) {
       free(p->resp);
       p->resp = NULL;

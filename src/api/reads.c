@@ -54,14 +54,43 @@ void api__handle_case_get(call_t *c) {
   json_decref(case_);
 }
 
+/* A history page's reply stays far below the server's cap: its entries'
+ * stored bytes are at most LIMIT_HISTORY_PAGE_BYTES_MAX, or one entry (at
+ * most about a request body), and anonymising adds a few dozen bytes to each. */
+_Static_assert(LIMIT_HISTORY_PAGE_BYTES_MAX + 2 * LIMIT_BODY_BYTES_MAX +
+                       LIMIT_HISTORY_PAGE_ENTRIES_MAX * 256 <
+                   LIMIT_RESPONSE_BYTES_MAX,
+               "a history page must fit in a reply");
+
+/* GET /v1/cases/{id}/history?after=SEQ&limit=N: one page of the chain,
+ * entries with seq > after in order, at most limit (default and maximum in
+ * limits.h) and no more than LIMIT_HISTORY_PAGE_BYTES_MAX of stored entries;
+ * "next" is the after of the next page, null at the end. */
 void api__handle_history(call_t *c) {
+  static const char *const names[] = {"after", "limit"};
+  char values[2][API_QUERY_VALUE_BYTES_MAX];
+  bool present[2];
   store_txn_t *txn = NULL;
   const engine_chart_t *chart;
-  json_t *case_ = case_open(c, &txn, &chart), *entries = NULL, *e;
+  json_t *case_, *entries = NULL, *e, *out;
+  uint64_t after = 0, limit = LIMIT_HISTORY_PAGE_ENTRIES_DEFAULT, next = 0;
   size_t i;
   int rc;
+  if (!api__query_params(c, names, 2, values, present)) return;
+  if (present[0] && !api__query_u64(values[0], 0, UINT64_MAX, &after)) {
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, "after must be the seq of a history entry (a number).",
+                       NULL);
+    return;
+  }
+  if (present[1] && !api__query_u64(values[1], 1, LIMIT_HISTORY_PAGE_ENTRIES_MAX, &limit)) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "limit must be between 1 and %d.", LIMIT_HISTORY_PAGE_ENTRIES_MAX);
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+    return;
+  }
+  case_ = case_open(c, &txn, &chart);
   if (case_ == NULL) return;
-  rc = store_history_list(txn, c->param, LIMIT_HISTORY_ENTRIES_MAX, &entries);
+  rc = store_history_page(txn, c->param, after, (size_t)limit, LIMIT_HISTORY_PAGE_BYTES_MAX, &entries, &next);
   store_txn_abort(txn);
   if (rc != 0) {
     http_respond_error(c->req, rc, NULL, NULL);
@@ -72,26 +101,69 @@ void api__handle_history(call_t *c) {
                               c->param, timers_now(c->api->timers), api__birthdate_of(chart, case_));
       }
     }
-    api__reply_json(c->req, 200, json_pack("{s:s, s:o}", "case_id", c->param, "entries", entries));
+    out = json_pack("{s:s, s:o}", "case_id", c->param, "entries", entries);
+    json_object_set_new(out, "next", next > 0 ? json_integer((json_int_t)next) : json_null());
+    api__reply_json(c->req, 200, out);
   }
   json_decref(case_);
 }
 
+/* GET /v1/inbox?kind=task|notification&cursor=C&limit=N&after=SEQ: open
+ * tasks first, then unread notifications younger than
+ * LIMIT_NOTIFICATION_AGE_DAYS, each newest first; "next_cursor" continues,
+ * null at the end.  after=SEQ keeps only items newer than SEQ. */
 void api__handle_inbox(call_t *c) {
-  char rec[2][AUTH_RECIPIENT_BYTES_MAX], after[32];
+  static const char *const names[] = {"kind", "cursor", "limit", "after"};
+  char values[4][API_QUERY_VALUE_BYTES_MAX];
+  bool present[4];
+  char rec[2][AUTH_RECIPIENT_BYTES_MAX], next[STORE_INBOX_CURSOR_BYTES_MAX];
   const char *recs[2] = {rec[0], rec[1]};
+  store_inbox_query_t q;
   store_txn_t *txn = NULL;
-  json_t *items = NULL;
-  uint64_t after_seq = 0;
+  json_t *items = NULL, *out;
+  uint64_t limit = LIMIT_INBOX_PAGE_ITEMS_DEFAULT;
   int rc;
-  auth_recipients_of(c->actor, rec);
-  if (api__query_get(c->req->query, "after", after, sizeof(after))) after_seq = strtoull(after, NULL, 10);
-  rc = store_txn_begin(c->api->store, false, &txn);
-  if (rc == 0) rc = store_inbox_list(txn, recs, 2, after_seq, LIMIT_INBOX_ITEMS_MAX, &items);
-  if (txn) store_txn_abort(txn);
-  if (rc != 0) {
-    http_respond_error(c->req, rc, NULL, NULL);
+  if (!api__query_params(c, names, 4, values, present)) return;
+  memset(&q, 0, sizeof(q));
+  q.tasks = q.notifications = true;
+  if (present[0]) {
+    if (strcmp(values[0], "task") == 0) {
+      q.notifications = false;
+    } else if (strcmp(values[0], "notification") == 0) {
+      q.tasks = false;
+    } else {
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, "kind must be task or notification.", NULL);
+      return;
+    }
+  }
+  if (present[2] && !api__query_u64(values[2], 1, LIMIT_INBOX_ITEMS_MAX, &limit)) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "limit must be between 1 and %d.", LIMIT_INBOX_ITEMS_MAX);
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
     return;
   }
-  api__reply_json(c->req, 200, json_pack("{s:o}", "items", items));
+  if (present[3] && !api__query_u64(values[3], 0, UINT64_MAX, &q.after_seq)) {
+    http_respond_error(c->req, CASUS_EBAD_REQUEST, "after must be the seq of an inbox item (a number).",
+                       NULL);
+    return;
+  }
+  auth_recipients_of(c->actor, rec);
+  q.recipients = recs;
+  q.recipients_count = 2;
+  /* Listed while younger than LIMIT_NOTIFICATION_AGE_DAYS. */
+  q.notifications_since_s = timers_now(c->api->timers) - (int64_t)LIMIT_NOTIFICATION_AGE_DAYS * 24 * 3600 + 1;
+  q.cursor = present[1] ? values[1] : NULL;
+  q.limit = (size_t)limit;
+  q.examine_max = LIMIT_INBOX_EXAMINE_MAX;
+  rc = store_txn_begin(c->api->store, false, &txn);
+  if (rc == 0) rc = store_inbox_page(txn, &q, &items, next, sizeof(next));
+  if (txn) store_txn_abort(txn);
+  if (rc != 0) {
+    http_respond_error(c->req, rc,
+                       rc == CASUS_EBAD_REQUEST ? "The cursor does not belong to this query." : NULL, NULL);
+    return;
+  }
+  out = json_pack("{s:o}", "items", items);
+  json_object_set_new(out, "next_cursor", next[0] ? json_string(next) : json_null());
+  api__reply_json(c->req, 200, out);
 }

@@ -68,3 +68,64 @@ bool api__id_valid(const char *s, size_t len) {
   }
   return true;
 }
+
+bool api__query_params(call_t *c, const char *const *names, size_t count,
+                       char (*values)[API_QUERY_VALUE_BYTES_MAX], bool *present) {
+  const char *p = c->req->query;
+  char msg[160];
+  size_t i;
+  for (i = 0; i < count; i++) {
+    present[i] = false;
+    values[i][0] = '\0';
+  }
+  while (p != NULL && *p != '\0') {
+    const char *amp = strchr(p, '&'), *eq = strchr(p, '=');
+    size_t len = amp ? (size_t)(amp - p) : strlen(p), klen;
+    if (len == 0) {
+      p = amp ? amp + 1 : NULL;
+      continue;
+    }
+    if (eq == NULL || eq > p + len) {
+      snprintf(msg, sizeof(msg), "The query parameter \"%.*s\" has no value.", (int)(len > 64 ? 64 : len), p);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return false;
+    }
+    klen = (size_t)(eq - p);
+    for (i = 0; i < count; i++)
+      if (strlen(names[i]) == klen && strncmp(names[i], p, klen) == 0) break;
+    if (i == count) {
+      snprintf(msg, sizeof(msg), "Unknown query parameter \"%.*s\".", (int)(klen > 64 ? 64 : klen), p);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return false;
+    }
+    if (present[i]) {
+      snprintf(msg, sizeof(msg), "The query parameter \"%s\" is given twice.", names[i]);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return false;
+    }
+    if (len - klen - 1 >= API_QUERY_VALUE_BYTES_MAX) {
+      snprintf(msg, sizeof(msg), "The value of \"%s\" is too long.", names[i]);
+      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+      return false;
+    }
+    memcpy(values[i], eq + 1, len - klen - 1);
+    values[i][len - klen - 1] = '\0';
+    present[i] = true;
+    p = amp ? amp + 1 : NULL;
+  }
+  return true;
+}
+
+bool api__query_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i, n = strlen(s);
+  if (n == 0 || n > 20) return false;
+  for (i = 0; i < n; i++) {
+    unsigned d = (unsigned)(s[i] - '0');
+    if (d > 9 || v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (v < min || v > max) return false;
+  *out = v;
+  return true;
+}

@@ -40,6 +40,7 @@ static const route_t routes[] = {
     {"POST", "/v1/cases/{}/events", ROUTE_WRITE, true, api__handle_event},
     {"GET", "/v1/cases/{}/history", ROUTE_READ, true, api__handle_history},
     {"GET", "/v1/inbox", ROUTE_READ, true, api__handle_inbox},
+    {"POST", "/v1/inbox/{}/read", ROUTE_WRITE, true, api__handle_inbox_read},
     {"GET", "/v1/stream", ROUTE_READ, true, api__handle_stream},
     {"GET", "/v1/statecharts", ROUTE_READ, true, api__handle_charts},
     {"GET", "/v1/statecharts/{}", ROUTE_READ, true, api__handle_chart},

@@ -100,6 +100,7 @@ static int batch_run(api_t *api, pending_t *batch, int n) {
     return rc;
   }
   for (p = batch; p; p = p->next) api__pending_apply(api, txn, p);
+  api__growth_sweep(api, txn, n);
   rc = store_txn_commit(txn);
   api->m.commits++;
   if ((uint64_t)n > api->m.batch_requests_max) api->m.batch_requests_max = (uint64_t)n;
@@ -313,6 +314,16 @@ void api__handle_event(call_t *c) {
     return;
   }
   enqueue(c, W_EVENT, body);
+}
+
+/* POST /v1/inbox/{seq}/read: a write like an event (group commit); no body. */
+void api__handle_inbox_read(call_t *c) {
+  uint64_t seq;
+  if (!api__query_u64(c->param, 1, UINT64_MAX, &seq)) {
+    http_respond_error(c->req, CASUS_ENOT_FOUND, "You have no inbox item with that number.", "R-AUTH-2");
+    return;
+  }
+  enqueue(c, W_INBOX_READ, json_object());
 }
 
 void api__handle_clock(call_t *c) {

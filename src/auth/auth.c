@@ -83,7 +83,9 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
   int n = 0, rc;
   memset(cfg, 0, sizeof(*cfg));
   if (!json_is_object(doc)) return fail(err, err_size, "the configuration must be a JSON object%s", NULL);
+  cfg->idempotency_ttl_s = (int64_t)LIMIT_IDEMPOTENCY_TTL_HOURS_DEFAULT * 3600;
   json_object_foreach((json_t *)doc, key, v) {
+    if (strcmp(key, "idempotency_ttl_hours") == 0) continue;
     if (strcmp(key, "regions") && strcmp(key, "actors") && strcmp(key, "now") && strcmp(key, "description") &&
         strcmp(key, "rate_limit"))
       return fail(err, err_size, "unknown configuration key \"%s\"", key);
@@ -180,6 +182,16 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
   if (v != NULL) {
     rc = rate_limit_load(cfg, v, err, err_size);
     if (rc != 0) goto error;
+  }
+  v = json_object_get(doc, "idempotency_ttl_hours");
+  if (v != NULL) {
+    if (!json_is_integer(v) || json_integer_value(v) < LIMIT_IDEMPOTENCY_TTL_HOURS_MIN ||
+        json_integer_value(v) > LIMIT_IDEMPOTENCY_TTL_HOURS_MAX) {
+      rc = fail(err, err_size, "\"idempotency_ttl_hours\" must be a whole number of hours from 24 to 168%s",
+                NULL);
+      goto error;
+    }
+    cfg->idempotency_ttl_s = (int64_t)json_integer_value(v) * 3600;
   }
   return 0;
 error:

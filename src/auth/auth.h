@@ -52,6 +52,10 @@ typedef struct {
   /* "rate_limit": each actor's writes, a token bucket (LIMIT_RATE_* when absent). */
   double rate_writes_per_second; /* refill per second; 0: no limit */
   double rate_burst;             /* writes at once, >= 1 */
+  /* "idempotency_ttl_hours" (LIMIT_IDEMPOTENCY_TTL_HOURS_MIN..MAX, default
+   * LIMIT_IDEMPOTENCY_TTL_HOURS_DEFAULT) in seconds: how long a reply is kept
+   * for a retry under its Idempotency-Key. */
+  int64_t idempotency_ttl_s;
 } auth_config_t;
 
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);

@@ -37,10 +37,19 @@
 /* Cases and charts. */
 #define LIMIT_PAGE_CASES_MAX 100 /* cases per page of GET /v1/cases */
 #define LIMIT_PAGE_CASES_DEFAULT 50
-#define LIMIT_LIST_EXAMINE_MAX 4000      /* index entries one GET /v1/cases looks at; then a partial page */
-#define LIMIT_LIST_PARAMS_MAX 12         /* query parameters of GET /v1/cases */
-#define LIMIT_HISTORY_ENTRIES_MAX 100000 /* entries returned by GET .../history */
-#define LIMIT_INBOX_ITEMS_MAX 500        /* items returned by GET /v1/inbox */
+#define LIMIT_LIST_EXAMINE_MAX 4000 /* index entries one GET /v1/cases looks at; then a partial page */
+#define LIMIT_LIST_PARAMS_MAX 12    /* query parameters of GET /v1/cases */
+#define LIMIT_HISTORY_PAGE_ENTRIES_MAX 1000 /* entries per page of GET .../history (limit=N) */
+#define LIMIT_HISTORY_PAGE_ENTRIES_DEFAULT 100
+/* Stored bytes of the entries of one history page: a page stops early, with
+ * a "next", before it would pass this (a page holds at least one entry).
+ * An entry is at most about a request body, so a reply stays far below
+ * LIMIT_RESPONSE_BYTES_MAX (checked in reads.c). */
+#define LIMIT_HISTORY_PAGE_BYTES_MAX (1024 * 1024)
+#define LIMIT_INBOX_ITEMS_MAX 500 /* items per page of GET /v1/inbox, and per push of /v1/stream */
+#define LIMIT_INBOX_PAGE_ITEMS_DEFAULT 100
+#define LIMIT_INBOX_EXAMINE_MAX 4000   /* index entries one GET /v1/inbox looks at; then a short page */
+#define LIMIT_NOTIFICATION_AGE_DAYS 30 /* a notification is no longer listed, and is deleted, after this */
 #define LIMIT_TIMERS_PER_CASE_MAX 32
 #define LIMIT_CHART_DEPTH_MAX 8 /* nesting of states in a chart */
 #define LIMIT_CHART_STATES_MAX 256
@@ -57,6 +66,17 @@
 #define LIMIT_EVENTS_PER_CASE_MAX 100000 /* history entries of one case */
 
 /* Store. */
+/* Bounded growth (docs/operations.md, "Growth"): idempotency records are kept
+ * idempotency_ttl_hours (config), then deleted; expired records and inbox items
+ * are swept in every group commit, at most LIMIT_SWEEP_PER_COMMIT_BASE +
+ * LIMIT_SWEEP_PER_WRITE x (requests in the batch) of each, so that the sweep
+ * outpaces what writes add. */
+#define LIMIT_IDEMPOTENCY_TTL_HOURS_MIN 24
+#define LIMIT_IDEMPOTENCY_TTL_HOURS_MAX 168
+#define LIMIT_IDEMPOTENCY_TTL_HOURS_DEFAULT 24
+#define LIMIT_SWEEP_PER_COMMIT_BASE 64
+#define LIMIT_SWEEP_PER_WRITE 8
+#define LIMIT_GROWTH_UPGRADE_CHUNK 1000 /* records filed per transaction when an older store is upgraded */
 #define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* initial LMDB map size; it grows by itself */
 #define LIMIT_MAP_BYTES_MIN (64ULL * 1024)              /* smallest initial map (casusd serve --map-bytes) */
 #define LIMIT_MAP_BYTES_MAX (64ULL * 1024 * 1024 * 1024)

@@ -18,9 +18,21 @@
  *             last; append only
  *   timers    due_s(8 bytes BE, offset by 2^63) case id NUL timer name -> "" (ordered by due time)
  *   idem      actor id NUL idempotency key -> format byte, request SHA-256 (hex),
- *             status, reply body verbatim (see store_idem.c)
+ *             status, creation time, reply body verbatim (see store_idem.c)
+ *   idem_time t(8) actor id NUL idempotency key -> ""   (t: the record's creation
+ *             time; the sweep deletes records in this order once they expire)
  *   inbox     recipient NUL seq(8 bytes BE) -> item JSON
  *   inbox_case case id NUL seq(8 bytes BE) -> recipient   (to close a case's tasks)
+ *   inbox_open recipient NUL section seq(8 bytes BE) -> t(8)   (section 't' for a task,
+ *             'n' for a notification; t its creation time): the items a listing
+ *             shows, open tasks and unread notifications.  A listing walks a
+ *             recipient's tasks, then its notifications, backwards (newest first),
+ *             so that a new task comes first whatever else the inbox holds.
+ *   inbox_time t(8) recipient NUL seq(8 bytes BE) -> ""   (t: when the sweep next
+ *             looks at the item: its creation, or for an open task, which is
+ *             kept, the sweep's last look)
+ *   t is 8 bytes BE offset by 2^63, as in timers.  These orders are kept in
+ *   the same write transaction as the records they index.
  *
  * Transactions: the server runs all writes of one loop iteration in one
  * write transaction (group commit) with a child transaction per request, so
@@ -279,6 +291,19 @@ typedef struct {
 int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, store_history_head_t *head);
 /* The case's entries in order, as a new JSON array (at most max entries). */
 int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out);
+/* One page of the case's entries: those with seq > after_seq, in order, at
+ * most max_entries, and after the first only while the entries' stored
+ * bytes stay within max_bytes (a page holds at least one entry, whatever its
+ * size, so that paging always moves on).  A cursor seek in the history's key
+ * order (case id NUL seq): it reads the page's entries and the one key after
+ * them, never the rest of the chain.  *out is a new JSON array; *next_seq is
+ * the seq of the page's last entry when the chain goes on after it (the next
+ * page is after_seq = *next_seq), else 0.  Errors: CASUS_EINVALID_DATA for
+ * an invalid case id or max_entries 0; CASUS_ESTORE_CORRUPT for an entry
+ * that does not parse or does not carry its key's seq; and the store's
+ * usual errors. */
+int store_history_page(store_txn_t *txn, const char *case_id, uint64_t after_seq, size_t max_entries,
+                       size_t max_bytes, json_t **out, uint64_t *next_seq);
 /* Verifies every case's chain, then every case record's head ("history":
  * {"seq", "hash"}, when present) against its chain's last entry.  Returns 0
  * when intact; CASUS_ESTORE_CORRUPT when not, with the first problem
@@ -303,37 +328,123 @@ int store_timer_drop(store_txn_t *txn, int64_t due_s, const char *case_id, const
 /* --- idempotency keys --- */
 
 /* Records the reply to the request an actor sent under an Idempotency-Key:
- * the request's SHA-256 (64 hex digits), the HTTP status and the body's
- * body_bytes bytes (body may be NULL when body_bytes is 0), stored verbatim
- * in a small binary record, without JSON.  A record under the same key is
- * replaced.  CASUS_EINVALID_DATA when actor_id NUL key does not fit in a key
+ * the request's SHA-256 (64 hex digits), the HTTP status, the time it was
+ * made (created_s, the service's clock) and the body's body_bytes bytes
+ * (body may be NULL when body_bytes is 0), stored verbatim in a small binary
+ * record, without JSON, and filed under created_s in idem_time for the
+ * sweep.  A record under the same key is replaced (with its idem_time
+ * entry).  CASUS_EINVALID_DATA when actor_id NUL key does not fit in a key
  * or body_bytes > LIMIT_RESPONSE_BYTES_MAX.  A request_sha256 that is not 64
  * hex digits or a status outside 100..999 is a programming error. */
 int store_idem_put(store_txn_t *txn, const char *actor_id, const char *key, const char request_sha256[65],
-                   int status, const char *body, size_t body_bytes);
-/* Reads the record store_idem_put wrote (or one in the JSON form of older
- * stores, {"request_sha256","status","body"}).  *body is malloc'ed (the
- * caller frees it) and NUL-terminated for convenience; body_bytes excludes
- * the NUL.  CASUS_ENOT_FOUND when the actor never used `key`;
- * CASUS_ESTORE_CORRUPT when the record is in neither form. */
+                   int status, int64_t created_s, const char *body, size_t body_bytes);
+/* Reads the record store_idem_put wrote (or one in a form of older stores:
+ * binary without a time, or the JSON {"request_sha256","status","body"};
+ * their *created_s is STORE_TIME_NONE).  Whether the record has expired is
+ * the caller's to judge from *created_s.  *body is malloc'ed (the caller
+ * frees it) and NUL-terminated for convenience; body_bytes excludes the NUL.
+ * CASUS_ENOT_FOUND when the actor never used `key` (or its record was
+ * swept); CASUS_ESTORE_CORRUPT when the record is in no known form. */
 int store_idem_get(store_txn_t *txn, const char *actor_id, const char *key, char request_sha256[65],
-                   int *status, char **body, size_t *body_bytes);
+                   int *status, int64_t *created_s, char **body, size_t *body_bytes);
+/* The sweep: deletes the records created before created_before_s, oldest
+ * first (idem_time's order), looking at no more than max idem_time entries;
+ * *swept (may be NULL) is how many it looked at and removed.  An entry whose
+ * record was replaced since, or is gone, is removed alone.  A record of an
+ * older store (no time) goes when the entry the upgrade gave it comes due.
+ * Returns 0 or the store's errors. */
+int store_idem_sweep(store_txn_t *txn, int64_t created_before_s, size_t max, size_t *swept);
 
 /* --- inbox --- */
 
 /* Adds item (borrowed) for `recipient` (e.g. "org:rotterdam/procesregisseur" or
- * "actor:cr-1"), linked to case_id.  The store sets "seq" (global, increasing),
- * "open": true, "case_id" and "recipient" (so a merged list shows whose item
- * it is).  seq_out may be NULL. */
+ * "actor:cr-1"), linked to case_id, made at created_s (the service's clock:
+ * it dates the item for the listing's age limit and for the sweep).  The
+ * store sets "seq" (global, increasing), "open": true, "case_id" and
+ * "recipient" (so a merged list shows whose item it is).  An item whose
+ * "type" is "task" is listed as a task, any other as a notification.
+ * seq_out may be NULL. */
 int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id, const json_t *item,
-                    uint64_t *seq_out);
+                    int64_t created_s, uint64_t *seq_out);
 /* Marks every open item of case_id whose "kind" equals kind as closed ("open": false).
- * Closed items stay stored but are no longer listed. */
+ * Closed items stay stored, no longer listed, until the sweep deletes them. */
 int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
 /* The open items of all `recipients` with seq > after_seq, in seq order, at most max,
- * as a new JSON array.  An item reached through two listed recipients appears once. */
+ * as a new JSON array.  An item reached through two listed recipients appears once.
+ * (For /v1/stream, which replays by seq; a listing is store_inbox_page.) */
 int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t recipients_count,
                      uint64_t after_seq, size_t max, json_t **out);
+/* Recipient's item seq as a new reference in *out, open or not.
+ * CASUS_ENOT_FOUND when recipient has no item seq; CASUS_ESTORE_CORRUPT
+ * when it does not parse or carries another seq. */
+int store_inbox_get(store_txn_t *txn, const char *recipient, uint64_t seq, json_t **out);
+/* Marks recipient's item seq read: "open": false, and no longer listed (the
+ * sweep deletes it in time).  An item that is not open stays as it is (0).
+ * CASUS_ENOT_FOUND when recipient has no item seq. */
+int store_inbox_mark_read(store_txn_t *txn, const char *recipient, uint64_t seq);
+
+#define STORE_INBOX_RECIPIENTS_MAX 4
+#define STORE_INBOX_CURSOR_BYTES_MAX 32 /* next_cursor buffers of store_inbox_page */
+
+/* A page of an inbox: open tasks first, then unread notifications, each
+ * newest first (by seq, the order the store made them), merged over the
+ * recipients.  A new item therefore always comes first in its section. */
+typedef struct {
+  const char *const *recipients; /* 1..STORE_INBOX_RECIPIENTS_MAX */
+  size_t recipients_count;
+  bool tasks, notifications; /* the sections to list (at least one) */
+  uint64_t after_seq;        /* only items with seq > after_seq (0: all) */
+  /* Notifications made before this are not listed (expired; the sweep
+   * deletes them); STORE_TIME_NONE: no age limit. */
+  int64_t notifications_since_s;
+  const char *cursor; /* NULL or "" for the first page, else a next_cursor of the same query */
+  size_t limit;       /* items to return, >= 1 */
+  size_t examine_max; /* index entries to look at, >= 1: bounds one call; a page may come back short */
+} store_inbox_query_t;
+
+/* Lists a page as a new JSON array in *out, and writes into next_cursor (at
+ * least STORE_INBOX_CURSOR_BYTES_MAX bytes) the cursor of the next page, or
+ * "" at the end.  The cursor is letters and digits ("t<seq>" or "n<seq>":
+ * the section and the seq to continue below; "n0", the notifications from
+ * the newest).  Every index entry looked at counts against examine_max; when
+ * it runs out the page may be short (even empty) with a cursor to continue.
+ * Errors: CASUS_EBAD_REQUEST for a malformed cursor or one of a section the
+ * query does not list; CASUS_EINVALID_DATA for no or too many recipients,
+ * an empty or over-long recipient, no section, limit or examine_max 0, or a
+ * small next_cursor buffer; CASUS_ESTORE_CORRUPT for an index entry whose
+ * item is missing or damaged; and the store's usual errors. */
+int store_inbox_page(store_txn_t *txn, const store_inbox_query_t *q, json_t **out, char *next_cursor,
+                     size_t next_cursor_size);
+/* The sweep: looks at the items whose inbox_time entry lies at or before
+ * now_s - age_s (age_s old or older), oldest first, at most max of them: an open task is kept
+ * and filed again under now_s (looked at again age_s later); any other item
+ * (a notification, read or not, or a closed task) is deleted with its index
+ * entries.  *swept (may be NULL) is how many entries it looked at.  Returns
+ * 0 or the store's errors. */
+int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max, size_t *swept);
+
+/* --- the upgrade of an older store's idempotency records and inbox --- */
+
+/* A store written before idem_time, inbox_open and inbox_time existed holds
+ * records without entries there: its inbox items would not be listed and
+ * its idempotency records never swept.  After store_open the server asks
+ * store_growth_upgrade_needed; when true it calls store_growth_upgrade_step
+ * in write transactions of its own until *done.  A step files at most max
+ * records, each dated now_s (so they expire a full period after the
+ * upgrade); the last one records in meta ("growth_indexed") that the store
+ * is upgraded.  Filing a record twice is harmless, so an interrupted upgrade
+ * simply runs again at the next start.  pos carries the position from one
+ * step to the next: zero it before the first.  (On a store error _needed
+ * returns true: the upgrade then meets the error.)  Errors: those of the
+ * store; CASUS_ESTORE_CORRUPT for an inbox item that does not parse. */
+typedef struct {
+  int stage;        /* 0: idem, 1: inbox, 2: done */
+  size_t key_bytes; /* the last key filed, to continue after (0: from the start) */
+  unsigned char key[512];
+} store_growth_pos_t;
+bool store_growth_upgrade_needed(store_t *st);
+int store_growth_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
+                              bool *done);
 
 /* --- the store's secret --- */
 

@@ -277,6 +277,81 @@ int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t
   return 0;
 }
 
+int store_history_page(store_txn_t *txn, const char *case_id, uint64_t after_seq, size_t max_entries,
+                       size_t max_bytes, json_t **out, uint64_t *next_seq) {
+  MDB_cursor *cur;
+  MDB_val key, val;
+  store_key_t prefix, seek;
+  size_t bytes = 0;
+  uint64_t last = 0;
+  json_t *list;
+  int rc = 0, mrc;
+
+  *out = NULL;
+  *next_seq = 0;
+  if (txn->err < 0) return txn->err;
+  if (!store__id_ok(case_id) || max_entries == 0) return CASUS_EINVALID_DATA;
+  list = json_array();
+  if (list == NULL) return CASUS_ENOMEM;
+  if (after_seq == UINT64_MAX) { /* nothing can follow */
+    *out = list;
+    return 0;
+  }
+  store__key_init(&prefix);
+  store__key_add_str(&prefix, case_id);
+  store__key_add_nul(&prefix);
+  store_history_key(&seek, case_id, after_seq + 1);
+  rc = store__cursor_open(txn, STORE_DB_HISTORY, &cur);
+  if (rc < 0) {
+    json_decref(list);
+    return rc;
+  }
+  /* One seek to the first entry after after_seq; then only this page's
+   * entries, and one key more to know whether the chain goes on. */
+  key = store__key_val(&seek);
+  mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+  while (mrc == 0 && store__key_has_prefix(&key, &prefix)) {
+    json_t *e;
+    uint64_t seq;
+    if (key.mv_size != prefix.len + STORE_SEQ_BYTES) {
+      rc = CASUS_ESTORE_CORRUPT;
+      break;
+    }
+    seq = store__u64_from_be((const uint8_t *)key.mv_data + prefix.len);
+    if (json_array_size(list) >= max_entries ||
+        (json_array_size(list) > 0 && (val.mv_size > max_bytes || bytes > max_bytes - val.mv_size))) {
+      *next_seq = last; /* the page is full; the chain goes on */
+      break;
+    }
+    rc = store__json_load(&val, &e);
+    if (rc < 0) break;
+    {
+      uint64_t json_seq;
+      if (!store__json_u64(e, "seq", &json_seq) || json_seq != seq) {
+        json_decref(e);
+        rc = CASUS_ESTORE_CORRUPT;
+        break;
+      }
+    }
+    if (json_array_append_new(list, e) != 0) {
+      rc = CASUS_ENOMEM;
+      break;
+    }
+    bytes += val.mv_size;
+    last = seq;
+    mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "history page");
+  if (rc < 0) {
+    json_decref(list);
+    *next_seq = 0;
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
+
 /* Checks one history record against what the chain expects: the caller's
  * running case, seq and previous hash.  Describes a break in problem. */
 static int store_history_check(const MDB_val *val, const char *case_id, uint64_t key_seq, uint64_t want_seq,

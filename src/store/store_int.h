@@ -18,7 +18,9 @@
  * counters), and one file per database: store_cases.c, store_meta.c
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
- * store_idem.c, store_inbox.c.
+ * store_idem.c (idem, idem_time), store_inbox.c (inbox, inbox_case,
+ * inbox_open, inbox_time), store_growth.c (the upgrade of older stores to
+ * idem_time and the inbox orders).
  *
  * Records are checked before they are written and after they are read back
  * (TIGER_STYLE's paired assertions): a case must carry its own id, a history
@@ -60,6 +62,9 @@ enum {
   STORE_DB_INBOX_CASE,
   STORE_DB_CASEMETA,
   STORE_DB_SINDEX, /* MDB_DUPSORT */
+  STORE_DB_IDEM_TIME,
+  STORE_DB_INBOX_OPEN,
+  STORE_DB_INBOX_TIME,
   STORE_DB_COUNT
 };
 
@@ -202,6 +207,16 @@ void store__index_key(store_key_t *k, store_str_t scope, char kind, const store_
  * those of new that old lacks. */
 int store__index_update(store_txn_t *txn, const char *case_id, const store_meta_t *old,
                         const store_meta_t *new_);
+
+/* --- the growth upgrade (store_idem.c, store_inbox.c; driven by store_growth.c) --- */
+
+/* Files at most max records of an older store, after pos->key (its last
+ * key filed), each dated now_s; sets *end when the database has no more.
+ * *filed counts the records looked at. */
+int store__idem_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
+                             size_t *filed, bool *end);
+int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
+                              size_t *filed, bool *end);
 
 /* --- records (store_record.c) --- */
 

@@ -48,6 +48,7 @@ STOP_TIMEOUT_S = 60.0 if VALGRIND else 10.0
 REQUEST_TIMEOUT_S = 60.0 if VALGRIND else 10.0
 
 DEFAULT_NOW = "2027-01-04T09:00:00+01:00"  # a Monday
+MAX_PAGES = 1000  # bounds the harness's loops over history and inbox pages
 
 # --- actors ---------------------------------------------------------------------------
 
@@ -346,14 +347,29 @@ class Server:
         return body
 
     def history(self, case_id, who):
-        st, body = self.req("GET", "/v1/cases/%s/history" % case_id, TOKEN[who])
-        assert st == 200, "GET history %s as %s: %s %s" % (case_id, who, st, body)
-        return body["entries"]
+        """The whole history, page after page (GET .../history?after=SEQ follows "next")."""
+        entries, path = [], "/v1/cases/%s/history" % case_id
+        for _ in range(MAX_PAGES):
+            st, body = self.req("GET", path, TOKEN[who])
+            assert st == 200, "GET history %s as %s: %s %s" % (case_id, who, st, body)
+            entries += body["entries"]
+            if body["next"] is None:
+                return entries
+            path = "/v1/cases/%s/history?after=%d&limit=1000" % (case_id, body["next"])
+        raise AssertionError("history of %s: more than %d pages" % (case_id, MAX_PAGES))
 
     def inbox(self, who):
-        st, body = self.req("GET", "/v1/inbox", TOKEN[who])
-        assert st == 200, "GET inbox as %s: %s %s" % (who, st, body)
-        return body["items"]
+        """Every item the caller's inbox lists, over all pages, in seq order (the server lists open
+        tasks first, newest first; tests of that order call GET /v1/inbox themselves)."""
+        items, path = [], "/v1/inbox?limit=500"
+        for _ in range(MAX_PAGES):
+            st, body = self.req("GET", path, TOKEN[who])
+            assert st == 200, "GET inbox as %s: %s %s" % (who, st, body)
+            items += body["items"]
+            if body["next_cursor"] is None:
+                return sorted(items, key=lambda i: i["seq"])
+            path = "/v1/inbox?limit=500&cursor=" + body["next_cursor"]
+        raise AssertionError("inbox of %s: more than %d pages" % (who, MAX_PAGES))
 
     def event(self, case_id, who, event, data=None, expected_version=None, headers=None):
         """POST an event; returns (status, body)."""

@@ -208,9 +208,10 @@ def test_r_priv_1_contractmanager_never_sees_identity_anywhere():
     with Server(now=T0) as s:
         cid = in_zorg_a(s)
         other = in_zorg_a(s, jeugdige={"naam": "Anna Other", "geboortedatum": "2010-01-01"})
-        # items for the contractmanager: an escalation (R-ESC-8) and a termination form copy (R-BE-6)
-        s.fire(cid, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
+        # items for the contractmanager: a termination form copy (R-BE-6) and an escalation (R-ESC-8),
+        # both within the last LIMIT_NOTIFICATION_AGE_DAYS (older notifications are no longer listed)
         procedure_to_form(s, [cid])
+        s.fire(cid, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
         # positive controls
         for who in ("pr-rotterdam", "cr-rotterdam", "ab-horizon", "abm-horizon"):
             raw, view = view_of(s, cid, who)

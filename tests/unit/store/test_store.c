@@ -1072,9 +1072,10 @@ static void idem_expect(store_txn_t *txn, const char *actor, const char *key, co
                         const char *body, size_t body_bytes) {
   char got_sha[65];
   int got_status;
+  int64_t got_created;
   char *got_body;
   size_t got_bytes;
-  ASSERT_EQ(store_idem_get(txn, actor, key, got_sha, &got_status, &got_body, &got_bytes), 0);
+  ASSERT_EQ(store_idem_get(txn, actor, key, got_sha, &got_status, &got_created, &got_body, &got_bytes), 0);
   ASSERT_STR_EQ(got_sha, sha);
   ASSERT_EQ(got_status, status);
   ASSERT_EQ(got_bytes, body_bytes);
@@ -1090,21 +1091,23 @@ TEST(idempotency_get_put) {
   store_t *st;
   store_txn_t *txn;
   int status = -1;
+  int64_t created = 0;
   char *body = (char *)"untouched";
   size_t body_bytes = 99;
 
   tmpdir_make(root);
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-1", sha, &status, &created, &body, &body_bytes), CASUS_ENOT_FOUND);
   ASSERT_NULL(body);
   ASSERT_EQ(body_bytes, 0);
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", SHA_A, 201, reply, sizeof(reply) - 1), 0);
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-empty", SHA_B, 204, NULL, 0), 0);
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_A, 200, "first", 5), 0);
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_B, 409, "second", 6), 0); /* replaced */
-  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-big", SHA_A, 200, reply, (size_t)LIMIT_RESPONSE_BYTES_MAX + 1),
-            CASUS_EINVALID_DATA);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-1", SHA_A, 201, 1000, reply, sizeof(reply) - 1), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-empty", SHA_B, 204, 1000, NULL, 0), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_A, 200, 1000, "first", 5), 0);
+  ASSERT_EQ(store_idem_put(txn, "cr-1", "k-2", SHA_B, 409, 1000, "second", 6), 0); /* replaced */
+  ASSERT_EQ(
+      store_idem_put(txn, "cr-1", "k-big", SHA_A, 200, 1000, reply, (size_t)LIMIT_RESPONSE_BYTES_MAX + 1),
+      CASUS_EINVALID_DATA);
   ASSERT_EQ(store_txn_commit(txn), 0);
 
   ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
@@ -1113,9 +1116,10 @@ TEST(idempotency_get_put) {
   idem_expect(txn, "cr-1", "k-2", SHA_B, 409, "second", 6);
   /* Keys are per actor, and the NUL separator keeps ("cr-1","k-1") apart
    * from ("cr-1k", "-1"). */
-  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
-  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-big", sha, &status, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-2", "k-1", sha, &status, &created, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1k", "-1", sha, &status, &created, &body, &body_bytes), CASUS_ENOT_FOUND);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "k-big", sha, &status, &created, &body, &body_bytes),
+            CASUS_ENOT_FOUND);
   store_txn_abort(txn);
   store_close(st);
   tmpdir_remove(root);
@@ -1133,6 +1137,7 @@ TEST(idempotency_reads_older_json_records) {
   store_t *st;
   store_txn_t *txn;
   int status;
+  int64_t created;
   char *body;
   size_t body_bytes;
 
@@ -1150,11 +1155,16 @@ TEST(idempotency_reads_older_json_records) {
 
   ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
   idem_expect(txn, "cr-1", "old", SHA_A, 201, want, sizeof(want) - 1);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad1", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad2", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad3", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad4", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
-  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad5", sha, &status, &body, &body_bytes), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad1", sha, &status, &created, &body, &body_bytes),
+            CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad2", sha, &status, &created, &body, &body_bytes),
+            CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad3", sha, &status, &created, &body, &body_bytes),
+            CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad4", sha, &status, &created, &body, &body_bytes),
+            CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_idem_get(txn, "cr-1", "bad5", sha, &status, &created, &body, &body_bytes),
+            CASUS_ESTORE_CORRUPT);
   ASSERT_NULL(body);
   store_txn_abort(txn);
   store_close(st);
@@ -1190,10 +1200,10 @@ TEST(inbox_add_list_close) {
   task = json_pack("{s:s, s:s}", "kind", "beoordelen", "title", "Aanmelding beoordelen");
   note = json_pack("{s:s, s:s}", "kind", "melding", "title", "Termijn verlopen");
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_inbox_add(txn, both[0], "c-000001", task, &seq[0]), 0);
-  ASSERT_EQ(store_inbox_add(txn, both[1], "c-000001", note, &seq[1]), 0);
-  ASSERT_EQ(store_inbox_add(txn, both[0], "c-000002", task, &seq[2]), 0);
-  ASSERT_EQ(store_inbox_add(txn, "actor:other", "c-000001", task, &seq[3]), 0);
+  ASSERT_EQ(store_inbox_add(txn, both[0], "c-000001", task, 1000, &seq[0]), 0);
+  ASSERT_EQ(store_inbox_add(txn, both[1], "c-000001", note, 1000, &seq[1]), 0);
+  ASSERT_EQ(store_inbox_add(txn, both[0], "c-000002", task, 1000, &seq[2]), 0);
+  ASSERT_EQ(store_inbox_add(txn, "actor:other", "c-000001", task, 1000, &seq[3]), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(seq[0], 1);
   ASSERT_EQ(seq[1], 2);
@@ -1250,7 +1260,7 @@ TEST(inbox_add_list_close) {
   store_close(st);
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
-  ASSERT_EQ(store_inbox_add(txn, both[1], "c-000002", note, &seq[0]), 0);
+  ASSERT_EQ(store_inbox_add(txn, both[1], "c-000002", note, 1000, &seq[0]), 0);
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(seq[0], 5);
   json_decref(task);
