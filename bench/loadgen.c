@@ -61,7 +61,7 @@
 #define BENCH_CREATE_BODY_BYTES_MAX 1024
 #define BENCH_QUERY_BYTES_MAX 256
 #define BENCH_LISTS_MAX 32
-#define BENCH_KIND_NAME_BYTES_MAX 48
+#define BENCH_KIND_NAME_BYTES_MAX 96
 #define BENCH_BAD_BODY_BYTES_MAX 200 /* the first non-2xx reply of each kind, for the report */
 #define BENCH_WEIGHT_MAX 1000
 #define BENCH_HEADER_BYTES_MAX (64 * 1024)
@@ -76,19 +76,35 @@
 
 /* The list queries of the mix (GET /v1/cases + query), taken in turn.  The
  * "mix" column says whether the default mix uses the query; --list all
- * takes every row, --list QUERY (repeatable) replaces the table.  What a
- * query matches in a store made by casus-bench (route A cases of rotterdam
- * in "aangemeld", casusregisseur cr-rotterdam, or cr-a/cr-b once an event
- * changed it):
- *   - status=aangemeld, gemeente=rotterdam: (nearly) every case, so a page
- *     fills at once;
- *   - casusregisseur=cr-a: the cases whose last event named cr-a;
- *   - status=verzoek_om_toewijzing, aanbieder=horizon-jeugdzorg: the route B
- *     cases (bench/run.sh MODE=scale makes some), else nothing;
- *   - status=toegewezen and the rest: nothing, so the server scans every case.
- * A server that does not know a filter may ignore it (casusd at 0d2577e
- * answers the unfiltered page for all but status) or refuse it with 400;
- * --lenient-lists keeps such replies out of the exit status. */
+ * takes every row, --list QUERY (repeatable) replaces the table.  Every
+ * filter of GET /v1/cases has a row (status, flag, aanbieder,
+ * casusregisseur, gemeente, overdue, deadline_before, updated_after), alone
+ * and combined.  What a query matches, as the demo procesregisseur of
+ * rotterdam, in a store made by bench/run.sh MODE=scale (80 % route A
+ * cases of rotterdam in "aangemeld", 20 % route B of horizon-jeugdzorg in
+ * "verzoek_om_toewijzing" with a deadline, casusregisseur cr-rotterdam, and
+ * SCALE_RARE route B cases of kompas-zorg whose antwoordtermijn fired:
+ * flag antwoordtermijn_verlopen, no deadline):
+ *   - status=aangemeld, gemeente=rotterdam, updated_after 2026, the
+ *     three-filter join: (nearly) every case, so a page fills at once;
+ *   - status=verzoek_om_toewijzing, aanbieder=horizon-jeugdzorg,
+ *     deadline_before 2027-06-30: the route B cases (a fifth);
+ *   - aanbieder=kompas-zorg, flag=antwoordtermijn_verlopen and their
+ *     combination with status: a rare value (0.1 %);
+ *   - casusregisseur=cr-a (only once an event named cr-a), status=toegewezen,
+ *     status=in_zorg&aanbieder=..., flag=start_zorg_termijn_verlopen,
+ *     gemeente=schiedam (not the caller's gemeente), overdue=true: nothing;
+ *   - the combinations of two common values that never meet
+ *     (status=aangemeld&aanbieder=horizon-jeugdzorg), of a range with a
+ *     value no case in it has (deadline_before&aanbieder=kompas-zorg,
+ *     updated_after&status=toegewezen): nothing, found only by walking many
+ *     index entries -- the server stops at its per-request budget and
+ *     answers a partial (here empty) page with a next_cursor;
+ *   - the last row: a full page of 100 (LIMIT_PAGE_CASES_MAX).
+ * In a store made by the write or mixed modes (route A only, cr-a/cr-b once
+ * an event changed them) most rows match nothing.  A server that does not
+ * know a filter answers 400; --lenient-lists keeps such replies out of the
+ * exit status. */
 typedef struct {
   const char *query;
   bool in_default_mix;
@@ -101,10 +117,23 @@ static const bench_list_t bench_lists[] = {
     {"?status=toegewezen&limit=20", false},
     {"?status=verzoek_om_toewijzing&limit=20", false},
     {"?aanbieder=horizon-jeugdzorg&limit=20", false},
+    {"?aanbieder=kompas-zorg&limit=20", false},
+    {"?flag=antwoordtermijn_verlopen&limit=20", false},
     {"?flag=start_zorg_termijn_verlopen&limit=20", false},
+    {"?gemeente=schiedam&limit=20", false},
     {"?overdue=true&limit=20", false},
     {"?deadline_before=2027-06-30&limit=20", false},
     {"?updated_after=2026-01-01T00:00:00Z&limit=20", false},
+    {"?status=verzoek_om_toewijzing&aanbieder=kompas-zorg&limit=20", false},
+    {"?status=in_zorg&aanbieder=horizon-jeugdzorg&limit=20", false},
+    {"?flag=antwoordtermijn_verlopen&status=aangemeld&limit=20", false},
+    {"?status=aangemeld&aanbieder=horizon-jeugdzorg&limit=20", false},
+    {"?gemeente=rotterdam&casusregisseur=cr-rotterdam&status=aangemeld&limit=20", false},
+    {"?deadline_before=2027-06-30&updated_after=2026-01-01T00:00:00Z&limit=20", false},
+    {"?deadline_before=2099-12-31&aanbieder=kompas-zorg&limit=20", false},
+    {"?updated_after=2026-01-01T00:00:00Z&status=toegewezen&limit=20", false},
+    {"?overdue=true&flag=antwoordtermijn_verlopen&limit=20", false},
+    {"?status=aangemeld&limit=100", false},
 };
 
 /* What one request is.  K_LIST + i is list query i. */
@@ -1208,14 +1237,15 @@ static int lists_add(bench_t *b, const char *arg) {
 }
 
 /* The name of a list query in the report: "list_" and its parameters but
- * limit, every other character an underscore ("list_status_aangemeld"). */
+ * limit=20 (the table's page), every other character an underscore
+ * ("list_status_aangemeld", "list_status_aangemeld_limit_100"). */
 static void list_name(const char *query, char *out, size_t size) {
   size_t n = 0;
   const char *p = query + 1;
   n += (size_t)snprintf(out, size, "list");
   while (*p != '\0') {
     size_t len = strcspn(p, "&");
-    if (!(len >= 6 && strncmp(p, "limit=", 6) == 0)) {
+    if (!(len == 8 && strncmp(p, "limit=20", 8) == 0)) {
       size_t i;
       for (i = 0; i < len && n + 2 < size; i++) {
         char ch = p[i];

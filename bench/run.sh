@@ -21,7 +21,9 @@
 #   scale         creates SCALE_CASES cases through the API, restarts the server
 #                 on that store and measures its start-up time, the p99 of each
 #                 list query and of the inbox, its memory, and the store's bytes
-#                 per case and per history entry.
+#                 per case and per history entry; then the latency of GET /healthz
+#                 on a second connection while one connection runs the list
+#                 queries (how long a read holds the loop).
 #   storm         a manual clock: creates STORM_CASES cases that each arm a timer,
 #                 then moves the clock past all of them with one PUT while another
 #                 connection reads; the time until the PUT returns, the timers
@@ -49,18 +51,23 @@
 #   MIX=default       casus-bench --mix SPEC (default: get=25,history=15,list=20,inbox=10,
 #                     event=25,create=5)
 #   MIX_CASES=1000    cases created before the mixed load
-#   STRICT_LISTS=1    non-2xx replies to list queries fail the run (default: reported only,
-#                     casus-bench --lenient-lists, while the server learns new filters)
+#   LENIENT_LISTS=1   non-2xx replies to list queries are reported but do not fail the run
+#                     (casus-bench --lenient-lists; also for scale); by default they fail it
 # scale:
 #   SCALE_CASES=1000000  cases to create
 #   SCALE_CONNS=64       connections that create them
 #   SCALE_ROUTE_B=20     percentage of them created as route B (an aanbieder's verzoek om
 #                        toewijzing: a timer and an inbox task each); the rest route A
+#   SCALE_RARE=1000      of the SCALE_CASES, this many rare ones, created first: route B cases
+#                        of the aanbieder kompas-zorg, made under a manual clock 14 days back
+#                        that is then set to now, so that their timer has fired (flag
+#                        antwoordtermijn_verlopen, an inbox task, no deadline left)
 #   DATA=dir          the store to measure: created there when it has no data.mdb yet, else
 #                     used as it is (no cases created); never deleted by this script
 #   SCALE_REQUESTS=200   requests per list query and for the inbox
 #   SCALE_SECONDS=60     at most this long per list query
 #   SCALE_LISTS="?a=b ?c=d"  the list queries (default: casus-bench --print-lists)
+#   SCALE_PROBE_SECONDS=20   the GET /healthz probe: this long, while the list queries run in turn
 # storm:
 #   STORM_CASES=100000   cases (each arms one timer: a route B verzoek om toewijzing)
 #   STORM_CONNS=32       connections that create them
@@ -131,6 +138,7 @@ else
 fi
 CASUSD=$PWD/$BUILD/casusd
 BENCH=$PWD/$BUILD/casus-bench
+DEMO_CONFIG=$PWD/config/demo.json
 if [ -n "$REV" ]; then
   # The server from a committed revision (a clean export, so that edits in
   # progress in the working tree do not leak into the figures); the load
@@ -141,6 +149,9 @@ if [ -n "$REV" ]; then
   cmake -S "$TMP/src" -B "$TMP/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$TMP/build" -j"$jobs" --target casusd >/dev/null
   CASUSD=$TMP/build/casusd
+  # The demo configuration of that revision too: a newer one may hold keys
+  # the older server refuses.
+  DEMO_CONFIG=$TMP/src/config/demo.json
   version="$(git rev-parse --short "$REV") (clean export of $REV)"
 else
   version="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -291,6 +302,8 @@ server_memory() {
 ROUTE_B_BODY='{"verwijzer":"huisarts","gemeente":"rotterdam","aanbieder":"horizon-jeugdzorg",'
 ROUTE_B_BODY+='"casusregisseur":"cr-rotterdam","jeugdige":{"naam":"Bench","geboortedatum":"2012-05-01"},'
 ROUTE_B_BODY+='"product":{"code":"45A12","begindatum":"2027-02-01","einddatum":"2027-12-31"}}'
+# The same for the aanbieder kompas-zorg (MODE=scale's rare cases).
+ROUTE_B_RARE_BODY=${ROUTE_B_BODY/horizon-jeugdzorg/kompas-zorg}
 
 status=0
 
@@ -479,7 +492,7 @@ mixed_run() {
   echo "== round $round: mix $MIX, $c connections, $MIX_CASES cases first, $DURATION s"
   server_start "$dir" || { status=1; return 0; }
   args=(--port "$PORT" --connections "$c" --cases "$MIX_CASES" --mix "$MIX" --duration "$DURATION")
-  [ "${STRICT_LISTS:-0}" = 1 ] || args+=(--lenient-lists)
+  [ "${LENIENT_LISTS:-0}" = 1 ] && args+=(--lenient-lists)
   [ -n "$INTERVAL" ] && args+=(--interval "$INTERVAL")
   out=$("${bench_cpu[@]}" "$BENCH" "${args[@]}" 2>&1) && brc=0 || brc=$?
   echo "$out" | sed 's/^/  /'
@@ -498,7 +511,11 @@ mixed_run() {
 
 mode_scale() {
   local dir want out brc line pagesize pages cases entries size used mem q hz_ms args n_a n_b c_a c_b
+  local lenient=() cpu_psi io_psi rare
   SCALE_CASES=${SCALE_CASES:-1000000}
+  SCALE_RARE=${SCALE_RARE:-1000}
+  SCALE_PROBE_SECONDS=${SCALE_PROBE_SECONDS:-20}
+  [ "${LENIENT_LISTS:-0}" = 1 ] && lenient=(--lenient-lists)
   SCALE_CONNS=${SCALE_CONNS:-64}
   SCALE_REQUESTS=${SCALE_REQUESTS:-200}
   SCALE_SECONDS=${SCALE_SECONDS:-60}
@@ -508,17 +525,45 @@ mode_scale() {
   if [ -f "$dir/data.mdb" ]; then
     echo "== reusing the store in $dir (no cases created)"
   else
+    rare=$SCALE_RARE
+    [ "$rare" -gt "$want" ] && rare=$want
+    if [ "$rare" -gt 0 ]; then
+      # The rare cases first (so their ids come first): route B of kompas-zorg
+      # under a manual clock 14 days back, then the clock set to now, which
+      # fires their antwoordtermijn (5 working days).  The store then goes on
+      # with the real clock, which is later than every time written so far.
+      local rcfg=$TMP/scale-rare-config.json rnow code fired0
+      python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["now"] = sys.argv[2]; json.dump(c, open(sys.argv[3], "w"))' \
+        "$DEMO_CONFIG" "$(date -d '14 days ago' -Iseconds)" "$rcfg"
+      echo "== creating $rare rare cases in $dir: route B of kompas-zorg, manual clock 14 days back"
+      server_start "$dir" --clock manual --config "$rcfg" || { status=1; return; }
+      out=$("${bench_cpu[@]}" "$BENCH" --port "$PORT" --connections 4 --create-only "$rare" --timeout 86400 \
+        --token demo-ab-kompas --create-body "$ROUTE_B_RARE_BODY" 2>&1) && brc=0 || brc=$?
+      echo "$out" | sed 's/^/  rare: /'
+      [ "$brc" = 0 ] || { echo "  casus-bench exit status $brc"; status=1; }
+      fired0=$(metric casusd_timers_fired_total)
+      rnow=$(date -Iseconds)
+      code=$(curl -s -o "$TMP/scale-rare-clock.json" -w '%{http_code}' --max-time 600 -X PUT \
+        -H 'Authorization: Bearer demo-admin' -H 'Content-Type: application/json' \
+        -d "{\"now\":\"$rnow\"}" "http://127.0.0.1:$PORT/v1/admin/clock")
+      echo "  rare: PUT /v1/admin/clock $rnow: HTTP $code; timers fired:" \
+        "$(($(metric casusd_timers_fired_total) - ${fired0:-0})) (expected $rare)"
+      [ "$code" = 200 ] || status=1
+      server_stop || status=1
+      server_stderr
+    fi
     # Two kinds of case, created at the same time so that their ids mix:
     # route A by the procesregisseur (aangemeld, no timer, no inbox item) and
     # SCALE_ROUTE_B % route B by the aanbieder (verzoek_om_toewijzing, a timer
     # 5 working days ahead, a task in the procesregisseur's inbox).
+    want=$((want - rare))
     n_b=$((want * SCALE_ROUTE_B / 100))
     n_a=$((want - n_b))
     c_b=$((SCALE_CONNS * SCALE_ROUTE_B / 100))
     [ "$n_b" -gt 0 ] && [ "$c_b" -lt 1 ] && c_b=1
     c_a=$((SCALE_CONNS - c_b))
     [ "$c_a" -lt 1 ] && c_a=1
-    echo "== creating $want cases through the API in $dir: $n_a route A ($c_a connections)" \
+    echo "== creating $want more cases through the API in $dir: $n_a route A ($c_a connections)" \
       "and $n_b route B ($c_b connections) at once"
     server_start "$dir" || { status=1; return; }
     local t0 t1 brc_b=0 pid_b=
@@ -573,6 +618,8 @@ mode_scale() {
   echo "  'listening on' after $STARTED_MS ms, /healthz answered after $hz_ms ms"
   read -r -a mem <<<"$(server_memory)"
   echo "  memory after start: RssAnon ${mem[0]} kB, RssFile ${mem[1]} kB, VmHWM ${mem[2]} kB"
+  read -r cpu_psi io_psi <<<"$(pressure)"
+  echo "  machine:  CPU pressure ${cpu_psi}%, I/O pressure ${io_psi}% (some, avg10); load $(cut -d' ' -f1 /proc/loadavg)"
 
   echo "== list queries ($SCALE_REQUESTS requests each or $SCALE_SECONDS s, 1 connection)"
   local queries=()
@@ -581,10 +628,19 @@ mode_scale() {
   else
     mapfile -t queries < <("$BENCH" --print-lists)
   fi
-  local collected=""
+  local collected="" page
   for q in "${queries[@]}"; do
+    # What the first page holds (a partial page has a next_cursor).
+    page=$(curl -s --max-time 600 -H 'Authorization: Bearer demo-pr-rotterdam' "http://127.0.0.1:$PORT/v1/cases$q" |
+      python3 -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+    print(len(d["cases"]), "cases, next_cursor", "set" if d.get("next_cursor") else "null")
+except Exception as e:
+    print("not understood:", e)' 2>&1)
+    echo "  $q: first page $page"
     out=$("${bench_cpu[@]}" "$BENCH" --port "$PORT" --connections 1 --cases 0 --mix list=1 --list "$q" \
-      --lenient-lists --events "$SCALE_REQUESTS" --duration "$SCALE_SECONDS" --timeout $((SCALE_SECONDS + 600)) 2>&1) &&
+      "${lenient[@]}" --events "$SCALE_REQUESTS" --duration "$SCALE_SECONDS" --timeout $((SCALE_SECONDS + 600)) 2>&1) &&
       brc=0 || brc=$?
     echo "$out" | grep -E '^  list_|first non-2xx|TIMED OUT' | sed 's/^/  /'
     [ "$brc" = 0 ] || { echo "  casus-bench exit status $brc"; status=1; }
@@ -598,9 +654,29 @@ mode_scale() {
   [ "$brc" = 0 ] || { echo "  casus-bench exit status $brc"; status=1; }
   line=$(echo "$out" | grep '^RESULT' || true)
   collected="$collected ${line#RESULT mode=mix }"
+  # How long a read holds the loop: GET /healthz on its own connection while
+  # another connection runs the list queries in turn.
+  local probe_lists=() pid_l brc_l=0 hz_max=- hz_p99=-
+  for q in "${queries[@]}"; do probe_lists+=(--list "$q"); done
+  echo "== loop probe: GET /healthz on 1 connection while 1 connection runs the ${#queries[@]} list queries in" \
+    "turn, $SCALE_PROBE_SECONDS s"
+  "${bench_cpu[@]}" "$BENCH" --port "$PORT" --connections 1 --cases 0 --mix list=1 "${probe_lists[@]}" "${lenient[@]}" \
+    --duration "$SCALE_PROBE_SECONDS" --timeout $((SCALE_PROBE_SECONDS + 600)) >"$TMP/scale-probe-lists.out" 2>&1 &
+  pid_l=$!
+  out=$("${bench_cpu[@]}" "$BENCH" --port "$PORT" --connections 1 --cases 0 --mix healthz=1 \
+    --duration "$SCALE_PROBE_SECONDS" --timeout $((SCALE_PROBE_SECONDS + 600)) 2>&1) && brc=0 || brc=$?
+  wait "$pid_l" || brc_l=$?
+  echo "$out" | grep -E '^  (requests|kind|healthz)|first non-2xx|TIMED OUT' | sed 's/^/  /' || true
+  grep -E '^  (requests|list_)|first non-2xx|TIMED OUT' "$TMP/scale-probe-lists.out" | sed 's/^/  /' || true
+  [ "$brc" = 0 ] && [ "$brc_l" = 0 ] || { echo "  casus-bench exit status $brc (healthz) / $brc_l (lists)"; status=1; }
+  line=$(echo "$out" | grep '^RESULT' || true)
+  hz_p99=$(kv "$line" healthz_p99_ms)
+  hz_max=$(kv "$line" healthz_max_ms)
   local mem2
   read -r -a mem2 <<<"$(server_memory)"
   echo "  memory after the queries: RssAnon ${mem2[0]} kB, RssFile ${mem2[1]} kB, VmHWM ${mem2[2]} kB"
+  read -r cpu_psi io_psi <<<"$(pressure)"
+  echo "  machine:  CPU pressure ${cpu_psi}%, I/O pressure ${io_psi}% (some, avg10); load $(cut -d' ' -f1 /proc/loadavg)"
   server_stop || status=1
   server_stderr
   [ -n "${DATA:-}" ] && echo "  the store stays in $DATA (DATA=$DATA MODE=scale bench/run.sh measures it again)"
@@ -611,13 +687,14 @@ mode_scale() {
   echo "RESULT mode=scale cases=$cases history_entries=$entries startup_listen_ms=$STARTED_MS" \
     "startup_healthz_ms=$hz_ms rss_anon_kb=${mem[0]} rss_file_kb=${mem[1]} rss_anon_after_kb=${mem2[0]}" \
     "rss_file_after_kb=${mem2[1]} store_bytes=$size store_used_bytes=$used bytes_per_case=$((size / cases))" \
-    "bytes_per_entry=$((size / entries)) used_bytes_per_case=$((used / cases)) $fields"
+    "bytes_per_entry=$((size / entries)) used_bytes_per_case=$((used / cases))" \
+    "probe_healthz_p99_ms=${hz_p99:--} probe_healthz_max_ms=${hz_max:--} $fields"
 }
 
 # ---- storm -----------------------------------------------------------------
 
 mode_storm() {
-  local dir cfg body out brc line before after fired clock_ms mem args
+  local dir cfg body out brc line before after fired clock_ms mem args cpu_psi io_psi
   STORM_CASES=${STORM_CASES:-100000}
   STORM_CONNS=${STORM_CONNS:-32}
   STORM_READERS=${STORM_READERS:-1}
@@ -627,7 +704,7 @@ mode_storm() {
   cfg=$TMP/storm-config.json
   # The demo configuration with a start for the manual clock.
   python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["now"] = sys.argv[2]; json.dump(c, open(sys.argv[3], "w"))' \
-    config/demo.json "$STORM_START" "$cfg"
+    "$DEMO_CONFIG" "$STORM_START" "$cfg"
   # Route B cases: each arms the timer antwoordtermijn (see ROUTE_B_BODY).
   body=$ROUTE_B_BODY
 
@@ -656,6 +733,8 @@ mode_storm() {
   echo "  time to fire all: ${clock_ms:-?} ms," \
     "$(awk -v f="$fired" -v ms="${clock_ms:-0}" 'BEGIN { if (ms > 0) printf "%.0f", f / ms * 1000; else print "?" }') timers/s"
   read -r -a mem <<<"$(server_memory)"
+  read -r cpu_psi io_psi <<<"$(pressure)"
+  echo "  machine:  CPU pressure ${cpu_psi}%, I/O pressure ${io_psi}% (some, avg10); load $(cut -d' ' -f1 /proc/loadavg)"
   server_stop || status=1
   server_check "$dir" || status=1
   echo "RESULT mode=storm cases=$STORM_CASES fired=$fired clock_ms=${clock_ms:--}" \
