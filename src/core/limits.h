@@ -48,6 +48,14 @@
 #define LIMIT_TIMER_CHUNK_US_MAX 4000    /* a chunk of due timers stops after this; the loop serves others */
 #define LIMIT_EVENTS_PER_CASE_MAX 100000 /* history entries of one case */
 
+/* Dates.  Every date and datetime the API accepts or computes (a field, a
+ * deadline, the clock) lies in LIMIT_DATE_YEAR_MIN-01-01 ...
+ * LIMIT_DATE_YEAR_MAX-12-31 (a datetime: its day in Europe/Amsterdam);
+ * outside is 422 with the field named.  Durations are at most 100 years, so
+ * the arithmetic never leaves four-digit years. */
+#define LIMIT_DATE_YEAR_MIN 1900
+#define LIMIT_DATE_YEAR_MAX 2199
+
 /* Store. */
 #define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* initial LMDB map size; it grows by itself */
 #define LIMIT_MAP_BYTES_MIN (64ULL * 1024)              /* smallest initial map (casusd serve --map-bytes) */
