@@ -47,7 +47,8 @@ static const char usage_serve[] =
     "  --config FILE       configuration (regions, actors with token_sha256, optional \"now\"); see docs/\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free port,\n"
     "                      printed on stdout as 'listening on HOST:PORT')\n"
-    "  --data DIR          the LMDB store's folder (default ./casusd-data)\n"
+    "  --data DIR          the LMDB store's folder (default ./casusd-data); one server per folder: a second\n"
+    "                      one exits 2 (DIR/casusd.lock), as on a truncated data.mdb\n"
     "  --clock manual      start the clock at the config's \"now\" and let an admin set it forward with\n"
     "                      PUT /v1/admin/clock (tests and demos; R-TIME-4).  Default: real.\n"
     "  --charts DIR        load statecharts from DIR instead of the bundled ones\n"
@@ -152,7 +153,8 @@ static int cmd_serve(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   const char *config_path = NULL, *listen = "127.0.0.1:8080";
   api_options_t opt;
-  char host[256], err[512];
+  store_lock_t *lock = NULL;
+  char host[256], err[1024];
   json_t *cfg;
   char msg[256];
   serve_t s;
@@ -222,12 +224,22 @@ static int cmd_serve(int argc, char **argv) {
     print_demo_tokens(cfg);
   }
   opt.config = cfg;
+  /* One server per store, and never one on a truncated file: both exit 2
+   * before anything is opened (docs/operations.md). */
+  if (store_lock_take(opt.data_dir, &lock, err, sizeof(err)) != 0 ||
+      store_file_check(opt.data_dir, err, sizeof(err)) != 0) {
+    fprintf(stderr, "casusd serve: %s\n", err);
+    store_lock_release(lock);
+    json_decref(cfg);
+    return 2;
+  }
   signal(SIGPIPE, SIG_IGN);
   rc = api_start(&s.api, loop, &opt, err, sizeof(err));
   json_decref(cfg);
   if (rc != 0) {
     fprintf(stderr, "casusd serve: %s\n", err);
     uv_run(loop, UV_RUN_NOWAIT);
+    store_lock_release(lock);
     return 1;
   }
   /* Signals first: whoever reads the "listening" line may stop us at once. */
@@ -241,6 +253,7 @@ static int cmd_serve(int argc, char **argv) {
   fflush(stdout);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
+  store_lock_release(lock);
   return 0;
 }
 

@@ -74,6 +74,8 @@ typedef struct store_txn_s store_txn_t;
 
 /* Opens (creating if needed) the store in directory `dir` (created if
  * missing) with an initial map of map_bytes (0: LIMIT_MAP_BYTES_DEFAULT).
+ * An existing data file is checked first (store_file_check): a truncated
+ * one is refused with CASUS_ESTORE_CORRUPT and the sentence on stderr.
  * An existing store that grew beyond map_bytes keeps its larger size.
  * Writes the schema version into a new store; refuses a store with a newer
  * schema (CASUS_ESTORE_CORRUPT with a message on stderr).  A store of schema 1
@@ -81,6 +83,29 @@ typedef struct store_txn_s store_txn_t;
  * store_reindex_needed). */
 int store_open(store_t **out, const char *dir, uint64_t map_bytes);
 void store_close(store_t *st);
+
+/* Checks, without mapping it, that DIR/data.mdb holds every page LMDB's
+ * newer meta page counts in use; pages missing from a short file must all
+ * be listed free (LMDB never writes a page freed in the transaction that
+ * made it).  An empty file is refused too (LMDB would take it for a new
+ * store).  A missing file, or one that is not LMDB's at all, passes:
+ * mdb_env_open decides on those.  Returns 0, or
+ * CASUS_ESTORE_CORRUPT with a sentence in why (what is wrong, and that the
+ * folder must be restored from a backup).  Safe while a server writes. */
+int store_file_check(const char *dir, char *why, size_t why_size);
+
+/* The lock a server holds on its data directory: two servers on one store
+ * would each miss the other's commits and both fire timers.  It is
+ * DIR/casusd.lock, held with flock(2) and naming the holder's process id;
+ * the kernel drops it when the process ends.  Readers of a snapshot (verify,
+ * backup) do not take it. */
+typedef struct store_lock_s store_lock_t;
+/* Takes the lock of dir (created if missing).  Returns 0, or CASUS_ESTORE
+ * with a sentence in why: another casusd (its process id) serves dir, or the
+ * system's reason; CASUS_ENOMEM. */
+int store_lock_take(const char *dir, store_lock_t **out, char *why, size_t why_size);
+/* Releases the lock (NULL: nothing). */
+void store_lock_release(store_lock_t *lock);
 
 /* Begins a read-only (write == false) or write transaction.  Only one write
  * transaction may exist at a time (a second one is a programming error and

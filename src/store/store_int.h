@@ -14,7 +14,8 @@
  * store__<noun>_<verb> (as libuv's uv__...); the public API is store.h.
  *
  * The files: store_env.c (environment, transactions, map growth, secret,
- * backup, fault injection), store_record.c (keys, records, cursors, meta
+ * backup, fault injection), store_dir.c (the data file's check before
+ * mapping, the server lock), store_record.c (keys, records, cursors, meta
  * counters), and one file per database: store_cases.c, store_meta.c
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
@@ -86,6 +87,12 @@ struct store_txn_s {
    * (e.g. CASUS_ESTORE_FULL) instead of LMDB's generic MDB_BAD_TXN. */
   int err;
 };
+
+/* --- the environment (store_env.c) --- */
+
+/* mkdir -p: creates dir and missing parents; an existing directory is fine.
+ * 0, or -1 with errno set. */
+int store__dir_make(const char *dir);
 
 /* --- errors (store_env.c) --- */
 
