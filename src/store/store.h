@@ -3,7 +3,8 @@
  * includes lmdb.h; LMDB errors are translated to casus_err_t here.
  *
  * Databases (named DBIs in one environment):
- *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
+ *   meta      "schema_version" -> decimal string; "inbox_seq" -> decimal string; "case_seq" (the
+ *             counter of the sequential ids stores made before ids were random); "secret"
  *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
  *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
  *             timers (name, due_s), scopes, attributes, deadline and update time; what a put needs
@@ -126,8 +127,17 @@ int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* --- cases --- */
 
-/* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes;
- * CASUS_EINVALID_DATA when id_size is too small). */
+/* A new case id: "c-" and 16 lowercase hex digits of 64 random bits
+ * (getrandom), so that an id reveals nothing of how many cases exist; one
+ * no case has in txn (a taken one is drawn again, at most
+ * STORE_CASE_ID_ATTEMPTS_MAX times).  id needs STORE_CASE_ID_BYTES.
+ * Returns 0, CASUS_EINVALID_DATA when id_size is too small, CASUS_EIO when
+ * the random source fails (or keeps giving taken ids), or a store error.
+ * Ids of older stores ("c-000001", from the meta counter "case_seq") stay
+ * valid. */
+#define STORE_CASE_ID_RANDOM_BYTES 8
+#define STORE_CASE_ID_BYTES (2 + 2 * STORE_CASE_ID_RANDOM_BYTES + 1)
+#define STORE_CASE_ID_ATTEMPTS_MAX 8
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
 int store_case_get(store_txn_t *txn, const char *id, json_t **out);
 #define STORE_TIME_NONE INT64_MIN
@@ -392,6 +402,11 @@ void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes);
  * an unknown name or a key that is empty or too long. */
 int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, size_t klen, const void *val,
                         size_t vlen);
+
+/* Test hook: case ids are drawn from the n bytes at bytes (borrowed; they
+ * must outlive their use) instead of getrandom; once they run out, a draw
+ * fails as a broken random source would (CASUS_EIO).  NULL: getrandom again. */
+void store_debug_random(store_t *st, const void *bytes, size_t n);
 
 /* Test hook: the number of entries (for a DUPSORT database: of values) in
  * the database named dbname.  CASUS_EINVALID_DATA for an unknown name. */

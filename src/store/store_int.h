@@ -74,6 +74,10 @@ struct store_s {
   uint64_t reserve_bytes; /* the free map growth ahead keeps: LIMIT_MAP_RESERVE_BYTES */
   uint64_t page_bytes;    /* LMDB's page size */
   int fault_full_commits; /* store_fault_inject_full: commits left to fail */
+  /* store_debug_random: ids drawn from these bytes instead of getrandom. */
+  bool debug_random_on;
+  const uint8_t *debug_random;
+  size_t debug_random_len;
 };
 
 struct store_txn_s {
