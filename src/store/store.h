@@ -7,8 +7,9 @@
  *             counter of the sequential ids stores made before ids were random); "secret"
  *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
  *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
- *             timers (name, due_s), scopes, attributes, deadline and update time; what a put needs
- *             to remove the old index entries without parsing the stored case
+ *             timers (name, due_s), scopes, attributes, deadline and update time, and a digest of
+ *             the case record; what a put needs to remove the old index entries without parsing
+ *             the stored case, and what a read checks the case record against
  *   sindex    the secondary indexes (MDB_DUPSORT; every key lies within one visibility scope):
  *               scope NUL 'a'                   -> case id               (every case of the scope)
  *               scope NUL 'e' attr NUL value    -> case id               (equality attributes)
@@ -139,6 +140,11 @@ int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
 #define STORE_CASE_ID_BYTES (2 + 2 * STORE_CASE_ID_RANDOM_BYTES + 1)
 #define STORE_CASE_ID_ATTEMPTS_MAX 8
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
+/* Reads case id (a new reference in *out).  CASUS_ENOT_FOUND when there is
+ * none (or id is not a valid id); CASUS_ESTORE_CORRUPT when its record does
+ * not parse, does not name id, does not have the digest its casemeta record
+ * keeps (changed outside casusd, or damaged), or its casemeta record is
+ * damaged. */
 int store_case_get(store_txn_t *txn, const char *id, json_t **out);
 #define STORE_TIME_NONE INT64_MIN
 #define STORE_SCOPES_MAX 8
@@ -249,11 +255,23 @@ typedef struct {
  *                        over-long scope, name or value, limit or examine_max
  *                        0, or next_cursor_size < STORE_CURSOR_BYTES_MAX (fn
  *                        is not called)
- *   CASUS_ESTORE_CORRUPT an index entry that names a missing or damaged case
- *   and the store errors above. */
+ *   CASUS_ESTORE_CORRUPT an index entry that is malformed
+ *   and the store errors above.  A case that is damaged (its record does not
+ *   parse or match its digest, its casemeta record is missing or damaged) or
+ *   missing is left out and said on stderr: one damaged case never fails a
+ *   list. */
 typedef int (*store_query_fn)(const json_t *case_, void *ud);
 int store_case_query(store_txn_t *txn, const store_query_t *q, store_query_fn fn, void *ud, char *next_cursor,
                      size_t next_cursor_size);
+
+/* Whether case id is filed under one of scopes (1) or none (0): its
+ * entries in the 'a' index, which lists walk, so without reading the case.
+ * What decides who may learn that a case whose record is damaged exists
+ * (store_case_get: CASUS_ESTORE_CORRUPT): a caller with one of its scopes
+ * gets 500 store_corrupt, others 404 as for an unknown id.  Errors:
+ * CASUS_EINVALID_DATA for an invalid id, more than STORE_SCOPES_MAX scopes or
+ * an empty or over-long scope; the store's errors. */
+int store_case_scoped(store_txn_t *txn, const char *id, const char *const *scopes, size_t scopes_count);
 
 /* A store written by an older casusd (schema 1) has no secondary indexes.
  * After store_open, the server asks this; when true it re-puts every case

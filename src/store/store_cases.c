@@ -100,6 +100,8 @@ static int store_meta_from_rec(const store_case_rec_t *rec, store_meta_t *m) {
   m->attrs_count = rec->attrs_count;
   m->deadline_s = rec->deadline_s;
   m->updated_s = rec->updated_s;
+  m->has_digest = true;
+  m->digest = store__digest(rec->json, rec->json_bytes);
   return 0;
 }
 
@@ -162,12 +164,24 @@ int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
   return CASUS_EIO;
 }
 
-/* Reads a case and checks it names itself: the paired check of store_case_put. */
-static int store_case_load(const MDB_val *key, const MDB_val *val, json_t **out) {
+/* Reads a case and checks it is what store_case_put wrote (the paired
+ * check): its bytes have the digest its casemeta record keeps (when there
+ * is one that keeps it: schema 1 stores and format 1 records have none),
+ * and it parses and names itself. */
+static int store_case_load(store_txn_t *txn, const MDB_val *key, const MDB_val *val, json_t **out) {
+  store_meta_t m;
+  store_str_t id_str;
   const char *id;
   json_t *c;
-  int rc = store__json_load(val, &c);
+  int rc;
   *out = NULL;
+  id_str.p = key->mv_data;
+  id_str.n = key->mv_size;
+  rc = store__meta_peek(txn, id_str, &m);
+  if (rc < 0 && rc != CASUS_ENOT_FOUND) return rc;
+  if (rc == 0 && m.has_digest && m.digest != store__digest(val->mv_data, val->mv_size))
+    return CASUS_ESTORE_CORRUPT;
+  rc = store__json_load(val, &c);
   if (rc < 0) return rc;
   id = json_string_value(json_object_get(c, "id"));
   if (id == NULL || strlen(id) != key->mv_size || memcmp(id, key->mv_data, key->mv_size) != 0) {
@@ -190,7 +204,7 @@ int store_case_get(store_txn_t *txn, const char *id, json_t **out) {
   rc = store__raw_get(txn, STORE_DB_CASES, &k, &val);
   if (rc < 0) return rc;
   key = store__key_val(&k);
-  return store_case_load(&key, &val, out);
+  return store_case_load(txn, &key, &val, out);
 }
 
 /* The terms the stored version of id was indexed with, into *old (NULL for
@@ -277,7 +291,7 @@ int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, vo
   }
   while (mrc == 0) {
     json_t *c;
-    rc = store_case_load(&key, &val, &c);
+    rc = store_case_load(txn, &key, &val, &c);
     if (rc < 0) break;
     rc = fn(c, ud);
     json_decref(c);

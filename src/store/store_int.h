@@ -166,12 +166,21 @@ typedef struct {
  * json_t, or a casemeta record; each was checked against its limit. */
 typedef struct {
   int64_t deadline_s, updated_s; /* STORE_TIME_NONE when absent */
+  /* store__digest of the case record it was written with (has_digest false:
+   * a record of the first format, which kept none) */
+  bool has_digest;
+  uint64_t digest;
   size_t timers_count, scopes_count, attrs_count;
   store_meta_timer_t timers[LIMIT_TIMERS_PER_CASE_MAX];
   store_str_t scopes[STORE_SCOPES_MAX];
   store_meta_attr_t attrs[STORE_ATTRS_MAX];
 } store_meta_t;
 
+/* A 64-bit digest of n bytes, kept in casemeta for the case record: not a
+ * cryptographic hash (the history's SHA-256 chain is the tamper evidence),
+ * but any change within 8 aligned bytes always changes it, and others
+ * almost always. */
+uint64_t store__digest(const void *p, size_t n);
 /* Are a and b the same bytes? */
 bool store__str_eq(store_str_t a, store_str_t b);
 /* s as a store_str_t. */

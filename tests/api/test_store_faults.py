@@ -2,13 +2,15 @@
 """A store that is not whole, or not this server's alone, is refused clearly (docs/operations.md):
 a truncated data.mdb makes serve, verify and backup exit 2 with a sentence that says to restore
 from a backup (never a SIGBUS); a second server on a data directory exits 2 naming the process
-that serves it, while verify and backup keep working beside the server."""
+that serves it, while verify and backup keep working beside the server.  One damaged case record
+makes only that case unavailable: 500 store_corrupt to those who may see it, 404 to others, left
+out of lists."""
 import json
 import os
 import shutil
 import subprocess
 
-from casus import CASUSD, Server, TOKEN, make_config, run, tmpdir
+from casus import CASUSD, TOKEN, Server, assert_error, make_config, run, tmpdir
 
 SIGBUS_EXIT = 128 + 7
 
@@ -89,6 +91,69 @@ def test_second_server_on_one_directory_exits_2_naming_the_first():
     # once the first one stopped, the directory is free again
     rc, out = serve_once(s.data, timeout=3)
     assert rc is None and "listening on" in out, (rc, out)
+
+
+def dump_edit(data, db, edit):
+    """Rewrites records of one database with LMDB's own tools (no casusd code): edit(key, value)
+    gets each record in mdb_dump's printable form and returns the new value or None (unchanged)."""
+    dump = subprocess.run(["mdb_dump", "-p", "-s", db, data], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    lines = dump.split("\n")
+    start = lines.index("HEADER=END") + 1
+    changed = 0
+    for i in range(start, len(lines) - 1, 2):
+        if lines[i] == "DATA=END":
+            break
+        new = edit(lines[i][1:], lines[i + 1][1:])
+        if new is not None:
+            lines[i + 1] = " " + new
+            changed += 1
+    assert changed, "nothing edited in %s" % db
+    subprocess.run(["mdb_load", "-s", db, data], input="\n".join(lines), text=True, timeout=60, check=True,
+                   capture_output=True)
+
+
+def listed(s, who):
+    st, body = s.req("GET", "/v1/cases?limit=100", TOKEN[who])
+    assert st == 200, (who, st, body)
+    return sorted(c["id"] for c in body["cases"])
+
+
+def test_damaged_case_is_500_to_its_viewers_404_to_others_and_left_out_of_lists():
+    s = Server()
+    with s:
+        a = s.create_a()["id"]
+        b = s.create_a()["id"]
+        assert s.toewijzen(b)[0] == 200  # horizon sees b too
+        c = s.create_a()["id"]
+        d = s.create_a(gemeente="alkmaar")["id"]
+    # b: one byte of the jeugdige's name changed (it still parses); c: no longer JSON
+    dump_edit(s.data, "cases", lambda k, v: v.replace("Sam de Vries", "Sam de Vriez") if k == b else
+              v.replace('"chart":', '"chart"=') if k == c else None)
+    with s:
+        for who, want in (("pr-rotterdam", 500), ("ab-horizon", 500), ("pr-alkmaar", 404), ("ab-kompas", 404),
+                          ("cm-holland-noord", 404)):
+            for path in ("/v1/cases/" + b, "/v1/cases/%s/history" % b):
+                st, body = s.req("GET", path, TOKEN[who])
+                assert_error(st, body, want, code="store_corrupt" if want == 500 else "not_found")
+            st, body = s.event(b, who, "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"})
+            assert_error(st, body, want, code="store_corrupt" if want == 500 else "not_found")
+        st, body = s.req("GET", "/v1/cases/" + c, TOKEN["pr-rotterdam"])
+        assert_error(st, body, 500, code="store_corrupt")
+        st, body = s.req("GET", "/v1/cases/" + c, TOKEN["pr-alkmaar"])
+        assert_error(st, body, 404, code="not_found")
+        # lists leave the damaged cases out and fail for nobody
+        assert listed(s, "pr-rotterdam") == [a], listed(s, "pr-rotterdam")
+        assert listed(s, "ab-horizon") == [], listed(s, "ab-horizon")
+        assert listed(s, "pr-alkmaar") == [d]
+        st, body = s.req("GET", "/v1/cases?status=aangemeld&limit=100", TOKEN["pr-rotterdam"])
+        assert st == 200 and [x["id"] for x in body["cases"]] == [a], body
+        # the other cases work as before
+        s.fire(a, "pr-rotterdam", "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"})
+        assert s.get_case(d, "pr-alkmaar")["id"] == d
+        err = s.stderr()
+        assert "case %s is damaged" % b in err and "case %s is damaged" % c in err, err
+        assert "lists leave it out" in err, err
 
 
 if __name__ == "__main__":
