@@ -56,6 +56,11 @@
 #define LIMIT_DATE_YEAR_MIN 1900
 #define LIMIT_DATE_YEAR_MAX 2199
 
+/* Operator tools. */
+#define LIMIT_VERIFY_PROBLEMS_MAX 1000 /* damaged records casusd verify lists by name; it counts them all */
+
+#define LIMIT_LOCK_WAIT_MS 3000 /* serve waits this long for the data folder's lock (a stopping server) */
+
 /* Store. */
 #define LIMIT_MAP_BYTES_DEFAULT (1024ULL * 1024 * 1024) /* initial LMDB map size; it grows by itself */
 #define LIMIT_MAP_BYTES_MIN (64ULL * 1024)              /* smallest initial map (casusd serve --map-bytes) */

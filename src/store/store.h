@@ -102,10 +102,12 @@ int store_file_check(const char *dir, char *why, size_t why_size);
  * the kernel drops it when the process ends.  Readers of a snapshot (verify,
  * backup) do not take it. */
 typedef struct store_lock_s store_lock_t;
-/* Takes the lock of dir (created if missing).  Returns 0, or CASUS_ESTORE
- * with a sentence in why: another casusd (its process id) serves dir, or the
- * system's reason; CASUS_ENOMEM. */
-int store_lock_take(const char *dir, store_lock_t **out, char *why, size_t why_size);
+/* Takes the lock of dir (created if missing), waiting up to wait_ms for a
+ * holder to let go (a server that is stopping, or was just killed).
+ * Returns 0, or CASUS_ESTORE with a sentence in why: another casusd (its
+ * process id) serves dir, or the system's reason; CASUS_ENOMEM.  Blocks the
+ * calling thread while it waits: for start-up only. */
+int store_lock_take(const char *dir, uint32_t wait_ms, store_lock_t **out, char *why, size_t why_size);
 /* Releases the lock (NULL: nothing). */
 void store_lock_release(store_lock_t *lock);
 
@@ -387,6 +389,34 @@ int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
  * as a new JSON array.  An item reached through two listed recipients appears once. */
 int store_inbox_list(store_txn_t *txn, const char *const *recipients, size_t recipients_count,
                      uint64_t after_seq, size_t max, json_t **out);
+
+/* --- verification (casusd verify) --- */
+
+/* What store_check looked at, and the problems it found. */
+typedef struct {
+  uint64_t cases, history_entries, index_entries, timers, inbox_items, inbox_links, idem_records;
+  uint64_t problems; /* all found; at most report_max of them were reported */
+} store_check_stats_t;
+/* Called with each problem: a sentence that names the damaged record (a
+ * case id, a history seq, an index or timer key, an inbox item, an
+ * idempotency key), e.g. "case c-…: its record does not parse". */
+typedef void (*store_check_fn)(const char *problem, void *ud);
+/* Checks every record of the store in one read transaction (a consistent
+ * snapshot, also beside a running server) against what the store knows of
+ * it without a chart: each history chain (seq, links, every entry's hash)
+ * and the head its case record keeps; each case record parses, names
+ * itself and matches its casemeta record (the digest, the timers), which in
+ * turn has every timer key and index entry it implies; every casemeta
+ * record, index entry and timer key names a case that has it; every inbox
+ * item parses and every inbox_case link points at an item of its case;
+ * every idempotency record decodes.  A broken chain is reported once, at
+ * its first broken entry.  report gets the first report_max problems; all
+ * are counted in stats.  Returns 0 when nothing is wrong,
+ * CASUS_ESTORE_CORRUPT when problems were found, or a store error (the
+ * store could not be read: LMDB's own structure is damaged, or memory ran
+ * out). */
+int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report_max,
+                store_check_stats_t *stats);
 
 /* --- the store's secret --- */
 

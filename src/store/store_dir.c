@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/assert.h"
@@ -339,7 +340,22 @@ struct store_lock_s {
   int fd;
 };
 
-int store_lock_take(const char *dir, store_lock_t **out, char *why, size_t why_size) {
+/* flock(LOCK_EX | LOCK_NB), tried again every STORE_LOCK_POLL_MS for up to
+ * wait_ms: a server that was just killed, or is stopping, lets go of the
+ * lock when its process has ended, which a restart need not wait for. */
+#define STORE_LOCK_POLL_MS 50
+static int store_flock_wait(int fd, uint32_t wait_ms) {
+  uint32_t waited = 0;
+  for (;;) {
+    struct timespec ts = {0, STORE_LOCK_POLL_MS * 1000000L};
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+    if (errno != EWOULDBLOCK || waited >= wait_ms) return -1;
+    nanosleep(&ts, NULL);
+    waited += STORE_LOCK_POLL_MS;
+  }
+}
+
+int store_lock_take(const char *dir, uint32_t wait_ms, store_lock_t **out, char *why, size_t why_size) {
   char path[4096], pid[32];
   store_lock_t *lock;
   int fd, n;
@@ -359,7 +375,7 @@ int store_lock_take(const char *dir, store_lock_t **out, char *why, size_t why_s
     snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
     return CASUS_ESTORE;
   }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (store_flock_wait(fd, wait_ms) != 0) {
     int err = errno;
     ssize_t r = err == EWOULDBLOCK ? pread(fd, pid, sizeof(pid) - 1, 0) : -1;
     close(fd);

@@ -15,7 +15,8 @@
  *
  * The files: store_env.c (environment, transactions, map growth, secret,
  * backup, fault injection), store_dir.c (the data file's check before
- * mapping, the server lock), store_record.c (keys, records, cursors, meta
+ * mapping, the server lock), store_check.c (casusd verify's check of every
+ * record), store_record.c (keys, records, cursors, meta
  * counters), and one file per database: store_cases.c, store_meta.c
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,

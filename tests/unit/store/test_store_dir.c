@@ -5,10 +5,12 @@
  * free is fine), and the lock one server holds on its directory.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -193,15 +195,31 @@ TEST(not_lmdb_left_to_lmdb) {
   tmpdir_remove(dir);
 }
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Releases the lock after 100 ms, on another thread. */
+static void *release_later(void *lock) {
+  struct timespec ts = {0, 100 * 1000000L};
+  nanosleep(&ts, NULL);
+  store_lock_release(lock);
+  return NULL;
+}
+
 /* One server per store: the lock is exclusive, names its holder's process
- * id, and is free again once released. */
+ * id, is waited for as long as asked, and is free again once released. */
 TEST(lock_is_exclusive_and_names_its_holder) {
   char dir[64], sub[96], why[1024], want[160], got[64] = "";
   store_lock_t *a, *b;
+  pthread_t th;
+  int64_t t0;
   FILE *f;
   tmpdir_make(dir);
   snprintf(sub, sizeof(sub), "%s/new/data", dir); /* made when missing */
-  ASSERT_EQ(store_lock_take(sub, &a, why, sizeof(why)), 0);
+  ASSERT_EQ(store_lock_take(sub, 0, &a, why, sizeof(why)), 0);
   ASSERT_NOT_NULL(a);
   snprintf(want, sizeof(want), "%s/casusd.lock", sub);
   f = fopen(want, "r");
@@ -210,17 +228,23 @@ TEST(lock_is_exclusive_and_names_its_holder) {
   fclose(f);
   snprintf(want, sizeof(want), "%ld\n", (long)getpid());
   ASSERT_STR_EQ(got, want);
-  ASSERT_EQ(store_lock_take(sub, &b, why, sizeof(why)), CASUS_ESTORE);
+  ASSERT_EQ(store_lock_take(sub, 0, &b, why, sizeof(why)), CASUS_ESTORE);
   ASSERT_NULL(b);
   snprintf(want, sizeof(want), "another casusd (process %ld) is serving", (long)getpid());
   if (strstr(why, want) == NULL) TEST__FAIL("\"%s\"", why);
-  store_lock_release(a);
-  ASSERT_EQ(store_lock_take(sub, &b, why, sizeof(why)), 0);
+  /* Waiting: it gives up after the time given ... */
+  t0 = now_ms();
+  ASSERT_EQ(store_lock_take(sub, 200, &b, why, sizeof(why)), CASUS_ESTORE);
+  ASSERT_GE(now_ms() - t0, 200);
+  /* ... and takes the lock once its holder let go meanwhile. */
+  ASSERT_EQ(pthread_create(&th, NULL, release_later, a), 0);
+  ASSERT_EQ(store_lock_take(sub, 5000, &b, why, sizeof(why)), 0);
+  ASSERT_EQ(pthread_join(th, NULL), 0);
   store_lock_release(b);
   store_lock_release(NULL);
   /* A directory that cannot be made is a sentence, not a crash. */
   snprintf(sub, sizeof(sub), "%s/new/data/casusd.lock/x", dir);
-  ASSERT_EQ(store_lock_take(sub, &b, why, sizeof(why)), CASUS_ESTORE);
+  ASSERT_EQ(store_lock_take(sub, 0, &b, why, sizeof(why)), CASUS_ESTORE);
   ASSERT(strstr(why, "cannot create directory") != NULL);
   tmpdir_remove(dir);
 }
