@@ -90,9 +90,15 @@ static const char *store_shown(const void *p, size_t n, char *buf, size_t size) 
   return buf;
 }
 
-/* An id as keys hold it: 1..LIMIT_ID_BYTES_MAX bytes without NUL, copied into id. */
+/* An id as keys hold it: 1..LIMIT_ID_BYTES_MAX printable ASCII bytes (the
+ * API's ids are letters, digits and a few marks), copied into id.  Other
+ * bytes are damage, and would not print. */
 static bool store_check_id(const void *p, size_t n, char id[LIMIT_ID_BYTES_MAX + 1]) {
-  if (n == 0 || n > LIMIT_ID_BYTES_MAX || memchr(p, '\0', n) != NULL) return false;
+  const uint8_t *b = p;
+  size_t i;
+  if (n == 0 || n > LIMIT_ID_BYTES_MAX) return false;
+  for (i = 0; i < n; i++)
+    if (b[i] <= 0x20 || b[i] >= 0x7f) return false;
   memcpy(id, p, n);
   id[n] = '\0';
   return true;
@@ -297,10 +303,12 @@ static int store_check_case_index(store_checker_t *ck, const char *id, const sto
       store_check_problem(ck, "case %s: its index entry under %s (every case) is missing", id, scope);
     for (j = 0; j < m->attrs_count && rc >= 0; j++) {
       rc = store_check_index_has(ck, cur, m->scopes[i], STORE_INDEX_EQ, &m->attrs[j], 0, id);
-      if (rc == 0)
-        store_check_problem(ck, "case %s: its index entry under %s for %.*s=%.*s is missing", id, scope,
-                            (int)m->attrs[j].name.n, m->attrs[j].name.p, (int)m->attrs[j].value.n,
-                            m->attrs[j].value.p);
+      if (rc == 0) {
+        char name[STORE_CHECK_SHOWN_BYTES], value[STORE_CHECK_SHOWN_BYTES];
+        store_check_problem(ck, "case %s: its index entry under %s for %s=%s is missing", id, scope,
+                            store_shown(m->attrs[j].name.p, m->attrs[j].name.n, name, sizeof(name)),
+                            store_shown(m->attrs[j].value.p, m->attrs[j].value.n, value, sizeof(value)));
+      }
     }
     if (rc >= 0 && m->deadline_s != STORE_TIME_NONE) {
       rc = store_check_index_has(ck, cur, m->scopes[i], STORE_INDEX_DEADLINE, NULL, m->deadline_s, id);
@@ -320,6 +328,7 @@ static int store_check_case_index(store_checker_t *ck, const char *id, const sto
 /* The case's "timers" against its casemeta record, and each in the timer index. */
 static int store_check_case_timers(store_checker_t *ck, const char *id, const json_t *c,
                                    const store_meta_t *m) {
+  char shown[STORE_CHECK_SHOWN_BYTES];
   const json_t *timers = json_object_get(c, "timers"), *t;
   const char *name;
   size_t n = 0, i;
@@ -344,9 +353,9 @@ static int store_check_case_timers(store_checker_t *ck, const char *id, const js
     store__key_add(&k, m->timers[i].name.p, m->timers[i].name.n);
     rc = store__raw_get(ck->txn, STORE_DB_TIMERS, &k, &val);
     if (rc == CASUS_ENOT_FOUND)
-      store_check_problem(ck,
-                          "case %s: its timer \"%.*s\" (due_s %" PRId64 ") is missing from the timer index",
-                          id, (int)m->timers[i].name.n, m->timers[i].name.p, m->timers[i].due_s);
+      store_check_problem(ck, "case %s: its timer \"%s\" (due_s %" PRId64 ") is missing from the timer index",
+                          id, store_shown(m->timers[i].name.p, m->timers[i].name.n, shown, sizeof(shown)),
+                          m->timers[i].due_s);
     else if (rc < 0)
       return rc;
   }
@@ -542,8 +551,8 @@ static int store_check_timer(store_checker_t *ck, const MDB_val *key, const MDB_
     if (m.timers[i].due_s == due_s && store__str_eq(m.timers[i].name, name)) ok = true;
   if (!ok)
     store_check_problem(
-        ck, "timer index entry of case %s, timer \"%.*s\" due_s %" PRId64 ": the case has no such timer", id,
-        (int)name.n, name.p, due_s);
+        ck, "timer index entry of case %s, timer \"%s\" due_s %" PRId64 ": the case has no such timer", id,
+        store_shown(name.p, name.n, shown, sizeof(shown)), due_s);
   return 0;
 }
 
