@@ -284,9 +284,10 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# A value of the server's GET /metrics (loopback only).
+# A value of the server's GET /metrics (the admin's token: the demo configuration's).
 metric() {
-  curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+  curl -s --max-time 10 -H "Authorization: Bearer demo-admin" "http://127.0.0.1:$PORT/metrics" |
+    awk -v m="$1" '$1 == m { print $2 }'
 }
 
 # The server's memory (kB) from /proc/PID/status: "RssAnon RssFile VmHWM".

@@ -31,7 +31,7 @@ static const char usage_main[] =
     "  serve              run the HTTP/JSON service (no options: the demo on 127.0.0.1:8080)\n"
     "  statechart check   validate statechart files and report each problem with its JSON path\n"
     "  hash-token         print the token_sha256 of a bearer token for the configuration\n"
-    "  verify             check every case's hash-chained history in a store (R-AUD-1)\n"
+    "  verify             check every record of a store and its hash-chained history (R-AUD-1)\n"
     "  backup             copy a store consistently, also while the server runs\n"
     "  version            print the version\n"
     "\n"
@@ -47,7 +47,8 @@ static const char usage_serve[] =
     "  --config FILE       configuration (regions, actors with token_sha256, optional \"now\"); see docs/\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free port,\n"
     "                      printed on stdout as 'listening on HOST:PORT')\n"
-    "  --data DIR          the LMDB store's folder (default ./casusd-data)\n"
+    "  --data DIR          the LMDB store's folder (default ./casusd-data); one server per folder: a second\n"
+    "                      one exits 2 (DIR/casusd.lock), as on a truncated data.mdb\n"
     "  --clock manual      start the clock at the config's \"now\" and let an admin set it forward with\n"
     "                      PUT /v1/admin/clock (tests and demos; R-TIME-4).  Default: real.\n"
     "  --charts DIR        load statecharts from DIR instead of the bundled ones\n"
@@ -75,9 +76,12 @@ static const char usage_hash[] =
 static const char usage_verify[] =
     "Usage: casusd verify --data DIR\n"
     "\n"
-    "Checks every case's history chain (sequence numbers, previous-hash links and hashes) in the\n"
-    "store at DIR, also while a server runs on it.  Prints the number of entries checked, or the\n"
-    "first broken entry (case id and seq).  Exit status 0 when intact, 1 when not, 2 on errors.\n";
+    "Checks every record of the store at DIR, also while a server runs on it: every case's history\n"
+    "chain (sequence numbers, previous-hash links and hashes) and the head its case keeps; every case\n"
+    "record (it parses, matches its index record's digest and timers, has all its index entries);\n"
+    "every index entry, timer, inbox item and idempotency record against its case.  Prints one line\n"
+    "'BROKEN: ...' per damaged record, naming it (at most 1000), and a summary.  Exit status 0 when\n"
+    "intact, 1 when not, 2 when the store cannot be opened or read (a truncated data.mdb).\n";
 
 static const char usage_backup[] =
     "Usage: casusd backup --data DIR --out DIR2\n"
@@ -152,7 +156,8 @@ static int cmd_serve(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   const char *config_path = NULL, *listen = "127.0.0.1:8080";
   api_options_t opt;
-  char host[256], err[512];
+  store_lock_t *lock = NULL;
+  char host[256], err[1024];
   json_t *cfg;
   char msg[256];
   serve_t s;
@@ -222,12 +227,22 @@ static int cmd_serve(int argc, char **argv) {
     print_demo_tokens(cfg);
   }
   opt.config = cfg;
+  /* One server per store, and never one on a truncated file: both exit 2
+   * before anything is opened (docs/operations.md). */
+  if (store_lock_take(opt.data_dir, LIMIT_LOCK_WAIT_MS, &lock, err, sizeof(err)) != 0 ||
+      store_file_check(opt.data_dir, err, sizeof(err)) != 0) {
+    fprintf(stderr, "casusd serve: %s\n", err);
+    store_lock_release(lock);
+    json_decref(cfg);
+    return 2;
+  }
   signal(SIGPIPE, SIG_IGN);
   rc = api_start(&s.api, loop, &opt, err, sizeof(err));
   json_decref(cfg);
   if (rc != 0) {
     fprintf(stderr, "casusd serve: %s\n", err);
     uv_run(loop, UV_RUN_NOWAIT);
+    store_lock_release(lock);
     return 1;
   }
   /* Signals first: whoever reads the "listening" line may stop us at once. */
@@ -241,6 +256,7 @@ static int cmd_serve(int argc, char **argv) {
   fflush(stdout);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
+  store_lock_release(lock);
   return 0;
 }
 
@@ -399,12 +415,16 @@ static int data_opts(int argc, char **argv, const char **data, const char **out,
   return 0;
 }
 
+static void verify_report_cb(const char *problem, void *ud) {
+  (void)ud;
+  printf("BROKEN: %s\n", problem);
+}
+
 static int cmd_verify(int argc, char **argv) {
   const char *data = NULL;
+  store_check_stats_t stats;
   store_t *st;
   store_txn_t *txn;
-  char problem[512] = "";
-  uint64_t entries = 0;
   int rc = data_opts(argc, argv, &data, NULL, usage_verify);
   if (rc != 0) return rc == 1 ? 0 : rc;
   rc = store_open(&st, data, 0);
@@ -414,20 +434,30 @@ static int cmd_verify(int argc, char **argv) {
   }
   rc = store_txn_begin(st, false, &txn);
   if (rc == 0) {
-    rc = store_history_verify(txn, problem, sizeof(problem), &entries);
+    rc = store_check(txn, verify_report_cb, NULL, LIMIT_VERIFY_PROBLEMS_MAX, &stats);
     store_txn_abort(txn);
   }
   store_close(st);
-  if (rc == CASUS_ESTORE_CORRUPT) {
-    printf("BROKEN: %s\n", problem);
-    return 1;
-  }
-  if (rc != 0) {
-    fprintf(stderr, "casusd verify: %s\n", core_err_message(rc));
+  if (rc != 0 && rc != CASUS_ESTORE_CORRUPT) {
+    fprintf(stderr, "casusd verify: the store could not be read to its end: %s\n", core_err_message(rc));
     return 2;
   }
-  printf("ok: %llu history entries verified\n", (unsigned long long)entries);
-  return 0;
+  if (stats.problems > LIMIT_VERIFY_PROBLEMS_MAX)
+    printf("BROKEN: ... and %llu more (only the first %d are listed)\n",
+           (unsigned long long)(stats.problems - LIMIT_VERIFY_PROBLEMS_MAX), LIMIT_VERIFY_PROBLEMS_MAX);
+  if (rc == 0)
+    printf("ok: %llu history entries verified; ", (unsigned long long)stats.history_entries);
+  else
+    printf("BROKEN: %llu problems found in %llu history entries, ", (unsigned long long)stats.problems,
+           (unsigned long long)stats.history_entries);
+  printf(
+      "%llu cases, %llu index entries, %llu timers, %llu inbox items (%llu links), %llu idempotency "
+      "records%s\n",
+      (unsigned long long)stats.cases, (unsigned long long)stats.index_entries,
+      (unsigned long long)stats.timers, (unsigned long long)stats.inbox_items,
+      (unsigned long long)stats.inbox_links, (unsigned long long)stats.idem_records,
+      rc == 0 ? " checked" : "");
+  return rc == 0 ? 0 : 1;
 }
 
 static int cmd_backup(int argc, char **argv) {

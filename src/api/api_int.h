@@ -168,6 +168,14 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
  * must carry for the actor to see it.  Returns their number (0: sees none). */
 size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char **scopes,
                          char (*buf)[API_SCOPE_BYTES_MAX]);
+/* After store_case_get found case id damaged (CASUS_ESTORE_CORRUPT): what
+ * actor is told.  CASUS_ESTORE_CORRUPT (500 store_corrupt, logged) when
+ * the case is filed under one of actor's scopes (store_case_scoped: those
+ * who may see it); CASUS_ENOT_FOUND (404, as an unknown id, R-AUTH-2) for
+ * everyone else. */
+int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, const char *id);
+#define API_CASE_DAMAGED_MESSAGE \
+  "This case's stored record is damaged; it is unavailable until it is restored (casusd verify names it)."
 /* Refuses charts whose roles name more visibility fields than a case or a
  * caller can carry scopes (STORE_SCOPES_MAX); a sentence in err. */
 int api__charts_scopes_check(const api_t *api, char *err, size_t err_size);

@@ -148,8 +148,10 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   int rc;
   /* The body's shape was checked before the request was queued (write_queue.c). */
   rc = store_case_get(txn, p->case_id, &case_);
+  if (rc == CASUS_ESTORE_CORRUPT) rc = api__case_damaged(api, txn, p->actor, p->case_id);
   if (rc != 0) {
-    api__pending_fail(p, rc, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL, NULL);
+    api__pending_fail(p, rc, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL,
+                      rc == CASUS_ESTORE_CORRUPT ? API_CASE_DAMAGED_MESSAGE : NULL);
     return rc;
   }
   chart = api__chart_by_ref(api, json_string_value(json_object_get(case_, "chart")));

@@ -70,6 +70,24 @@ size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char
   return count;
 }
 
+int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, const char *id) {
+  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
+  const char *scopes[STORE_SCOPES_MAX];
+  size_t n = api__actor_scopes(api, actor, scopes, scope_buf);
+  /* The record cannot say who may see it; the index it is filed in can,
+   * as it does for lists.  That is the scopes, not the finer per-role
+   * fields auth_case_visible reads: a caller who shares a scope with the
+   * case learns that it exists and is damaged, which a list would have
+   * shown them anyway. */
+  int rc = store_case_scoped(txn, id, scopes, n);
+  if (rc == 0) return CASUS_ENOT_FOUND;
+  api__log(
+      "case %s is damaged (its record does not parse, or does not match its index record): %s gets 500 "
+      "store_corrupt; run casusd verify",
+      id, actor->id);
+  return CASUS_ESTORE_CORRUPT;
+}
+
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_) {
   char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
   store_case_rec_t rec;

@@ -21,16 +21,21 @@ void api__handle_healthz(call_t *c) {
 
 /* Begins a read transaction (*txn, for the caller to end) and reads the
  * case of the path when the caller may see it.  Otherwise replies itself
- * (404 as for an unknown id, R-AUTH-2, or the store's error), ends the
- * transaction and returns NULL. */
+ * (404 as for an unknown id, R-AUTH-2; 500 store_corrupt when the case is
+ * damaged and filed under the caller's scopes; or the store's error), ends
+ * the transaction and returns NULL. */
 static json_t *case_open(call_t *c, store_txn_t **txn, const engine_chart_t **chart) {
   json_t *case_ = NULL;
   int rc = store_txn_begin(c->api->store, false, txn);
   if (rc == 0) rc = store_case_get(*txn, c->param, &case_);
+  /* One damaged case is unavailable, to those who may see it (500), and as
+   * unknown as ever to others (404). */
+  if (rc == CASUS_ESTORE_CORRUPT && *txn != NULL) rc = api__case_damaged(c->api, *txn, c->actor, c->param);
   if (rc != 0) {
     if (*txn != NULL) store_txn_abort(*txn);
     *txn = NULL;
-    http_respond_error(c->req, rc, NULL, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL);
+    http_respond_error(c->req, rc, rc == CASUS_ESTORE_CORRUPT ? API_CASE_DAMAGED_MESSAGE : NULL,
+                       rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL);
     return NULL;
   }
   *chart = api__chart_by_ref(c->api, json_string_value(json_object_get(case_, "chart")));

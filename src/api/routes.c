@@ -19,8 +19,8 @@
 #include "core/sha256.h"
 
 /* READ: answered at once from its own read transaction.  WRITE: queued and
- * answered after the next group commit.  ADMIN: an operator's route (the
- * clock is also a queued write; /metrics only answers loopback). */
+ * answered after the next group commit.  ADMIN: an operator's route, for
+ * the admin role only (the clock is also a queued write). */
 typedef enum { ROUTE_READ, ROUTE_WRITE, ROUTE_ADMIN } route_kind_t;
 
 typedef struct {
@@ -33,7 +33,7 @@ typedef struct {
 
 static const route_t routes[] = {
     {"GET", "/healthz", ROUTE_READ, false, api__handle_healthz},
-    {"GET", "/metrics", ROUTE_ADMIN, false, api__handle_metrics},
+    {"GET", "/metrics", ROUTE_ADMIN, true, api__handle_metrics},
     {"POST", "/v1/cases", ROUTE_WRITE, true, api__handle_case_create},
     {"GET", "/v1/cases", ROUTE_READ, true, api__handle_case_list},
     {"GET", "/v1/cases/{}", ROUTE_READ, true, api__handle_case_get},

@@ -15,6 +15,7 @@
 
 #include "core/assert.h"
 #include "core/error.h"
+#include "core/limits.h"
 
 /*
  * Programmer errors (a month 13 passed in by C code, a buffer too small)
@@ -30,8 +31,9 @@
 #define CAL_EASTER_OFFSET_MAX 200
 
 #define CAL_DAY_S 86400
-#define CAL_YEAR_MIN 1900 /* of the text formats; the arithmetic works for any year */
-#define CAL_YEAR_MAX 9999
+/* The years the text formats accept (core/limits.h); the arithmetic works for any year. */
+#define CAL_YEAR_MIN LIMIT_DATE_YEAR_MIN
+#define CAL_YEAR_MAX LIMIT_DATE_YEAR_MAX
 
 /* --- integer helpers --- */
 
@@ -133,10 +135,21 @@ int cal_day_parse(const char *s, cal_day_t *out) {
   return 0;
 }
 
+bool cal_day_in_range(cal_day_t d) {
+  return d >= cal_day_from_ymd(CAL_YEAR_MIN, 1, 1) && d <= cal_day_from_ymd(CAL_YEAR_MAX, 12, 31);
+}
+
+bool cal_time_in_range(int64_t t) {
+  return t >= cal_local_midnight(cal_day_from_ymd(CAL_YEAR_MIN, 1, 1)) &&
+         t < cal_local_midnight(cal_day_from_ymd(CAL_YEAR_MAX, 12, 31) + 1);
+}
+
 void cal_day_format(cal_day_t d, char *buf, size_t size) {
   int y, m, dd;
   CASUS_ASSERT(buf != NULL && size >= 11);
   cal_day_to_ymd(d, &y, &m, &dd);
+  /* "YYYY-MM-DD" has four digits of year: a wider one could not be parsed back. */
+  CASUS_ASSERT(y >= 0 && y <= 9999);
   snprintf(buf, size, "%04d-%02d-%02d", y, m, dd);
 }
 
@@ -224,6 +237,7 @@ int64_t cal_local_midnight(cal_day_t d) {
  */
 int cal_time_parse(const char *s, int64_t *out) {
   cal_day_t day;
+  int64_t t;
   int hh, mi, ss, oh = 0, om = 0, sign = 0;
   const char *p;
   CASUS_ASSERT(out != NULL);
@@ -249,7 +263,11 @@ int cal_time_parse(const char *s, int64_t *out) {
     return CASUS_EINVALID_DATA;
   }
   if (*p != '\0') return CASUS_EINVALID_DATA;
-  *out = (int64_t)day * CAL_DAY_S + hh * 3600 + mi * 60 + ss - sign * (oh * 3600 + om * 60);
+  t = (int64_t)day * CAL_DAY_S + hh * 3600 + mi * 60 + ss - sign * (oh * 3600 + om * 60);
+  /* The offset may carry an instant beyond the last day (or before the
+   * first) in Amsterdam, where it would be formatted. */
+  if (!cal_time_in_range(t)) return CASUS_EINVALID_DATA;
+  *out = t;
   return 0;
 }
 

@@ -41,9 +41,14 @@ cal_day_t cal_day_from_ymd(int year, int month, int day);
 void cal_day_to_ymd(cal_day_t d, int *year, int *month, int *day);
 /* 1 = Monday ... 7 = Sunday (ISO). */
 int cal_weekday(cal_day_t d);
-/* Parses exactly "YYYY-MM-DD" (a real date, years 1900-9999). 0 or CASUS_EINVALID_DATA. */
+/* Parses exactly "YYYY-MM-DD": a real date from 1900-01-01 to 2199-12-31
+ * (LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX).  0 or CASUS_EINVALID_DATA. */
 int cal_day_parse(const char *s, cal_day_t *out);
-/* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
+/* Whether d lies in the range cal_day_parse accepts: what every date that
+ * is stored or armed must keep to (a computed deadline too). */
+bool cal_day_in_range(cal_day_t d);
+/* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes).  A year
+ * beyond four digits is a programming error (callers keep to the range). */
 void cal_day_format(cal_day_t d, char *buf, size_t size);
 /* Easter Sunday of `year` (Gregorian, anonymous algorithm). */
 cal_day_t cal_easter(int year);
@@ -60,8 +65,12 @@ cal_day_t cal_local_day(int64_t t);
 /* The instant of local midnight (00:00 Europe/Amsterdam) starting day d. */
 int64_t cal_local_midnight(cal_day_t d);
 /* Parses RFC 3339 ("2027-01-04T09:00:00+01:00", "...Z", fractional seconds
- * ignored) into seconds since the epoch. 0 or CASUS_EINVALID_DATA. */
+ * ignored) into seconds since the epoch: its date is in the range of
+ * cal_day_parse, and so is the instant's day in Europe/Amsterdam
+ * (cal_time_in_range).  0 or CASUS_EINVALID_DATA. */
 int cal_time_parse(const char *s, int64_t *out);
+/* Whether instant t falls on a day from 1900-01-01 to 2199-12-31 in Europe/Amsterdam. */
+bool cal_time_in_range(int64_t t);
 /* Formats t as RFC 3339 in Amsterdam local time with its offset,
  * e.g. "2027-01-04T09:00:00+01:00". buf needs at least 26 bytes. */
 void cal_time_format(int64_t t, char *buf, size_t size);

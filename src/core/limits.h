@@ -65,6 +65,19 @@
 #define LIMIT_TIMER_CHUNK_US_MAX 4000    /* a chunk of due timers stops after this; the loop serves others */
 #define LIMIT_EVENTS_PER_CASE_MAX 100000 /* history entries of one case */
 
+/* Dates.  Every date and datetime the API accepts or computes (a field, a
+ * deadline, the clock) lies in LIMIT_DATE_YEAR_MIN-01-01 ...
+ * LIMIT_DATE_YEAR_MAX-12-31 (a datetime: its day in Europe/Amsterdam);
+ * outside is 422 with the field named.  Durations are at most 100 years, so
+ * the arithmetic never leaves four-digit years. */
+#define LIMIT_DATE_YEAR_MIN 1900
+#define LIMIT_DATE_YEAR_MAX 2199
+
+/* Operator tools. */
+#define LIMIT_VERIFY_PROBLEMS_MAX 1000 /* damaged records casusd verify lists by name; it counts them all */
+
+#define LIMIT_LOCK_WAIT_MS 3000 /* serve waits this long for the data folder's lock (a stopping server) */
+
 /* Store. */
 /* Bounded growth (docs/operations.md, "Growth"): idempotency records are kept
  * idempotency_ttl_hours (config), then deleted; expired records and inbox items

@@ -41,6 +41,10 @@ typedef struct {
   bool active[LIMIT_CHART_STATES_MAX];
   eng_env_t env;
   bool nomem;
+  /* A date this run computed beyond the range every stored date keeps
+   * (cal_day_in_range): the "from" it came from.  The event is refused. */
+  const char *date_outside;
+  const char *eval_outside; /* env.date_outside: set by any {"date"} value, guards' too */
 } run_t;
 
 static void result_fail(engine_result_t *out, int err, const char *rule, const char *fmt, const char *arg) {
@@ -142,6 +146,7 @@ static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
   r->env.active = r->active;
   r->env.cal = r->ctx->cal;
   r->env.now_s = r->ctx->now_s;
+  r->env.date_outside = &r->eval_outside;
   return env_root_fill(r->env.root, r->case_, data, actor, r->ctx->now_s);
 }
 
@@ -233,6 +238,11 @@ static void timer_arm(run_t *r, const char *name, const json_t *spec) {
     if (!json_is_string(v) || cal_day_parse(json_string_value(v), &base) != 0) return;
   }
   if (eng_duration_add(r->ctx->cal, json_object_get(spec, "after"), base, &due) != 0) return;
+  if (!cal_day_in_range(due)) {
+    /* A deadline the store could not keep: the event is refused (result_finish). */
+    if (r->date_outside == NULL) r->date_outside = from != NULL ? from : "now";
+    return;
+  }
   /* A deadline is met during its whole due day: it fires when the day has passed. */
   if (fires != NULL && strcmp(fires, "start_of_day") == 0)
     due_s = cal_local_midnight(due);
@@ -279,20 +289,20 @@ static void actions_run(run_t *r, const json_t *actions, int depth) {
   json_t *a, *v;
   if (depth > LIMIT_ACTIONS_DEPTH_MAX) return;
   json_array_foreach(actions, i, a) {
-    if ((v = json_object_get(a, "set")) != NULL) {
-      json_t *val = eng_value_eval(&r->env, json_object_get(a, "value"));
+    if ((v = json_object_get(a, "set")) != NULL || (v = json_object_get(a, "append")) != NULL) {
+      json_t *val;
+      r->eval_outside = NULL;
+      val = eng_value_eval(&r->env, json_object_get(a, "value"));
       if (val == NULL) {
         r->nomem = true;
         return;
       }
-      field_set(r, json_string_value(v), val);
-    } else if ((v = json_object_get(a, "append")) != NULL) {
-      json_t *val = eng_value_eval(&r->env, json_object_get(a, "value"));
-      if (val == NULL) {
-        r->nomem = true;
-        return;
-      }
-      field_append(r, json_string_value(v), val);
+      /* A date outside the range may be compared, never stored. */
+      if (r->eval_outside != NULL && r->date_outside == NULL) r->date_outside = r->eval_outside;
+      if (json_object_get(a, "set") != NULL)
+        field_set(r, json_string_value(v), val);
+      else
+        field_append(r, json_string_value(v), val);
     } else if ((v = json_object_get(a, "unset")) != NULL) {
       field_set(r, json_string_value(v), NULL);
     } else if ((v = json_object_get(a, "count")) != NULL) {
@@ -495,8 +505,21 @@ static int transition_check(run_t *r, const json_t *t, engine_result_t *out) {
 static int result_finish(run_t *r, const json_t *from, const char *event, const json_t *data,
                          const engine_actor_t *actor, const json_t *t, engine_result_t *out) {
   char now_time[32];
-  json_t *h, *leaves = config_leaves(r->c, r->active);
-  const char *status = status_of(r->c, r->active);
+  json_t *h, *leaves;
+  const char *status;
+  if (r->date_outside != NULL) {
+    /* Name the field as the schema does: a request field without "data.". */
+    const char *field = strncmp(r->date_outside, "data.", 5) == 0 ? r->date_outside + 5 : r->date_outside;
+    out->err = CASUS_EINVALID_DATA;
+    out->rule = json_string_value(json_object_get(t, "rule"));
+    snprintf(out->message, sizeof(out->message),
+             "a date computed from \"%s\" would fall outside %d-01-01 .. %d-12-31; give a date that keeps it "
+             "inside",
+             field, LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX);
+    return out->err;
+  }
+  leaves = config_leaves(r->c, r->active);
+  status = status_of(r->c, r->active);
   if (leaves == NULL || r->nomem) {
     json_decref(leaves);
     return CASUS_ENOMEM;
@@ -593,6 +616,7 @@ static int allowed_env_init(eng_env_t *env, json_t *root, const engine_chart_t *
   env->active = NULL; /* allowed_collect's, from the case */
   env->cal = NULL;
   env->now_s = now_s;
+  env->date_outside = NULL;
   return env_root_fill(root, case_, NULL, &actor, now_s);
 }
 

@@ -70,8 +70,11 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
   }
   if (type == NULL) type = "any";
   if (!eng_type_matches(v, type)) {
-    snprintf(msg, msg_size, "field \"%s\" must be of type %s%s", name, type,
-             strcmp(type, "date") == 0 ? " (YYYY-MM-DD)" : "");
+    if (strcmp(type, "date") == 0 || strcmp(type, "datetime") == 0)
+      snprintf(msg, msg_size, "field \"%s\" must be of type %s (%s) from %d-01-01 to %d-12-31", name, type,
+               type[4] == '\0' ? "YYYY-MM-DD" : "RFC 3339", LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX);
+    else
+      snprintf(msg, msg_size, "field \"%s\" must be of type %s", name, type);
     return CASUS_EINVALID_DATA;
   }
   if (json_is_string(v)) {

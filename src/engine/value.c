@@ -126,8 +126,10 @@ json_t *eng_value_eval(const eng_env_t *env, const json_t *expr) {
     cal_day_t d;
     char buf[16];
     const json_t *after = json_object_get(v, "after");
-    if (from_day(env, json_string_value(json_object_get(v, "from")), &d) != 0) return json_null();
+    const char *from = json_string_value(json_object_get(v, "from"));
+    if (from_day(env, from, &d) != 0) return json_null();
     if (after != NULL && eng_duration_add(env->cal, after, d, &d) != 0) return json_null();
+    if (!cal_day_in_range(d) && env->date_outside != NULL) *env->date_outside = from ? from : "now";
     cal_day_format(d, buf, sizeof(buf));
     return json_string(buf);
   }

@@ -22,6 +22,10 @@ typedef struct {
   const bool *active; /* active[i] for each state, may be NULL */
   const calendar_t *cal;
   int64_t now_s;
+  /* May be NULL.  A {"date"} value that comes out beyond the range of
+   * cal_day_in_range sets *date_outside to its "from" (the path, or "now"):
+   * fine to compare, never to store (the engine refuses the event then). */
+  const char **date_outside;
 } eng_env_t;
 
 /* Whether path is a dotted path as engine_path_get reads it: one or more names separated by dots, each
@@ -30,7 +34,8 @@ bool eng_path_valid(const char *path);
 /* Resolves a dotted path ("fields.product.einddatum") in env->root (borrowed result, NULL when absent). */
 const json_t *eng_path_get(const eng_env_t *env, const char *path);
 /* Evaluates a value expression: a literal, {"path": P}, or {"date": {"from": P|"now", "after": D}}.
- * Returns a new reference (json_null() when a path is absent) or NULL on error. */
+ * Returns a new reference (json_null() when a path is absent) or NULL on error.  A date outside
+ * the range is still returned (it compares correctly) and noted in env->date_outside. */
 json_t *eng_value_eval(const eng_env_t *env, const json_t *expr);
 /* Adds a duration {"working_days"|"days"|"weeks"|"months": n} to day d. 0 or -1 when malformed. */
 int eng_duration_add(const calendar_t *cal, const json_t *duration, cal_day_t d, cal_day_t *out);

@@ -3,11 +3,13 @@
  * includes lmdb.h; LMDB errors are translated to casus_err_t here.
  *
  * Databases (named DBIs in one environment):
- *   meta      "schema_version" -> decimal string; "case_seq", "inbox_seq" -> decimal string
+ *   meta      "schema_version" -> decimal string; "inbox_seq" -> decimal string; "case_seq" (the
+ *             counter of the sequential ids stores made before ids were random); "secret"
  *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
  *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
- *             timers (name, due_s), scopes, attributes, deadline and update time; what a put needs
- *             to remove the old index entries without parsing the stored case
+ *             timers (name, due_s), scopes, attributes, deadline and update time, and a digest of
+ *             the case record; what a put needs to remove the old index entries without parsing
+ *             the stored case, and what a read checks the case record against
  *   sindex    the secondary indexes (MDB_DUPSORT; every key lies within one visibility scope):
  *               scope NUL 'a'                   -> case id               (every case of the scope)
  *               scope NUL 'e' attr NUL value    -> case id               (equality attributes)
@@ -86,6 +88,8 @@ typedef struct store_txn_s store_txn_t;
 
 /* Opens (creating if needed) the store in directory `dir` (created if
  * missing) with an initial map of map_bytes (0: LIMIT_MAP_BYTES_DEFAULT).
+ * An existing data file is checked first (store_file_check): a truncated
+ * one is refused with CASUS_ESTORE_CORRUPT and the sentence on stderr.
  * An existing store that grew beyond map_bytes keeps its larger size.
  * Writes the schema version into a new store; refuses a store with a newer
  * schema (CASUS_ESTORE_CORRUPT with a message on stderr).  A store of schema 1
@@ -93,6 +97,31 @@ typedef struct store_txn_s store_txn_t;
  * store_reindex_needed). */
 int store_open(store_t **out, const char *dir, uint64_t map_bytes);
 void store_close(store_t *st);
+
+/* Checks, without mapping it, that DIR/data.mdb holds every page LMDB's
+ * newer meta page counts in use; pages missing from a short file must all
+ * be listed free (LMDB never writes a page freed in the transaction that
+ * made it).  An empty file is refused too (LMDB would take it for a new
+ * store).  A missing file, or one that is not LMDB's at all, passes:
+ * mdb_env_open decides on those.  Returns 0, or
+ * CASUS_ESTORE_CORRUPT with a sentence in why (what is wrong, and that the
+ * folder must be restored from a backup).  Safe while a server writes. */
+int store_file_check(const char *dir, char *why, size_t why_size);
+
+/* The lock a server holds on its data directory: two servers on one store
+ * would each miss the other's commits and both fire timers.  It is
+ * DIR/casusd.lock, held with flock(2) and naming the holder's process id;
+ * the kernel drops it when the process ends.  Readers of a snapshot (verify,
+ * backup) do not take it. */
+typedef struct store_lock_s store_lock_t;
+/* Takes the lock of dir (created if missing), waiting up to wait_ms for a
+ * holder to let go (a server that is stopping, or was just killed).
+ * Returns 0, or CASUS_ESTORE with a sentence in why: another casusd (its
+ * process id) serves dir, or the system's reason; CASUS_ENOMEM.  Blocks the
+ * calling thread while it waits: for start-up only. */
+int store_lock_take(const char *dir, uint32_t wait_ms, store_lock_t **out, char *why, size_t why_size);
+/* Releases the lock (NULL: nothing). */
+void store_lock_release(store_lock_t *lock);
 
 /* Begins a read-only (write == false) or write transaction.  Only one write
  * transaction may exist at a time (a second one is a programming error and
@@ -113,9 +142,23 @@ int store_map_info(store_t *st, uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* --- cases --- */
 
-/* Allocates the next case id, "c-000001", "c-000002", ... (id needs 16 bytes;
- * CASUS_EINVALID_DATA when id_size is too small). */
+/* A new case id: "c-" and 16 lowercase hex digits of 64 random bits
+ * (getrandom), so that an id reveals nothing of how many cases exist; one
+ * no case has in txn (a taken one is drawn again, at most
+ * STORE_CASE_ID_ATTEMPTS_MAX times).  id needs STORE_CASE_ID_BYTES.
+ * Returns 0, CASUS_EINVALID_DATA when id_size is too small, CASUS_EIO when
+ * the random source fails (or keeps giving taken ids), or a store error.
+ * Ids of older stores ("c-000001", from the meta counter "case_seq") stay
+ * valid. */
+#define STORE_CASE_ID_RANDOM_BYTES 8
+#define STORE_CASE_ID_BYTES (2 + 2 * STORE_CASE_ID_RANDOM_BYTES + 1)
+#define STORE_CASE_ID_ATTEMPTS_MAX 8
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size);
+/* Reads case id (a new reference in *out).  CASUS_ENOT_FOUND when there is
+ * none (or id is not a valid id); CASUS_ESTORE_CORRUPT when its record does
+ * not parse, does not name id, does not have the digest its casemeta record
+ * keeps (changed outside casusd, or damaged), or its casemeta record is
+ * damaged. */
 int store_case_get(store_txn_t *txn, const char *id, json_t **out);
 #define STORE_TIME_NONE INT64_MIN
 #define STORE_SCOPES_MAX 8
@@ -226,11 +269,23 @@ typedef struct {
  *                        over-long scope, name or value, limit or examine_max
  *                        0, or next_cursor_size < STORE_CURSOR_BYTES_MAX (fn
  *                        is not called)
- *   CASUS_ESTORE_CORRUPT an index entry that names a missing or damaged case
- *   and the store errors above. */
+ *   CASUS_ESTORE_CORRUPT an index entry that is malformed
+ *   and the store errors above.  A case that is damaged (its record does not
+ *   parse or match its digest, its casemeta record is missing or damaged) or
+ *   missing is left out and said on stderr: one damaged case never fails a
+ *   list. */
 typedef int (*store_query_fn)(const json_t *case_, void *ud);
 int store_case_query(store_txn_t *txn, const store_query_t *q, store_query_fn fn, void *ud, char *next_cursor,
                      size_t next_cursor_size);
+
+/* Whether case id is filed under one of scopes (1) or none (0): its
+ * entries in the 'a' index, which lists walk, so without reading the case.
+ * What decides who may learn that a case whose record is damaged exists
+ * (store_case_get: CASUS_ESTORE_CORRUPT): a caller with one of its scopes
+ * gets 500 store_corrupt, others 404 as for an unknown id.  Errors:
+ * CASUS_EINVALID_DATA for an invalid id, more than STORE_SCOPES_MAX scopes or
+ * an empty or over-long scope; the store's errors. */
+int store_case_scoped(store_txn_t *txn, const char *id, const char *const *scopes, size_t scopes_count);
 
 /* A store written by an older casusd (schema 1) has no secondary indexes.
  * After store_open, the server asks this; when true it re-puts every case
@@ -446,6 +501,34 @@ bool store_growth_upgrade_needed(store_t *st);
 int store_growth_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
                               bool *done);
 
+/* --- verification (casusd verify) --- */
+
+/* What store_check looked at, and the problems it found. */
+typedef struct {
+  uint64_t cases, history_entries, index_entries, timers, inbox_items, inbox_links, idem_records;
+  uint64_t problems; /* all found; at most report_max of them were reported */
+} store_check_stats_t;
+/* Called with each problem: a sentence that names the damaged record (a
+ * case id, a history seq, an index or timer key, an inbox item, an
+ * idempotency key), e.g. "case c-…: its record does not parse". */
+typedef void (*store_check_fn)(const char *problem, void *ud);
+/* Checks every record of the store in one read transaction (a consistent
+ * snapshot, also beside a running server) against what the store knows of
+ * it without a chart: each history chain (seq, links, every entry's hash)
+ * and the head its case record keeps; each case record parses, names
+ * itself and matches its casemeta record (the digest, the timers), which in
+ * turn has every timer key and index entry it implies; every casemeta
+ * record, index entry and timer key names a case that has it; every inbox
+ * item parses and every inbox_case link points at an item of its case;
+ * every idempotency record decodes.  A broken chain is reported once, at
+ * its first broken entry.  report gets the first report_max problems; all
+ * are counted in stats.  Returns 0 when nothing is wrong,
+ * CASUS_ESTORE_CORRUPT when problems were found, or a store error (the
+ * store could not be read: LMDB's own structure is damaged, or memory ran
+ * out). */
+int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report_max,
+                store_check_stats_t *stats);
+
 /* --- the store's secret --- */
 
 #define STORE_SECRET_BYTES 32
@@ -478,6 +561,11 @@ void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes);
  * an unknown name or a key that is empty or too long. */
 int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, size_t klen, const void *val,
                         size_t vlen);
+
+/* Test hook: case ids are drawn from the n bytes at bytes (borrowed; they
+ * must outlive their use) instead of getrandom; once they run out, a draw
+ * fails as a broken random source would (CASUS_EIO).  NULL: getrandom again. */
+void store_debug_random(store_t *st, const void *bytes, size_t n);
 
 /* Test hook: the number of entries (for a DUPSORT database: of values) in
  * the database named dbname.  CASUS_EINVALID_DATA for an unknown name. */

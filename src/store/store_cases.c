@@ -7,10 +7,11 @@
  * parses nothing; only a case written before casemeta existed (schema 1) is
  * parsed once, for its timers.
  */
-#include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "core/assert.h"
 #include "core/error.h"
@@ -99,28 +100,88 @@ static int store_meta_from_rec(const store_case_rec_t *rec, store_meta_t *m) {
   m->attrs_count = rec->attrs_count;
   m->deadline_s = rec->deadline_s;
   m->updated_s = rec->updated_s;
+  m->has_digest = true;
+  m->digest = store__digest(rec->json, rec->json_bytes);
   return 0;
+}
+
+/* Random bytes for ids: getrandom(2), or the test hook's bytes. */
+static int store_random(store_t *st, uint8_t *out, size_t n) {
+  size_t got = 0;
+  if (st->debug_random_on) {
+    if (st->debug_random_len < n) return CASUS_EIO; /* the hook's bytes ran out: a failing source */
+    memcpy(out, st->debug_random, n);
+    st->debug_random += n;
+    st->debug_random_len -= n;
+    return 0;
+  }
+  while (got < n) {
+    ssize_t r = getrandom(out + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return CASUS_EIO;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+void store_debug_random(store_t *st, const void *bytes, size_t n) {
+  st->debug_random_on = bytes != NULL;
+  st->debug_random = bytes;
+  st->debug_random_len = bytes != NULL ? n : 0;
 }
 
 int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
-  uint64_t seq;
-  int rc, n;
+  static const char hex[] = "0123456789abcdef";
+  uint8_t r[STORE_CASE_ID_RANDOM_BYTES];
+  store_key_t k;
+  MDB_val val;
+  int rc, attempt;
+  size_t i;
 
   CASUS_ASSERT(txn->write);
   if (txn->err < 0) return txn->err;
-  rc = store__meta_next(txn, "case_seq", &seq);
-  if (rc < 0) return store__txn_fail(txn, rc);
-  n = snprintf(id, id_size, "c-%06" PRIu64, seq);
-  if (n < 0 || (size_t)n >= id_size) return CASUS_EINVALID_DATA;
-  return 0;
+  if (id_size < STORE_CASE_ID_BYTES) return CASUS_EINVALID_DATA;
+  /* A random id tells its reader nothing about how many cases exist.  A
+   * collision (one in 2^64 per pair) takes the next draw; a case created
+   * earlier in this transaction is seen, so two new cases never share one. */
+  for (attempt = 0; attempt < STORE_CASE_ID_ATTEMPTS_MAX; attempt++) {
+    rc = store_random(txn->st, r, sizeof(r));
+    if (rc < 0) return rc;
+    id[0] = 'c';
+    id[1] = '-';
+    for (i = 0; i < sizeof(r); i++) {
+      id[2 + 2 * i] = hex[r[i] >> 4];
+      id[3 + 2 * i] = hex[r[i] & 15];
+    }
+    id[2 + 2 * sizeof(r)] = '\0';
+    store_case_key(&k, id);
+    rc = store__raw_get(txn, STORE_DB_CASES, &k, &val);
+    if (rc == CASUS_ENOT_FOUND) return 0;
+    if (rc < 0) return rc;
+  }
+  fprintf(stderr, "casusd: store: %d random case ids in a row were taken; is the random source broken?\n",
+          STORE_CASE_ID_ATTEMPTS_MAX);
+  return CASUS_EIO;
 }
 
-/* Reads a case and checks it names itself: the paired check of store_case_put. */
-static int store_case_load(const MDB_val *key, const MDB_val *val, json_t **out) {
+/* Reads a case and checks it is what store_case_put wrote (the paired
+ * check): its bytes have the digest its casemeta record keeps (when there
+ * is one that keeps it: schema 1 stores and format 1 records have none),
+ * and it parses and names itself. */
+static int store_case_load(store_txn_t *txn, const MDB_val *key, const MDB_val *val, json_t **out) {
+  store_meta_t m;
+  store_str_t id_str;
   const char *id;
   json_t *c;
-  int rc = store__json_load(val, &c);
+  int rc;
   *out = NULL;
+  id_str.p = key->mv_data;
+  id_str.n = key->mv_size;
+  rc = store__meta_peek(txn, id_str, &m);
+  if (rc < 0 && rc != CASUS_ENOT_FOUND) return rc;
+  if (rc == 0 && m.has_digest && m.digest != store__digest(val->mv_data, val->mv_size))
+    return CASUS_ESTORE_CORRUPT;
+  rc = store__json_load(val, &c);
   if (rc < 0) return rc;
   id = json_string_value(json_object_get(c, "id"));
   if (id == NULL || strlen(id) != key->mv_size || memcmp(id, key->mv_data, key->mv_size) != 0) {
@@ -143,7 +204,7 @@ int store_case_get(store_txn_t *txn, const char *id, json_t **out) {
   rc = store__raw_get(txn, STORE_DB_CASES, &k, &val);
   if (rc < 0) return rc;
   key = store__key_val(&k);
-  return store_case_load(&key, &val, out);
+  return store_case_load(txn, &key, &val, out);
 }
 
 /* The terms the stored version of id was indexed with, into *old (NULL for
@@ -230,7 +291,7 @@ int store_case_scan(store_txn_t *txn, const char *after_id, store_case_fn fn, vo
   }
   while (mrc == 0) {
     json_t *c;
-    rc = store_case_load(&key, &val, &c);
+    rc = store_case_load(txn, &key, &val, &c);
     if (rc < 0) break;
     rc = fn(c, ud);
     json_decref(c);

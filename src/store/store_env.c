@@ -71,8 +71,7 @@ int store__txn_mdb(store_txn_t *txn, int rc, const char *what) {
 
 /* --- environment --- */
 
-/* mkdir -p: creates dir and missing parents.  An existing directory is fine. */
-static int store_mkdir_p(const char *dir) {
+int store__dir_make(const char *dir) {
   char path[4096];
   size_t n = strlen(dir);
   size_t i;
@@ -272,7 +271,7 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
   *out = NULL;
   if (map_bytes == 0) map_bytes = LIMIT_MAP_BYTES_DEFAULT;
   if (map_bytes > LIMIT_MAP_BYTES_MAX) map_bytes = LIMIT_MAP_BYTES_MAX;
-  if (store_mkdir_p(dir) != 0) {
+  if (store__dir_make(dir) != 0) {
     fprintf(stderr, "casusd: store: cannot create directory %s: %s\n", dir, strerror(errno));
     return CASUS_ESTORE;
   }
@@ -281,6 +280,16 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
     return CASUS_ESTORE;
   }
   is_new = stat(data_path, &sb) != 0;
+  if (!is_new) {
+    /* Before anything maps it: a page beyond the file's end would be a
+     * SIGBUS at its first read, with no message. */
+    char why[1024];
+    rc = store_file_check(dir, why, sizeof(why));
+    if (rc < 0) {
+      fprintf(stderr, "casusd: store: %s\n", why);
+      return rc;
+    }
+  }
 
   st = calloc(1, sizeof(*st));
   if (st == NULL) return CASUS_ENOMEM;

@@ -14,7 +14,9 @@
  * store__<noun>_<verb> (as libuv's uv__...); the public API is store.h.
  *
  * The files: store_env.c (environment, transactions, map growth, secret,
- * backup, fault injection), store_record.c (keys, records, cursors, meta
+ * backup, fault injection), store_dir.c (the data file's check before
+ * mapping, the server lock), store_check.c (casusd verify's check of every
+ * record), store_record.c (keys, records, cursors, meta
  * counters), and one file per database: store_cases.c, store_meta.c
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
@@ -78,6 +80,10 @@ struct store_s {
   uint64_t reserve_bytes; /* the free map growth ahead keeps: LIMIT_MAP_RESERVE_BYTES */
   uint64_t page_bytes;    /* LMDB's page size */
   int fault_full_commits; /* store_fault_inject_full: commits left to fail */
+  /* store_debug_random: ids drawn from these bytes instead of getrandom. */
+  bool debug_random_on;
+  const uint8_t *debug_random;
+  size_t debug_random_len;
 };
 
 struct store_txn_s {
@@ -91,6 +97,12 @@ struct store_txn_s {
    * (e.g. CASUS_ESTORE_FULL) instead of LMDB's generic MDB_BAD_TXN. */
   int err;
 };
+
+/* --- the environment (store_env.c) --- */
+
+/* mkdir -p: creates dir and missing parents; an existing directory is fine.
+ * 0, or -1 with errno set. */
+int store__dir_make(const char *dir);
 
 /* --- errors (store_env.c) --- */
 
@@ -160,12 +172,21 @@ typedef struct {
  * json_t, or a casemeta record; each was checked against its limit. */
 typedef struct {
   int64_t deadline_s, updated_s; /* STORE_TIME_NONE when absent */
+  /* store__digest of the case record it was written with (has_digest false:
+   * a record of the first format, which kept none) */
+  bool has_digest;
+  uint64_t digest;
   size_t timers_count, scopes_count, attrs_count;
   store_meta_timer_t timers[LIMIT_TIMERS_PER_CASE_MAX];
   store_str_t scopes[STORE_SCOPES_MAX];
   store_meta_attr_t attrs[STORE_ATTRS_MAX];
 } store_meta_t;
 
+/* A 64-bit digest of n bytes, kept in casemeta for the case record: not a
+ * cryptographic hash (the history's SHA-256 chain is the tamper evidence),
+ * but any change within 8 aligned bytes always changes it, and others
+ * almost always. */
+uint64_t store__digest(const void *p, size_t n);
 /* Are a and b the same bytes? */
 bool store__str_eq(store_str_t a, store_str_t b);
 /* s as a store_str_t. */

@@ -5,10 +5,13 @@
  * store_case_put reads the old record to learn which timer and sindex keys
  * the previous version of the case has (instead of parsing the stored case)
  * and writes the new one; a range query reads it to check the conditions its
- * index cannot answer.  The record:
+ * index cannot answer; a read of the case checks the case record's digest
+ * against it (a record changed outside casusd, or damaged, is refused
+ * rather than served).  The record:
  *
  *   u8  format (STORE_META_FORMAT)
  *   8   deadline_s, 8 updated_s    (as store__key_add_time; STORE_TIME_NONE as itself)
+ *   8   digest of the case record  (store__digest; from format 2 on, absent in format 1)
  *   u8  timers, u8 scopes, u8 attrs (counts)
  *   per timer:  8 due_s, u8 n, name[n]
  *   per scope:  u8 n, scope[n]
@@ -28,8 +31,12 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_META_FORMAT 1
-#define STORE_META_HEAD_BYTES (1 + 2 * STORE_SEQ_BYTES + 3)
+/* 2: with the case record's digest.  Records of format 1 (without) are
+ * still read, and replaced at the case's next write. */
+#define STORE_META_FORMAT 2
+#define STORE_META_FORMAT_NO_DIGEST 1
+#define STORE_META_DIGEST_BYTES 8
+#define STORE_META_HEAD_BYTES (1 + 2 * STORE_SEQ_BYTES + STORE_META_DIGEST_BYTES + 3)
 #define STORE_META_BYTES_MAX                                                                        \
   (STORE_META_HEAD_BYTES + LIMIT_TIMERS_PER_CASE_MAX * (STORE_SEQ_BYTES + 1 + LIMIT_ID_BYTES_MAX) + \
    STORE_SCOPES_MAX * (1 + STORE_TERM_BYTES_MAX) + STORE_ATTRS_MAX * 2 * (1 + STORE_TERM_BYTES_MAX))
@@ -37,6 +44,36 @@
 /* The lengths are stored in one byte. */
 _Static_assert(STORE_TERM_BYTES_MAX <= 255 && LIMIT_ID_BYTES_MAX <= 255, "lengths fit a byte");
 _Static_assert(LIMIT_TIMERS_PER_CASE_MAX <= 255 && STORE_ATTRS_MAX <= 255, "counts fit a byte");
+
+/* One step of the digest: bijective in h for every w and in w for every h,
+ * so that two inputs that differ in one 8-byte word always differ in the
+ * digest; a final mix spreads the bits. */
+static uint64_t store_digest_step(uint64_t h, uint64_t w) {
+  h ^= w * 0x87c37b91114253d5ULL;
+  h = (h << 31 | h >> 33) * 0x4cf5ad432745937fULL;
+  return h;
+}
+
+uint64_t store__digest(const void *p, size_t n) {
+  const uint8_t *b = p;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n * 0xc2b2ae3d27d4eb4fULL, w;
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy(&w, b + i, 8);
+    h = store_digest_step(h, w);
+  }
+  if (i < n) {
+    w = 0;
+    memcpy(&w, b + i, n - i);
+    h = store_digest_step(h, w);
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
 
 bool store__str_eq(store_str_t a, store_str_t b) {
   return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
@@ -103,7 +140,7 @@ int store__meta_put(store_txn_t *txn, const char *id, const store_meta_t *m) {
   int rc;
 
   CASUS_ASSERT(m->timers_count <= LIMIT_TIMERS_PER_CASE_MAX && m->scopes_count <= STORE_SCOPES_MAX &&
-               m->attrs_count <= STORE_ATTRS_MAX);
+               m->attrs_count <= STORE_ATTRS_MAX && m->has_digest);
   store_meta_key(&k, store__str(id));
   key = store__key_val(&k);
   val.mv_size = store_meta_size(m);
@@ -119,6 +156,7 @@ int store__meta_put(store_txn_t *txn, const char *id, const store_meta_t *m) {
   store_meta_add_u8(&o, STORE_META_FORMAT);
   store_meta_add_time(&o, m->deadline_s);
   store_meta_add_time(&o, m->updated_s);
+  store_meta_add(&o, &m->digest, STORE_META_DIGEST_BYTES);
   store_meta_add_u8(&o, m->timers_count);
   store_meta_add_u8(&o, m->scopes_count);
   store_meta_add_u8(&o, m->attrs_count);
@@ -183,9 +221,24 @@ int store__meta_decode(const void *p, size_t n, store_meta_t *m) {
   in.len = n;
   in.pos = 0;
   in.bad = false;
-  if (store_meta_u8(&in) != STORE_META_FORMAT) return CASUS_ESTORE_CORRUPT;
+  switch (store_meta_u8(&in)) {
+    case STORE_META_FORMAT:
+      m->has_digest = true;
+      break;
+    case STORE_META_FORMAT_NO_DIGEST:
+      m->has_digest = false;
+      break;
+    default:
+      return CASUS_ESTORE_CORRUPT;
+  }
   m->deadline_s = store_meta_time(&in);
   m->updated_s = store_meta_time(&in);
+  m->digest = 0;
+  if (m->has_digest) {
+    if (in.bad || in.len - in.pos < STORE_META_DIGEST_BYTES) return CASUS_ESTORE_CORRUPT;
+    memcpy(&m->digest, in.p + in.pos, STORE_META_DIGEST_BYTES);
+    in.pos += STORE_META_DIGEST_BYTES;
+  }
   m->timers_count = store_meta_u8(&in);
   m->scopes_count = store_meta_u8(&in);
   m->attrs_count = store_meta_u8(&in);

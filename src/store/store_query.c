@@ -28,12 +28,20 @@
  * the cursor is that position in hex, after the plan's letter: "i:", "d:" or
  * "u:".
  *
+ * Damaged cases.  A case whose record or casemeta record is damaged, or
+ * that an index entry names but does not exist, is left out of the page
+ * and said on stderr (once per case, of the last few), so that one damaged
+ * case does not fail every list that would show it; `casusd verify` names
+ * them all.  A malformed index entry itself still fails the query: the
+ * order it was read in cannot be kept past it.
+ *
  * Bounded work.  Every index entry read, seek and casemeta read counts
  * against examine_max.  A run checks the budget only after it has made
  * progress in this call (its frontier moved, or it found a match), so every
  * call moves the cursor forward and a client that follows cursors always
  * reaches the end, even with examine_max 1.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -111,6 +119,31 @@ static bool store_budget_out(const store_plan_t *p) {
   return p->examined >= p->q->examine_max;
 }
 
+/* Says on stderr that a list left out the case id, once per case of the
+ * last STORE_SKIPS_REMEMBERED (a client that polls a list would otherwise
+ * repeat it every time). */
+#define STORE_SKIPS_REMEMBERED 16
+static void store_skip_log(store_str_t id, const char *why, bool entry_only) {
+  static char seen[STORE_SKIPS_REMEMBERED][LIMIT_ID_BYTES_MAX + 1];
+  static size_t next;
+  size_t i;
+  CASUS_ASSERT(id.n <= LIMIT_ID_BYTES_MAX);
+  for (i = 0; i < STORE_SKIPS_REMEMBERED; i++)
+    if (strlen(seen[i]) == id.n && memcmp(seen[i], id.p, id.n) == 0) return;
+  memcpy(seen[next], id.p, id.n);
+  seen[next][id.n] = '\0';
+  next = (next + 1) % STORE_SKIPS_REMEMBERED;
+  fprintf(stderr, "casusd: store: case %.*s %s; lists leave %s out (run casusd verify)\n", (int)id.n, id.p,
+          why, entry_only ? "that entry" : "it");
+}
+
+/* A read of a case or its casemeta record failed with rc: a damaged (or
+ * missing) record of that one case, which the list skips, or a failing
+ * store (the transaction is then unusable), which stops the query. */
+static bool store_case_skippable(const store_plan_t *p, int rc) {
+  return (rc == CASUS_ESTORE_CORRUPT || rc == CASUS_ENOT_FOUND) && p->txn->err == 0;
+}
+
 /* --- the checks a scan makes against casemeta --- */
 
 static bool store_meta_has_attr(const store_meta_t *m, const store_meta_attr_t *a) {
@@ -134,10 +167,19 @@ static int store_scan_check(store_plan_t *p, const MDB_val *val, bool *match) {
   id.n = val->mv_size - STORE_SEQ_BYTES;
   p->examined++;
   rc = store__meta_peek(p->txn, id, &m);
-  if (rc == CASUS_ENOT_FOUND) return CASUS_ESTORE_CORRUPT;
+  if (rc < 0 && store_case_skippable(p, rc)) {
+    store_skip_log(id,
+                   rc == CASUS_ENOT_FOUND ? "is named by an index entry but has no index record"
+                                          : "has a damaged index record",
+                   false);
+    return 0;
+  }
   if (rc < 0) return rc;
   /* The paired check: the entry and the case's record agree on its time. */
-  if (t != (p->plan == STORE_PLAN_DEADLINE ? m.deadline_s : m.updated_s)) return CASUS_ESTORE_CORRUPT;
+  if (t != (p->plan == STORE_PLAN_DEADLINE ? m.deadline_s : m.updated_s)) {
+    store_skip_log(id, "has an index entry whose time its index record does not have", true);
+    return 0;
+  }
   for (i = 0; i < p->q->eq_count; i++)
     if (!store_meta_has_attr(&m, &p->eq[i])) return 0;
   if (p->plan == STORE_PLAN_DEADLINE && p->q->updated_after_s != STORE_TIME_NONE &&
@@ -349,9 +391,10 @@ static int store_plan_init(store_plan_t *p, store_txn_t *txn, const store_query_
   return 0;
 }
 
-/* Reads the case at order key pos and hands it to fn. */
-static int store_query_emit(store_plan_t *p, const uint8_t *pos, size_t pos_len, store_query_fn fn,
-                            void *ud) {
+/* Reads the case at order key pos and hands it to fn; *skipped when the
+ * case is damaged or missing (fn is not called). */
+static int store_query_emit(store_plan_t *p, const uint8_t *pos, size_t pos_len, store_query_fn fn, void *ud,
+                            bool *skipped) {
   char id[LIMIT_ID_BYTES_MAX + 1];
   size_t skip = store_plan_timed(p) ? STORE_SEQ_BYTES : 0;
   json_t *c;
@@ -360,9 +403,18 @@ static int store_query_emit(store_plan_t *p, const uint8_t *pos, size_t pos_len,
   CASUS_ASSERT(pos_len > skip && pos_len - skip <= LIMIT_ID_BYTES_MAX);
   memcpy(id, pos + skip, pos_len - skip);
   id[pos_len - skip] = '\0';
+  *skipped = false;
   rc = store_case_get(p->txn, id, &c);
-  /* The index names a case that is not there. */
-  if (rc == CASUS_ENOT_FOUND) return CASUS_ESTORE_CORRUPT;
+  if (rc < 0 && store_case_skippable(p, rc)) {
+    store_skip_log(store__str(id),
+                   rc == CASUS_ENOT_FOUND
+                       ? "is named by an index entry but does not exist"
+                       : "is damaged (its record does not parse, or does not match its index "
+                         "record)",
+                   false);
+    *skipped = true;
+    return 0;
+  }
   if (rc < 0) return rc;
   rc = fn(c, ud);
   json_decref(c);
@@ -379,6 +431,7 @@ static int store_query_merge(store_plan_t *p, store_query_fn fn, void *ud, char 
     store_run_t *head = NULL, *front = NULL;
     uint8_t m[STORE_POS_BYTES_MAX];
     size_t m_len;
+    bool skipped;
     int rc;
 
     for (i = 0; i < p->runs_count; i++) {
@@ -414,8 +467,9 @@ static int store_query_merge(store_plan_t *p, store_query_fn fn, void *ud, char 
       r->pos[r->pos_len++] = '\0';
       r->state = STORE_RUN_SEARCH;
     }
-    rc = store_query_emit(p, m, m_len, fn, ud);
+    rc = store_query_emit(p, m, m_len, fn, ud, &skipped);
     if (rc < 0) return rc;
+    if (skipped) continue;
     emitted++;
     if (rc > 0) {
       m[m_len++] = '\0';
@@ -464,4 +518,30 @@ int store_case_query(store_txn_t *txn, const store_query_t *q, store_query_fn fn
   store_query_examined_total += p.examined;
   if (rc < 0) next_cursor[0] = '\0';
   return rc;
+}
+
+int store_case_scoped(store_txn_t *txn, const char *id, const char *const *scopes, size_t scopes_count) {
+  MDB_cursor *cur;
+  store_key_t k;
+  size_t i;
+  int rc, mrc = MDB_NOTFOUND;
+
+  if (txn->err < 0) return txn->err;
+  if (!store__id_ok(id) || scopes_count > STORE_SCOPES_MAX) return CASUS_EINVALID_DATA;
+  for (i = 0; i < scopes_count; i++)
+    if (!store_term_ok(scopes[i])) return CASUS_EINVALID_DATA;
+  rc = store__cursor_open(txn, STORE_DB_SINDEX, &cur);
+  if (rc < 0) return rc;
+  for (i = 0; i < scopes_count && mrc == MDB_NOTFOUND; i++) {
+    MDB_val key, val;
+    store__index_key(&k, store__str(scopes[i]), STORE_INDEX_ALL, NULL);
+    key = store__key_val(&k);
+    val.mv_data = (void *)id; /* an input; LMDB does not write through it */
+    val.mv_size = strlen(id);
+    mrc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH);
+  }
+  mdb_cursor_close(cur);
+  if (mrc == MDB_NOTFOUND) return 0;
+  rc = store__txn_mdb(txn, mrc, "case scoped");
+  return rc < 0 ? rc : 1;
 }

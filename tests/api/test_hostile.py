@@ -881,7 +881,7 @@ def _metric(port, name, conn=None):
     if own:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=IO_TIMEOUT_S)
     try:
-        conn.request("GET", "/metrics")
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + TOKEN["admin"]})
         resp = conn.getresponse()
         text = resp.read().decode()
     finally:

@@ -29,7 +29,7 @@ def create(s, who="pr-rotterdam", gemeente="rotterdam"):
 
 
 def metric(s, name):
-    st, _, text = s.raw("GET", "/metrics")
+    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
     assert st == 200, st
     for line in text.decode().splitlines():
         if line.startswith(name + " "):

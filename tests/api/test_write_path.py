@@ -18,7 +18,7 @@ SERIALISATIONS_PER_EVENT_MAX = 3
 
 
 def metrics(s):
-    st, _, text = s.raw("GET", "/metrics")
+    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
     assert st == 200, (st, text)
     out = {}
     for line in text.decode().splitlines():

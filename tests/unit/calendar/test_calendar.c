@@ -138,8 +138,8 @@ TEST(day_parse_accepts) {
   ASSERT_EQ(d, 20822);
   ASSERT_EQ(cal_day_parse("1900-01-01", &d), 0);
   ASSERT_EQ(d, -25567);
-  ASSERT_EQ(cal_day_parse("9999-12-31", &d), 0);
-  ASSERT_EQ(d, 2932896);
+  ASSERT_EQ(cal_day_parse("2199-12-31", &d), 0);
+  ASSERT_EQ(d, 84005);
   ASSERT_EQ(cal_day_parse("2028-02-29", &d), 0);
   ASSERT_EQ(cal_day_parse("2000-02-29", &d), 0);
 }
@@ -156,6 +156,8 @@ TEST(day_parse_rejects) {
       "2027-01-00",
       "2027-01-32",
       "1899-12-31",
+      "2200-01-01",
+      "9999-12-31",
       "10000-01-01",
       "2027-1-04",
       "2027-01-4",
@@ -372,8 +374,39 @@ TEST(time_parse_accepts) {
   ASSERT_EQ(t, -1);
   ASSERT_EQ(cal_time_parse("2028-02-29T23:59:59Z", &t), 0);
   ASSERT_EQ(t, 1835481599);
-  ASSERT_EQ(cal_time_parse("9999-12-31T23:59:59Z", &t), 0);
-  ASSERT_EQ(t, 253402300799);
+  ASSERT_EQ(cal_time_parse("2199-12-31T22:59:59Z", &t), 0); /* 23:59:59 in Amsterdam */
+  ASSERT_EQ(t, 7258114799);
+  ASSERT_EQ(cal_time_parse("1900-01-01T00:00:00+01:00", &t), 0);
+  ASSERT_EQ(t, -2208992400);
+}
+
+/* Every date and datetime lies in 1900-01-01 .. 2199-12-31 (core/limits.h),
+ * a datetime by its day in Europe/Amsterdam, where it is formatted; the
+ * last second is in, the next one out, at both ends. */
+TEST(date_range_bounds) {
+  int64_t t;
+  cal_day_t d;
+  char buf[32];
+  ASSERT(cal_day_in_range(day("1900-01-01")));
+  ASSERT(cal_day_in_range(day("2199-12-31")));
+  ASSERT(!cal_day_in_range(day("1900-01-01") - 1));
+  ASSERT(!cal_day_in_range(day("2199-12-31") + 1));
+  ASSERT_EQ(cal_day_parse("2200-01-01", &d), CASUS_EINVALID_DATA);
+  ASSERT_EQ(cal_day_parse("1899-12-31", &d), CASUS_EINVALID_DATA);
+  /* The offset decides: 23:59:59 on the last day in Amsterdam is in, a second later is out. */
+  ASSERT_EQ(cal_time_parse("2199-12-31T23:59:59+01:00", &t), 0);
+  ASSERT(cal_time_in_range(t));
+  ASSERT(!cal_time_in_range(t + 1));
+  cal_time_format(t, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "2199-12-31T23:59:59+01:00");
+  ASSERT_EQ(cal_time_parse("2199-12-31T23:00:00Z", &t), CASUS_EINVALID_DATA);      /* 2200 in Amsterdam */
+  ASSERT_EQ(cal_time_parse("2199-12-31T18:00:00-05:00", &t), CASUS_EINVALID_DATA); /* 2200 in Amsterdam */
+  ASSERT_EQ(cal_time_parse("1900-01-01T00:00:00+02:00", &t), CASUS_EINVALID_DATA); /* 1899 in Amsterdam */
+  ASSERT_EQ(cal_time_parse("1900-01-01T00:00:00Z", &t), 0);
+  ASSERT(cal_time_in_range(t));
+  ASSERT(!cal_time_in_range(t - 3601));
+  ASSERT_EQ(cal_time_parse("2200-01-01T00:00:00+01:00", &t), CASUS_EINVALID_DATA);
+  ASSERT_EQ(cal_time_parse("9999-12-31T23:59:59Z", &t), CASUS_EINVALID_DATA);
 }
 
 TEST(time_parse_rejects) {
@@ -410,6 +443,8 @@ TEST(time_parse_rejects) {
       "2027-01-04T09:00:00.5.5Z",
       "2027-01-04T09:00:00.-5Z",
       "1899-12-31T23:59:59Z",
+      "2200-01-01T00:00:00Z",
+      "9999-12-31T23:59:59Z",
       "+2027-01-04T09:00:00Z",
       "2027-01-04T-9:00:00Z",
       "2027-01-04T09:00:00\xef\xbc\xba", /* fullwidth Z */
@@ -854,6 +889,7 @@ TEST(load_err_buffer) {
   X(week_across_dst_is_calendar_based_R_TIME_2)   \
   X(time_parse_accepts)                           \
   X(time_parse_rejects)                           \
+  X(date_range_bounds)                            \
   X(time_format)                                  \
   X(time_round_trip)                              \
   X(holidays_nl_2024_2030_default_R_TIME_1)       \

@@ -765,6 +765,73 @@ TEST(region_transition_keeps_sibling_regions) {
   engine_chart_free(chart);
 }
 
+/* Every date a case stores or a timer arms lies in 1900-01-01 .. 2199-12-31
+ * (core/limits.h): a date field outside is refused by the schema with the
+ * field named; a deadline or a "date" value that a transition would compute
+ * beyond the range refuses the event (422, the source field named) and
+ * changes nothing; a comparison with such a date (a guard) still works. */
+TEST(dates_stay_within_range) {
+  engine_chart_t *mc;
+  engine_result_t res;
+  json_t *c;
+  setup();
+  mc = mini_chart(
+      "\"s1\":{\"transitions\":["
+      "{\"event\":\"arm\",\"roles\":[\"a\"],\"data\":{\"d\":{\"type\":\"date\",\"required\":true}},"
+      " \"actions\":[{\"arm\":\"t\",\"event\":\"t_due\",\"from\":\"data.d\",\"after\":{\"months\":1}}]},"
+      "{\"event\":\"keep\",\"roles\":[\"a\"],\"data\":{\"d\":{\"type\":\"date\",\"required\":true}},"
+      " \"actions\":[{\"set\":\"fields.next\",\"value\":{\"date\":{\"from\":\"data.d\",\"after\":{\"weeks\":"
+      "1}}}}]},"
+      "{\"event\":\"check\",\"roles\":[\"a\"],\"data\":{\"d\":{\"type\":\"date\",\"required\":true}},"
+      " \"guards\":[{\"check\":{\"path\":\"data.d\",\"lt\":{\"date\":{\"from\":\"data.d\",\"after\":{"
+      "\"months\":"
+      "12}}}},\"rule\":\"R-X\",\"message\":\"never\"}],\"actions\":[{\"set\":\"fields.checked\",\"value\":{"
+      "\"path\":\"data.d\"}}]},"
+      "{\"event\":\"t_due\",\"roles\":[\"system\"]},"
+      "{\"event\":\"at\",\"roles\":[\"a\"],\"data\":{\"when\":{\"type\":\"datetime\"}}}]}");
+  c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
+  /* The schema: the field is named, with the range. */
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "arm", "{\"d\":\"9999-12-31\"}", &res),
+            CASUS_EINVALID_DATA);
+  ASSERT(strstr(res.message, "\"d\"") != NULL && strstr(res.message, "1900-01-01 to 2199-12-31") != NULL);
+  engine_result_clear(&res);
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "arm", "{\"d\":\"1899-12-31\"}", &res),
+            CASUS_EINVALID_DATA);
+  engine_result_clear(&res);
+  ASSERT_EQ(
+      mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "at", "{\"when\":\"2200-01-01T00:00:00Z\"}", &res),
+      CASUS_EINVALID_DATA);
+  ASSERT(strstr(res.message, "\"when\"") != NULL && strstr(res.message, "datetime") != NULL);
+  engine_result_clear(&res);
+  /* At the bound: a deadline a month after 2199-11-30 is the last day; after 2199-12-01 it is not. */
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "arm", "{\"d\":\"2199-11-30\"}", &res), 0);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "t"), "due")),
+                "2199-12-30");
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "arm", "{\"d\":\"2199-12-01\"}", &res),
+            CASUS_EINVALID_DATA);
+  ASSERT_NULL(res.case_);
+  ASSERT(strstr(res.message, "\"d\"") != NULL && strstr(res.message, "2199-12-31") != NULL);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(c, "timers"), "t"), "due")),
+                "2199-12-30"); /* unchanged */
+  /* A stored "date" value: 2199-12-24 + 1 week is the last day; 2199-12-25 + 1 week is not. */
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "keep", "{\"d\":\"2199-12-24\"}", &res), 0);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "next")), "2199-12-31");
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "keep", "{\"d\":\"2199-12-25\"}", &res),
+            CASUS_EINVALID_DATA);
+  ASSERT(strstr(res.message, "\"d\"") != NULL);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "next")), "2199-12-31");
+  /* Compared only (a guard): 2199-06-01 + 12 months lies beyond, and the guard still holds. */
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "check", "{\"d\":\"2199-06-01\"}", &res), 0);
+  engine_result_clear(&res);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c, "fields"), "checked")), "2199-06-01");
+  json_decref(c);
+  engine_chart_free(mc);
+}
+
 #define TEST_LIST(X)                                      \
   X(chart_loads_and_checks_clean)                         \
   X(check_reports_unknown_target_with_path)               \
@@ -794,6 +861,7 @@ TEST(region_transition_keeps_sibling_regions) {
   X(schema_array_items_and_counts)                        \
   X(check_rejects_bad_array_schema_and_append)            \
   X(transition_to_an_ancestor_reenters_it)                \
-  X(region_transition_keeps_sibling_regions)
+  X(region_transition_keeps_sibling_regions)              \
+  X(dates_stay_within_range)
 
 TEST_MAIN(TEST_LIST)

@@ -140,8 +140,16 @@ static size_t history_key(char *key, const char *case_id, uint64_t seq) {
 
 /* --- open, reopen, schema --- */
 
+/* A case id is "c-" and 16 hex digits. */
+static void assert_random_id(const char *id) {
+  size_t i;
+  ASSERT_EQ(strlen(id), 18);
+  ASSERT(id[0] == 'c' && id[1] == '-');
+  for (i = 2; i < 18; i++) ASSERT(strchr("0123456789abcdef", id[i]) != NULL);
+}
+
 TEST(open_reopen_persists) {
-  char root[64], id[16], got[64];
+  char root[64], id[STORE_CASE_ID_BYTES], first[STORE_CASE_ID_BYTES], got[64];
   store_t *st;
   store_txn_t *txn;
   json_t *c;
@@ -150,7 +158,8 @@ TEST(open_reopen_persists) {
   st = store_at(root, 0);
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
-  ASSERT_STR_EQ(id, "c-000001");
+  assert_random_id(id);
+  snprintf(first, sizeof(first), "%s", id);
   c = json_pack("{s:s, s:s}", "id", id, "state", "aangemeld");
   ASSERT_EQ(case_put(txn, c), 0);
   json_decref(c);
@@ -158,19 +167,67 @@ TEST(open_reopen_persists) {
   store_close(st);
 
   st = store_at(root, 0);
-  case_member(st, "c-000001", "state", got, sizeof(got));
+  case_member(st, first, "state", got, sizeof(got));
   ASSERT_STR_EQ(got, "aangemeld");
-  /* The id counter is durable too: no id is handed out twice. */
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
-  ASSERT_STR_EQ(id, "c-000002");
-  ASSERT_EQ(store_case_next_id(txn, id, 4), CASUS_EINVALID_DATA);
+  assert_random_id(id);
+  ASSERT(strcmp(id, first) != 0);
+  ASSERT_EQ(store_case_next_id(txn, id, STORE_CASE_ID_BYTES - 1), CASUS_EINVALID_DATA);
   store_txn_abort(txn);
-  /* An aborted allocation does not use up the id. */
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Case ids are random (64 bits): they reveal no count of cases.  A drawn id
+ * that a case has, committed or earlier in the same transaction, is drawn
+ * again; a random source that fails, or keeps giving taken ids, is an
+ * error (CASUS_EIO), never a reused id. */
+TEST(case_ids_random_and_unique) {
+  static const uint8_t draws[] = {0,    0,    0, 0, 0, 0, 0, 1, /* c-0000000000000001 */
+                                  0,    0,    0, 0, 0, 0, 0, 1, /* taken: drawn again */
+                                  0xab, 0xcd, 0, 0, 0, 0, 0, 2};
+  uint8_t taken[8 * STORE_CASE_ID_ATTEMPTS_MAX];
+  char root[64], id[STORE_CASE_ID_BYTES], seen[64][STORE_CASE_ID_BYTES];
+  store_t *st;
+  store_txn_t *txn;
+  json_t *c;
+  int i, j;
+
+  tmpdir_make(root);
+  st = store_at(root, 0);
+  /* Without the hook: distinct random ids. */
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  for (i = 0; i < 64; i++) {
+    ASSERT_EQ(store_case_next_id(txn, seen[i], sizeof(seen[i])), 0);
+    assert_random_id(seen[i]);
+    for (j = 0; j < i; j++) ASSERT(strcmp(seen[i], seen[j]) != 0);
+  }
+  store_txn_abort(txn);
+  /* With it: a taken id is drawn again. */
+  store_debug_random(st, draws, sizeof(draws));
   ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
   ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
-  ASSERT_STR_EQ(id, "c-000002");
+  ASSERT_STR_EQ(id, "c-0000000000000001");
+  c = json_pack("{s:s}", "id", id);
+  ASSERT_EQ(case_put(txn, c), 0); /* not committed yet: the transaction sees it */
+  json_decref(c);
+  ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
+  ASSERT_STR_EQ(id, "c-abcd000000000002");
+  /* The source runs dry: an error, and the transaction stays usable. */
+  ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), CASUS_EIO);
   ASSERT_EQ(store_txn_commit(txn), 0);
+  /* Every draw taken: an error after STORE_CASE_ID_ATTEMPTS_MAX tries. */
+  for (i = 0; i < STORE_CASE_ID_ATTEMPTS_MAX; i++) memcpy(taken + 8 * i, draws, 8);
+  store_debug_random(st, taken, sizeof(taken));
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), CASUS_EIO);
+  store_txn_abort(txn);
+  store_debug_random(st, NULL, 0);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_case_next_id(txn, id, sizeof(id)), 0);
+  assert_random_id(id);
+  store_txn_abort(txn);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -1554,6 +1611,7 @@ TEST(backup_copy_opens_with_same_data) {
 
 #define TEST_LIST(X)                            \
   X(open_reopen_persists)                       \
+  X(case_ids_random_and_unique)                 \
   X(secret_made_once_and_stable)                \
   X(open_creates_missing_parents)               \
   X(schema_version_newer_is_refused)            \

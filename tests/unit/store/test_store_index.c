@@ -1355,6 +1355,136 @@ TEST(index_bytes_per_case) {
   tmpdir_remove(root);
 }
 
+/* Writes t as the store does in keys and casemeta: 8 bytes big-endian, offset by 2^63. */
+static void be_time(uint8_t *p, int64_t t) {
+  uint64_t u = (uint64_t)t ^ (UINT64_C(1) << 63);
+  int i;
+  for (i = 7; i >= 0; i--) {
+    p[i] = (uint8_t)(u & 0xff);
+    u >>= 8;
+  }
+}
+
+/* One damaged case makes only that case unavailable: a record changed
+ * outside casusd (it still parses, but its digest is not the one casemeta
+ * keeps), a damaged casemeta record, or an index entry that names a case
+ * that is not there is left out of every list, whatever its plan, and the
+ * other cases are listed; store_case_get refuses the damaged case
+ * (CASUS_ESTORE_CORRUPT) and store_case_scoped says from the index, without
+ * the record, who may know it exists.  A casemeta record of the first
+ * format (no digest) is still read. */
+TEST(damaged_case_left_out_of_lists) {
+  static const char changed[] = "{\"id\":\"c-3\",\"scopes\":\"g=a g=b\",\"attrs\":\"status=closed\"}";
+  const char *ga[] = {"g=a"}, *gc[] = {"g=c"}, *gbc[] = {"g=c", "g=b"}, *empty[] = {""};
+  char root[64];
+  uint8_t v1[64], dv[16];
+  store_t *st;
+  store_txn_t *txn;
+  json_t *c;
+  size_t n = 0;
+
+  tmpdir_make(root);
+  st = filters_fixture(root);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "cases", "c-3", 3, changed, sizeof(changed) - 1), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_case_get(txn, "c-3", &c), CASUS_ESTORE_CORRUPT);
+  ASSERT_NULL(c);
+  ASSERT_EQ(store_case_get(txn, "c-1", &c), 0);
+  json_decref(c);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", ga, 1), 1);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", gbc, 2), 1);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", gc, 1), 0);
+  ASSERT_EQ(store_case_scoped(txn, "c-6", ga, 1), 0);
+  ASSERT_EQ(store_case_scoped(txn, "c-9", ga, 1), 0);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", ga, 0), 0);
+  ASSERT_EQ(store_case_scoped(txn, "", ga, 1), CASUS_EINVALID_DATA);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", empty, 1), CASUS_EINVALID_DATA);
+  ASSERT_EQ(store_case_scoped(txn, "c-3", ga, STORE_SCOPES_MAX + 1), CASUS_EINVALID_DATA);
+  store_txn_abort(txn);
+  {
+    qspec_t all = {"g=a", "", NONE, NONE, 2, 100}, open = {"g=a g=b", "status=open", NONE, NONE, 10, 100},
+            deadline = {"g=a", "", 1000, NONE, 10, 100}, updated = {"g=a", "status=open", NONE, 0, 10, 100};
+    assert_query(st, &all, "c-1 c-2 c-4 c-5 ");
+    assert_query(st, &open, "c-1 c-4 c-5 c-6 ");
+    assert_query(st, &deadline, "c-5 c-1 c-4 ");
+    assert_query(st, &updated, "c-1 c-4 c-5 ");
+  }
+
+  /* c-4's casemeta record is damaged; the index names c-7 (in the id
+   * order) and c-8 (by deadline), which do not exist. */
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "casemeta", "c-4", 3, "\x02", 1), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "sindex", "g=a\0a", 5, "c-7", 3), 0);
+  be_time(dv, 60);
+  memcpy(dv + 8, "c-8", 3);
+  ASSERT_EQ(store_debug_put_raw(txn, "sindex", "g=a\0d", 5, dv, 11), 0);
+  /* by update time: an entry naming c-9 (no casemeta), and one for c-1 at a time it does not have */
+  be_time(dv, 55);
+  memcpy(dv + 8, "c-9", 3);
+  ASSERT_EQ(store_debug_put_raw(txn, "sindex", "g=a\0u", 5, dv, 11), 0);
+  be_time(dv, 57);
+  memcpy(dv + 8, "c-1", 3);
+  ASSERT_EQ(store_debug_put_raw(txn, "sindex", "g=a\0u", 5, dv, 11), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_case_get(txn, "c-4", &c), CASUS_ESTORE_CORRUPT);
+  ASSERT_EQ(store_case_scoped(txn, "c-4", ga, 1), 1); /* the index still knows */
+  store_txn_abort(txn);
+  {
+    qspec_t all = {"g=a", "", NONE, NONE, 1, 100}, deadline = {"g=a", "", 1000, NONE, 10, 100},
+            flag = {"g=a", "flag=y", NONE, NONE, 10, 100};
+    assert_query(st, &all, "c-1 c-2 c-5 ");
+    assert_query(st, &deadline, "c-5 c-1 ");
+    assert_query(st, &flag, "");
+  }
+  {
+    /* status=open with updated_after reads casemeta for each entry: c-4's
+     * is damaged, c-9 has none, c-1's stray entry disagrees with it. */
+    qspec_t updated = {"g=a", "status=open", NONE, 0, 10, 100};
+    assert_query(st, &updated, "c-1 c-5 ");
+  }
+
+  /* c-5's casemeta record in the first format (no digest): read as before. */
+  v1[n++] = 1;
+  be_time(v1 + n, -20);
+  be_time(v1 + n + 8, 50);
+  n += 16;
+  v1[n++] = 0; /* timers */
+  v1[n++] = 1; /* scopes */
+  v1[n++] = 1; /* attrs */
+  v1[n++] = 3;
+  memcpy(v1 + n, "g=a", 3);
+  n += 3;
+  v1[n++] = 6;
+  memcpy(v1 + n, "status", 6);
+  n += 6;
+  v1[n++] = 4;
+  memcpy(v1 + n, "open", 4);
+  n += 4;
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "casemeta", "c-5", 3, v1, n), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_case_get(txn, "c-5", &c), 0);
+  json_decref(c);
+  store_txn_abort(txn);
+  {
+    qspec_t deadline = {"g=a", "status=open", 1000, NONE, 10, 100};
+    assert_query(st, &deadline, "c-5 c-1 ");
+  }
+  /* and a write replaces it with one that keeps the digest */
+  put1(st, "c-5", "g=a", "status=open", -20, 70);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "cases", "c-5", 3, "{\"id\":\"c-5\"}", 12), 0);
+  ASSERT_EQ(store_case_get(txn, "c-5", &c), CASUS_ESTORE_CORRUPT);
+  store_txn_abort(txn);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
 #define TEST_LIST(X)                          \
   X(each_filter_alone_and_combined)           \
   X(scoping)                                  \
@@ -1369,6 +1499,7 @@ TEST(index_bytes_per_case) {
   X(legacy_case_reput_fixes_timer_index)      \
   X(reindex_of_a_schema_1_store)              \
   X(rare_filters_examine_few_entries_of_many) \
-  X(index_bytes_per_case)
+  X(index_bytes_per_case)                     \
+  X(damaged_case_left_out_of_lists)
 
 TEST_MAIN(TEST_LIST)
