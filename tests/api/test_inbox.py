@@ -117,7 +117,9 @@ def test_open_tasks_first_then_notifications_newest_first_in_pages():
         items = whole["items"]
         assert_inbox_order(items)
         tasks = [i for i in items if i["type"] == "task"]
-        assert [t["case_id"] for t in tasks] == [b, a] and tasks[0]["kind"] == "start_zorg_termijn_verlopen", tasks
+        # both deadlines fire at the same instant, in the order of the (random) case ids: newest first
+        assert sorted(t["case_id"] for t in tasks) == sorted([a, b]), tasks
+        assert tasks[0]["seq"] > tasks[1]["seq"] and tasks[0]["kind"] == "start_zorg_termijn_verlopen", tasks
         assert tasks[0]["rule"] == "R-TW-2"
         assert len(items) == 62, len(items)
         for limit in (1, 7, 61, 100):
@@ -127,7 +129,8 @@ def test_open_tasks_first_then_notifications_newest_first_in_pages():
         assert all_pages(s, "pr-rotterdam", "kind=notification", 9) == items[2:]
         newest_a = max(i["seq"] for i in items if i["case_id"] == a)
         newer = all_pages(s, "pr-rotterdam", "after=%d" % newest_a, 10)
-        assert newer == [i for i in items if i["seq"] > newest_a] and len(newer) == 31, len(newer)
+        # b's 30 notifications are newer than anything of a; b's task too when it fired after a's
+        assert newer == [i for i in items if i["seq"] > newest_a] and len(newer) in (30, 31), len(newer)
 
 
 def test_new_task_is_on_the_first_page_behind_thousands_of_notifications_R_TW_2():
