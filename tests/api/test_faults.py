@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import CASUSD, TOKEN, Server, assert_error, deadline, make_config, run, tasks  # noqa: E402
+from casus import CASUSD, TOKEN, VALGRIND, Server, assert_error, deadline, make_config, run, tasks  # noqa: E402
 
 WRITERS = 4
 WRITES_PER_WRITER = 60
@@ -285,12 +285,12 @@ def test_slow_sse_readers_do_not_stop_writers_or_lose_anything():
         elapsed = time.monotonic() - t0
         assert_only_ok_or_503(statuses, "store_unavailable")
         assert sum(len(v) for v in acked.values()) > WRITERS * WRITES_PER_WRITER // 2
-        assert elapsed < 60, "writers took %.1f s" % elapsed
+        assert VALGRIND or elapsed < 60, "writers took %.1f s" % elapsed
         st, body = s.req("GET", "/healthz")
         assert st == 200, (st, body)
         with open("/proc/%d/status" % s.proc.pid) as f:
             rss_kb = int(f.read().split("VmRSS:")[1].split()[0])
-        assert rss_kb < 200 * 1024, "server RSS %d KiB" % rss_kb
+        assert VALGRIND or rss_kb < 200 * 1024, "server RSS %d KiB" % rss_kb  # valgrind's own RSS is larger
         for c in socks:
             c.close()
         socks = []
