@@ -52,6 +52,32 @@ static int test_limit_get(const char *name, int64_t max, int64_t *out, char *err
   return 0;
 }
 
+/* The test-only fault hook (docs/operations.md): CASUSD_TEST_FAULT, e.g.
+ * "commit:3:EIO", makes the store fail its LMDB writes or commits from the
+ * nth one on (store_fault_arm_spec), counted from here: after the store
+ * opened, before the overdue timers fire.  Honoured only in a build with
+ * CASUS_TEST_HOOKS (CMake, on by default); elsewhere, or malformed, it
+ * refuses the start, so that a test never passes without its fault. */
+static int test_fault_arm(store_t *st, char *err, size_t err_size) {
+  const char *v = getenv("CASUSD_TEST_FAULT");
+  if (v == NULL) return 0;
+#ifdef CASUS_TEST_HOOKS
+  if (store_fault_arm_spec(st, v) == 0) {
+    api__log("test only: CASUSD_TEST_FAULT=%s: the store's LMDB operations will fail", v);
+    return 0;
+  }
+  snprintf(
+      err, err_size,
+      "CASUSD_TEST_FAULT (a test-only knob) must be KIND:N:ERR[:COUNT]: KIND write or commit, N and COUNT "
+      "whole numbers from 1 (COUNT may be always), ERR EIO, ENOSPC, MAP_FULL, CORRUPTED or ENOMEM");
+#else
+  (void)st;
+  snprintf(err, err_size,
+           "CASUSD_TEST_FAULT is set, but this build has no test hooks (CASUS_TEST_HOOKS off)");
+#endif
+  return CASUS_ECONFIG_INVALID;
+}
+
 int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err, size_t err_size) {
   api_t *api = calloc(1, sizeof(*api));
   int64_t start, chunk_max;
@@ -98,6 +124,8 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
       goto fail;
     }
   }
+  rc = test_fault_arm(api->store, err, err_size);
+  if (rc != 0) goto fail;
   start = opt->manual_clock && api->cfg.has_now ? api->cfg.now_s : (int64_t)time(NULL);
   rc = timers_new(&api->timers, loop, opt->manual_clock, start, api__timers_cb, api);
   if (rc != 0) goto fail;

@@ -550,6 +550,45 @@ int store_backup(store_t *st, const char *out_dir);
  * were full (CASUS_ESTORE_FULL); the transaction is aborted, so nothing is
  * written.  The map does not grow for an injected failure.  0 turns it off. */
 void store_fault_inject_full(store_t *st, int n);
+/* Test hook: LMDB-level fault injection, in SQLite's manner.  Once armed,
+ * the store counts the operations of one kind -- STORE_FAULT_WRITE: every
+ * LMDB write operation (mdb_put, mdb_del, mdb_cursor_del: each record,
+ * index entry, timer key, counter and sweep deletion), or STORE_FAULT_COMMIT:
+ * every commit of a write transaction, top-level or child -- and makes the
+ * nth of them, and the count - 1 after it (count STORE_FAULT_PERSISTENT:
+ * every one after it), fail with err as if LMDB had returned it: nothing is
+ * written by a failed operation, the transaction is then unusable (later
+ * writes fail too, the commit aborts it and returns the error), and a failed
+ * commit has ended its transaction with nothing of it kept.  The errors map
+ * as every LMDB result does (store.h's list): EIO and ENOSPC to CASUS_ESTORE,
+ * MAP_FULL to CASUS_ESTORE_FULL (which also asks the map to grow, as a real
+ * one does), CORRUPTED to CASUS_ESTORE_CORRUPT, ENOMEM to CASUS_ENOMEM.
+ * Arming resets the counts; nth 0 disarms.  Opening a store does not count
+ * (arm after store_open). */
+typedef enum { STORE_FAULT_WRITE, STORE_FAULT_COMMIT } store_fault_kind_t;
+typedef enum {
+  STORE_FAULT_EIO,
+  STORE_FAULT_ENOSPC,
+  STORE_FAULT_MAP_FULL,
+  STORE_FAULT_CORRUPTED,
+  STORE_FAULT_ENOMEM,
+} store_fault_err_t;
+#define STORE_FAULT_PERSISTENT UINT64_MAX
+void store_fault_arm(store_t *st, store_fault_kind_t kind, uint64_t nth, store_fault_err_t err,
+                     uint64_t count);
+/* Test hook: arms the fault from a spec "KIND:N:ERR[:COUNT]" (the test-only
+ * CASUSD_TEST_FAULT of docs/operations.md): KIND "write" or "commit", N
+ * 1..10^9, ERR "EIO", "ENOSPC", "MAP_FULL", "CORRUPTED" or "ENOMEM", COUNT
+ * 1..10^9 or "always" (default 1).  CASUS_EINVALID_DATA for anything else
+ * (nothing is armed then). */
+int store_fault_arm_spec(store_t *st, const char *spec);
+/* Test hook: the operations of the armed kind counted, and the failures
+ * injected, since the arming (either pointer may be NULL). */
+void store_fault_counts(store_t *st, uint64_t *seen, uint64_t *fired);
+/* Test hook: a 64-bit digest of every key and value of every database, in
+ * order: two equal digests mean (almost surely) equal stores, so that a test
+ * can show a failed transaction left nothing behind. */
+int store_debug_digest(store_txn_t *txn, uint64_t *digest);
 /* Test hook: on (the default after store_open, with reserve_bytes
  * LIMIT_MAP_RESERVE_BYTES), the map grows ahead of need before each write
  * transaction, keeping half of it and reserve_bytes free; off, it grows only

@@ -351,6 +351,119 @@ void store_close(store_t *st) {
   free(st);
 }
 
+/* --- the fault hook (store_fault_arm) ---
+ *
+ * One countdown, as SQLite's sqlite3_test_control faults: the store counts
+ * the operations of the armed kind and fails the nth and the count - 1 after
+ * it.  store__mdb_put, store__mdb_del and store__mdb_cursor_del are the only
+ * places the store writes through LMDB, and store_txn_commit the only place
+ * it commits, so the hook sees every one. */
+
+/* The injected result of the next operation of kind: 0 (go on) or an
+ * LMDB/errno code to return instead of doing it. */
+static int store_fault_hit(store_t *st, store_fault_kind_t kind) {
+  if (st->fault.nth == 0 || st->fault.kind != kind) return 0;
+  st->fault.seen++;
+  if (st->fault.seen < st->fault.nth || st->fault.failures_left == 0) return 0;
+  if (st->fault.failures_left != STORE_FAULT_PERSISTENT) st->fault.failures_left--;
+  st->fault.fired++;
+  return st->fault.mdb_rc;
+}
+
+/* A write operation: refused like LMDB refuses one in a failed transaction
+ * once the hook failed this one, else counted. */
+static int store_fault_write(store_txn_t *txn) {
+  int rc;
+  if (txn->faulted) return MDB_BAD_TXN;
+  rc = store_fault_hit(txn->st, STORE_FAULT_WRITE);
+  if (rc != 0) txn->faulted = true;
+  return rc;
+}
+
+int store__mdb_put(store_txn_t *txn, int db, MDB_val *key, MDB_val *val, unsigned flags) {
+  int rc = store_fault_write(txn);
+  return rc != 0 ? rc : mdb_put(txn->txn, txn->st->dbi[db], key, val, flags);
+}
+
+int store__mdb_del(store_txn_t *txn, int db, MDB_val *key, MDB_val *val) {
+  int rc = store_fault_write(txn);
+  return rc != 0 ? rc : mdb_del(txn->txn, txn->st->dbi[db], key, val);
+}
+
+int store__mdb_cursor_del(store_txn_t *txn, MDB_cursor *cur, unsigned flags) {
+  int rc = store_fault_write(txn);
+  return rc != 0 ? rc : mdb_cursor_del(cur, flags);
+}
+
+void store_fault_arm(store_t *st, store_fault_kind_t kind, uint64_t nth, store_fault_err_t err,
+                     uint64_t count) {
+  static const int codes[] = {EIO, ENOSPC, MDB_MAP_FULL, MDB_CORRUPTED, ENOMEM};
+  CASUS_ASSERT((unsigned)err < sizeof(codes) / sizeof(codes[0]));
+  memset(&st->fault, 0, sizeof(st->fault));
+  st->fault.kind = kind;
+  st->fault.nth = nth;
+  st->fault.mdb_rc = codes[err];
+  st->fault.failures_left = count;
+}
+
+/* A whole number 1..10^9 of the n bytes at p. */
+static bool store_fault_number(const char *p, size_t n, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i;
+  if (n == 0 || n > 10) return false;
+  for (i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    v = v * 10 + (uint64_t)(p[i] - '0');
+  }
+  if (v < 1 || v > 1000000000) return false;
+  *out = v;
+  return true;
+}
+
+static bool store_fault_word(const char *p, size_t n, const char *word) {
+  return strlen(word) == n && memcmp(p, word, n) == 0;
+}
+
+int store_fault_arm_spec(store_t *st, const char *spec) {
+  static const char *const errs[] = {"EIO", "ENOSPC", "MAP_FULL", "CORRUPTED", "ENOMEM"};
+  const char *part[4];
+  size_t len[4], parts = 0, i;
+  const char *p = spec;
+  store_fault_kind_t kind;
+  uint64_t nth, count = 1;
+  for (;;) {
+    const char *colon = strchr(p, ':');
+    if (parts == 4) return CASUS_EINVALID_DATA;
+    part[parts] = p;
+    len[parts] = colon ? (size_t)(colon - p) : strlen(p);
+    parts++;
+    if (colon == NULL) break;
+    p = colon + 1;
+  }
+  if (parts < 3) return CASUS_EINVALID_DATA;
+  if (store_fault_word(part[0], len[0], "write"))
+    kind = STORE_FAULT_WRITE;
+  else if (store_fault_word(part[0], len[0], "commit"))
+    kind = STORE_FAULT_COMMIT;
+  else
+    return CASUS_EINVALID_DATA;
+  if (!store_fault_number(part[1], len[1], &nth)) return CASUS_EINVALID_DATA;
+  for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+    if (store_fault_word(part[2], len[2], errs[i])) break;
+  if (i == sizeof(errs) / sizeof(errs[0])) return CASUS_EINVALID_DATA;
+  if (parts == 4 && store_fault_word(part[3], len[3], "always"))
+    count = STORE_FAULT_PERSISTENT;
+  else if (parts == 4 && !store_fault_number(part[3], len[3], &count))
+    return CASUS_EINVALID_DATA;
+  store_fault_arm(st, kind, nth, (store_fault_err_t)i, count);
+  return 0;
+}
+
+void store_fault_counts(store_t *st, uint64_t *seen, uint64_t *fired) {
+  if (seen != NULL) *seen = st->fault.seen;
+  if (fired != NULL) *fired = st->fault.fired;
+}
+
 /* --- transactions --- */
 
 int store_txn_begin(store_t *st, bool write, store_txn_t **out) {
@@ -443,8 +556,13 @@ int store_txn_commit(store_txn_t *txn) {
     mdb_txn_abort(txn->txn);
     rc = CASUS_ESTORE_FULL;
   } else {
-    /* mdb_txn_commit ends the transaction whether or not it succeeds. */
-    int mrc = mdb_txn_commit(txn->txn);
+    /* mdb_txn_commit ends the transaction whether or not it succeeds; so
+     * does an injected failure (store_fault_arm), which aborts it. */
+    int mrc = txn->write ? store_fault_hit(st, STORE_FAULT_COMMIT) : 0;
+    if (mrc != 0)
+      mdb_txn_abort(txn->txn);
+    else
+      mrc = mdb_txn_commit(txn->txn);
     if (mrc == MDB_MAP_FULL) st->grow_pending = true;
     rc = store__err_from_mdb(mrc, "commit");
   }
@@ -486,6 +604,30 @@ int store_debug_put_raw(store_txn_t *txn, const char *dbname, const void *key, s
   store__key_add(&k, key, klen);
   if (k.overflow || klen == 0) return CASUS_EINVALID_DATA;
   return store__raw_put(txn, db, &k, val, vlen);
+}
+
+int store_debug_digest(store_txn_t *txn, uint64_t *digest) {
+  uint64_t d = 0;
+  int db, rc = 0;
+  *digest = 0;
+  if (txn->err < 0) return txn->err;
+  for (db = 0; db < STORE_DB_COUNT && rc == 0; db++) {
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int mrc;
+    rc = store__cursor_open(txn, db, &cur);
+    if (rc < 0) break;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      uint64_t h[3] = {d, store__digest(k.mv_data, k.mv_size), store__digest(v.mv_data, v.mv_size)};
+      h[0] ^= (uint64_t)db * 0x9e3779b97f4a7c15u;
+      d = store__digest(h, sizeof(h));
+    }
+    mdb_cursor_close(cur);
+    if (mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "digest");
+  }
+  if (rc == 0) *digest = d;
+  return rc;
 }
 
 int store_debug_db_entries(store_txn_t *txn, const char *dbname, uint64_t *entries) {

@@ -214,7 +214,7 @@ int store_idem_sweep(store_txn_t *txn, int64_t created_before_s, size_t max, siz
       if (rc < 0) break;
     }
     /* A malformed entry indexes nothing: it goes too. */
-    rc = store__txn_mdb(txn, mdb_cursor_del(cur, 0), "idem sweep");
+    rc = store__txn_mdb(txn, store__mdb_cursor_del(txn, cur, 0), "idem sweep");
     if (rc < 0) break;
     n++;
   }

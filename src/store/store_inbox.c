@@ -583,7 +583,7 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
       seq = store__u64_from_be(kb + STORE_SEQ_BYTES + rlen + 1);
     }
     /* The entry goes in every case (a malformed one indexes nothing). */
-    rc = store__txn_mdb(txn, mdb_cursor_del(cur, 0), "inbox sweep");
+    rc = store__txn_mdb(txn, store__mdb_cursor_del(txn, cur, 0), "inbox sweep");
     if (rc < 0) break;
     n++;
     if (!valid) continue;

@@ -77,15 +77,14 @@ static int store_index_write(store_txn_t *txn, store_str_t scope, char kind, con
                              int64_t t, const char *case_id, bool insert) {
   store_key_t k, v;
   MDB_val key, val;
-  MDB_dbi dbi = txn->st->dbi[STORE_DB_SINDEX];
   int rc;
 
   store__index_key(&k, scope, kind, attr);
   store_index_value(&v, kind, t, case_id);
   key = store__key_val(&k);
   val = store__key_val(&v);
-  if (insert) return store__txn_mdb(txn, mdb_put(txn->txn, dbi, &key, &val, 0), "sindex put");
-  rc = store__txn_mdb(txn, mdb_del(txn->txn, dbi, &key, &val), "sindex del");
+  if (insert) return store__txn_mdb(txn, store__mdb_put(txn, STORE_DB_SINDEX, &key, &val, 0), "sindex put");
+  rc = store__txn_mdb(txn, store__mdb_del(txn, STORE_DB_SINDEX, &key, &val), "sindex del");
   return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }
 

@@ -80,6 +80,14 @@ struct store_s {
   uint64_t reserve_bytes; /* the free map growth ahead keeps: LIMIT_MAP_RESERVE_BYTES */
   uint64_t page_bytes;    /* LMDB's page size */
   int fault_full_commits; /* store_fault_inject_full: commits left to fail */
+  /* store_fault_arm: the LMDB-level fault hook (store_env.c). */
+  struct {
+    store_fault_kind_t kind; /* which operations count */
+    int mdb_rc;              /* what an injected failure returns (an LMDB or errno code) */
+    uint64_t nth;            /* the first failing operation, counted from the arming; 0: off */
+    uint64_t failures_left;  /* failures still to inject (UINT64_MAX: persistent) */
+    uint64_t seen, fired;    /* operations counted and failures injected since the arming */
+  } fault;
   /* store_debug_random: ids drawn from these bytes instead of getrandom. */
   bool debug_random_on;
   const uint8_t *debug_random;
@@ -96,6 +104,9 @@ struct store_txn_s {
    * are sticky; remembering ours too lets commit report the real cause
    * (e.g. CASUS_ESTORE_FULL) instead of LMDB's generic MDB_BAD_TXN. */
   int err;
+  /* The fault hook failed an operation of this transaction: later writes
+   * fail with MDB_BAD_TXN, as LMDB's own failures leave a transaction. */
+  bool faulted;
 };
 
 /* --- the environment (store_env.c) --- */
@@ -112,6 +123,15 @@ int store__err_from_mdb(int rc, const char *what);
 int store__txn_fail(store_txn_t *txn, int err);
 /* Translates an LMDB result inside txn; a failure poisons txn, MDB_MAP_FULL asks for growth. */
 int store__txn_mdb(store_txn_t *txn, int rc, const char *what);
+
+/* --- LMDB writes, through the fault hook (store_env.c) ---
+ *
+ * Every LMDB write operation of the store goes through one of these, so that
+ * store_fault_arm sees them all: they return LMDB's result, or the injected
+ * failure (nothing is written then).  Pass the result to store__txn_mdb. */
+int store__mdb_put(store_txn_t *txn, int db, MDB_val *key, MDB_val *val, unsigned flags);
+int store__mdb_del(store_txn_t *txn, int db, MDB_val *key, MDB_val *val);
+int store__mdb_cursor_del(store_txn_t *txn, MDB_cursor *cur, unsigned flags);
 
 /* --- keys (store_record.c) --- */
 

@@ -147,8 +147,7 @@ int store__meta_put(store_txn_t *txn, const char *id, const store_meta_t *m) {
   val.mv_data = NULL;
   CASUS_ASSERT(val.mv_size <= STORE_META_BYTES_MAX);
   /* MDB_RESERVE: LMDB makes room and we encode straight into the page. */
-  rc = store__txn_mdb(txn, mdb_put(txn->txn, txn->st->dbi[STORE_DB_CASEMETA], &key, &val, MDB_RESERVE),
-                      "casemeta put");
+  rc = store__txn_mdb(txn, store__mdb_put(txn, STORE_DB_CASEMETA, &key, &val, MDB_RESERVE), "casemeta put");
   if (rc < 0) return rc;
   o.p = val.mv_data;
   o.len = 0;

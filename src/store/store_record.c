@@ -125,7 +125,7 @@ int store__raw_put(store_txn_t *txn, int db, store_key_t *key, const void *data,
   MDB_val v;
   v.mv_size = len;
   v.mv_data = (void *)data; /* LMDB copies it; the cast only drops const */
-  return store__txn_mdb(txn, mdb_put(txn->txn, txn->st->dbi[db], &k, &v, 0), "put");
+  return store__txn_mdb(txn, store__mdb_put(txn, db, &k, &v, 0), "put");
 }
 
 int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, bool no_overwrite,
@@ -136,7 +136,7 @@ int store__raw_reserve(store_txn_t *txn, int db, store_key_t *key, size_t len, b
   *data = NULL;
   v.mv_size = len;
   v.mv_data = NULL;
-  mrc = mdb_put(txn->txn, txn->st->dbi[db], &k, &v, MDB_RESERVE | (no_overwrite ? MDB_NOOVERWRITE : 0));
+  mrc = store__mdb_put(txn, db, &k, &v, MDB_RESERVE | (no_overwrite ? MDB_NOOVERWRITE : 0));
   /* LMDB itself leaves the transaction usable after MDB_KEYEXIST; the store
    * does not, since a caller that meets it has a wrong idea of the data. */
   if (mrc == MDB_KEYEXIST) return store__txn_fail(txn, CASUS_ESTORE_CORRUPT);
@@ -163,7 +163,7 @@ int store__raw_get(store_txn_t *txn, int db, store_key_t *key, MDB_val *val) {
 
 int store__raw_del(store_txn_t *txn, int db, store_key_t *key) {
   MDB_val k = store__key_val(key);
-  return store__txn_mdb(txn, mdb_del(txn->txn, txn->st->dbi[db], &k, NULL), "del");
+  return store__txn_mdb(txn, store__mdb_del(txn, db, &k, NULL), "del");
 }
 
 int store__json_get(store_txn_t *txn, int db, store_key_t *key, json_t **out) {
