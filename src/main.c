@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "api/api.h"
+#include "core/embedded.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
 #include "core/limits.h"
@@ -214,7 +215,7 @@ static int cmd_serve(int argc, char **argv) {
       return 2;
     }
   } else {
-    cfg = api_bundled_json("config/demo.json");
+    cfg = core_bundled_json("config/demo.json");
     if (cfg == NULL) {
       fprintf(stderr, "casusd serve: the embedded demo configuration is missing\n");
       return 2;

@@ -39,9 +39,10 @@
 #define LIMIT_CHART_TRANSITIONS_MAX 1024
 #define LIMIT_CHART_BYTES_MAX (1024 * 1024)
 #define LIMIT_CHARTS_MAX 32
-#define LIMIT_CHART_INDEXES_MAX 8 /* list filters a chart declares ("index"), each an LMDB index */
-#define LIMIT_ACTIONS_DEPTH_MAX 8 /* nesting of "if" actions */
-#define LIMIT_FIELD_ITEMS_MAX 64  /* items an "append" action keeps in one case field (newest) */
+#define LIMIT_CHART_INDEXES_MAX 8     /* list filters a chart declares ("index"), each an LMDB index */
+#define LIMIT_CHART_PROPERTIES_MAX 64 /* properties a chart declares for `statechart verify` */
+#define LIMIT_ACTIONS_DEPTH_MAX 8     /* nesting of "if" actions */
+#define LIMIT_FIELD_ITEMS_MAX 64      /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
 #define LIMIT_TIMER_FIRES_PER_CHUNK_MAX 1000 /* timers fired in one write transaction */
