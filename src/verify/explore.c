@@ -188,7 +188,8 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
   vcfg_t *c;
   int rc, s;
   if (info->unhandled_timer) finding_note(&x->unhandled_timer, from, step, info->message);
-  if (closed && (holds = explore_holds(x, case_, run, now_s)) == NULL) return CASUS_ENOMEM;
+  if ((closed || model_needs_holds(&x->m)) && (holds = explore_holds(x, case_, run, now_s)) == NULL)
+    return CASUS_ENOMEM;
   rc = key_digest(&x->m, case_, run, now_s, holds, digest);
   if (rc == 0) id = seen_find(&x->seen, digest, cfg_digest, x);
   if (rc != 0 || id != VERIFY_NONE) {
@@ -256,10 +257,11 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
 
 /* The compact JSON of an event (or create) step. */
 static char *step_text(bool create, const engine_actor_t *a, const char *event, const json_t *data) {
-  json_t *s = json_pack("{s:s, s:{s:s, s:s}, s:s, s:O?}", "role", a->role, "actor", "id", a->id, "org",
-                        a->org, "event", event, "data", data);
+  json_t *s = json_pack("{s:s, s:{s:s, s:s}, s:s}", "role", a->role, "actor", "id", a->id, "org", a->org,
+                        "event", event);
   char *text;
   if (s == NULL) return NULL;
+  if (data != NULL) json_object_set(s, "data", (json_t *)data);
   if (create) json_object_set_new(s, "create", json_true());
   text = core_json_dumps(s, JSON_COMPACT);
   json_decref(s);
@@ -480,7 +482,9 @@ static int creates(vexplore_t *x) {
 int explore_run(vexplore_t *x) {
   uint32_t i;
   int rc = creates(x);
-  for (i = 0; i < x->count && rc == 0; i++)
+  /* At the states bound the rest stays unexpanded (the frontier): what a
+   * further step finds could not be kept anyway. */
+  for (i = 0; i < x->count && rc == 0 && !x->states_max_hit; i++)
     if (x->cfgs[i].pending != NULL) rc = expand(x, i);
   return rc;
 }

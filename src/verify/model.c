@@ -21,6 +21,15 @@ static const char *const cond_ops[] = {"eq", "ne", "lt", "le", "gt", "ge", "in",
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+bool model_needs_holds(const vmodel_t *m) {
+  size_t i;
+  json_t *p;
+  json_array_foreach(m->run_paths, i, p) {
+    if (model_paths_overlap(json_string_value(p), "run.last")) return true;
+  }
+  return false;
+}
+
 bool model_paths_overlap(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la == lb) return strcmp(a, b) == 0;
@@ -237,6 +246,35 @@ static void server_fields_find(vmodel_t *m) {
   }
 }
 
+static int json_str_cmp(const void *a, const void *b) {
+  return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* The strings of arr (or the keys of obj), sorted and each once: a new array. */
+static json_t *sorted_set(const json_t *arr, const json_t *obj) {
+  size_t n = json_array_size(arr) + json_object_size(obj), i, k = 0;
+  json_t **items = calloc(n + 1, sizeof(json_t *)), *out = json_array(), *v;
+  const char *key;
+  if (items == NULL || out == NULL) {
+    free(items);
+    json_decref(out);
+    return NULL;
+  }
+  json_array_foreach(arr, i, v) {
+    items[k++] = json_incref(v);
+  }
+  json_object_foreach((json_t *)obj, key, v) {
+    items[k++] = json_string(key);
+  }
+  qsort(items, k, sizeof(json_t *), json_str_cmp);
+  for (i = 0; i < k; i++) {
+    if (i == 0 || !json_equal(items[i], items[i - 1])) json_array_append(out, items[i]);
+    json_decref(items[i]);
+  }
+  free(items);
+  return out;
+}
+
 int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal) {
   const json_t *doc = engine_chart_json(chart);
   const char *role;
@@ -306,6 +344,18 @@ int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal) 
   }
   reads_walk(m, doc, 0);
   server_fields_find(m);
+  /* The key writes them in one order, each once. */
+  {
+    json_t *kept = sorted_set(m->kept, NULL), *runs = sorted_set(m->run_paths, NULL);
+    m->counters_sorted = sorted_set(NULL, m->counters_read);
+    m->flags_sorted = sorted_set(NULL, m->flags_read);
+    json_decref(m->kept);
+    json_decref(m->run_paths);
+    m->kept = kept;
+    m->run_paths = runs;
+    if (kept == NULL || runs == NULL || m->counters_sorted == NULL || m->flags_sorted == NULL)
+      return CASUS_ENOMEM;
+  }
   return 0;
 }
 
@@ -321,6 +371,8 @@ void model_free(vmodel_t *m) {
   json_decref(m->run_paths);
   json_decref(m->counters_read);
   json_decref(m->flags_read);
+  json_decref(m->counters_sorted);
+  json_decref(m->flags_sorted);
   json_decref(m->literals);
   json_decref(m->now_exprs);
   json_decref(m->state_reads);

@@ -295,14 +295,14 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
   const json_t *j = report->json, *f = json_object_get(j, "figures"), *b = json_object_get(j, "bound"), *p;
   size_t i;
   fprintf(out, "%s: %s\n", json_string_value(json_object_get(j, "chart")), report->ok ? "ok" : "FAILED");
-  fprintf(
-      out,
-      "  explored %lld configurations (%lld expanded, %lld at the bound), %lld steps taken of %lld tried, ",
-      (long long)json_integer_value(json_object_get(f, "configurations")),
-      (long long)json_integer_value(json_object_get(f, "expanded")),
-      (long long)json_integer_value(json_object_get(f, "frontier")),
-      (long long)json_integer_value(json_object_get(f, "steps")),
-      (long long)json_integer_value(json_object_get(f, "attempts")));
+  fprintf(out,
+          "  explored %lld configurations (%lld expanded, %lld left at the bound), %lld steps taken of %lld "
+          "tried, ",
+          (long long)json_integer_value(json_object_get(f, "configurations")),
+          (long long)json_integer_value(json_object_get(f, "expanded")),
+          (long long)json_integer_value(json_object_get(f, "frontier")),
+          (long long)json_integer_value(json_object_get(f, "steps")),
+          (long long)json_integer_value(json_object_get(f, "attempts")));
   fprintf(out, "depth %lld of %lld", (long long)json_integer_value(json_object_get(f, "depth_reached")),
           (long long)json_integer_value(json_object_get(b, "depth")));
   if (elapsed_s >= 0) fprintf(out, ", %.1f s", elapsed_s);

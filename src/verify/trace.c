@@ -56,6 +56,7 @@ static json_t *replay(vexplore_t *x, const char *step, int64_t now_s, int n, jso
     json_object_set(entry, "timers", info.timers ? info.timers : json_array());
   } else {
     const json_t *actor = json_object_get(s, "actor"), *data = json_object_get(s, "data");
+    if (json_is_null(data)) data = NULL;
     engine_actor_t a = {json_string_value(json_object_get(actor, "id")),
                         json_string_value(json_object_get(s, "role")),
                         json_string_value(json_object_get(actor, "org"))};
@@ -98,7 +99,9 @@ static json_t *replay(vexplore_t *x, const char *step, int64_t now_s, int n, jso
 /* The key of a replayed configuration, as successor() made it. */
 static int trace_digest(vexplore_t *x, const json_t *case_, const json_t *run, int64_t now_s,
                         uint8_t out[SHA256_DIGEST_BYTES]) {
-  json_t *holds = json_is_true(json_object_get(case_, "closed")) ? explore_holds(x, case_, run, now_s) : NULL;
+  json_t *holds = json_is_true(json_object_get(case_, "closed")) || model_needs_holds(&x->m)
+                      ? explore_holds(x, case_, run, now_s)
+                      : NULL;
   int rc = key_digest(&x->m, case_, run, now_s, holds, out);
   json_decref(holds);
   return rc;

@@ -67,12 +67,13 @@ typedef struct {
   int *trans_by_ptr_index;
   const char **roles; /* the chart's roles, in its order */
   int roles_count;
-  json_t *kept;         /* array: the case paths the chart and its properties read ("fields.a.b", "case.x") */
-  bool kept_all_fields; /* a path reads "fields" (or the case) whole */
-  json_t *run_paths;    /* array: the run.* paths the properties read */
-  json_t *counters_read;        /* object: the counters a path reads -> true */
-  json_t *flags_read;           /* object: the flags a has_flag names -> true */
-  bool counters_all, flags_all; /* a path reads them whole ("counters", "case.flags") */
+  json_t *kept; /* array: the case paths the chart and its properties read ("fields.a.b", "case.x"), sorted */
+  bool kept_all_fields;                   /* a path reads "fields" (or the case) whole */
+  json_t *run_paths;                      /* array: the run.* paths the properties read, sorted */
+  json_t *counters_read;                  /* object: the counters a path reads -> true */
+  json_t *flags_read;                     /* object: the flags a has_flag names -> true */
+  json_t *counters_sorted, *flags_sorted; /* arrays: their names, sorted */
+  bool counters_all, flags_all;           /* a path reads them whole ("counters", "case.flags") */
   json_t *literals;       /* object: every string a condition compares with -> the conditions naming it */
   int conds_count;        /* conditions numbered so far (for literals) */
   json_t *now_exprs;      /* array: the values conditions compare "now" with */
@@ -91,6 +92,9 @@ int model_state_find(const vmodel_t *m, const char *name);
 /* Marks in active (m->states_count entries) the case's active states: its
  * leaves and their ancestors. */
 void model_active(const vmodel_t *m, const json_t *case_, bool *active);
+/* Whether the key of an open case needs what the properties say of it:
+ * when one reads run.last. */
+bool model_needs_holds(const vmodel_t *m);
 /* Whether a and b are dotted paths one of which is the other or lies below it. */
 bool model_paths_overlap(const char *a, const char *b);
 
@@ -116,9 +120,10 @@ void sample_plan_free(vplan_t *plan);
 
 /* --- key.c --- */
 
-/* The key of a configuration: case_ with its run record at now_s.  A
- * closed case has no future: its key is its states, the run paths read and
- * holds (may be NULL for an open case), what the properties say of it. */
+/* The key of a configuration: case_ with its run record at now_s.  holds
+ * (explore_holds) is what the properties say of it; it is needed (and
+ * used) for a closed case, which has no future, and when a property reads
+ * run.last (model_needs_holds), and is NULL otherwise. */
 int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_t now_s, const json_t *holds,
                uint8_t out[SHA256_DIGEST_BYTES]);
 
