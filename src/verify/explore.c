@@ -199,6 +199,8 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
     return edge_add(x, from, id);
   }
   if (x->count >= x->opt.states_max) {
+    /* The step was taken, though its configuration cannot be kept. */
+    taken_note(x, info, from != VERIFY_NONE ? from : 0);
     json_decref(holds);
     x->states_max_hit = true;
     if (from != VERIFY_NONE) x->cfgs[from].flags |= CFG_CUT;
