@@ -395,6 +395,12 @@ static int expand(vexplore_t *x, uint32_t id) {
             json_decref(nrun);
           } else if (step_refusal(e)) {
             x->refused++;
+            /* Not here, or not this role: the same for every other sample,
+             * unless a "when" of the event reads its data. */
+            if ((e == CASUS_ENOT_ALLOWED_IN_STATE || e == CASUS_EFORBIDDEN) && !tr->when_reads_data) {
+              step_info_clear(&info);
+              break;
+            }
           } else if (e == CASUS_ENOMEM) {
             rc = e;
           } else {

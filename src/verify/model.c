@@ -318,6 +318,17 @@ int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal) 
     data_reads_walk(m->state_reads, json_object_get(st, "on_exit"), 0);
     data_reads_walk(m->state_reads, json_object_get(st, "timers"), 0);
   }
+  /* Whether an event is refused in a state (409) can depend on its data
+   * only through the "when" of its transitions. */
+  for (k = 0; k < m->trans_count; k++) {
+    json_t *reads = json_array();
+    int j;
+    data_reads_walk(reads, json_object_get(m->trans[k].json, "when"), 0);
+    for (j = 0; json_array_size(reads) > 0 && j < m->trans_count; j++)
+      if (m->trans[j].event && m->trans[k].event && strcmp(m->trans[j].event, m->trans[k].event) == 0)
+        m->trans[j].when_reads_data = true;
+    json_decref(reads);
+  }
   m->trans_by_ptr = calloc((size_t)m->trans_count + 1, sizeof(*m->trans_by_ptr));
   m->trans_by_ptr_index = calloc((size_t)m->trans_count + 1, sizeof(*m->trans_by_ptr_index));
   if (m->trans_by_ptr == NULL || m->trans_by_ptr_index == NULL) return CASUS_ENOMEM;

@@ -47,8 +47,9 @@ typedef struct {
   const char *event;
   int source; /* index of its state, -1 for a create entry */
   char path[VERIFY_PATH_BYTES_MAX];
-  vplan_t *plan; /* how its data is drawn (sample.c), built on first use */
-  bool fired;    /* taken in some run */
+  vplan_t *plan;        /* how its data is drawn (sample.c), built on first use */
+  bool fired;           /* taken in some run */
+  bool when_reads_data; /* the "when" of a transition of its event reads the event's data */
   /* The largest choice of data seen, when it was more than was tried. */
   bool capped, pairs_uncovered;
   uint64_t combinations;
