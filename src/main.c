@@ -8,16 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <uv.h>
 
 #include "api/api.h"
+#include "core/embedded.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
 #include "core/limits.h"
 #include "core/sha256.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "verify/verify.h"
 
 #define CASUSD_VERSION "0.1.0"
 
@@ -30,6 +34,7 @@ static const char usage_main[] =
     "Commands:\n"
     "  serve              run the HTTP/JSON service (no options: the demo on 127.0.0.1:8080)\n"
     "  statechart check   validate statechart files and report each problem with its JSON path\n"
+    "  statechart verify  explore a chart with the engine and check its properties (counterexamples)\n"
     "  hash-token         print the token_sha256 of a bearer token for the configuration\n"
     "  verify             check every record of a store and its hash-chained history (R-AUD-1)\n"
     "  backup             copy a store consistently, also while the server runs\n"
@@ -58,6 +63,7 @@ static const char usage_serve[] =
 static const char usage_check[] =
     "Usage: casusd statechart check FILE...\n"
     "       casusd statechart export --format dot|mermaid FILE\n"
+    "       casusd statechart verify FILE... (see casusd statechart verify --help)\n"
     "\n"
     "Validates each chart: its shape, every guard, action and timer, unknown targets, unreachable\n"
     "states, events nobody may fire, timers whose event no transition handles.  Prints one line per\n"
@@ -65,6 +71,28 @@ static const char usage_check[] =
     "\n"
     "export prints the chart as a Graphviz DOT or Mermaid state diagram on standard output\n"
     "(docs/charts/ is generated this way by the build target 'diagrams').\n";
+
+static const char usage_verify_chart[] =
+    "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--json] [--trace-out FILE]\n"
+    "\n"
+    "Explores each chart breadth first with the engine the server runs: from every create entry, every\n"
+    "event by every role that sees the case, with data drawn from the event's schema (enum values,\n"
+    "both booleans, dates around what the guards compare them with, ...), and the clock moved to each\n"
+    "timer's due time and to the dates the conditions compare with.  It checks the chart's \"properties\"\n"
+    "(always, never, reach) and the built-in checks: every state reachable, every transition taken,\n"
+    "no trap state, timers only fire where their event is taken, no engine error.  A violation is shown\n"
+    "with a shortest trace: step, clock, role, event, data and the state after.  docs/statecharts.md,\n"
+    "\"Verifying a chart\", says what is and is not explored.\n"
+    "\n"
+    "  --depth N         steps from the create, the create included (default %d, at most %d)\n"
+    "  --max-states N    configurations to keep (default %d, at most %d)\n"
+    "  --json            print the report as JSON: {\"ok\", \"charts\": [{\"file\", \"time_s\", report}]}\n"
+    "  --trace-out FILE  write the first counterexample as a JSON script to replay over HTTP:\n"
+    "                    [{\"role\", \"actor\", \"event\", \"data\", \"now\", \"state\"}, ...] from the "
+    "create on\n"
+    "\n"
+    "Exit status 0 when every property holds (those marked known_failing excepted) and every check\n"
+    "passes, 1 when one fails, 2 for usage errors and invalid charts.\n";
 
 static const char usage_hash[] =
     "Usage: casusd hash-token [TOKEN]\n"
@@ -219,7 +247,7 @@ static int cmd_serve(int argc, char **argv) {
       return 2;
     }
   } else {
-    cfg = api_bundled_json("config/demo.json");
+    cfg = core_bundled_json("config/demo.json");
     if (cfg == NULL) {
       fprintf(stderr, "casusd serve: the embedded demo configuration is missing\n");
       return 2;
@@ -306,8 +334,178 @@ static int cmd_statechart_export(int argc, char **argv) {
   return 0;
 }
 
+/* --- statechart verify --- */
+
+static int parse_count(const char *s, long min, long max, long *out) {
+  char *end;
+  long v;
+  if (s == NULL || s[0] < '0' || s[0] > '9') return -1;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+static void print_verify_usage(FILE *out) {
+  fprintf(out, usage_verify_chart, LIMIT_VERIFY_DEPTH_DEFAULT, LIMIT_VERIFY_DEPTH_MAX,
+          LIMIT_VERIFY_STATES_DEFAULT, LIMIT_VERIFY_STATES_MAX);
+}
+
+/* Loads the chart in `file` and its calendar; prints why not and returns 2. */
+static int verify_load(const char *file, engine_chart_t **chart, calendar_t *cal) {
+  char msg[256], rel[128];
+  engine_problems_t p;
+  json_t *doc = core_json_file_load(file, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg)), *cdoc;
+  int k, rc;
+  if (doc == NULL) {
+    fprintf(stderr, "%s: %s\n", file, msg);
+    return 2;
+  }
+  rc = engine_chart_load(doc, chart, &p);
+  json_decref(doc);
+  if (rc != 0) {
+    for (k = 0; k < p.count; k++) fprintf(stderr, "%s: %s: %s\n", file, p.items[k].path, p.items[k].message);
+    fprintf(stderr, "%s: invalid chart (run casusd statechart check)\n", file);
+    return 2;
+  }
+  /* The calendar the server would give it (src/api/registry.c): bundled, no optional holidays. */
+  snprintf(rel, sizeof(rel), "calendars/%s.json", engine_chart_calendar(*chart));
+  cdoc = core_bundled_json(rel);
+  rc = cdoc ? calendar_load(cal, cdoc, NULL, msg, sizeof(msg)) : CASUS_ECONFIG_INVALID;
+  json_decref(cdoc);
+  if (rc != 0) {
+    fprintf(stderr, "%s: calendar \"%s\" %s\n", file, engine_chart_calendar(*chart),
+            cdoc ? msg : "is not bundled");
+    engine_chart_free(*chart);
+    *chart = NULL;
+    return 2;
+  }
+  return 0;
+}
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int cmd_statechart_verify(int argc, char **argv) {
+  verify_options_t opt = {0, 0, 0};
+  const char *trace_out = NULL;
+  const char **files = calloc((size_t)argc + 1, sizeof(char *));
+  json_t *all = json_array(), *script = NULL;
+  bool as_json = false, failed = false;
+  int i, nfiles = 0, rc = 0;
+  if (files == NULL || all == NULL) return 2;
+  for (i = 1; i < argc && rc == 0; i++) {
+    const char *a = argv[i], *val = NULL;
+    long v;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      print_verify_usage(stdout);
+      rc = -1;
+    } else if (strcmp(a, "--json") == 0) {
+      as_json = true;
+    } else if (strncmp(a, "--depth", 7) == 0 || strncmp(a, "--max-states", 12) == 0 ||
+               strncmp(a, "--trace-out", 11) == 0) {
+      const char *eq = strchr(a, '=');
+      size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
+      val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+      if (name_len == 7 && strncmp(a, "--depth", 7) == 0) {
+        if (parse_count(val, 1, LIMIT_VERIFY_DEPTH_MAX, &v) != 0) {
+          fprintf(stderr, "casusd statechart verify: --depth takes 1 to %d\n", LIMIT_VERIFY_DEPTH_MAX);
+          rc = 2;
+        }
+        opt.depth_max = (int)v;
+      } else if (name_len == 12 && strncmp(a, "--max-states", 12) == 0) {
+        if (parse_count(val, 1, LIMIT_VERIFY_STATES_MAX, &v) != 0) {
+          fprintf(stderr, "casusd statechart verify: --max-states takes 1 to %d\n", LIMIT_VERIFY_STATES_MAX);
+          rc = 2;
+        }
+        opt.states_max = (uint32_t)v;
+      } else if (name_len == 11 && strncmp(a, "--trace-out", 11) == 0 && val != NULL && val[0] != '\0') {
+        trace_out = val;
+      } else {
+        fprintf(stderr, "casusd statechart verify: unknown option '%s'\n\n", a);
+        print_verify_usage(stderr);
+        rc = 2;
+      }
+    } else if (a[0] == '-') {
+      fprintf(stderr, "casusd statechart verify: unknown option '%s'\n\n", a);
+      print_verify_usage(stderr);
+      rc = 2;
+    } else {
+      files[nfiles++] = a;
+    }
+  }
+  if (rc == 0 && nfiles == 0) {
+    print_verify_usage(stderr);
+    rc = 2;
+  }
+  for (i = 0; i < nfiles && rc == 0; i++) {
+    engine_chart_t *chart = NULL;
+    calendar_t cal;
+    verify_report_t *report = NULL;
+    struct timespec t0;
+    char err[256];
+    double elapsed;
+    if (verify_load(files[i], &chart, &cal) != 0) {
+      rc = 2;
+      break;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (verify_chart(chart, &cal, &opt, &report, err, sizeof(err)) != 0) {
+      fprintf(stderr, "%s: %s\n", files[i], err);
+      engine_chart_free(chart);
+      rc = 2;
+      break;
+    }
+    elapsed = seconds_since(&t0);
+    if (!verify_report_ok(report)) failed = true;
+    if (script == NULL && verify_report_script(report) != NULL)
+      script = json_deep_copy(verify_report_script(report));
+    if (as_json) {
+      json_t *one = json_pack("{s:s, s:f}", "file", files[i], "time_s", elapsed);
+      json_object_update(one, (json_t *)verify_report_json(report));
+      json_array_append_new(all, one);
+    } else {
+      printf("%s\n", files[i]);
+      verify_report_print(report, stdout, elapsed);
+      fflush(stdout);
+    }
+    verify_report_free(report);
+    engine_chart_free(chart);
+  }
+  if (rc == 0) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (as_json) {
+      json_t *doc = json_pack("{s:b, s:o, s:I}", "ok", !failed, "charts", json_incref(all), "peak_rss_kb",
+                              (json_int_t)ru.ru_maxrss);
+      char *text = core_json_dumps(doc, JSON_INDENT(2));
+      printf("%s\n", text ? text : "{}");
+      free(text);
+      json_decref(doc);
+    } else {
+      printf("peak memory %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    }
+    if (trace_out != NULL && script == NULL) {
+      fprintf(stderr, "casusd statechart verify: no counterexample: %s not written\n", trace_out);
+    } else if (trace_out != NULL && json_dump_file(script, trace_out, JSON_INDENT(2)) != 0) {
+      fprintf(stderr, "casusd statechart verify: cannot write %s\n", trace_out);
+      rc = 2;
+    }
+    if (rc == 0) rc = failed ? 1 : 0;
+  }
+  json_decref(all);
+  json_decref(script);
+  free(files);
+  return rc < 0 ? 0 : rc;
+}
+
 static int cmd_statechart(int argc, char **argv) {
   int i, bad = 0;
+  if (argc >= 2 && strcmp(argv[1], "verify") == 0) return cmd_statechart_verify(argc - 1, argv + 1);
   if (argc < 2 || wants_help(argc, argv)) {
     fputs(usage_check, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -39,7 +39,4 @@ int api_port(const api_t *api);
 /* Stops listening, closes the store and every handle. */
 void api_stop(api_t *api);
 
-/* Loads a chart document from the bundled charts ("statecharts/<id>.json") or NULL. New reference. */
-json_t *api_bundled_json(const char *rel_path);
-
 #endif

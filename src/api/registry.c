@@ -17,14 +17,6 @@
 #include "core/jsonbody.h"
 #include "core/sha256.h"
 
-json_t *api_bundled_json(const char *rel_path) {
-  const embedded_file_t *f;
-  for (f = embedded_files; f->path != NULL; f++)
-    if (strcmp(f->path, rel_path) == 0)
-      return core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
-  return NULL;
-}
-
 const engine_chart_t *api__chart_by_ref(const api_t *api, const char *ref) {
   int i;
   for (i = 0; ref && i < api->charts_count; i++)
@@ -127,7 +119,7 @@ int api__regions_prepare(api_t *api, char *err, size_t err_size) {
       return CASUS_ECONFIG_INVALID;
     }
     snprintf(rel, sizeof(rel), "calendars/%s.json", engine_chart_calendar(c));
-    doc = api_bundled_json(rel);
+    doc = core_bundled_json(rel);
     if (doc == NULL) {
       snprintf(err, err_size, "chart \"%s\" names calendar \"%s\", which is not bundled", r->chart,
                engine_chart_calendar(c));

@@ -3,11 +3,13 @@
  *
  * The table is generated at build time by cmake/embed.cmake from
  * the JSON files in statecharts/, calendars/ and config/demo.json.  Each entry's
- * data is NUL-terminated; `bytes` excludes the NUL.
+ * data is NUL-terminated; `bytes` excludes the NUL.  core_bundled_json
+ * (bundled.c) looks one up by path and parses it.
  */
 #ifndef CASUS_CORE_EMBEDDED_H
 #define CASUS_CORE_EMBEDDED_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 typedef struct {
@@ -18,5 +20,10 @@ typedef struct {
 
 /* Terminated by an entry whose path is NULL. */
 extern const embedded_file_t embedded_files[];
+
+/* The bundled JSON file at rel_path ("calendars/nl.json", "config/demo.json",
+ * "statecharts/<id>.json"), parsed (duplicate keys refused): a new
+ * reference, or NULL when no such file is bundled or it does not parse. */
+json_t *core_bundled_json(const char *rel_path);
 
 #endif

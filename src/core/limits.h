@@ -56,9 +56,10 @@
 #define LIMIT_CHART_TRANSITIONS_MAX 1024
 #define LIMIT_CHART_BYTES_MAX (1024 * 1024)
 #define LIMIT_CHARTS_MAX 32
-#define LIMIT_CHART_INDEXES_MAX 8 /* list filters a chart declares ("index"), each an LMDB index */
-#define LIMIT_ACTIONS_DEPTH_MAX 8 /* nesting of "if" actions */
-#define LIMIT_FIELD_ITEMS_MAX 64  /* items an "append" action keeps in one case field (newest) */
+#define LIMIT_CHART_INDEXES_MAX 8     /* list filters a chart declares ("index"), each an LMDB index */
+#define LIMIT_CHART_PROPERTIES_MAX 64 /* properties a chart declares for `statechart verify` */
+#define LIMIT_ACTIONS_DEPTH_MAX 8     /* nesting of "if" actions */
+#define LIMIT_FIELD_ITEMS_MAX 64      /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
 #define LIMIT_TIMER_FIRES_PER_CHUNK_MAX 1000 /* timers fired in one write transaction */
@@ -77,6 +78,17 @@
 #define LIMIT_VERIFY_PROBLEMS_MAX 1000 /* damaged records casusd verify lists by name; it counts them all */
 
 #define LIMIT_LOCK_WAIT_MS 3000 /* serve waits this long for the data folder's lock (a stopping server) */
+
+/* Statechart verification (`casusd statechart verify`, src/verify/). */
+#define LIMIT_VERIFY_STATES_MAX 2000000    /* configurations kept (--max-states), ~2 KB each */
+#define LIMIT_VERIFY_STATES_DEFAULT 120000 /* under a minute for each bundled chart (docs/statecharts.md) */
+#define LIMIT_VERIFY_DEPTH_MAX 64          /* steps from the create, the create included (--depth) */
+#define LIMIT_VERIFY_DEPTH_DEFAULT 64      /* the states bound is the one that binds */
+#define LIMIT_VERIFY_SAMPLES_MAX 64        /* data samples tried per transition in one configuration */
+#define LIMIT_VERIFY_FIELD_CHOICES_MAX 12  /* values tried for one data field */
+#define LIMIT_VERIFY_DATA_FIELDS_MAX 48    /* fields of one data schema that vary; the rest keep one value */
+#define LIMIT_VERIFY_CLOCK_MOVES_MAX 48    /* instants the clock moves to from one configuration */
+#define LIMIT_VERIFY_TIMER_FIRES_MAX 1000  /* timers fired in one move of the clock */
 
 /* Store. */
 /* Bounded growth (docs/operations.md, "Growth"): idempotency records are kept

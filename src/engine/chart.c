@@ -18,6 +18,7 @@
 #include "engine/cond.h"
 #include "engine/index.h"
 #include "engine/problem.h"
+#include "engine/property.h"
 #include "engine/schema.h"
 #include "engine/value.h"
 
@@ -26,9 +27,9 @@ typedef struct {
   engine_problems_t *p;
 } loader_t;
 
-static const char *const chart_keys[] = {"id",       "version", "title",         "description",
-                                         "calendar", "roles",   "create",        "root",
-                                         "privacy",  "index",   "timer_failure", "$schema"};
+static const char *const chart_keys[] = {
+    "id",   "version", "title", "description",   "calendar",   "roles",  "create",
+    "root", "privacy", "index", "timer_failure", "properties", "$schema"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
 static const char *const index_reserved[] = {"status",        "flag",   "overdue", "deadline_before",
@@ -431,6 +432,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
    * when structural problems were found: a user sees everything at once. */
   check_timers_and_events(&l);
   check_reachable(&l);
+  eng_properties_validate(c, json_object_get(doc, "properties"), p);
   return c;
 }
 

@@ -544,6 +544,7 @@ static int result_finish(run_t *r, const json_t *from, const char *event, const 
   out->case_ = r->case_;
   out->effects = r->effects;
   out->history = h;
+  out->transition = t;
   r->case_ = NULL;
   r->effects = NULL;
   return 0;
@@ -795,6 +796,71 @@ json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, 
     out = allowed_collect(chart, case_, role, &env);
   json_decref(root);
   return out != NULL ? out : json_array();
+}
+
+int engine_case_candidates(const engine_chart_t *chart, const json_t *case_, const char *role,
+                           const json_t **out, int out_max) {
+  bool active[LIMIT_CHART_STATES_MAX], seen[LIMIT_CHART_STATES_MAX] = {false};
+  int n = 0, leaf, s;
+  size_t i;
+  json_t *t;
+  if (json_is_true(json_object_get(case_, "closed")) || config_load(chart, case_, active) != 0) return 0;
+  for (leaf = 0; leaf < chart->states_count; leaf++) {
+    if (!active[leaf] || !is_leaf(&chart->states[leaf])) continue;
+    for (s = leaf; s >= 0 && !seen[s]; s = chart->states[s].parent) {
+      seen[s] = true;
+      json_array_foreach(json_object_get(chart->states[s].json, "transitions"), i, t) {
+        if (!roles_admit(json_object_get(t, "roles"), role)) continue;
+        if (n < out_max) out[n] = t;
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/* An environment over case_ (see engine_case_cond_eval) in env, with root
+ * (a new object the caller releases) and active (the case's states). */
+static int scope_env_init(eng_env_t *env, bool *active, const engine_ctx_t *ctx, const json_t *case_,
+                          const json_t *data, const engine_actor_t *actor, const json_t *extra) {
+  engine_actor_t none = {"", "", ""};
+  const char *key;
+  json_t *v;
+  int rc;
+  env->root = json_object();
+  env->chart = ctx->chart;
+  env->active = active;
+  env->cal = ctx->cal;
+  env->now_s = ctx->now_s;
+  if (env->root == NULL) return CASUS_ENOMEM;
+  if (config_load(ctx->chart, case_, active) != 0) memset(active, 0, sizeof(bool) * LIMIT_CHART_STATES_MAX);
+  rc = env_root_fill(env->root, case_, data, actor ? actor : &none, ctx->now_s);
+  json_object_foreach((json_t *)extra, key, v) {
+    /* The engine's own members keep their meaning. */
+    if (rc == 0 && json_object_get(env->root, key) == NULL && json_object_set(env->root, key, v) != 0)
+      rc = CASUS_ENOMEM;
+  }
+  return rc;
+}
+
+bool engine_case_cond_eval(const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
+                           const engine_actor_t *actor, const json_t *extra, const json_t *cond) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  eng_env_t env;
+  bool holds = false;
+  if (scope_env_init(&env, active, ctx, case_, data, actor, extra) == 0) holds = eng_cond_eval(&env, cond);
+  json_decref(env.root);
+  return holds;
+}
+
+json_t *engine_case_value_eval(const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
+                               const engine_actor_t *actor, const json_t *extra, const json_t *expr) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  eng_env_t env;
+  json_t *v = NULL;
+  if (scope_env_init(&env, active, ctx, case_, data, actor, extra) == 0) v = eng_value_eval(&env, expr);
+  json_decref(env.root);
+  return v;
 }
 
 const char *engine_case_status(const engine_chart_t *chart, const json_t *case_) {

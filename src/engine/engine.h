@@ -68,6 +68,11 @@ typedef struct {
    * after a failure and for engine_timer_fire (a timer has no actor to
    * show the case to). */
   json_t *allowed_events;
+  /* The transition taken (borrowed: an object of the chart document, valid
+   * while the chart is loaded): a create entry for engine_case_create, the
+   * chosen transition for engine_event_apply and for a timer whose event a
+   * transition takes; NULL after a failure and for a timer nothing takes. */
+  const json_t *transition;
   int err;
   const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
   char message[ENGINE_MESSAGE_BYTES_MAX]; /* sentence for a refusal */
@@ -159,6 +164,33 @@ void engine_result_clear(engine_result_t *res);
  * for the actor's role in engine_result_t.allowed_events. */
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
                               int64_t now_s);
+/* The transitions that could take an event fired by `role` on case_ now:
+ * those of the case's active states whose roles include `role`, in the
+ * order engine_event_apply considers them (leaves in document order, each
+ * from the leaf up to the root), without evaluating "when", data or guards:
+ * a superset of what engine_event_apply can take for the role (for timers,
+ * role "system").  Writes at most out_max of them (borrowed objects of the
+ * chart document) to out and returns how many there are, which may be more
+ * than out_max; 0 for a closed case or one in a state the chart lacks. */
+int engine_case_candidates(const engine_chart_t *chart, const json_t *case_, const char *role,
+                           const json_t **out, int out_max);
+
+/* Evaluates a condition of the chart's language (docs/statecharts.md,
+ * "Conditions") over case_ at ctx->now_s, as the engine evaluates a "when"
+ * or a guard: with the event's data (may be NULL: {}), the actor (may be
+ * NULL: empty id, role and organisation) and extra (may be NULL), an object
+ * whose members join the root that paths resolve in, next to "fields",
+ * "counters", "data", "actor", "now", "now_time" and "case" (a member named
+ * as one of those is ignored).  cond must be valid (engine_chart_check);
+ * false when it does not hold, and when out of memory. */
+bool engine_case_cond_eval(const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
+                           const engine_actor_t *actor, const json_t *extra, const json_t *cond);
+/* Evaluates a value expression (a literal, {"path"}, {"literal"}, {"date"})
+ * in the same scope as engine_case_cond_eval.  New reference: json_null()
+ * when a path is absent, NULL when out of memory. */
+json_t *engine_case_value_eval(const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
+                               const engine_actor_t *actor, const json_t *extra, const json_t *expr);
+
 /* The case's status: the "status" of its first active leaf (or ancestor) that has one. */
 const char *engine_case_status(const engine_chart_t *chart, const json_t *case_);
 

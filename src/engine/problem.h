@@ -9,8 +9,9 @@
  *   value     paths, durations, value expressions, types
  *   cond, schema, action
  *             conditions; data schemas; actions and timers
- *   chart, engine, export
- *             loading and checking a chart; running events; diagrams
+ *   chart, property, engine, export
+ *             loading and checking a chart and the properties it declares;
+ *             running events; diagrams
  *
  * Each layer holds both halves of its language: the validator that the
  * chart check runs at load time (eng_*_validate) and, where it has one, the

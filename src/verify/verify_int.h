@@ -1,0 +1,264 @@
+/*
+ * verify_int.h -- the verifier's internals (private to src/verify/).
+ *
+ * The files, each calling only the ones above it in this list:
+ *
+ *   model.c    what the verifier knows of a chart: its states, transitions
+ *              and roles by JSON walk, the paths its conditions read, the
+ *              literals they compare with, the dates "now" is compared to
+ *   sample.c   event data drawn from a transition's schema (sample_*)
+ *   key.c      the canonical key of a configuration and its SHA-256 (key_*)
+ *   seen.c     the table of keys seen (seen_*)
+ *   step.c     one step on a case: create, event, clock move, with the run
+ *              record it leaves (step_*); the explorer and the trace replay
+ *              both take their steps here
+ *   explore.c  the breadth-first exploration and the checks made on the way
+ *   check.c    the checks made afterwards (coverage, trap states)
+ *   trace.c    counterexamples, replayed from the create
+ *   report.c   the report (JSON, text) and verify_chart
+ */
+#ifndef CASUS_VERIFY_INT_H
+#define CASUS_VERIFY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+#include "core/sha256.h"
+#include "engine/engine.h"
+#include "verify/verify.h"
+
+#define VERIFY_NONE UINT32_MAX
+#define VERIFY_PATH_BYTES_MAX 192
+
+/* --- model.c --- */
+
+typedef struct {
+  const char *name;
+  int parent; /* -1 for the root */
+  bool final;
+  char path[VERIFY_PATH_BYTES_MAX];
+} vstate_t;
+
+typedef struct vplan_s vplan_t;
+
+typedef struct {
+  const json_t *json; /* the transition (borrowed from the chart document) */
+  const char *event;
+  int source; /* index of its state, -1 for a create entry */
+  char path[VERIFY_PATH_BYTES_MAX];
+  vplan_t *plan;        /* how its data is drawn (sample.c), built on first use */
+  bool fired;           /* taken in some run */
+  bool when_reads_data; /* the "when" of a transition of its event reads the event's data */
+  /* The largest choice of data seen, when it was more than was tried. */
+  bool capped, pairs_uncovered;
+  uint64_t combinations;
+  uint32_t tried;
+} vtrans_t;
+
+typedef struct {
+  const engine_chart_t *chart;
+  const calendar_t *cal;
+  const json_t *doc; /* the chart document (borrowed) */
+  vstate_t *states;
+  int states_count;
+  vtrans_t *trans;
+  int trans_count;
+  const json_t **trans_by_ptr; /* the transitions sorted by address, for model_trans_find */
+  int *trans_by_ptr_index;
+  const char **roles; /* the chart's roles, in its order */
+  int roles_count;
+  json_t *kept; /* array: the case paths the chart and its properties read ("fields.a.b", "case.x"), sorted */
+  bool kept_all_fields;                   /* a path reads "fields" (or the case) whole */
+  json_t *run_paths;                      /* array: the run.* paths the properties read, sorted */
+  json_t *counters_read;                  /* object: the counters a path reads -> true */
+  json_t *flags_read;                     /* object: the flags a has_flag names -> true */
+  json_t *counters_sorted, *flags_sorted; /* arrays: their names, sorted */
+  bool counters_all, flags_all;           /* a path reads them whole ("counters", "case.flags") */
+  json_t *literals;       /* object: every string a condition compares with -> the conditions naming it */
+  int conds_count;        /* conditions numbered so far (for literals) */
+  json_t *now_exprs;      /* array: the values conditions compare "now" with */
+  json_t *state_reads;    /* array: the data.* paths that entry and exit actions and state timers read */
+  json_t *server_fields;  /* object: case fields the server sets at create (roles' organisations) */
+  bool reads_now_time;    /* a condition reads "now_time": time of day is part of the key */
+  bool compares_actor_id; /* a condition reads "actor.id": two members of each role act */
+} vmodel_t;
+
+int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal);
+void model_free(vmodel_t *m);
+/* The index of transition t (borrowed from the chart) in m->trans, or -1. */
+int model_trans_find(const vmodel_t *m, const json_t *t);
+/* The index of the state called name, or -1. */
+int model_state_find(const vmodel_t *m, const char *name);
+/* Marks in active (m->states_count entries) the case's active states: its
+ * leaves and their ancestors. */
+void model_active(const vmodel_t *m, const json_t *case_, bool *active);
+/* Whether the key of an open case needs what the properties say of it:
+ * when one reads run.last. */
+bool model_needs_holds(const vmodel_t *m);
+/* Whether a and b are dotted paths one of which is the other or lies below it. */
+bool model_paths_overlap(const char *a, const char *b);
+
+/* The actors of `role` that see case_ (R-AUTH-2) and so may act on it: a
+ * member of the organisation its org_field names, a second one when the
+ * chart compares actor ids, and the person its actor_field names.  Fills
+ * at most 3 actors (their strings in buf, 3 * 2 * LIMIT_ID_BYTES_MAX bytes)
+ * and returns how many. */
+#define VERIFY_ACTORS_MAX 3
+int model_actors(const vmodel_t *m, const json_t *case_, const char *role, engine_actor_t *out,
+                 char buf[VERIFY_ACTORS_MAX][2][LIMIT_ID_BYTES_MAX]);
+
+/* --- sample.c --- */
+
+/* Draws the data samples of transition tr for actor on case_ at ctx->now_s
+ * (a create entry when case_ is NULL): a new array of data objects (json
+ * null for a transition without a data schema), at most
+ * LIMIT_VERIFY_SAMPLES_MAX; records on tr when the choices were capped.
+ * NULL when out of memory. */
+json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const json_t *case_,
+                    const engine_actor_t *actor);
+void sample_plan_free(vplan_t *plan);
+
+/* --- key.c --- */
+
+/* The key of a configuration: case_ with its run record at now_s.  holds
+ * (explore_holds) is what the properties say of it; it is needed (and
+ * used) for a closed case, which has no future, and when a property reads
+ * run.last (model_needs_holds), and is NULL otherwise. */
+int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_t now_s, const json_t *holds,
+               uint8_t out[SHA256_DIGEST_BYTES]);
+
+/* --- seen.c --- */
+
+typedef struct {
+  uint32_t *slots; /* config ids, VERIFY_NONE when empty */
+  uint32_t mask;
+  uint32_t used;
+} vseen_t;
+
+int seen_init(vseen_t *s);
+void seen_free(vseen_t *s);
+/* The id of the configuration whose digest (digest_of(ud, id)) is digest,
+ * or VERIFY_NONE. */
+typedef const uint8_t *(*seen_digest_fn)(void *ud, uint32_t id);
+uint32_t seen_find(const vseen_t *s, const uint8_t digest[SHA256_DIGEST_BYTES], seen_digest_fn digest_of,
+                   void *ud);
+/* Adds id (whose digest is digest; not yet in the table).  CASUS_ENOMEM. */
+int seen_add(vseen_t *s, const uint8_t digest[SHA256_DIGEST_BYTES], uint32_t id, seen_digest_fn digest_of,
+             void *ud);
+
+/* --- step.c --- */
+
+#define VERIFY_TAKEN_MAX 64
+
+/* What one step did, beyond the case it left. */
+typedef struct {
+  int err;              /* 0, a refusal (CASUS_EFORBIDDEN ...), or an engine error */
+  char message[320];    /* the engine's sentence for err, or the finding (a timer without handler) */
+  bool unhandled_timer; /* a timer fired in a state where no transition takes its event */
+  json_t *timers;       /* array of the timers a clock move fired: {"timer", "event", "due", "taken"} */
+  const json_t *taken[VERIFY_TAKEN_MAX]; /* transitions the step took (the event's, the timers'), */
+  int taken_count;                       /* the first VERIFY_TAKEN_MAX of them */
+} vstep_info_t;
+
+void step_info_clear(vstep_info_t *info);
+/* A new run record: run (borrowed; NULL: the empty one) after `event` was
+ * taken by `role` on case_before (borrowed: its active states are last.from). */
+json_t *step_run_after(const vmodel_t *m, const json_t *run, const char *event, const char *role,
+                       const json_t *case_before);
+/* Creates the case with actor and data at ctx->now_s (the server's extra
+ * fields added) and checks that the actor sees it.  0 with *case_out and
+ * *run_out (new references), or the refusal in info->err. */
+int step_create(vmodel_t *m, const engine_ctx_t *ctx, const engine_actor_t *actor, const json_t *data,
+                json_t **case_out, json_t **run_out, vstep_info_t *info);
+/* Applies event with data by actor. */
+int step_event(vmodel_t *m, const engine_ctx_t *ctx, const json_t *case_, const json_t *run,
+               const char *event, const json_t *data, const engine_actor_t *actor, json_t **case_out,
+               json_t **run_out, vstep_info_t *info);
+/* Moves the clock to to_s: fires every timer due by then in due order
+ * (ties by name) at its due time, then stands at to_s. */
+int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s, json_t **case_out,
+               json_t **run_out, vstep_info_t *info);
+/* Whether case_ has a timer due at or before now_s. */
+bool step_timer_due(const json_t *case_, int64_t now_s);
+/* Whether a refusal: the server answers it with 4xx and nothing changes. */
+bool step_refusal(int err);
+
+/* --- explore.c --- */
+
+enum { CFG_CLOSED = 1, CFG_EXPANDED = 2, CFG_CUT = 4 /* a successor was dropped at the states bound */ };
+
+typedef struct {
+  uint8_t digest[SHA256_DIGEST_BYTES];
+  uint32_t parent; /* VERIFY_NONE for a created case */
+  uint16_t depth;  /* steps from the create, which is 1 */
+  uint8_t flags;
+  int64_t now_s;
+  char *step;    /* the step that made it (compact JSON: see trace.c) */
+  char *pending; /* {"case", "run"} until expanded (compact JSON), or NULL */
+  uint32_t *succ;
+  uint32_t succ_count, succ_cap;
+} vcfg_t;
+
+/* A finding made on one step: the configuration it was taken from and the
+ * step, replayed by the trace. */
+typedef struct {
+  uint32_t from; /* VERIFY_NONE: found on a create */
+  char *step;    /* compact JSON of the step */
+  char message[320];
+  uint32_t count; /* how many steps found it */
+} vfinding_t;
+
+enum { PROP_ALWAYS, PROP_NEVER, PROP_REACH_STATE, PROP_REACH_EVENT };
+
+typedef struct {
+  const json_t *json;
+  const char *name, *rule, *known_failing;
+  int kind;
+  const json_t *cond;
+  int state;         /* PROP_REACH_STATE */
+  const char *event; /* PROP_REACH_EVENT */
+  uint32_t witness;  /* the first configuration that violates (always, never) or reaches (reach) */
+} vprop_t;
+
+typedef struct {
+  vmodel_t m;
+  verify_options_t opt;
+  vprop_t *props;
+  int props_count;
+  vcfg_t *cfgs;
+  uint32_t count, cap;
+  vseen_t seen;
+  bool *state_reached;
+  json_t *events_taken; /* object: event -> true */
+  vfinding_t unhandled_timer, engine_error;
+  uint64_t steps, attempts, refused;
+  uint32_t clock_moves_capped;
+  int depth_reached;
+  bool states_max_hit;
+} vexplore_t;
+
+int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal,
+                 const verify_options_t *opt);
+int explore_run(vexplore_t *x);
+/* Whether the condition of each "always" and "never" property holds on
+ * case_ with run at now_s (null for the other properties): a new array,
+ * NULL when out of memory. */
+json_t *explore_holds(vexplore_t *x, const json_t *case_, const json_t *run, int64_t now_s);
+void explore_free(vexplore_t *x);
+
+/* --- check.c --- */
+
+/* The configurations from which no closed case is reachable within what
+ * was explored (configurations not expanded count as able to): their
+ * number, and the first in *first (VERIFY_NONE when none).  CASUS_ENOMEM. */
+int check_traps(const vexplore_t *x, uint32_t *count, uint32_t *first);
+
+/* --- trace.c --- */
+
+/* The trace from the create to configuration id, then `last` (a step
+ * JSON, may be NULL) taken from it, each step replayed with the engine:
+ * a new array (see verify_report_json), or NULL when out of memory. */
+json_t *trace_build(vexplore_t *x, uint32_t id, const char *last, const char *last_message);
+
+#endif
