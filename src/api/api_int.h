@@ -146,11 +146,20 @@ json_t *api__body_parse(http_request_t *req);
 bool api__query_get(const char *query, const char *name, char *out, size_t out_size);
 /* Whether s[0..len) is an id: 1..LIMIT_ID_BYTES_MAX-1 of [A-Za-z0-9-_.@]. */
 bool api__id_valid(const char *s, size_t len);
-#define API_QUERY_VALUE_BYTES_MAX 64
+#define API_QUERY_VALUE_BYTES_MAX 256 /* a decoded query value (a list's cursor is the longest) */
+/* One query parameter, %XX-decoded ('+' stays '+'). */
+typedef struct {
+  char name[LIMIT_ID_BYTES_MAX];
+  char value[API_QUERY_VALUE_BYTES_MAX];
+} api_query_param_t;
+/* The query's parameters in order, each name at most once, at most max.
+ * A valueless, nameless, repeated or malformed one, a value that does not
+ * fit, or more than max: replies 400 and returns false. */
+bool api__query_parse(call_t *c, api_query_param_t *params, size_t max, size_t *count);
 /* The query's parameters, each one of names[0..count) at most once:
- * values[i] and present[i] for names[i] (values as they are, not decoded).
- * An unknown, repeated or valueless parameter, or a value of
- * API_QUERY_VALUE_BYTES_MAX bytes or more: replies 400 and returns false. */
+ * values[i] and present[i] for names[i] (decoded as api__query_parse
+ * does).  Any other parameter, or one api__query_parse refuses: replies
+ * 400 and returns false. */
 bool api__query_params(call_t *c, const char *const *names, size_t count,
                        char (*values)[API_QUERY_VALUE_BYTES_MAX], bool *present);
 /* s as a decimal number in min..max (digits only) into *out; false otherwise. */

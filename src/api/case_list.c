@@ -13,7 +13,6 @@
  * LIMIT_LIST_EXAMINE_MAX index entries; a page may then hold fewer cases
  * than asked for, with a next_cursor to go on from.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,29 +35,6 @@ static int list_fn(const json_t *case_, void *ud) {
   return 0;
 }
 
-/* Decodes %XX escapes of src[0..len) into out; false when malformed or too long. */
-static bool url_decode(const char *src, size_t len, char *out, size_t out_size) {
-  size_t i, n = 0;
-  for (i = 0; i < len; i++) {
-    char c = src[i];
-    if (c == '%') {
-      static const char digits[] = "0123456789abcdef";
-      const char *hi, *lo;
-      if (i + 2 >= len || src[i + 1] == '\0' || src[i + 2] == '\0') return false;
-      hi = strchr(digits, tolower((unsigned char)src[i + 1]));
-      lo = strchr(digits, tolower((unsigned char)src[i + 2]));
-      if (hi == NULL || lo == NULL) return false;
-      c = (char)((hi - digits) << 4 | (lo - digits));
-      if (c == '\0') return false;
-      i += 2;
-    }
-    if (n + 1 >= out_size) return false;
-    out[n++] = c;
-  }
-  out[n] = '\0';
-  return true;
-}
-
 /* Whether some loaded chart declares list filter `name` in its "index". */
 static bool index_filter_known(const api_t *api, const char *name) {
   int i;
@@ -76,10 +52,9 @@ static void bad_request(call_t *c, const char *fmt, const char *arg) {
 void api__handle_case_list(call_t *c) {
   char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
   const char *scopes[STORE_SCOPES_MAX];
-  char values[LIMIT_LIST_PARAMS_MAX][LIMIT_ID_BYTES_MAX * 2];
-  char names[LIMIT_LIST_PARAMS_MAX][LIMIT_ID_BYTES_MAX];
+  api_query_param_t params[LIMIT_LIST_PARAMS_MAX];
   char next[STORE_CURSOR_BYTES_MAX];
-  const char *cursor = NULL, *p = c->req->query;
+  const char *cursor = NULL;
   store_query_t q;
   store_txn_t *txn;
   list_ctx_t l;
@@ -91,38 +66,9 @@ void api__handle_case_list(call_t *c) {
   q.updated_after_s = STORE_TIME_NONE;
   q.limit = LIMIT_PAGE_CASES_DEFAULT;
   q.examine_max = LIMIT_LIST_EXAMINE_MAX;
-  while (p != NULL && *p != '\0') {
-    const char *amp = strchr(p, '&'), *eq = strchr(p, '=');
-    size_t len = amp ? (size_t)(amp - p) : strlen(p), klen;
-    if (len == 0) {
-      p = amp ? amp + 1 : NULL;
-      continue;
-    }
-    if (eq == NULL || eq > p + len) {
-      bad_request(c, "The query parameter \"%.64s\" has no value.", p);
-      return;
-    }
-    klen = (size_t)(eq - p);
-    if (count >= LIMIT_LIST_PARAMS_MAX || klen == 0 || klen >= LIMIT_ID_BYTES_MAX) {
-      http_respond_error(c->req, CASUS_EBAD_REQUEST, "Too many or too long query parameters.", NULL);
-      return;
-    }
-    memcpy(names[count], p, klen);
-    names[count][klen] = '\0';
-    if (!url_decode(eq + 1, len - klen - 1, values[count], sizeof(values[count]))) {
-      bad_request(c, "The value of \"%s\" is not valid or too long.", names[count]);
-      return;
-    }
-    for (i = 0; i < count; i++)
-      if (strcmp(names[i], names[count]) == 0) {
-        bad_request(c, "The query parameter \"%s\" is given twice.", names[count]);
-        return;
-      }
-    count++;
-    p = amp ? amp + 1 : NULL;
-  }
+  if (!api__query_parse(c, params, LIMIT_LIST_PARAMS_MAX, &count)) return;
   for (i = 0; i < count; i++) {
-    const char *name = names[i], *value = values[i];
+    const char *name = params[i].name, *value = params[i].value;
     if (strcmp(name, "cursor") == 0) {
       cursor = value;
     } else if (strcmp(name, "limit") == 0) {
@@ -163,7 +109,7 @@ void api__handle_case_list(call_t *c) {
       }
       q.eq[q.eq_count++] = (store_attr_t){name, value};
     } else {
-      bad_request(c, "Unknown query parameter \"%s\".", name);
+      bad_request(c, "Unknown query parameter \"%.64s\".", name);
       return;
     }
   }

@@ -2,6 +2,7 @@
  * request.c -- small request helpers shared by the handlers: the JSON body
  * within the limits, query parameters, ids, JSON replies.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,49 +70,86 @@ bool api__id_valid(const char *s, size_t len) {
   return true;
 }
 
-bool api__query_params(call_t *c, const char *const *names, size_t count,
-                       char (*values)[API_QUERY_VALUE_BYTES_MAX], bool *present) {
-  const char *p = c->req->query;
-  char msg[160];
-  size_t i;
-  for (i = 0; i < count; i++) {
-    present[i] = false;
-    values[i][0] = '\0';
+/* Decodes %XX escapes of src[0..len) into out (a '+' stays a '+'); false
+ * when an escape is malformed or decodes to NUL, or out is too small. */
+static bool url_decode(const char *src, size_t len, char *out, size_t out_size) {
+  static const char digits[] = "0123456789abcdef";
+  size_t i, n = 0;
+  for (i = 0; i < len; i++) {
+    char ch = src[i];
+    if (ch == '%') {
+      const char *hi, *lo;
+      if (i + 2 >= len || src[i + 1] == '\0' || src[i + 2] == '\0') return false;
+      hi = strchr(digits, tolower((unsigned char)src[i + 1]));
+      lo = strchr(digits, tolower((unsigned char)src[i + 2]));
+      if (hi == NULL || lo == NULL) return false;
+      ch = (char)((hi - digits) << 4 | (lo - digits));
+      if (ch == '\0') return false;
+      i += 2;
+    }
+    if (n + 1 >= out_size) return false;
+    out[n++] = ch;
   }
+  out[n] = '\0';
+  return true;
+}
+
+static bool query_refuse(call_t *c, const char *fmt, int len, const char *text) {
+  char msg[200];
+  snprintf(msg, sizeof(msg), fmt, len, text);
+  http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
+  return false;
+}
+
+bool api__query_parse(call_t *c, api_query_param_t *params, size_t max, size_t *count) {
+  const char *p = c->req->query;
+  size_t i;
+  *count = 0;
   while (p != NULL && *p != '\0') {
     const char *amp = strchr(p, '&'), *eq = strchr(p, '=');
     size_t len = amp ? (size_t)(amp - p) : strlen(p), klen;
+    api_query_param_t *q;
     if (len == 0) {
       p = amp ? amp + 1 : NULL;
       continue;
     }
-    if (eq == NULL || eq > p + len) {
-      snprintf(msg, sizeof(msg), "The query parameter \"%.*s\" has no value.", (int)(len > 64 ? 64 : len), p);
-      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
-      return false;
-    }
+    if (eq == NULL || eq > p + len)
+      return query_refuse(c, "The query parameter \"%.*s\" has no value.", (int)(len > 64 ? 64 : len), p);
     klen = (size_t)(eq - p);
-    for (i = 0; i < count; i++)
-      if (strlen(names[i]) == klen && strncmp(names[i], p, klen) == 0) break;
-    if (i == count) {
-      snprintf(msg, sizeof(msg), "Unknown query parameter \"%.*s\".", (int)(klen > 64 ? 64 : klen), p);
-      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
-      return false;
-    }
-    if (present[i]) {
-      snprintf(msg, sizeof(msg), "The query parameter \"%s\" is given twice.", names[i]);
-      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
-      return false;
-    }
-    if (len - klen - 1 >= API_QUERY_VALUE_BYTES_MAX) {
-      snprintf(msg, sizeof(msg), "The value of \"%s\" is too long.", names[i]);
-      http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
-      return false;
-    }
-    memcpy(values[i], eq + 1, len - klen - 1);
-    values[i][len - klen - 1] = '\0';
-    present[i] = true;
+    if (*count >= max) return query_refuse(c, "More than %d query parameters%s.", (int)max, "");
+    if (klen == 0 || klen >= sizeof(q->name))
+      return query_refuse(c, "The query parameter \"%.*s\" is not a name.", (int)(klen > 64 ? 64 : klen), p);
+    q = &params[*count];
+    memcpy(q->name, p, klen);
+    q->name[klen] = '\0';
+    if (!url_decode(eq + 1, len - klen - 1, q->value, sizeof(q->value)))
+      return query_refuse(c, "The value of \"%.*s\" is malformed or too long.", (int)klen, q->name);
+    for (i = 0; i < *count; i++)
+      if (strcmp(params[i].name, q->name) == 0)
+        return query_refuse(c, "The query parameter \"%.*s\" is given twice.", (int)klen, q->name);
+    (*count)++;
     p = amp ? amp + 1 : NULL;
+  }
+  return true;
+}
+
+bool api__query_params(call_t *c, const char *const *names, size_t count,
+                       char (*values)[API_QUERY_VALUE_BYTES_MAX], bool *present) {
+  api_query_param_t params[LIMIT_LIST_PARAMS_MAX];
+  size_t n, i, j;
+  for (i = 0; i < count; i++) {
+    present[i] = false;
+    values[i][0] = '\0';
+  }
+  if (!api__query_parse(c, params, LIMIT_LIST_PARAMS_MAX, &n)) return false;
+  for (j = 0; j < n; j++) {
+    for (i = 0; i < count; i++)
+      if (strcmp(names[i], params[j].name) == 0) break;
+    if (i == count)
+      return query_refuse(c, "Unknown query parameter \"%.*s\".", (int)strlen(params[j].name),
+                          params[j].name);
+    memcpy(values[i], params[j].value, API_QUERY_VALUE_BYTES_MAX);
+    present[i] = true;
   }
   return true;
 }

@@ -229,52 +229,10 @@ int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, s
 }
 
 int store_history_list(store_txn_t *txn, const char *case_id, size_t max, json_t **out) {
-  MDB_cursor *cur;
-  MDB_val key, val;
-  store_key_t prefix;
-  json_t *list;
-  int rc = 0, mrc;
-
+  uint64_t next_seq;
   *out = NULL;
-  if (txn->err < 0) return txn->err;
-  if (!store__id_ok(case_id)) return CASUS_EINVALID_DATA;
-  list = json_array();
-  if (list == NULL) return CASUS_ENOMEM;
-  store__key_init(&prefix);
-  store__key_add_str(&prefix, case_id);
-  store__key_add_nul(&prefix);
-  rc = store__cursor_open(txn, STORE_DB_HISTORY, &cur);
-  if (rc < 0) {
-    json_decref(list);
-    return rc;
-  }
-  key = store__key_val(&prefix);
-  mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-  while (mrc == 0 && json_array_size(list) < max && store__key_has_prefix(&key, &prefix)) {
-    json_t *e;
-    uint64_t seq;
-    rc = store__json_load(&val, &e);
-    if (rc < 0) break;
-    if (key.mv_size != prefix.len + STORE_SEQ_BYTES || !store__json_u64(e, "seq", &seq) ||
-        seq != store__u64_from_be((const uint8_t *)key.mv_data + prefix.len)) {
-      json_decref(e);
-      rc = CASUS_ESTORE_CORRUPT;
-      break;
-    }
-    if (json_array_append_new(list, e) != 0) {
-      rc = CASUS_ENOMEM;
-      break;
-    }
-    mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-  }
-  mdb_cursor_close(cur);
-  if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "history list");
-  if (rc < 0) {
-    json_decref(list);
-    return rc;
-  }
-  *out = list;
-  return 0;
+  if (max == 0) return CASUS_EINVALID_DATA;
+  return store_history_page(txn, case_id, 0, max, SIZE_MAX, out, &next_seq);
 }
 
 int store_history_page(store_txn_t *txn, const char *case_id, uint64_t after_seq, size_t max_entries,

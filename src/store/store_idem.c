@@ -235,15 +235,7 @@ int store__idem_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t 
   *end = false;
   rc = store__cursor_open(txn, STORE_DB_IDEM, &cur);
   if (rc < 0) return rc;
-  if (pos->key_bytes == 0) {
-    mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-  } else {
-    key.mv_size = pos->key_bytes;
-    key.mv_data = pos->key;
-    mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-    if (mrc == 0 && key.mv_size == pos->key_bytes && memcmp(key.mv_data, pos->key, pos->key_bytes) == 0)
-      mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-  }
+  mrc = store__cursor_after(cur, pos->key, pos->key_bytes, &key, &val);
   while (mrc == 0 && n < max) {
     CASUS_ASSERT(key.mv_size <= sizeof(pos->key));
     memcpy(pos->key, key.mv_data, key.mv_size);

@@ -282,6 +282,10 @@ int store__raw_del(store_txn_t *txn, int db, store_key_t *key);
 int store__json_get(store_txn_t *txn, int db, store_key_t *key, json_t **out);
 /* Opens a cursor on database db; the caller closes it with mdb_cursor_close. */
 int store__cursor_open(store_txn_t *txn, int db, MDB_cursor **cur);
+/* Positions cur on the first key after `after` (after_bytes 0: on the first
+ * key of its database), for a walk resumed where an earlier transaction
+ * stopped.  Returns LMDB's result (MDB_NOTFOUND at the end). */
+int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_bytes, MDB_val *key, MDB_val *val);
 /* A JSON integer member as uint64; false when missing, not an integer or negative. */
 bool store__json_u64(const json_t *obj, const char *name, uint64_t *out);
 

@@ -239,3 +239,14 @@ int store__meta_next(store_txn_t *txn, const char *name, uint64_t *out) {
   *out = v + 1;
   return 0;
 }
+
+int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_bytes, MDB_val *key, MDB_val *val) {
+  int mrc;
+  if (after_bytes == 0) return mdb_cursor_get(cur, key, val, MDB_FIRST);
+  key->mv_size = after_bytes;
+  key->mv_data = (void *)after;
+  mrc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
+  if (mrc == 0 && key->mv_size == after_bytes && memcmp(key->mv_data, after, after_bytes) == 0)
+    mrc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+  return mrc;
+}

@@ -461,6 +461,25 @@ def deadline(case, kind):
     return ds[0] if ds else None
 
 
+def metrics(s):
+    """GET /metrics as the admin, as {"name{labels}": value}."""
+    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
+    assert st == 200, (st, text)
+    out = {}
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = int(value)
+    return out
+
+
+def metric(s, name):
+    """One value of GET /metrics (name with its labels, as printed)."""
+    got = metrics(s)
+    assert name in got, "metric %s missing" % name
+    return got[name]
+
+
 # --- the runner -------------------------------------------------------------------------
 
 def run(namespace):

@@ -154,12 +154,12 @@ def test_bad_parameters_are_400():
         cid = s.create_a()["id"]
         for q in ("?foo=1", "?after=-1", "?after=abc", "?after=1.5", "?after=", "?after", "?limit=0",
                   "?limit=1001", "?limit=", "?limit=1e3", "?after=1&after=2", "?limit=5&limit=5",
-                  "?after=18446744073709551616", "?cursor=x", "?after=1&x=2", "?after=%31", "?after=" + "1" * 70):
+                  "?after=18446744073709551616", "?cursor=x", "?after=1&x=2", "?after=%3", "?after=%zz", "?after=" + "1" * 300):
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-rotterdam"])
             assert_error(st, body, 400, code="bad_request")
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-schiedam"])
             assert_error(st, body, 400, code="bad_request")
-        for q in ("?limit=1000", "?after=0", "?after=0&limit=1", "?limit=1&after=0", "?&", "?"):
+        for q in ("?limit=1000", "?after=0", "?after=0&limit=1", "?limit=1&after=0", "?&", "?", "?after=%30"):
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-rotterdam"])
             assert st == 200, (q, st, body)
             st, body = s.req("GET", "/v1/cases/%s/history%s" % (cid, q), TOKEN["pr-schiedam"])

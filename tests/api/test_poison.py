@@ -18,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import (CASUSD, SOURCE_DIR, TOKEN, Server, assert_error, deadline, make_config,  # noqa: E402
+from casus import (metric, CASUSD, SOURCE_DIR, TOKEN, Server, assert_error, deadline, make_config,  # noqa: E402
                    run, tasks)
 
 HISTORY_MAX = 8  # the lowered history limit: a full case is a few requests away
@@ -27,15 +27,6 @@ MON = "2027-01-04T09:00:00+01:00"
 TUE = "2027-01-05T09:00:00+01:00"
 LATER = "2027-01-20T09:00:00+01:00"  # past both start-zorg deadlines (2027-01-11 and 2027-01-12)
 FAILED_KIND = "termijn_mislukt"  # the bundled charts' timer_failure task
-
-
-def metric(s, name):
-    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
-    assert st == 200, st
-    for line in text.decode().splitlines():
-        if line.startswith(name + " "):
-            return int(line.rsplit(" ", 1)[1])
-    raise AssertionError("metric %s missing" % name)
 
 
 def assigned(s, gemeente):

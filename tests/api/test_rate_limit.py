@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import TOKEN, Server, assert_error, make_config, run  # noqa: E402
+from casus import metric, TOKEN, Server, assert_error, make_config, run  # noqa: E402
 
 
 def config(rate_limit):
@@ -26,15 +26,6 @@ def create(s, who="pr-rotterdam", gemeente="rotterdam"):
     body = ('{"verwijzer": "gemeente", "gemeente": "%s", "casusregisseur": "cr-%s", '
             '"jeugdige": {"naam": "Sam", "geboortedatum": "2015-06-01"}}' % (gemeente, gemeente))
     return s.raw("POST", "/v1/cases", TOKEN[who], body)
-
-
-def metric(s, name):
-    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
-    assert st == 200, st
-    for line in text.decode().splitlines():
-        if line.startswith(name + " "):
-            return int(line.rsplit(" ", 1)[1])
-    raise AssertionError("metric %s missing" % name)
 
 
 def cases_of(s, who):

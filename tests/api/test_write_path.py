@@ -9,23 +9,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import TOKEN, Server, run  # noqa: E402
+from casus import metrics, TOKEN, Server, run  # noqa: E402
 
 # The budget of one accepted event: the body and the stored case are parsed; the history entry, the case
 # and the reply are serialised.  Anything more is a regression of the one-way write path.
 PARSES_PER_EVENT_MAX = 2
 SERIALISATIONS_PER_EVENT_MAX = 3
-
-
-def metrics(s):
-    st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
-    assert st == 200, (st, text)
-    out = {}
-    for line in text.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
 
 
 def test_event_json_budget():
