@@ -229,8 +229,10 @@ static int store_open_dbs(store_t *st, const char *dir) {
   store__meta_key(&k, "schema_version");
   rc = store__raw_get(txn, STORE_DB_META, &k, &val);
   if (rc == CASUS_ENOT_FOUND) {
-    /* A new store: record the schema it is written in. */
+    /* A new store: record the schema it is written in; it has nothing of an
+     * older store to file in the growth orders. */
     rc = store__meta_u64_put(txn, "schema_version", STORE_SCHEMA_VERSION);
+    if (rc == 0) rc = store__meta_u64_put(txn, STORE_GROWTH_META, 1);
     if (rc == 0) rc = store_secret_ensure(txn);
     if (rc < 0) goto fail;
     return store_txn_commit(txn);

@@ -13,8 +13,6 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define STORE_GROWTH_META "growth_indexed"
-
 enum { STORE_GROWTH_IDEM, STORE_GROWTH_INBOX, STORE_GROWTH_DONE };
 
 bool store_growth_upgrade_needed(store_t *st) {

@@ -49,6 +49,9 @@
 /* LMDB's compiled-in maximum key size (mdb_env_get_maxkeysize() of a default
  * build).  Every key the store builds must fit; store_open checks the
  * library agrees. */
+/* meta: 1 once the idempotency records and inbox items are filed in their
+ * time orders (store_growth.c); a new store starts with it. */
+#define STORE_GROWTH_META "growth_indexed"
 #define STORE_KEY_BYTES_MAX 511
 #define STORE_SEQ_BYTES 8
 
