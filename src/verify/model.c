@@ -177,52 +177,54 @@ static void read_note(vmodel_t *m, const char *p) {
   }
 }
 
-/* Walks the whole chart document: every "path" and every timer or date
- * "from" is a read; every condition is noted. */
-static void reads_walk(vmodel_t *m, const json_t *node, int depth) {
+static void reads_walk_at(const json_t *node, verify_walk_node_fn on_node, verify_walk_path_fn on_path,
+                          void *ud, int depth) {
   const char *key;
   json_t *v;
   size_t i;
-  if (depth > 64) return;
+  if (depth > VERIFY_WALK_DEPTH_MAX) return;
   if (json_is_array(node)) {
     json_array_foreach(node, i, v) {
-      reads_walk(m, v, depth + 1);
+      reads_walk_at(v, on_node, on_path, ud, depth + 1);
     }
     return;
   }
   if (!json_is_object(node)) return;
-  if (is_cond_leaf(node)) cond_leaf_note(m, node);
-  if (json_is_string(json_object_get(node, "has_flag")))
-    json_object_set_new(m->flags_read, json_string_value(json_object_get(node, "has_flag")), json_true());
+  if (on_node != NULL) on_node(node, ud);
   json_object_foreach((json_t *)node, key, v) {
     if ((strcmp(key, "path") == 0 || strcmp(key, "from") == 0) && json_is_string(v))
-      read_note(m, json_string_value(v));
+      on_path(v, ud);
     else
-      reads_walk(m, v, depth + 1);
+      reads_walk_at(v, on_node, on_path, ud, depth + 1);
   }
 }
 
-/* The data.* paths read by a state's entry and exit actions and timers:
- * the event's data is in scope there too. */
-static void data_reads_walk(json_t *out, const json_t *node, int depth) {
-  const char *key;
-  json_t *v;
-  size_t i;
-  if (depth > 64) return;
-  if (json_is_array(node)) {
-    json_array_foreach(node, i, v) {
-      data_reads_walk(out, v, depth + 1);
-    }
-    return;
-  }
-  json_object_foreach((json_t *)node, key, v) {
-    const char *s = json_string_value(v);
-    if ((strcmp(key, "path") == 0 || strcmp(key, "from") == 0) && s != NULL &&
-        (strcmp(s, "data") == 0 || strncmp(s, "data.", 5) == 0))
-      json_array_append(out, v);
-    else
-      data_reads_walk(out, v, depth + 1);
-  }
+void verify__reads_walk(const json_t *node, verify_walk_node_fn on_node, verify_walk_path_fn on_path,
+                        void *ud) {
+  reads_walk_at(node, on_node, on_path, ud, 0);
+}
+
+bool verify__is_data_path(const char *p) {
+  return p != NULL && (strcmp(p, "data") == 0 || strncmp(p, "data.", 5) == 0);
+}
+
+/* The whole chart document: every condition is noted, every flag test. */
+static void model_node_note(const json_t *node, void *ud) {
+  vmodel_t *m = ud;
+  if (is_cond_leaf(node)) cond_leaf_note(m, node);
+  if (json_is_string(json_object_get(node, "has_flag")))
+    json_object_set_new(m->flags_read, json_string_value(json_object_get(node, "has_flag")), json_true());
+}
+
+/* Every "path" and every timer or date "from" is a read. */
+static void model_path_note(const json_t *path, void *ud) {
+  read_note(ud, json_string_value(path));
+}
+
+/* The data.* paths read by a state's entry and exit actions and timers
+ * (the event's data is in scope there too), into the array ud. */
+static void data_path_collect(const json_t *path, void *ud) {
+  if (verify__is_data_path(json_string_value(path))) json_array_append(ud, (json_t *)path);
 }
 
 /* Roles' organisation fields that no create body holds: the server sets
@@ -314,16 +316,16 @@ int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal) 
       snprintf(path, sizeof(path), "%s.transitions[%zu]", m->states[s].path, i);
       if (m->trans_count < LIMIT_CHART_TRANSITIONS_MAX) trans_add(m, t, s, path);
     }
-    data_reads_walk(m->state_reads, json_object_get(st, "on_entry"), 0);
-    data_reads_walk(m->state_reads, json_object_get(st, "on_exit"), 0);
-    data_reads_walk(m->state_reads, json_object_get(st, "timers"), 0);
+    verify__reads_walk(json_object_get(st, "on_entry"), NULL, data_path_collect, m->state_reads);
+    verify__reads_walk(json_object_get(st, "on_exit"), NULL, data_path_collect, m->state_reads);
+    verify__reads_walk(json_object_get(st, "timers"), NULL, data_path_collect, m->state_reads);
   }
   /* Whether an event is refused in a state (409) can depend on its data
    * only through the "when" of its transitions. */
   for (k = 0; k < m->trans_count; k++) {
     json_t *reads = json_array();
     int j;
-    data_reads_walk(reads, json_object_get(m->trans[k].json, "when"), 0);
+    verify__reads_walk(json_object_get(m->trans[k].json, "when"), NULL, data_path_collect, reads);
     for (j = 0; json_array_size(reads) > 0 && j < m->trans_count; j++)
       if (m->trans[j].event && m->trans[k].event && strcmp(m->trans[j].event, m->trans[k].event) == 0)
         m->trans[j].when_reads_data = true;
@@ -353,7 +355,7 @@ int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal) 
       json_array_append_new(m->kept, json_string(path));
     }
   }
-  reads_walk(m, doc, 0);
+  verify__reads_walk(doc, model_node_note, model_path_note, m);
   server_fields_find(m);
   /* The key writes them in one order, each once. */
   {

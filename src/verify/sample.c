@@ -108,10 +108,6 @@ static int dims_add(vplan_t *plan, int *cap, const json_t *schema, const char *p
   return 0;
 }
 
-static bool is_data_path(const char *p) {
-  return p != NULL && (strcmp(p, "data") == 0 || strncmp(p, "data.", 5) == 0);
-}
-
 static vdim_t *dim_find(vplan_t *plan, const char *path) {
   int i;
   for (i = 0; i < plan->count; i++)
@@ -160,27 +156,21 @@ static void cond_leaf_comparands(vreads_t *r, const json_t *node) {
   }
 }
 
-/* Every data path below node, and the comparisons of its conditions. */
-static void reads_walk(vreads_t *r, const json_t *node, int depth) {
-  const char *key;
-  json_t *v;
-  size_t i;
-  if (depth > 64) return;
-  if (json_is_array(node)) {
-    json_array_foreach(node, i, v) {
-      reads_walk(r, v, depth + 1);
-    }
-    return;
-  }
-  if (!json_is_object(node)) return;
+/* The comparisons of a condition leaf, for the data fields it compares. */
+static void sample_node_note(const json_t *node, void *ud) {
   if (json_is_string(json_object_get(node, "path")) && json_object_size(node) > 1)
-    cond_leaf_comparands(r, node);
-  json_object_foreach((json_t *)node, key, v) {
-    if ((strcmp(key, "path") == 0 || strcmp(key, "from") == 0) && is_data_path(json_string_value(v)))
-      json_array_append(r->reads, v);
-    else
-      reads_walk(r, v, depth + 1);
-  }
+    cond_leaf_comparands(ud, node);
+}
+
+/* Every data path, a read. */
+static void sample_path_note(const json_t *path, void *ud) {
+  vreads_t *r = ud;
+  if (verify__is_data_path(json_string_value(path))) json_array_append(r->reads, (json_t *)path);
+}
+
+/* Every data path below node, and the comparisons of its conditions. */
+static void reads_walk(vreads_t *r, const json_t *node) {
+  verify__reads_walk(node, sample_node_note, sample_path_note, r);
 }
 
 /* Actions: a set or append whose value is a data path copies it into the
@@ -195,14 +185,14 @@ static void actions_walk(vreads_t *r, const json_t *actions, int depth) {
     const json_t *value = json_object_get(a, "value");
     const char *src = json_string_value(json_object_get(value, "path"));
     if (json_is_string(target) && json_is_object(value) && json_object_size(value) == 1 &&
-        is_data_path(src)) {
+        verify__is_data_path(src)) {
       json_array_append_new(r->copies, json_pack("[O, s]", target, src));
     } else if (json_object_get(a, "if") != NULL) {
-      reads_walk(r, json_object_get(a, "if"), 0);
+      reads_walk(r, json_object_get(a, "if"));
       actions_walk(r, json_object_get(a, "then"), depth + 1);
       actions_walk(r, json_object_get(a, "else"), depth + 1);
     } else {
-      reads_walk(r, a, 0);
+      reads_walk(r, a);
     }
   }
 }
@@ -249,8 +239,8 @@ static vplan_t *plan_build(const vmodel_t *m, const vtrans_t *tr) {
     sample_plan_free(plan);
     return NULL;
   }
-  reads_walk(&r, json_object_get(tr->json, "when"), 0);
-  reads_walk(&r, json_object_get(tr->json, "guards"), 0);
+  reads_walk(&r, json_object_get(tr->json, "when"));
+  reads_walk(&r, json_object_get(tr->json, "guards"));
   actions_walk(&r, json_object_get(tr->json, "actions"), 0);
   for (i = 0; i < plan->count; i++) {
     vdim_t *d = &plan->dims[i];

@@ -33,6 +33,18 @@
 
 /* --- model.c --- */
 
+/* Walks a chart node (an object, an array, or below): on_node (may be NULL)
+ * sees every object before its members, on_path every "path" and "from"
+ * string, the chart's reads.  Nesting beyond VERIFY_WALK_DEPTH_MAX is not
+ * walked (a chart that deep is refused at load anyway). */
+#define VERIFY_WALK_DEPTH_MAX 64
+typedef void (*verify_walk_node_fn)(const json_t *node, void *ud);
+typedef void (*verify_walk_path_fn)(const json_t *path, void *ud);
+void verify__reads_walk(const json_t *node, verify_walk_node_fn on_node, verify_walk_path_fn on_path,
+                        void *ud);
+/* Whether p names the event's data ("data" or "data.…"). */
+bool verify__is_data_path(const char *p);
+
 typedef struct {
   const char *name;
   int parent; /* -1 for the root */
