@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -459,6 +460,54 @@ def tasks(items, case_id=None, kind=None, type_=None):
 def deadline(case, kind):
     ds = [d for d in case.get("deadlines", []) if d.get("kind") == kind]
     return ds[0] if ds else None
+
+
+def casusregisseur_changes(s, cid, n, first=0, writers=4, extra=None):
+    """n casusregisseur_wijzigen on cid as pr-rotterdam from `writers` keep-alive connections (so that
+    they share group commits), the i-th (i from first) naming casusregisseur "cr-x-<i>" so that none
+    is refused; extra (a dict) joins each event's data.  Every reply must be 200."""
+    errors = []
+
+    def writer(k):
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        headers = {"Authorization": "Bearer " + TOKEN["pr-rotterdam"], "Content-Type": "application/json"}
+        try:
+            for i in range(first + k, first + n, writers):
+                data = {"casusregisseur": "cr-x-%d" % i}
+                data.update(extra or {})
+                conn.request("POST", "/v1/cases/%s/events" % cid, headers=headers,
+                             body=json.dumps({"event": "casusregisseur_wijzigen", "data": data}))
+                r = conn.getresponse()
+                body = r.read()
+                if r.status != 200:
+                    errors.append((r.status, body[:300]))
+                    return
+        except Exception as e:  # reported by the test, not lost in the thread
+            errors.append(("exception", repr(e)))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not any(t.is_alive() for t in threads) and not errors, errors[:3]
+
+
+def put_clock_async(port, now, result, timeout=300):
+    """PUT /v1/admin/clock on a connection of its own, in a thread (returned, started); (status, body)
+    lands in result["clock"]."""
+    def step():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn.request("PUT", "/v1/admin/clock", json.dumps({"now": now}),
+                     {"Authorization": "Bearer " + TOKEN["admin"], "Content-Type": "application/json"})
+        r = conn.getresponse()
+        result["clock"] = (r.status, r.read())
+        conn.close()
+    t = threading.Thread(target=step)
+    t.start()
+    return t
 
 
 def metrics(s):

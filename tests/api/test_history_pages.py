@@ -13,7 +13,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import TOKEN, VALGRIND, Server, assert_error, run  # noqa: E402
+from casus import casusregisseur_changes, TOKEN, VALGRIND, Server, assert_error, run  # noqa: E402
 
 PAGE_BYTES_MAX = 1024 * 1024  # LIMIT_HISTORY_PAGE_BYTES_MAX
 PAGE_DEFAULT, PAGE_MAX = 100, 1000  # LIMIT_HISTORY_PAGE_ENTRIES_DEFAULT, _MAX
@@ -23,39 +23,11 @@ REPLY_SLACK_BYTES = 256 + PAGE_MAX * 80
 WRITERS = 4
 
 
+
 def fire_many(s, cid, n, toelichting=None):
-    """n casusregisseur_wijzigen on cid from WRITERS keep-alive connections (so that they share group
-    commits), each naming a casusregisseur of its own (so that none is refused).  Returns nothing;
-    every reply must be 200."""
-    errors = []
-
-    def writer(k):
-        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
-        headers = {"Authorization": "Bearer " + TOKEN["pr-rotterdam"], "Content-Type": "application/json"}
-        try:
-            for i in range(k, n, WRITERS):
-                data = {"casusregisseur": "cr-x-%d" % i}
-                if toelichting is not None:
-                    data["toelichting"] = toelichting
-                conn.request("POST", "/v1/cases/%s/events" % cid, headers=headers,
-                             body=json.dumps({"event": "casusregisseur_wijzigen", "data": data}))
-                r = conn.getresponse()
-                body = r.read()
-                if r.status != 200:
-                    errors.append((r.status, body[:300]))
-                    return
-        except Exception as e:  # reported by the test, not lost in the thread
-            errors.append(("exception", repr(e)))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads), "writers did not finish"
-    assert not errors, errors[:3]
+    """n casusregisseur_wijzigen on cid from WRITERS connections, each with a toelichting when given."""
+    casusregisseur_changes(s, cid, n, writers=WRITERS,
+                           extra=None if toelichting is None else {"toelichting": toelichting})
 
 
 def page(s, cid, query, who="pr-rotterdam"):

@@ -16,42 +16,18 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import TOKEN, VALGRIND, Server, assert_error, run  # noqa: E402
+from casus import casusregisseur_changes, TOKEN, VALGRIND, Server, assert_error, run  # noqa: E402
 
 T0 = "2027-03-01T09:00:00+01:00"  # a Monday
 AFTER_DEADLINE = "2027-03-10T09:00:00+01:00"  # start_zorg_termijn (5 working days) has fired
 WRITERS = 4
 
 
+
 def renotify(s, cid, n, first=0):
     """n casusregisseur_wijzigen on cid from WRITERS connections: each a notification for the
     procesregisseur of rotterdam (and one for the new casusregisseur), R-TW-5."""
-    errors = []
-
-    def writer(k):
-        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
-        headers = {"Authorization": "Bearer " + TOKEN["pr-rotterdam"], "Content-Type": "application/json"}
-        try:
-            for i in range(first + k, first + n, WRITERS):
-                conn.request("POST", "/v1/cases/%s/events" % cid, headers=headers,
-                             body=json.dumps({"event": "casusregisseur_wijzigen",
-                                              "data": {"casusregisseur": "cr-x-%d" % i}}))
-                r = conn.getresponse()
-                body = r.read()
-                if r.status != 200:
-                    errors.append((r.status, body[:300]))
-                    return
-        except Exception as e:  # reported by the test, not lost in the thread
-            errors.append(("exception", repr(e)))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads) and not errors, errors[:3]
+    casusregisseur_changes(s, cid, n, first=first, writers=WRITERS)
 
 
 def get_inbox(s, who, query=""):

@@ -18,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import (metric, CASUSD, SOURCE_DIR, TOKEN, Server, assert_error, deadline, make_config,  # noqa: E402
+from casus import (CASUSD, SOURCE_DIR, TOKEN, Server, assert_error, deadline, make_config, metric, put_clock_async,  # noqa: E402
                    run, tasks)
 
 HISTORY_MAX = 8  # the lowered history limit: a full case is a few requests away
@@ -201,19 +201,6 @@ def test_r_time_3_refused_timer_at_start_up():
         assert_failed_task(s, poisoned)
 
 
-def _put_clock_async(port, now, result):
-    def step():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        conn.request("PUT", "/v1/admin/clock", json.dumps({"now": now}),
-                     {"Authorization": "Bearer " + TOKEN["admin"], "Content-Type": "application/json"})
-        r = conn.getresponse()
-        result["clock"] = (r.status, r.read())
-        conn.close()
-    t = threading.Thread(target=step)
-    t.start()
-    return t
-
-
 FILLERS = 60  # Alkmaar deadlines due before the poisoned one, one per chunk
 
 
@@ -229,7 +216,7 @@ def test_r_time_3_refused_timer_in_the_catch_up_before_a_write():
         poisoned = assigned(s, "rotterdam")  # due a day after every filler
         fired_before = metric(s, "casusd_timers_fired_total")
         result = {}
-        clock = _put_clock_async(s.port, LATER, result)
+        clock = put_clock_async(s.port, LATER, result)
         for _ in range(100000):  # bounded: until the first chunk committed, so the clock has moved
             if metric(s, "casusd_timers_fired_total") > fired_before:
                 break

@@ -9,7 +9,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import metrics, TOKEN, Server, run  # noqa: E402
+from casus import put_clock_async, metrics, TOKEN, Server, run  # noqa: E402
 
 # The budget of one accepted event: the body and the stored case are parsed; the history entry, the case
 # and the reply are serialised.  Anything more is a regression of the one-way write path.
@@ -52,20 +52,6 @@ def test_event_body_refused_before_queueing():
 STORM_CASES = 1200  # more than one chunk's LIMIT_TIMER_FIRES_PER_CHUNK_MAX (1000)
 
 
-def _put_clock_async(port, now, result):
-    """PUT /v1/admin/clock on a connection of its own, in a thread; (status, body) lands in result."""
-    def step():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("PUT", "/v1/admin/clock", json.dumps({"now": now}),
-                     {"Authorization": "Bearer " + TOKEN["admin"], "Content-Type": "application/json"})
-        r = conn.getresponse()
-        result["clock"] = (r.status, r.read())
-        conn.close()
-    t = threading.Thread(target=step)
-    t.start()
-    return t
-
-
 def _poll_healthz(port, done, answered):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for _ in range(1000000):  # bounded; stops when the PUT returned
@@ -95,7 +81,7 @@ def test_r_time_3_timer_storm_fires_in_chunks_and_serves_others():
         done, answered, result = threading.Event(), [], {}
         poller = threading.Thread(target=_poll_healthz, args=(s.port, done, answered))
         poller.start()
-        clock = _put_clock_async(s.port, "2027-06-01T09:00:00+02:00", result)
+        clock = put_clock_async(s.port, "2027-06-01T09:00:00+02:00", result)
         for _ in range(100000):  # bounded: until the first chunk committed, so the clock has moved
             if metrics(s)["casusd_timers_fired_total"] > before["casusd_timers_fired_total"]:
                 break
