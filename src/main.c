@@ -73,7 +73,8 @@ static const char usage_check[] =
     "(docs/charts/ is generated this way by the build target 'diagrams').\n";
 
 static const char usage_verify_chart[] =
-    "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--json] [--trace-out FILE]\n"
+    "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--whole] [--json]\n"
+    "                                [--trace-out FILE]\n"
     "\n"
     "Explores each chart breadth first with the engine the server runs: from every create entry, every\n"
     "event by every role that sees the case, with data drawn from the event's schema (enum values,\n"
@@ -84,8 +85,15 @@ static const char usage_verify_chart[] =
     "with a shortest trace: step, clock, role, event, data and the state after.  docs/statecharts.md,\n"
     "\"Verifying a chart\", says what is and is not explored.\n"
     "\n"
+    "Each question is answered on its slice of the chart: the regions, fields, counters, flags, timers\n"
+    "and events that can influence it (its cone of influence); what lies outside cannot change the\n"
+    "answer, so the deep steps of a procedure are reached without multiplying by the other regions.\n"
+    "One slice per region (its states and transitions, traps) and one per property no region slice\n"
+    "covers; the bounds apply to each slice.\n"
+    "\n"
     "  --depth N         steps from the create, the create included (default %d, at most %d)\n"
-    "  --max-states N    configurations to keep (default %d, at most %d)\n"
+    "  --max-states N    configurations to keep in each slice (default %d, at most %d)\n"
+    "  --whole           one exploration of the whole chart, without slices (slow; a cross-check)\n"
     "  --json            print the report as JSON: {\"ok\", \"charts\": [{\"file\", \"time_s\", report}]}\n"
     "  --trace-out FILE  write the first counterexample as a JSON script to replay over HTTP:\n"
     "                    [{\"role\", \"actor\", \"event\", \"data\", \"now\", \"state\"}, ...] from the "
@@ -391,7 +399,7 @@ static double seconds_since(const struct timespec *t0) {
 }
 
 static int cmd_statechart_verify(int argc, char **argv) {
-  verify_options_t opt = {0, 0, 0};
+  verify_options_t opt = {0, 0, 0, false};
   const char *trace_out = NULL;
   const char **files = calloc((size_t)argc + 1, sizeof(char *));
   json_t *all = json_array(), *script = NULL;
@@ -406,6 +414,8 @@ static int cmd_statechart_verify(int argc, char **argv) {
       rc = -1;
     } else if (strcmp(a, "--json") == 0) {
       as_json = true;
+    } else if (strcmp(a, "--whole") == 0) {
+      opt.whole = true;
     } else if (strncmp(a, "--depth", 7) == 0 || strncmp(a, "--max-states", 12) == 0 ||
                strncmp(a, "--trace-out", 11) == 0) {
       const char *eq = strchr(a, '=');

@@ -80,8 +80,8 @@
 #define LIMIT_LOCK_WAIT_MS 3000 /* serve waits this long for the data folder's lock (a stopping server) */
 
 /* Statechart verification (`casusd statechart verify`, src/verify/). */
-#define LIMIT_VERIFY_STATES_MAX 2000000    /* configurations kept (--max-states), ~2 KB each */
-#define LIMIT_VERIFY_STATES_DEFAULT 120000 /* under a minute for each bundled chart (docs/statecharts.md) */
+#define LIMIT_VERIFY_STATES_MAX 2000000    /* configurations kept per slice (--max-states), ~2 KB each */
+#define LIMIT_VERIFY_STATES_DEFAULT 50000  /* per slice: under a minute for each bundled chart (docs/statecharts.md) */
 #define LIMIT_VERIFY_DEPTH_MAX 64          /* steps from the create, the create included (--depth) */
 #define LIMIT_VERIFY_DEPTH_DEFAULT 64      /* the states bound is the one that binds */
 #define LIMIT_VERIFY_SAMPLES_MAX 64        /* data samples tried per transition in one configuration */

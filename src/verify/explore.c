@@ -16,7 +16,8 @@
  * the chart, as every actor of it that sees the case (model_actors), fires
  * every transition the engine considers for the role in the active states
  * (engine_case_candidates) with every data sample (sample_draw); and the
- * clock moves (clock_moves).
+ * clock moves (clock_moves).  In a slice (slice.c) only the slice's events
+ * are fired, and the key is the slice's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,17 @@ static const uint8_t *cfg_digest(void *ud, uint32_t id) {
   return ((vexplore_t *)ud)->cfgs[id].digest;
 }
 
-static int props_load(vexplore_t *x) {
+/* The properties the slice checks. */
+static int props_load(vexplore_t *x, const vslice_t *slice) {
   const json_t *props = json_object_get(x->m.doc, "properties");
   size_t i;
-  json_t *p;
+  json_t *idx;
   x->props = calloc(json_array_size(props) + 1, sizeof(*x->props));
   if (x->props == NULL) return CASUS_ENOMEM;
-  json_array_foreach(props, i, p) {
+  json_array_foreach(slice->props, i, idx) {
+    const json_t *p = json_array_get(props, (size_t)json_integer_value(idx));
     vprop_t *v = &x->props[x->props_count++];
+    v->index = (int)json_integer_value(idx);
     const json_t *reach = json_object_get(p, "reach");
     v->json = p;
     v->name = json_string_value(json_object_get(p, "name"));
@@ -61,14 +65,15 @@ static int props_load(vexplore_t *x) {
   return 0;
 }
 
-int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal,
-                 const verify_options_t *opt) {
+int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
+                 const vslice_t *slice) {
   int rc;
   memset(x, 0, sizeof(*x));
   x->opt = *opt;
   x->unhandled_timer.from = x->engine_error.from = VERIFY_NONE;
   rc = model_init(&x->m, chart, cal);
-  if (rc == 0) rc = props_load(x);
+  if (rc == 0) rc = slice_restrict(&x->m, slice);
+  if (rc == 0) rc = props_load(x, slice);
   if (rc == 0) rc = seen_init(&x->seen);
   if (rc != 0) return rc;
   x->state_reached = calloc((size_t)x->m.states_count + 1, sizeof(bool));
@@ -313,6 +318,8 @@ static int clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64_
   cal_day_t today = cal_local_day(now_s);
   json_object_foreach(json_object_get(case_, "timers"), name, t) {
     int64_t due = json_integer_value(json_object_get(t, "due_s"));
+    /* A timer outside the slice changes nothing it keeps. */
+    if (x->m.timers_in_key != NULL && json_object_get(x->m.timers_in_key, name) == NULL) continue;
     if (n + 3 > max) break;
     all[n++] = due - 1;
     all[n++] = due;
@@ -372,8 +379,12 @@ static int expand(vexplore_t *x, uint32_t id) {
       for (k = 0; k < nc && rc == 0; k++) {
         int t = model_trans_find(&x->m, cands[k]);
         vtrans_t *tr = t >= 0 ? &x->m.trans[t] : NULL;
-        json_t *samples = tr ? sample_draw(&x->m, tr, &ctx, case_, &actors[a]) : NULL, *data;
+        json_t *samples, *data;
         size_t i;
+        /* Outside the slice: it changes nothing the slice keeps. */
+        if (tr != NULL && x->m.events_fired != NULL && json_object_get(x->m.events_fired, tr->event) == NULL)
+          continue;
+        samples = tr ? sample_draw(&x->m, tr, &ctx, case_, &actors[a]) : NULL;
         if (samples == NULL) {
           rc = tr ? CASUS_ENOMEM : 0;
           continue;

@@ -28,6 +28,12 @@
  * leaves the key, which gets "p" instead: the next step replaces it, so it
  * matters only for what the properties say of this configuration.
  *
+ * In a slice (slice.c) the key is what the slice keeps (the weekday only
+ * when something in it counts working days): the active states
+ * of its regions ("s" lists them, leaves or not, in the chart's order),
+ * its timers, counters, flags and fields; the rest cannot change what the
+ * slice's events do to it.
+ *
  * The text is streamed into the digest as it is written: no JSON is built.
  */
 #include <stdio.h>
@@ -172,6 +178,26 @@ static void put_run(kw_t *w, const vmodel_t *m, const json_t *run, bool skip_las
   put(w, "}");
 }
 
+/* "s": the active leaves; in a slice, the active states of the regions it keeps. */
+static void put_states(kw_t *w, const vmodel_t *m, const json_t *case_) {
+  bool active[LIMIT_CHART_STATES_MAX];
+  bool first = true;
+  int s;
+  if (m->state_in_key == NULL) {
+    put_value(w, json_object_get(case_, "state"), 0);
+    return;
+  }
+  model_active(m, case_, active);
+  put(w, "[");
+  for (s = 0; s < m->states_count; s++) {
+    if (!active[s] || !m->state_in_key[s]) continue;
+    if (!first) put(w, ",");
+    first = false;
+    put_string(w, m->states[s].name);
+  }
+  put(w, "]");
+}
+
 int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_t now_s, const json_t *holds,
                uint8_t out[SHA256_DIGEST_BYTES]) {
   kw_t w;
@@ -185,7 +211,7 @@ int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_
   w.today = cal_local_day(now_s);
   w.now_s = now_s;
   put(&w, "{\"s\":");
-  put_value(&w, json_object_get(case_, "state"), 0);
+  put_states(&w, m, case_);
   if (json_is_true(json_object_get(case_, "closed"))) {
     put(&w, ",\"z\":true,");
     put_run(&w, m, run, holds != NULL);
@@ -248,6 +274,7 @@ int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_
   {
     const char *name;
     json_object_foreach(timers, name, v) {
+      if (m->timers_in_key != NULL && json_object_get(m->timers_in_key, name) == NULL) continue;
       if (n < LIMIT_TIMERS_PER_CASE_MAX + 1) names[n++] = name;
     }
   }
@@ -281,8 +308,10 @@ int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_
   }
   put(&w, "},");
   put_run(&w, m, run, holds != NULL);
-  snprintf(buf, sizeof(buf), ",\"w\":%d", cal_weekday(w.today));
-  put(&w, buf);
+  if (!m->weekday_irrelevant) {
+    snprintf(buf, sizeof(buf), ",\"w\":%d", cal_weekday(w.today));
+    put(&w, buf);
+  }
   if (m->reads_now_time) {
     snprintf(buf, sizeof(buf), ",\"h\":%lld", (long long)(now_s - cal_local_midnight(w.today)));
     put(&w, buf);

@@ -46,6 +46,8 @@ static int states_walk(vmodel_t *m, const char *name, const json_t *st, int pare
   m->states[idx].name = name;
   m->states[idx].parent = parent;
   m->states[idx].final = type != NULL && strcmp(type, "final") == 0;
+  m->states[idx].parallel = type != NULL && strcmp(type, "parallel") == 0;
+  m->states[idx].region = parent < 0 || m->states[parent].parallel ? idx : m->states[parent].region;
   snprintf(m->states[idx].path, sizeof(m->states[idx].path), "%s", path);
   json_object_foreach(json_object_get(st, "states"), cname, child) {
     char sub[VERIFY_PATH_BYTES_MAX];
@@ -122,6 +124,32 @@ static void literal_note(vmodel_t *m, const json_t *v, int id) {
   json_array_append_new(ids, json_integer(id));
 }
 
+/* Into out: what a comparison of left with arg compares "now" with. */
+static void now_expr_note(json_t *out, const char *left, const json_t *arg) {
+  if (strcmp(left, "now") == 0 && !is_path_to(arg, "now")) json_array_append(out, (json_t *)arg);
+  if (is_path_to(arg, "now") && strcmp(left, "now") != 0 && strncmp(left, "data", 4) != 0)
+    json_array_append_new(out, json_pack("{s:s}", "path", left));
+}
+
+static void now_node(const json_t *node, void *ud) {
+  static const char *const ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+  size_t k;
+  if (!is_cond_leaf(node)) return;
+  for (k = 0; k < COUNT(ops); k++) {
+    const json_t *arg = json_object_get(node, ops[k]);
+    if (arg != NULL) now_expr_note(ud, json_string_value(json_object_get(node, "path")), arg);
+  }
+}
+
+static void no_path(const json_t *path, void *ud) {
+  (void)path;
+  (void)ud;
+}
+
+void model_now_exprs_collect(const json_t *node, json_t *out) {
+  verify__reads_walk(node, now_node, no_path, out);
+}
+
 /* A condition {"path": P, op: arg, ...}: the strings it compares with (a
  * value's signature is the list of conditions that name it: values with
  * the same signature behave alike), the values it compares "now" with,
@@ -143,9 +171,7 @@ static void cond_leaf_note(vmodel_t *m, const json_t *node) {
     if (!cmp) continue;
     literal_note(m, arg, id);
     literal_note(m, json_object_get(arg, "literal"), id);
-    if (strcmp(left, "now") == 0 && !is_path_to(arg, "now")) json_array_append(m->now_exprs, arg);
-    if (is_path_to(arg, "now") && strcmp(left, "now") != 0 && strncmp(left, "data", 4) != 0)
-      json_array_append_new(m->now_exprs, json_pack("{s:s}", "path", left));
+    now_expr_note(m->now_exprs, left, arg);
     if (strcmp(left, "actor.id") == 0 || is_path_to(arg, "actor.id")) m->compares_actor_id = true;
   }
 }
@@ -390,6 +416,9 @@ void model_free(vmodel_t *m) {
   json_decref(m->now_exprs);
   json_decref(m->state_reads);
   json_decref(m->server_fields);
+  free(m->state_in_key);
+  json_decref(m->timers_in_key);
+  json_decref(m->events_fired);
   memset(m, 0, sizeof(*m));
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -71,73 +72,185 @@ static json_t *finding_check(vexplore_t *x, const char *name, const vfinding_t *
   return c;
 }
 
-static json_t *checks_build(vexplore_t *x, bool complete) {
+/* What the slices found, gathered as each is explored. */
+typedef struct {
+  bool *reached;          /* per state: in some configuration of some slice */
+  bool *region_complete;  /* per region (by state index): its slice explored completely */
+  bool *fired;            /* per transition */
+  json_t *props;          /* the properties' results, in the chart's order (null until judged) */
+  json_t *trap;           /* the first no_trap_state finding, or NULL */
+  json_t *timer, *engine; /* the first timers_handled and no_engine_error findings */
+  json_t *capped;         /* object: transition path -> its entry */
+  json_t *slices;         /* array: what each slice kept and explored */
+  uint64_t configurations, expanded, frontier, steps, attempts, refused, clock_moves_capped;
+  uint32_t traps;
+  int depth_reached;
+  bool complete, states_max_hit;
+} vtally_t;
+
+static void tally_free(vtally_t *t) {
+  free(t->reached);
+  free(t->region_complete);
+  free(t->fired);
+  json_decref(t->props);
+  json_decref(t->trap);
+  json_decref(t->timer);
+  json_decref(t->engine);
+  json_decref(t->capped);
+  json_decref(t->slices);
+}
+
+static int tally_init(vtally_t *t, const vmodel_t *m) {
+  size_t i, n = json_array_size(json_object_get(m->doc, "properties"));
+  memset(t, 0, sizeof(*t));
+  t->reached = calloc((size_t)m->states_count + 1, sizeof(bool));
+  t->region_complete = calloc((size_t)m->states_count + 1, sizeof(bool));
+  t->fired = calloc((size_t)m->trans_count + 1, sizeof(bool));
+  t->props = json_array();
+  t->capped = json_object();
+  t->slices = json_array();
+  t->complete = true;
+  if (t->reached == NULL || t->region_complete == NULL || t->fired == NULL || t->props == NULL ||
+      t->capped == NULL || t->slices == NULL)
+    return CASUS_ENOMEM;
+  for (i = 0; i < n; i++) json_array_append_new(t->props, json_null());
+  return 0;
+}
+
+/* Gathers what slice s (explored in x, in `seconds`) found. */
+static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double seconds) {
+  uint32_t frontier = 0, expanded = 0, i, traps, first;
+  bool complete;
+  int k;
+  size_t j;
+  json_t *v, *entry;
+  char what[96];
+  for (i = 0; i < x->count; i++) {
+    if (x->cfgs[i].flags & CFG_EXPANDED) expanded++;
+    if (!(x->cfgs[i].flags & (CFG_EXPANDED | CFG_CLOSED))) frontier++;
+  }
+  complete = frontier == 0 && !x->states_max_hit;
+  for (k = 0; k < x->props_count; k++) {
+    json_t *r = property_result(x, &x->props[k], complete);
+    if (r == NULL) return CASUS_ENOMEM;
+    json_array_set_new(t->props, (size_t)x->props[k].index, r);
+  }
+  for (k = 0; k < x->m.states_count; k++)
+    if (x->state_reached[k]) t->reached[k] = true;
+  json_array_foreach(s->regions, j, v) {
+    t->region_complete[json_integer_value(v)] = complete;
+  }
+  for (k = 0; k < x->m.trans_count; k++) {
+    const vtrans_t *tr = &x->m.trans[k];
+    json_t *c;
+    if (tr->fired) t->fired[k] = true;
+    if (!tr->capped) continue;
+    c = json_object_get(t->capped, tr->path);
+    if (c != NULL && json_integer_value(json_object_get(c, "combinations")) >= (json_int_t)tr->combinations)
+      continue;
+    json_object_set_new(t->capped, tr->path,
+                        json_pack("{s:s, s:s, s:I, s:i, s:b}", "transition", tr->path, "event",
+                                  tr->event ? tr->event : "", "combinations", (json_int_t)tr->combinations,
+                                  "tried", (int)tr->tried, "pairs_covered", !tr->pairs_uncovered));
+  }
+  if (check_traps(x, &traps, &first) != 0) return CASUS_ENOMEM;
+  if (traps > 0 && t->trap == NULL) {
+    char msg[320];
+    snprintf(msg, sizeof(msg), "%u configuration%s from which no terminal state is reachable", traps,
+             traps == 1 ? "" : "s");
+    t->trap = check_new("no_trap_state", false, msg);
+    json_object_set_new(t->trap, "count", json_integer(traps));
+    json_object_set_new(t->trap, "trace", trace_build(x, first, NULL, NULL));
+  }
+  t->traps += traps;
+  if (x->unhandled_timer.count > 0 && t->timer == NULL)
+    t->timer = finding_check(x, "timers_handled", &x->unhandled_timer, "");
+  if (x->engine_error.count > 0 && t->engine == NULL)
+    t->engine = finding_check(x, "no_engine_error", &x->engine_error, "");
+  t->configurations += x->count;
+  t->expanded += expanded;
+  t->frontier += frontier;
+  t->steps += x->steps;
+  t->attempts += x->attempts;
+  t->refused += x->refused;
+  t->clock_moves_capped += x->clock_moves_capped;
+  if (x->depth_reached > t->depth_reached) t->depth_reached = x->depth_reached;
+  if (!complete) t->complete = false;
+  if (x->states_max_hit) t->states_max_hit = true;
+  slice_describe(&x->m, s, what, sizeof(what));
+  entry = json_pack("{s:s, s:[], s:[], s:I, s:I, s:I, s:i, s:b, s:I, s:f}", "keeps", what, "regions",
+                    "properties", "configurations", (json_int_t)x->count, "expanded", (json_int_t)expanded,
+                    "steps", (json_int_t)x->steps, "depth_reached", x->depth_reached, "complete", complete,
+                    "traps", (json_int_t)traps, "time_s", seconds);
+  if (entry == NULL) return CASUS_ENOMEM;
+  json_array_foreach(s->regions, j, v) {
+    json_array_append_new(json_object_get(entry, "regions"),
+                          json_string(x->m.states[json_integer_value(v)].name));
+  }
+  for (k = 0; k < x->props_count; k++)
+    json_array_append_new(json_object_get(entry, "properties"), json_string(x->props[k].name));
+  json_object_set_new(entry, "cone", slice_vars(&x->m, s));
+  return json_array_append_new(t->slices, entry) == 0 ? 0 : CASUS_ENOMEM;
+}
+
+static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
   json_t *checks = json_array(), *missing = json_array(), *c;
   char msg[320];
-  uint32_t traps, first;
+  bool bounded = false;
   int i, n = 0;
-  /* Every state reachable. */
-  for (i = 0; i < x->m.states_count; i++)
-    if (!x->state_reached[i]) json_array_append_new(missing, json_string(x->m.states[i].name));
+  /* Every state reachable: a state its region's slice explored completely
+   * without meeting is unreachable; otherwise it may lie beyond the bound. */
+  for (i = 0; i < m->states_count; i++)
+    if (!t->reached[i]) {
+      json_array_append_new(missing, json_string(m->states[i].name));
+      if (!t->region_complete[m->states[i].region]) bounded = true;
+    }
   if (json_array_size(missing) == 0)
-    snprintf(msg, sizeof(msg), "all %d states are reached", x->m.states_count);
+    snprintf(msg, sizeof(msg), "all %d states are reached", m->states_count);
   else
-    snprintf(msg, sizeof(msg), "%zu of %d states are not reached%s", json_array_size(missing),
-             x->m.states_count,
-             complete ? ": unreachable" : " within the bound (raise --depth or --max-states)");
-  c = coverage_new("states_reachable", json_array_size(missing), complete, msg);
+    snprintf(msg, sizeof(msg), "%zu of %d states are not reached%s", json_array_size(missing), m->states_count,
+             !bounded ? ": unreachable" : " within the bound (raise --depth or --max-states)");
+  c = coverage_new("states_reachable", json_array_size(missing), !bounded, msg);
   if (json_array_size(missing) > 0) json_object_set(c, "missing", missing);
   json_array_append_new(checks, c);
   json_decref(missing);
   /* Every transition taken in some run. */
   missing = json_array();
-  for (i = 0; i < x->m.trans_count; i++) {
-    if (x->m.trans[i].fired) continue;
-    json_array_append_new(missing, json_pack("{s:s, s:s}", "transition", x->m.trans[i].path, "event",
-                                             x->m.trans[i].event ? x->m.trans[i].event : ""));
+  bounded = false;
+  for (i = 0; i < m->trans_count; i++) {
+    const vtrans_t *tr = &m->trans[i];
+    if (t->fired[i]) continue;
+    json_array_append_new(missing,
+                          json_pack("{s:s, s:s}", "transition", tr->path, "event", tr->event ? tr->event : ""));
+    if (tr->source < 0 ? !t->complete : !t->region_complete[m->states[tr->source].region]) bounded = true;
     n++;
   }
   if (n == 0)
-    snprintf(msg, sizeof(msg), "all %d transitions are taken", x->m.trans_count);
+    snprintf(msg, sizeof(msg), "all %d transitions are taken", m->trans_count);
   else
-    snprintf(msg, sizeof(msg), "%d of %d transitions are never taken%s", n, x->m.trans_count,
-             complete ? "" : " within the bound (raise --depth or --max-states)");
-  c = coverage_new("transitions_taken", (size_t)n, complete, msg);
+    snprintf(msg, sizeof(msg), "%d of %d transitions are never taken%s", n, m->trans_count,
+             bounded ? " within the bound (raise --depth or --max-states)" : "");
+  c = coverage_new("transitions_taken", (size_t)n, !bounded, msg);
   if (n > 0) json_object_set(c, "missing", missing);
   json_array_append_new(checks, c);
   json_decref(missing);
-  /* No trap states. */
-  if (check_traps(x, &traps, &first) != 0) {
-    json_decref(checks);
-    return NULL;
-  }
-  if (traps == 0) {
-    c = check_new("no_trap_state", true, "a terminal state is reachable from every configuration explored");
-  } else {
-    snprintf(msg, sizeof(msg), "%u configuration%s from which no terminal state is reachable", traps,
-             traps == 1 ? "" : "s");
-    c = check_new("no_trap_state", false, msg);
-    json_object_set_new(c, "count", json_integer(traps));
-    json_object_set_new(c, "trace", trace_build(x, first, NULL, NULL));
-  }
-  json_array_append_new(checks, c);
-  json_array_append_new(checks, finding_check(x, "timers_handled", &x->unhandled_timer,
-                                              "every timer fired in a state that takes its event"));
-  json_array_append_new(checks,
-                        finding_check(x, "no_engine_error", &x->engine_error, "the engine never failed"));
+  json_array_append_new(checks, t->trap ? json_incref(t->trap)
+                                        : check_new("no_trap_state", true,
+                                                    "a terminal state is reachable from every configuration "
+                                                    "explored"));
+  json_array_append_new(checks, t->timer ? json_incref(t->timer)
+                                         : check_new("timers_handled", true,
+                                                     "every timer fired in a state that takes its event"));
+  json_array_append_new(checks, t->engine ? json_incref(t->engine)
+                                          : check_new("no_engine_error", true, "the engine never failed"));
   return checks;
 }
 
-static json_t *capped_build(const vexplore_t *x) {
-  json_t *out = json_array();
-  int i;
-  for (i = 0; i < x->m.trans_count; i++) {
-    const vtrans_t *t = &x->m.trans[i];
-    if (!t->capped) continue;
-    json_array_append_new(
-        out, json_pack("{s:s, s:s, s:I, s:i, s:b}", "transition", t->path, "event", t->event ? t->event : "",
-                       "combinations", (json_int_t)t->combinations, "tried", (int)t->tried, "pairs_covered",
-                       !t->pairs_uncovered));
+static json_t *capped_build(const vtally_t *t) {
+  json_t *out = json_array(), *v;
+  const char *k;
+  json_object_foreach(t->capped, k, v) {
+    json_array_append(out, v);
   }
   return out;
 }
@@ -147,16 +260,38 @@ static int64_t start_default(void) {
   return cal_local_midnight(cal_day_from_ymd(2027, 1, 4)) + 9 * 3600;
 }
 
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Explores every slice of the plan into the tally. */
+static int slices_run(const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *o,
+                      vtally_t *t, vmodel_t *m) {
+  vslice_t *slices = NULL;
+  int n = 0, i, rc = slice_plan(m, o->whole, &slices, &n);
+  for (i = 0; i < n && rc == 0; i++) {
+    vexplore_t x;
+    double t0 = cpu_seconds();
+    rc = explore_init(&x, chart, cal, o, &slices[i]);
+    if (rc == 0) rc = explore_run(&x);
+    if (rc == 0) rc = tally_add(t, &x, &slices[i], cpu_seconds() - t0);
+    explore_free(&x);
+  }
+  slice_plan_free(slices, n);
+  return rc;
+}
+
 int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
                  verify_report_t **out, char *err, size_t err_size) {
-  verify_options_t o = {0, 0, 0};
-  vexplore_t x;
+  verify_options_t o = {0, 0, 0, false};
+  vmodel_t m;
+  vtally_t t;
   verify_report_t *r;
-  json_t *props, *checks, *figures, *bound;
+  json_t *checks, *figures, *bound;
   char start[32];
-  uint32_t frontier = 0, expanded = 0, i;
-  bool complete;
-  int k, rc;
+  int rc;
   *out = NULL;
   if (opt != NULL) o = *opt;
   if (o.depth_max == 0) o.depth_max = LIMIT_VERIFY_DEPTH_DEFAULT;
@@ -171,36 +306,35 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
     return CASUS_EBAD_REQUEST;
   }
   r = calloc(1, sizeof(*r));
-  if (r == NULL) return CASUS_ENOMEM;
-  rc = explore_init(&x, chart, cal, &o);
-  if (rc == 0) rc = explore_run(&x);
+  rc = r == NULL ? CASUS_ENOMEM : model_init(&m, chart, cal);
+  if (rc == 0) {
+    rc = tally_init(&t, &m);
+    if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
+    if (rc != 0) {
+      tally_free(&t);
+      model_free(&m);
+    }
+  }
   if (rc != 0) {
-    explore_free(&x);
     free(r);
     if (err_size) snprintf(err, err_size, "%s", core_err_message(rc));
     return rc;
   }
-  for (i = 0; i < x.count; i++) {
-    if (x.cfgs[i].flags & CFG_EXPANDED) expanded++;
-    if (!(x.cfgs[i].flags & (CFG_EXPANDED | CFG_CLOSED))) frontier++;
-  }
-  complete = frontier == 0 && !x.states_max_hit;
-  props = json_array();
-  for (k = 0; k < x.props_count; k++)
-    json_array_append_new(props, property_result(&x, &x.props[k], complete));
-  checks = checks_build(&x, complete);
+  checks = checks_build(&t, &m);
   cal_time_format(o.start_s, start, sizeof(start));
   bound = json_pack("{s:i, s:I, s:s}", "depth", o.depth_max, "max_states", (json_int_t)o.states_max, "start",
                     start);
-  figures =
-      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b}", "configurations", (json_int_t)x.count,
-                "expanded", (json_int_t)expanded, "frontier", (json_int_t)frontier, "steps",
-                (json_int_t)x.steps, "attempts", (json_int_t)x.attempts, "refused", (json_int_t)x.refused,
-                "depth_reached", x.depth_reached, "complete", complete, "states_max_hit", x.states_max_hit);
-  r->json = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:I}", "chart", engine_chart_ref(chart), "bound", bound,
-                      "figures", figures, "properties", props, "checks", checks, "capped", capped_build(&x),
-                      "clock_moves_capped", (json_int_t)x.clock_moves_capped);
-  explore_free(&x);
+  figures = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "configurations",
+                      (json_int_t)t.configurations, "expanded", (json_int_t)t.expanded, "frontier",
+                      (json_int_t)t.frontier, "steps", (json_int_t)t.steps, "attempts", (json_int_t)t.attempts,
+                      "refused", (json_int_t)t.refused, "depth_reached", t.depth_reached, "complete", t.complete,
+                      "states_max_hit", t.states_max_hit, "slices", (json_int_t)json_array_size(t.slices));
+  r->json = json_pack("{s:s, s:o, s:o, s:O, s:o, s:o, s:I, s:O}", "chart", engine_chart_ref(chart), "bound",
+                      bound, "figures", figures, "properties", t.props, "checks", checks, "capped",
+                      capped_build(&t), "clock_moves_capped", (json_int_t)t.clock_moves_capped, "slices",
+                      t.slices);
+  tally_free(&t);
+  model_free(&m);
   if (r->json == NULL) {
     free(r);
     return CASUS_ENOMEM;
@@ -311,6 +445,26 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
           : json_is_true(json_object_get(f, "states_max_hit")) ? "stopped at the configurations bound"
                                                                : "stopped at the depth bound",
           json_string_value(json_object_get(b, "start")));
+  if (json_array_size(json_object_get(j, "slices")) > 1) {
+    size_t k;
+    json_t *sl, *name;
+    fprintf(out, "  %zu slices (each question on the part of the chart that can influence it):\n",
+            json_array_size(json_object_get(j, "slices")));
+    json_array_foreach(json_object_get(j, "slices"), i, sl) {
+      fprintf(out, "    %s: %lld configurations, depth %lld%s; for", json_string_value(json_object_get(sl, "keeps")),
+              (long long)json_integer_value(json_object_get(sl, "configurations")),
+              (long long)json_integer_value(json_object_get(sl, "depth_reached")),
+              json_is_true(json_object_get(sl, "complete")) ? ", complete" : "");
+      json_array_foreach(json_object_get(sl, "regions"), k, name) {
+        fprintf(out, "%s region %s", k ? "," : "", json_string_value(name));
+      }
+      json_array_foreach(json_object_get(sl, "properties"), k, name) {
+        fprintf(out, "%s %s", k || json_array_size(json_object_get(sl, "regions")) ? "," : "",
+                json_string_value(name));
+      }
+      fprintf(out, "\n");
+    }
+  }
   fprintf(out, "  properties:\n");
   if (json_array_size(json_object_get(j, "properties")) == 0) fprintf(out, "    (none declared)\n");
   json_array_foreach(json_object_get(j, "properties"), i, p) {

@@ -51,6 +51,7 @@ typedef struct {
   int depth_max;       /* steps from the create, the create included; 0: LIMIT_VERIFY_DEPTH_DEFAULT */
   uint32_t states_max; /* configurations kept; 0: LIMIT_VERIFY_STATES_DEFAULT */
   int64_t start_s;     /* the clock at the create; 0: Monday 4 January 2027, 09:00 Europe/Amsterdam */
+  bool whole;          /* explore the whole chart at once instead of one slice per question */
 } verify_options_t;
 
 typedef struct verify_report_s verify_report_t;

@@ -6,6 +6,8 @@
  *   model.c    what the verifier knows of a chart: its states, transitions
  *              and roles by JSON walk, the paths its conditions read, the
  *              literals they compare with, the dates "now" is compared to
+ *   slice.c    the cone of influence of a question: the part of the chart
+ *              (variables, events) an exploration needs (slice_*)
  *   sample.c   event data drawn from a transition's schema (sample_*)
  *   key.c      the canonical key of a configuration and its SHA-256 (key_*)
  *   seen.c     the table of keys seen (seen_*)
@@ -48,7 +50,8 @@ bool verify__is_data_path(const char *p);
 typedef struct {
   const char *name;
   int parent; /* -1 for the root */
-  bool final;
+  bool final, parallel;
+  int region; /* its region: the nearest state, itself or above, that is the root or a child of a parallel one */
   char path[VERIFY_PATH_BYTES_MAX];
 } vstate_t;
 
@@ -94,6 +97,12 @@ typedef struct {
   json_t *server_fields;  /* object: case fields the server sets at create (roles' organisations) */
   bool reads_now_time;    /* a condition reads "now_time": time of day is part of the key */
   bool compares_actor_id; /* a condition reads "actor.id": two members of each role act */
+  /* Set by slice_restrict (NULL: the whole chart): the states whose
+   * activity is in the key, the timers in the key, the events fired. */
+  bool *state_in_key;
+  json_t *timers_in_key; /* object: timer name -> true */
+  json_t *events_fired;  /* object: event -> true */
+  bool weekday_irrelevant; /* nothing in the slice counts working days */
 } vmodel_t;
 
 int model_init(vmodel_t *m, const engine_chart_t *chart, const calendar_t *cal);
@@ -108,6 +117,8 @@ void model_active(const vmodel_t *m, const json_t *case_, bool *active);
 /* Whether the key of an open case needs what the properties say of it:
  * when one reads run.last. */
 bool model_needs_holds(const vmodel_t *m);
+/* Appends to out the values the conditions in node compare "now" with. */
+void model_now_exprs_collect(const json_t *node, json_t *out);
 /* Whether a and b are dotted paths one of which is the other or lies below it. */
 bool model_paths_overlap(const char *a, const char *b);
 
@@ -119,6 +130,31 @@ bool model_paths_overlap(const char *a, const char *b);
 #define VERIFY_ACTORS_MAX 3
 int model_actors(const vmodel_t *m, const json_t *case_, const char *role, engine_actor_t *out,
                  char buf[VERIFY_ACTORS_MAX][2][LIMIT_ID_BYTES_MAX]);
+
+/* --- slice.c --- */
+
+typedef struct {
+  json_t *goal, *observed; /* objects: the variables its questions need, the events they observe */
+  json_t *cone;    /* object: the variables kept ("R:<region>", "F:fields.a", "C:n", "G:f", "T:t", "Z", "*") */
+  json_t *events;  /* object: the events fired -> true */
+  json_t *props;   /* array: the indexes of the properties checked in it */
+  json_t *regions; /* array: the regions whose states and transitions it covers */
+  bool whole;      /* the whole chart: nothing cut */
+} vslice_t;
+
+/* The slices that answer every question on the chart: one per region,
+ * and one per property that none of those covers; or, whole, one slice
+ * with everything.  CASUS_ENOMEM. */
+int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count);
+void slice_plan_free(vslice_t *slices, int count);
+/* Narrows m (fresh from model_init) to s: the key keeps only the cone,
+ * the explorer fires only its events, the run record holds what its
+ * properties read.  CASUS_ENOMEM. */
+int slice_restrict(vmodel_t *m, const vslice_t *s);
+/* "k of n regions, e of m events". */
+void slice_describe(const vmodel_t *m, const vslice_t *s, char *buf, size_t size);
+/* What the slice keeps, by name: {"vars": [...], "events": [...]} (new). */
+json_t *slice_vars(const vmodel_t *m, const vslice_t *s);
 
 /* --- sample.c --- */
 
@@ -226,6 +262,7 @@ enum { PROP_ALWAYS, PROP_NEVER, PROP_REACH_STATE, PROP_REACH_EVENT };
 typedef struct {
   const json_t *json;
   const char *name, *rule, *known_failing;
+  int index; /* in the chart's "properties" */
   int kind;
   const json_t *cond;
   int state;         /* PROP_REACH_STATE */
@@ -250,8 +287,9 @@ typedef struct {
   bool states_max_hit;
 } vexplore_t;
 
-int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal,
-                 const verify_options_t *opt);
+/* An exploration of slice (its model narrowed, its properties loaded). */
+int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
+                 const vslice_t *slice);
 int explore_run(vexplore_t *x);
 /* Whether the condition of each "always" and "never" property holds on
  * case_ with run at now_s (null for the other properties): a new array,

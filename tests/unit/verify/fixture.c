@@ -37,7 +37,8 @@ static void cal_load(void) {
   atexit(vx_teardown);
 }
 
-engine_chart_t *vx_chart(const char *initial, const char *states_json, const char *properties_json) {
+static engine_chart_t *chart_make(const char *initial, const char *root_type, const char *states_json,
+                                  const char *properties_json) {
   static char text[16384];
   engine_problems_t p;
   engine_chart_t *chart = NULL;
@@ -49,8 +50,8 @@ engine_chart_t *vx_chart(const char *initial, const char *states_json, const cha
            "{\"id\": \"t\", \"version\": 1, \"roles\": {\"r\": {\"org_field\": \"org\"}},"
            " \"create\": [{\"event\": \"open\", \"roles\": [\"r\"], \"target\": \"%s\","
            "              \"data\": {\"org\": {\"type\": \"string\", \"required\": true}}}],"
-           " \"root\": {\"states\": %s}%s%s}",
-           initial, states_json, properties_json ? ", \"properties\": " : "",
+           " \"root\": {%s\"states\": %s}%s%s}",
+           initial, root_type, states_json, properties_json ? ", \"properties\": " : "",
            properties_json ? properties_json : "");
   doc = json_loads(text, 0, &jerr);
   if (doc == NULL) fprintf(stderr, "  bad chart JSON (%s): %s\n", jerr.text, text);
@@ -64,14 +65,31 @@ engine_chart_t *vx_chart(const char *initial, const char *states_json, const cha
   return chart;
 }
 
-const verify_report_t *vx_verify(const engine_chart_t *chart, int depth_max, uint32_t states_max) {
-  verify_options_t opt = {depth_max, states_max, 0};
+engine_chart_t *vx_chart(const char *initial, const char *states_json, const char *properties_json) {
+  return chart_make(initial, "", states_json, properties_json);
+}
+
+engine_chart_t *vx_chart_parallel(const char *initial, const char *states_json, const char *properties_json) {
+  return chart_make(initial, "\"type\": \"parallel\", ", states_json, properties_json);
+}
+
+static const verify_report_t *verify_with(const engine_chart_t *chart, int depth_max, uint32_t states_max,
+                                          bool whole) {
+  verify_options_t opt = {depth_max, states_max, 0, whole};
   char err[128];
   verify_report_free(report);
   report = NULL;
   ASSERT_EQ(verify_chart(chart, &vx_cal, &opt, &report, err, sizeof(err)), 0);
   if (getenv("TEST_VERBOSE")) verify_report_print(report, stderr, -1);
   return report;
+}
+
+const verify_report_t *vx_verify(const engine_chart_t *chart, int depth_max, uint32_t states_max) {
+  return verify_with(chart, depth_max, states_max, false);
+}
+
+const verify_report_t *vx_verify_whole(const engine_chart_t *chart, int depth_max, uint32_t states_max) {
+  return verify_with(chart, depth_max, states_max, true);
 }
 
 static const json_t *named(const char *list, const char *name) {

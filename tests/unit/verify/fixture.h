@@ -20,9 +20,13 @@ extern calendar_t vx_cal;
  * text: the root's "states") and the properties (a JSON array text, or
  * NULL).  Loaded (a failure fails the test); owned by the fixture. */
 engine_chart_t *vx_chart(const char *initial, const char *states_json, const char *properties_json);
+/* The same with a parallel root: each member of states_json is a region. */
+engine_chart_t *vx_chart_parallel(const char *initial, const char *states_json, const char *properties_json);
 /* Verifies chart with depth_max and states_max (0: the defaults); the
  * report is owned by the fixture (freed at the next vx_verify or at exit). */
 const verify_report_t *vx_verify(const engine_chart_t *chart, int depth_max, uint32_t states_max);
+/* The same, as one exploration of the whole chart (--whole). */
+const verify_report_t *vx_verify_whole(const engine_chart_t *chart, int depth_max, uint32_t states_max);
 
 /* The property or check called name in the report's JSON (borrowed), or NULL. */
 const json_t *vx_property(const char *name);

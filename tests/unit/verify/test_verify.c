@@ -245,6 +245,106 @@ TEST(dedup_bounds_a_chart_that_loops) {
   ASSERT_EQ(vx_figure("depth_reached"), 8);
 }
 
+/* Three regions: A steps a0 -> a1 -> a2 -> a3 (then done); C's gate opens
+ * only while A is in a2; B flips for ever with a value of four that only B
+ * reads.  The property is about A and C, so its slice leaves B out. */
+#define REGIONS                                                                                            \
+  "{\"A\": {\"initial\": \"a0\", \"states\": {"                                                                 \
+  "   \"a0\": {\"transitions\": [{\"event\": \"step1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"            \
+  "   \"a1\": {\"transitions\": [{\"event\": \"step2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"            \
+  "   \"a2\": {\"transitions\": [{\"event\": \"step3\", \"roles\": [\"r\"], \"target\": \"a3\"}]},"            \
+  "   \"a3\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"         \
+  "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"                                                 \
+  " \"B\": {\"initial\": \"b0\", \"states\": {"                                                                 \
+  "   \"b0\": {\"transitions\": [{\"event\": \"noise\", \"roles\": [\"r\"], \"target\": \"b1\","                 \
+  "     \"data\": {\"n\": {\"type\": \"string\", \"required\": true, \"enum\": [\"v1\", \"v2\", \"v3\", \"v4\"]}}," \
+  "     \"actions\": [{\"set\": \"fields.n\", \"value\": {\"path\": \"data.n\"}}]}]},"                       \
+  "   \"b1\": {\"transitions\": [{\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\","                  \
+  "     \"when\": {\"path\": \"fields.n\", \"in\": [\"v1\", \"v2\"]}},"                                        \
+  "                                {\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\"}]}}},"             \
+  " \"C\": {\"initial\": \"c0\", \"states\": {"                                                                 \
+  "   \"c0\": {\"transitions\": [{\"event\": \"gate\", \"roles\": [\"r\"], \"target\": \"c1\","                  \
+  "     \"when\": {\"in_state\": \"a2\"}}]},"                                                                 \
+  "   \"c1\": {}}}}"
+
+TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
+  const engine_chart_t *c = vx_chart_parallel(
+      "A", REGIONS,
+      "[{\"name\": \"a3_only_through_the_gate\", \"rule\": \"R-T-9\","
+      "  \"never\": {\"all\": [{\"in_state\": \"a3\"}, {\"not\": {\"in_state\": \"c1\"}}]}},"
+      " {\"name\": \"b_flips\", \"rule\": \"R-T-10\", \"reach\": {\"event\": \"back\"}}]");
+  const verify_report_t *r = vx_verify(c, 0, 0);
+  const json_t *slices = json_object_get(verify_report_json(r), "slices"), *s;
+  json_int_t sliced, whole;
+  char events[256];
+  size_t i;
+  bool found = false;
+  ASSERT(!verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
+  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
+                                sizeof(events)),
+                "open step1 step2 step3");
+  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
+  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
+  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
+  ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
+  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  /* The property's slice keeps A and C and fires none of B's events. */
+  json_array_foreach(slices, i, s) {
+    const json_t *props = json_object_get(s, "properties"), *ev = json_object_get(json_object_get(s, "cone"), "events");
+    size_t k;
+    json_t *e;
+    if (json_array_size(props) == 0 ||
+        strcmp(json_string_value(json_array_get(props, 0)), "a3_only_through_the_gate") != 0)
+      continue;
+    found = true;
+    json_array_foreach(ev, k, e) {
+      ASSERT(strcmp(json_string_value(e), "noise") != 0 && strcmp(json_string_value(e), "back") != 0);
+    }
+  }
+  ASSERT(found);
+  sliced = vx_figure("configurations");
+  /* The whole chart at once finds the same, with B's flips multiplying every configuration. */
+  r = vx_verify_whole(c, 0, 0);
+  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
+  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
+                                sizeof(events)),
+                "open step1 step2 step3");
+  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
+  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
+  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
+  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  ASSERT_EQ(json_array_size(json_object_get(verify_report_json(r), "slices")), 1);
+  whole = vx_figure("configurations");
+  ASSERT_LT(sliced, whole);
+}
+
+TEST(a_guard_across_regions_keeps_the_other_region_in_the_slice) {
+  /* Without the gate's guard on A, C would be alone; with it, a property
+   * about C alone still sees A move, and a planted bypass in C is found. */
+  const engine_chart_t *c = vx_chart_parallel(
+      "A", REGIONS,
+      "[{\"name\": \"gate_only_in_a2\", \"rule\": \"R-T-11\","
+      "  \"never\": {\"all\": [{\"path\": \"run.last.event\", \"eq\": \"gate\"},"
+      "                          {\"not\": {\"path\": \"run.last.from.a2\", \"eq\": true}}]}}]");
+  const verify_report_t *r = vx_verify(c, 0, 0);
+  const json_t *s = NULL, *v;
+  size_t i;
+  bool a_kept = false, b_kept = false;
+  ASSERT(verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("gate_only_in_a2"), "ok");
+  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  json_array_foreach(json_object_get(verify_report_json(r), "slices"), i, v) {
+    if (json_array_size(json_object_get(v, "properties")) > 0) s = v;
+  }
+  ASSERT_NOT_NULL(s);
+  json_array_foreach(json_object_get(json_object_get(s, "cone"), "vars"), i, v) {
+    if (strcmp(json_string_value(v), "R:A") == 0) a_kept = true;
+    if (strcmp(json_string_value(v), "R:B") == 0) b_kept = true;
+  }
+  ASSERT(a_kept && !b_kept);
+}
+
 TEST(states_bound_stops_the_exploration) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
   const verify_report_t *r = vx_verify(c, 0, 3);
@@ -255,7 +355,7 @@ TEST(states_bound_stops_the_exploration) {
 
 TEST(options_out_of_range) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
-  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0};
+  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0, false};
   verify_report_t *r = NULL;
   char err[128];
   ASSERT_EQ(verify_chart(c, &vx_cal, &opt, &r, err, sizeof(err)), CASUS_EBAD_REQUEST);
@@ -277,6 +377,8 @@ TEST(options_out_of_range) {
   X(timer_fires_where_nothing_takes_its_event)               \
   X(timer_that_comes_due_again_at_once_is_an_engine_finding) \
   X(dedup_bounds_a_chart_that_loops)                         \
+  X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) \
+  X(a_guard_across_regions_keeps_the_other_region_in_the_slice) \
   X(states_bound_stops_the_exploration)                      \
   X(options_out_of_range)
 
