@@ -159,8 +159,8 @@ def test_operator_files_beyond_their_byte_limits_are_refused():
 def test_statechart_verify_bundled_charts_within_a_bound():
     """Both landed charts, as a new user runs them, within a bound of 20,000 configurations (the test
     also runs under valgrind and the sanitizers; the default bound's figures are in docs/statecharts.md):
-    each figure reported; the example properties hold or are known failures (R-BE-12 in Rijnmond, with
-    its shortest trace)."""
+    each figure reported; every domain property holds within the bound or is a known failure (R-BE-12
+    in Rijnmond among them, with its shortest trace); no property is violated unmarked."""
     charts = sorted(os.path.join(SRC, "statecharts", n) for n in os.listdir(os.path.join(SRC, "statecharts")))
     p = subprocess.run([CASUSD, "statechart", "verify", "--max-states", "20000", "--json", *charts],
                        capture_output=True, text=True, timeout=600)
@@ -170,22 +170,50 @@ def test_statechart_verify_bundled_charts_within_a_bound():
     for c in doc["charts"]:
         f = c["figures"]
         assert 0 < f["configurations"] <= c["bound"]["max_states"] and f["steps"] > 0, f
-        assert f["depth_reached"] >= 5 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
+        assert f["depth_reached"] >= 4 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
         assert c["bound"]["start"] == "2027-01-04T09:00:00+01:00"
         results_by_check = {k["name"]: k["result"] for k in c["checks"]}
         assert set(results_by_check) == {"states_reachable", "transitions_taken", "no_trap_state",
                                          "timers_handled", "no_engine_error"}, results_by_check
         assert all(r in ("ok", "bounded") for r in results_by_check.values()), results_by_check
+        for prop in c["properties"]:
+            assert prop["result"] in ("ok", "known_failing"), prop
+            assert (prop["result"] == "known_failing") == ("known_failing" in prop), prop
         print(f"  {c['chart']}: {f['configurations']} configurations, {f['steps']} steps, "
               f"depth {f['depth_reached']}, {c['time_s']:.1f} s")
     rijnmond = next(c for c in doc["charts"] if c["chart"].startswith("jeugdhulp-rijnmond"))
-    be12 = next(p for p in rijnmond["properties"] if p["rule"] == "R-BE-12")
-    assert be12["result"] == "known_failing" and be12["violated"] is True, be12
-    trace = be12["trace"]
-    assert trace[0]["create"] is True and trace[-1]["event"] in ("zorg_afsluiten", "zorg_beeindigen_door_jeugdige")
-    assert "beeindiging_aankondigen" in [s["event"] for s in trace] and len(trace) == 5, trace
+    be12 = {p["name"]: p for p in rijnmond["properties"] if p["rule"] == "R-BE-12"}
+    assert "geen_einde_tijdens_beeindigingsprocedure" in be12, be12
+    early_end = be12["reden_33_alleen_na_goedgekeurde_beeindiging"]
+    assert early_end["result"] == "known_failing" and early_end["violated"] is True, early_end
+    trace = early_end["trace"]
+    assert trace[0]["create"] is True and trace[-1]["event"] == "zorg_afsluiten" and len(trace) == 4, trace
+    assert trace[-1]["data"]["reden_beeindiging"] == "33" and trace[-1]["state"] == ["beeindigd"], trace
     alkmaar = next(c for c in doc["charts"] if c["chart"].startswith("jeugdhulp-alkmaar"))
-    assert [p["result"] for p in alkmaar["properties"]] == ["ok"], alkmaar["properties"]
+    assert alkmaar["properties"][0]["name"] == "zorg_heeft_startdatum", alkmaar["properties"][0]
+    assert alkmaar["properties"][0]["result"] == "ok", alkmaar["properties"][0]
+
+
+def test_statechart_verify_be12_bypass_trace():
+    """Rijnmond's R-BE-12 bypass on its own (the chart's other properties make the key finer, so within
+    20,000 configurations the bundled run stops short of it): known failing, found in 5 steps, the
+    aanbieder ending the case with zorg_afsluiten or zorg_beeindigen_door_jeugdige while the procedure
+    it announced is open."""
+    chart = json.load(open(os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json")))
+    chart["properties"] = [p for p in chart["properties"] if p["name"] == "geen_einde_tijdens_beeindigingsprocedure"]
+    d = tempfile.mkdtemp()
+    try:
+        path = os.path.join(d, "be12.json")
+        json.dump(chart, open(path, "w"))
+        rc, out, err = run("statechart", "verify", "--max-states", "20000", "--json", path)
+        assert rc == 0, (rc, out[-2000:], err)
+        be12 = json.loads(out)["charts"][0]["properties"][0]
+        assert be12["result"] == "known_failing" and be12["violated"] is True, be12
+        trace = be12["trace"]
+        assert trace[0]["create"] is True and trace[-1]["event"] in ("zorg_afsluiten", "zorg_beeindigen_door_jeugdige")
+        assert "beeindiging_aankondigen" in [s["event"] for s in trace] and len(trace) == 5, trace
+    finally:
+        shutil.rmtree(d)
 
 
 def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
