@@ -74,6 +74,7 @@ int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *c
   rc = model_init(&x->m, chart, cal);
   if (rc == 0) rc = slice_restrict(&x->m, slice);
   if (rc == 0) rc = props_load(x, slice);
+  x->coverage = json_array_size(slice->regions) > 0;
   if (rc == 0) rc = seen_init(&x->seen);
   if (rc != 0) return rc;
   x->state_reached = calloc((size_t)x->m.states_count + 1, sizeof(bool));
@@ -498,12 +499,25 @@ static int creates(vexplore_t *x) {
   return rc;
 }
 
+/* Whether every question of a slice without coverage duties is answered:
+ * each of its properties has its witness (a violation, being breadth
+ * first the shortest; or the reach). */
+static bool answered(const vexplore_t *x) {
+  int k;
+  if (x->coverage || x->props_count == 0) return false;
+  for (k = 0; k < x->props_count; k++)
+    if (x->props[k].witness == VERIFY_NONE) return false;
+  return true;
+}
+
 int explore_run(vexplore_t *x) {
   uint32_t i;
   int rc = creates(x);
   /* At the states bound the rest stays unexpanded (the frontier): what a
    * further step finds could not be kept anyway. */
-  for (i = 0; i < x->count && rc == 0 && !x->states_max_hit; i++)
+  for (i = 0; i < x->count && rc == 0 && !x->states_max_hit && !x->answered; i++) {
     if (x->cfgs[i].pending != NULL) rc = expand(x, i);
+    x->answered = answered(x);
+  }
   return rc;
 }

@@ -175,7 +175,7 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
   t->refused += x->refused;
   t->clock_moves_capped += x->clock_moves_capped;
   if (x->depth_reached > t->depth_reached) t->depth_reached = x->depth_reached;
-  if (!complete) t->complete = false;
+  if (!complete && !x->answered) t->complete = false;
   if (x->states_max_hit) t->states_max_hit = true;
   slice_describe(&x->m, s, what, sizeof(what));
   entry = json_pack("{s:s, s:[], s:[], s:I, s:I, s:I, s:i, s:b, s:I, s:f}", "keeps", what, "regions",
@@ -190,6 +190,7 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
   for (k = 0; k < x->props_count; k++)
     json_array_append_new(json_object_get(entry, "properties"), json_string(x->props[k].name));
   json_object_set_new(entry, "cone", slice_vars(&x->m, s));
+  json_object_set_new(entry, "answered", json_boolean(x->answered));
   return json_array_append_new(t->slices, entry) == 0 ? 0 : CASUS_ENOMEM;
 }
 
@@ -266,11 +267,32 @@ static double cpu_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Whether every name in only (comma-separated) is a property of the chart. */
+static bool only_known(const vmodel_t *m, const char *only, char *err, size_t err_size) {
+  const char *p = only;
+  while (p != NULL && *p) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p), k;
+    const json_t *prop;
+    bool found = false;
+    json_array_foreach(json_object_get(m->doc, "properties"), k, prop) {
+      const char *name = json_string_value(json_object_get(prop, "name"));
+      if (name != NULL && strlen(name) == len && strncmp(name, p, len) == 0) found = true;
+    }
+    if (!found) {
+      if (err_size) snprintf(err, err_size, "the chart has no property \"%.*s\"", (int)len, p);
+      return false;
+    }
+    p = end ? end + 1 : NULL;
+  }
+  return true;
+}
+
 /* Explores every slice of the plan into the tally. */
 static int slices_run(const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *o,
                       vtally_t *t, vmodel_t *m) {
   vslice_t *slices = NULL;
-  int n = 0, i, rc = slice_plan(m, o->whole, &slices, &n);
+  int n = 0, i, rc = slice_plan(m, o->whole, o->only, &slices, &n);
   for (i = 0; i < n && rc == 0; i++) {
     vexplore_t x;
     double t0 = cpu_seconds();
@@ -285,7 +307,7 @@ static int slices_run(const engine_chart_t *chart, const calendar_t *cal, const 
 
 int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
                  verify_report_t **out, char *err, size_t err_size) {
-  verify_options_t o = {0, 0, 0, false};
+  verify_options_t o = {0, 0, 0, false, NULL};
   vmodel_t m;
   vtally_t t;
   verify_report_t *r;
@@ -320,7 +342,22 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
     if (err_size) snprintf(err, err_size, "%s", core_err_message(rc));
     return rc;
   }
-  checks = checks_build(&t, &m);
+  checks = o.only ? json_array() : checks_build(&t, &m);
+  {
+    /* Only the named properties: each must name one. */
+    size_t j;
+    json_t *p;
+    json_array_foreach(t.props, j, p) {
+      if (json_is_null(p)) json_array_remove(t.props, j--);
+    }
+    if (o.only != NULL && !only_known(&m, o.only, err, err_size)) {
+      json_decref(checks);
+      tally_free(&t);
+      model_free(&m);
+      free(r);
+      return CASUS_EBAD_REQUEST;
+    }
+  }
   cal_time_format(o.start_s, start, sizeof(start));
   bound = json_pack("{s:i, s:I, s:s}", "depth", o.depth_max, "max_states", (json_int_t)o.states_max, "start",
                     start);
@@ -454,7 +491,9 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
       fprintf(out, "    %s: %lld configurations, depth %lld%s; for", json_string_value(json_object_get(sl, "keeps")),
               (long long)json_integer_value(json_object_get(sl, "configurations")),
               (long long)json_integer_value(json_object_get(sl, "depth_reached")),
-              json_is_true(json_object_get(sl, "complete")) ? ", complete" : "");
+              json_is_true(json_object_get(sl, "complete"))   ? ", complete"
+              : json_is_true(json_object_get(sl, "answered")) ? ", stopped: every property answered"
+                                                              : "");
       json_array_foreach(json_object_get(sl, "regions"), k, name) {
         fprintf(out, "%s region %s", k ? "," : "", json_string_value(name));
       }
@@ -482,7 +521,8 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
               json_string_value(json_object_get(p, "known_failing")));
     if (json_object_get(p, "trace")) trace_print(json_object_get(p, "trace"), out);
   }
-  fprintf(out, "  built-in checks:\n");
+  fprintf(out, "  built-in checks:%s\n",
+          json_array_size(json_object_get(j, "checks")) == 0 ? " not run (only the named properties)" : "");
   json_array_foreach(json_object_get(j, "checks"), i, p) {
     const json_t *missing = json_object_get(p, "missing"), *m;
     size_t k;

@@ -97,9 +97,12 @@ static void region_add(const vmodel_t *m, json_t *set, int state) {
 /* The variable a read path names, into set ("now", "actor.…", "data.…",
  * "run.…" are none: the clock is every slice's, the rest is the step's). */
 static void path_var_add(json_t *set, const char *p) {
-  if (strcmp(p, "case") == 0 || (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
-                                 strncmp(p, "case.counters", 13) != 0 && strncmp(p, "case.flags", 10) != 0)) {
-    set_add(set, "%s", "*"); /* the case whole, its state or status */
+  if (strcmp(p, "case.status") == 0 || strcmp(p, "case.state") == 0 || strcmp(p, "case.closed") == 0) {
+    set_add(set, "%s", "R:*"); /* what the active states say */
+  } else if (strcmp(p, "case") == 0 || (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
+                                        strncmp(p, "case.counters", 13) != 0 &&
+                                        strncmp(p, "case.flags", 10) != 0)) {
+    set_add(set, "%s", "*"); /* the case whole */
   } else if (strcmp(p, "fields") == 0 || strcmp(p, "case.fields") == 0) {
     set_add(set, "%s", "F:*");
   } else if (strncmp(p, "fields.", 7) == 0 || strncmp(p, "case.fields.", 12) == 0) {
@@ -443,21 +446,52 @@ static void prop_node(const json_t *node, void *ud) {
   reads_node(node, &r);
 }
 
-/* The events a "never" condition requires of the last step: a condition
- * that is, or is an "all" with, {"path": "run.last.event", "eq"/"in": …}
- * is true only after one of them.  NULL when there is no such conjunct. */
-static const json_t *last_event_conjunct(const json_t *cond) {
-  size_t i;
-  json_t *c;
+/* Whether a "never" condition can hold only right after one of a set of
+ * events, which it then adds to out: a conjunct {"path": "run.last.event",
+ * "eq"/"in": …} names them, {"path": "run.last.role", "eq": R} means the
+ * events R may fire; an "all" needs one such conjunct, an "any" needs one
+ * in each of its members. */
+static bool last_events(const vmodel_t *m, const json_t *cond, json_t *out) {
   const char *p = json_string_value(json_object_get(cond, "path"));
-  if (p != NULL && strcmp(p, "run.last.event") == 0 &&
-      (json_is_string(json_object_get(cond, "eq")) || json_is_array(json_object_get(cond, "in"))))
-    return cond;
-  json_array_foreach(json_object_get(cond, "all"), i, c) {
-    const json_t *hit = last_event_conjunct(c);
-    if (hit != NULL) return hit;
+  const json_t *eq = json_object_get(cond, "eq"), *c;
+  size_t i;
+  if (p != NULL && strcmp(p, "run.last.event") == 0 && (json_is_string(eq) || json_is_array(json_object_get(cond, "in")))) {
+    if (json_is_string(eq)) json_object_set_new(out, json_string_value(eq), json_true());
+    json_array_foreach(json_object_get(cond, "in"), i, c) {
+      if (json_is_string(c)) json_object_set_new(out, json_string_value(c), json_true());
+    }
+    return true;
   }
-  return NULL;
+  if (p != NULL && strcmp(p, "run.last.role") == 0 && json_is_string(eq)) {
+    int k;
+    for (k = 0; k < m->trans_count; k++) {
+      const json_t *role;
+      json_array_foreach(json_object_get(m->trans[k].json, "roles"), i, role) {
+        if (m->trans[k].event != NULL && json_equal(role, eq))
+          json_object_set_new(out, m->trans[k].event, json_true());
+      }
+    }
+    return true;
+  }
+  if (json_is_array(json_object_get(cond, "all"))) {
+    json_array_foreach(json_object_get(cond, "all"), i, c) {
+      json_t *mine = json_object();
+      if (mine != NULL && last_events(m, c, mine)) {
+        set_merge(out, mine);
+        json_decref(mine);
+        return true;
+      }
+      json_decref(mine);
+    }
+    return false;
+  }
+  if (json_array_size(json_object_get(cond, "any")) > 0) {
+    json_array_foreach(json_object_get(cond, "any"), i, c) {
+      if (!last_events(m, c, out)) return false;
+    }
+    return true;
+  }
+  return false;
 }
 
 static bool reads_run_last(const json_t *node) {
@@ -489,17 +523,13 @@ static int prop_goal(const vmodel_t *m, const json_t *p, json_t **goal, json_t *
     if (reads_run_last(cond)) {
       /* The last step matters: only the events a "never" requires of it,
        * or every event. */
-      const json_t *c = never ? last_event_conjunct(cond) : NULL, *v;
-      size_t i;
-      if (c == NULL) {
+      json_t *events = json_object();
+      if (events == NULL) return CASUS_ENOMEM;
+      if (never && last_events(m, cond, events))
+        set_merge(u.observed, events);
+      else
         u.all_events = true;
-      } else if (json_is_string(json_object_get(c, "eq"))) {
-        json_object_set_new(u.observed, json_string_value(json_object_get(c, "eq")), json_true());
-      } else {
-        json_array_foreach(json_object_get(c, "in"), i, v) {
-          if (json_is_string(v)) json_object_set_new(u.observed, json_string_value(v), json_true());
-        }
-      }
+      json_decref(events);
     }
   }
   *all_events = u.all_events;
@@ -637,7 +667,21 @@ static int plan_add(const struct vslicer_s *sl, vslice_t **slices, int *n, const
   return 0;
 }
 
-int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count) {
+/* Whether name is one of the comma-separated names of only (NULL: all). */
+static bool named_in(const char *only, const char *name) {
+  size_t n = strlen(name);
+  const char *p = only;
+  if (only == NULL) return true;
+  while (p != NULL && *p) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0) return true;
+    p = end ? end + 1 : NULL;
+  }
+  return false;
+}
+
+int slice_plan(const vmodel_t *m, bool whole, const char *only, vslice_t **out, int *count) {
   struct vslicer_s sl;
   const json_t *props = json_object_get(m->doc, "properties");
   vslice_t *slices = NULL;
@@ -662,7 +706,8 @@ int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count) {
     for (i = 0; i < m->states_count; i++)
       if (m->states[i].region == i) json_array_append_new(slices->regions, json_integer(i));
     json_array_foreach(props, k, p) {
-      json_array_append_new(slices->props, json_integer((json_int_t)k));
+      if (named_in(only, json_string_value(json_object_get(p, "name"))))
+        json_array_append_new(slices->props, json_integer((json_int_t)k));
     }
     *out = slices;
     *count = n;
@@ -671,7 +716,7 @@ int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count) {
   memset(&sl, 0, sizeof(sl));
   rc = slicer_init(&sl, m);
   /* One question per region: its states, its transitions, and traps. */
-  for (r = 0; r < m->states_count && rc == 0; r++) {
+  for (r = 0; r < m->states_count && rc == 0 && only == NULL; r++) {
     json_t *goal, *observed;
     if (m->states[r].region != r) continue;
     goal = json_object();
@@ -693,6 +738,7 @@ int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count) {
     json_t *goal = NULL, *observed = NULL;
     bool all_events = false;
     if (rc != 0) break;
+    if (!named_in(only, json_string_value(json_object_get(p, "name")))) continue;
     rc = prop_goal(m, p, &goal, &observed, &all_events);
     if (rc == 0 && all_events) {
       const char *e;

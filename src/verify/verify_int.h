@@ -144,8 +144,9 @@ typedef struct {
 
 /* The slices that answer every question on the chart: one per region,
  * and one per property that none of those covers; or, whole, one slice
- * with everything.  CASUS_ENOMEM. */
-int slice_plan(const vmodel_t *m, bool whole, vslice_t **out, int *count);
+ * with everything.  With only (comma-separated property names), just
+ * those properties.  CASUS_ENOMEM. */
+int slice_plan(const vmodel_t *m, bool whole, const char *only, vslice_t **out, int *count);
 void slice_plan_free(vslice_t *slices, int count);
 /* Narrows m (fresh from model_init) to s: the key keeps only the cone,
  * the explorer fires only its events, the run record holds what its
@@ -285,6 +286,8 @@ typedef struct {
   uint32_t clock_moves_capped;
   int depth_reached;
   bool states_max_hit;
+  bool coverage; /* the slice answers for regions: explore it to the bound */
+  bool answered; /* stopped early: every property of the slice has its witness */
 } vexplore_t;
 
 /* An exploration of slice (its model narrowed, its properties loaded). */
