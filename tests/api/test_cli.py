@@ -169,7 +169,11 @@ def test_statechart_verify_bundled_charts_within_a_bound():
     assert doc["ok"] is True and doc["peak_rss_kb"] > 0 and len(doc["charts"]) == len(charts)
     for c in doc["charts"]:
         f = c["figures"]
-        assert 0 < f["configurations"] <= c["bound"]["max_states"] and f["steps"] > 0, f
+        # The bound is per slice (each question on the part of the chart that can influence it).
+        assert f["slices"] == len(c["slices"]) >= 1, f
+        assert 0 < f["configurations"] <= c["bound"]["max_states"] * f["slices"] and f["steps"] > 0, f
+        assert all(s["configurations"] <= c["bound"]["max_states"] for s in c["slices"]), c["slices"]
+        assert sum(len(s["properties"]) for s in c["slices"]) == len(c["properties"]), c["slices"]
         assert f["depth_reached"] >= 4 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
         assert c["bound"]["start"] == "2027-01-04T09:00:00+01:00"
         results_by_check = {k["name"]: k["result"] for k in c["checks"]}
@@ -243,13 +247,35 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
         shutil.rmtree(d)
 
 
+def test_statechart_verify_one_property_and_the_whole_chart():
+    """--property checks only the named properties (no built-in check: they need every region);
+    --whole explores the chart in one piece and reaches the same verdict on R-BE-12's bypass."""
+    chart = os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json")
+    p = subprocess.run([CASUSD, "statechart", "verify", "--json", "--max-states", "5000", "--property",
+                        "geen_einde_tijdens_beeindigingsprocedure,formulier_na_beide_waarschuwingen", chart],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    c = json.loads(p.stdout)["charts"][0]
+    assert [q["name"] for q in c["properties"]] == ["geen_einde_tijdens_beeindigingsprocedure",
+                                                   "formulier_na_beide_waarschuwingen"], c["properties"]
+    assert c["checks"] == [] and c["properties"][0]["violated"] is True, c
+    p = subprocess.run([CASUSD, "statechart", "verify", "--json", "--max-states", "40000", "--whole", "--property",
+                        "geen_einde_tijdens_beeindigingsprocedure", chart],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    c = json.loads(p.stdout)["charts"][0]
+    assert c["figures"]["slices"] == 1 and c["slices"][0]["keeps"].startswith("8 of 8 regions"), c["slices"]
+    assert c["properties"][0]["violated"] is True, c["properties"]
+
+
 def test_statechart_verify_usage_and_chart_errors():
     rc, out, _ = run("statechart", "verify", "--help")
     assert rc == 0 and "--trace-out FILE" in out and "known_failing" in out, out
     rc, _, err = run("statechart", "verify")
     assert rc == 2 and "Usage:" in err
+    assert "--property NAMES" in out and "--whole" in out and "slice" in out, out
     for bad in (["--depth", "0"], ["--depth", "65"], ["--max-states", "x"], ["--max-states", "2000001"],
-                ["--frobnicate"]):
+                ["--frobnicate"], ["--property"], ["--property="]):
         rc, _, err = run("statechart", "verify", *bad, os.path.join(SRC, "statecharts", "jeugdhulp-alkmaar.json"))
         assert rc == 2, (bad, rc, err)
     d = tempfile.mkdtemp()
@@ -262,6 +288,10 @@ def test_statechart_verify_usage_and_chart_errors():
         assert rc == 2 and "$.properties[0].reach" in err and "nergens" in err, err
         rc, _, err = run("statechart", "verify", os.path.join(d, "missing.json"))
         assert rc == 2, err
+        # A property the chart does not have is a usage error, not a property that holds.
+        rc, _, err = run("statechart", "verify", "--property", "zorg_heeft_startdatum,geen_idee",
+                         os.path.join(SRC, "statecharts", "jeugdhulp-alkmaar.json"))
+        assert rc == 2 and 'no property "geen_idee"' in err, err
     finally:
         shutil.rmtree(d)
 
