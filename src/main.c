@@ -97,8 +97,8 @@ static const char usage_verify_chart[] =
     "  --whole           one exploration of the whole chart, without slices (slow; a cross-check)\n"
     "  --json            print the report as JSON: {\"ok\", \"charts\": [{\"file\", \"time_s\", report}]}\n"
     "  --trace-out FILE  write the first counterexample as a JSON script to replay over HTTP:\n"
-    "                    [{\"role\", \"actor\", \"event\", \"data\", \"now\", \"state\"}, ...] from the "
-    "create on\n"
+    "                    [{\"step\", \"role\", \"actor\", \"event\", \"data\", \"now\", \"state\", \"status\",\n"
+    "                    \"flags\", \"counters\"}, ...] from the create on; clock moves list their timers\n"
     "\n"
     "Exit status 0 when every property holds (those marked known_failing excepted) and every check\n"
     "passes, 1 when one fails, 2 for usage errors and invalid charts.\n";

@@ -8,7 +8,8 @@
  *
  * A step in a trace, as in the stored step texts plus what the replay saw:
  *   {"step": n, "role", "actor": {"id", "org"}, "event", "data", "now",
- *    "state": [leaves after], "status", "create": true (the first step)}
+ *    "state": [leaves after], "status", "flags", "counters", "create": true,
+ *    "chart": "id@version", "server_fields": {...} (the first step)}
  *   {"step": n, "role": "system", "actor": null, "event": null, "data": null,
  *    "now", "clock": true, "timers": [{"timer", "event", "due", "taken"}], "state", "status"}
  * and "message" on a step that ends the trace with a finding.
@@ -71,7 +72,12 @@ static json_t *replay(vexplore_t *x, const char *step, int64_t now_s, int n, jso
     json_object_set(entry, "event", json_object_get(s, "event"));
     json_object_set_new(entry, "data", data ? json_incref((json_t *)data) : json_object());
     json_object_set_new(entry, "now", time_text(now_s));
-    if (create) json_object_set_new(entry, "create", json_true());
+    if (create) {
+      /* What a replay needs to set up the server: the chart, and the fields the server adds. */
+      json_object_set_new(entry, "create", json_true());
+      json_object_set_new(entry, "chart", json_string(engine_chart_ref(x->m.chart)));
+      json_object_set(entry, "server_fields", x->m.server_fields);
+    }
   }
   if (rc == 0) {
     json_decref(*case_);
@@ -81,8 +87,12 @@ static json_t *replay(vexplore_t *x, const char *step, int64_t now_s, int n, jso
     *ok = true;
   }
   if (*case_ != NULL) {
+    json_t *flags = json_object_get(*case_, "flags"), *counters = json_object_get(*case_, "counters");
     json_object_set(entry, "state", json_object_get(*case_, "state"));
     json_object_set(entry, "status", json_object_get(*case_, "status"));
+    /* What the case carries besides its states, to compare a replay with. */
+    json_object_set_new(entry, "flags", flags ? json_incref(flags) : json_array());
+    json_object_set_new(entry, "counters", counters ? json_incref(counters) : json_object());
   } else {
     json_object_set_new(entry, "state", json_array());
     json_object_set_new(entry, "status", json_null());
