@@ -329,6 +329,12 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
   }
   r = calloc(1, sizeof(*r));
   rc = r == NULL ? CASUS_ENOMEM : model_init(&m, chart, cal);
+  /* Only the named properties: each must name one, which is known before anything is explored. */
+  if (rc == 0 && o.only != NULL && !only_known(&m, o.only, err, err_size)) {
+    model_free(&m);
+    free(r);
+    return CASUS_EBAD_REQUEST;
+  }
   if (rc == 0) {
     rc = tally_init(&t, &m);
     if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
@@ -344,18 +350,11 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
   }
   checks = o.only ? json_array() : checks_build(&t, &m);
   {
-    /* Only the named properties: each must name one. */
+    /* Only the named properties (each names one: checked above). */
     size_t j;
     json_t *p;
     json_array_foreach(t.props, j, p) {
       if (json_is_null(p)) json_array_remove(t.props, j--);
-    }
-    if (o.only != NULL && !only_known(&m, o.only, err, err_size)) {
-      json_decref(checks);
-      tally_free(&t);
-      model_free(&m);
-      free(r);
-      return CASUS_EBAD_REQUEST;
     }
   }
   cal_time_format(o.start_s, start, sizeof(start));
