@@ -262,7 +262,11 @@ def test_planted_timer_property_trace_replays_with_its_clock_move():
             assert len(fired) == 1 and fired[0]["rule"] == "R-TW-2", entries
             assert "start_zorg_termijn_verlopen" in case["flags"], case["flags"]
             assert all(d["kind"] != "start_zorg" for d in case["deadlines"]), case["deadlines"]
-    assert seen[-1][1]["status"] == "in_zorg", seen[-1][1]
+    # The shortest run assigns a toewijzing that ends within days: a start reported after its einddatum is
+    # recorded but finds the toewijzing expired (R-MON-9, status beeindigd, stop zorg due), else care starts.
+    last = seen[-1][1]
+    assert last["status"] == "in_zorg" or (last["status"] == "beeindigd" and "toewijzing_verlopen" in last["state"]
+                                           and last["closed"] is False), last
 
 
 if __name__ == "__main__":

@@ -326,6 +326,147 @@ TEST(verlenging_window_R_MON_4) {
   json_decref(c);
 }
 
+/* R-MON-9: the toewijzing ends. The day after the einddatum, without a granted verlenging, the case leaves
+ * care (every region of in_zorg): status beeindigd in toewijzing_verlopen, not yet closed; the aanbieder
+ * is asked for stop zorg, the procesregisseur to extend or let it end; an unreported stop is overdue 5
+ * working days after the einddatum. Stop zorg then records JZ588 31 and closes the case. */
+TEST(toewijzing_ends_at_the_einddatum_R_MON_9) {
+  json_t *c;
+  setup();
+  c = in_zorg();
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-12-31");
+  ASSERT_STR_EQ(timer_kind(c, "einde_toewijzing"), "einde_toewijzing");
+  OK(c, "2027-12-31", &AB, "zorg_opschorten",
+     "{\"reden\":\"ziekenhuisopname\"}"); /* suspended care ends too */
+  c = fire(c, "einde_toewijzing");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen"));
+  ASSERT(!fx_in_state(c, "in_zorg") && !fx_in_state(c, "opgeschort") && !fx_in_state(c, "monitoring"));
+  ASSERT(!json_is_true(json_object_get(c, "closed")));
+  ASSERT(fx_has_flag(c, "toewijzing_verlopen"));
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_verlopen_op"), "2028-01-01");
+  ASSERT(fx_effect("task", "stop_zorg_melden", "aanbieder"));
+  ASSERT(fx_effect("task", "toewijzing_verlopen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "stop_zorg_melden"), "R-MON-9");
+  ASSERT(!has_timer(c, "evaluatie_termijn") && !has_timer(c, "opschorting_termijn"));
+  /* Fri 31 December 2027 + 5 working days: (Nieuwjaarsdag Sat 1) Mon 3 .. Fri 7 January 2028 */
+  ASSERT_STR_EQ(fx_timer_due(c, "stop_zorg_termijn"), "2028-01-07");
+  /* nothing of care any more */
+  NO(c, "2028-01-03", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-01-03\",\"uitkomst\":\"ongewijzigd\"}",
+     CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  NO(c, "2028-01-03", &AB, "zorg_beeindigen_door_jeugdige", "{\"einddatum_zorg\":\"2027-12-20\"}",
+     CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  NO(c, "2028-01-03", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-06-30"),
+     CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  /* stop zorg: JZ588 31, by the aanbieder, no care after the einddatum */
+  NO(c, "2028-01-03", &PR, "zorg_afsluiten", "{}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2028-01-03", &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"33\"}", CASUS_EINVALID_DATA,
+     "R-MON-9");
+  NO(c, "2028-01-03", &AB, "zorg_afsluiten", "{\"einddatum_zorg\":\"2028-01-02\"}", CASUS_EGUARD_FAILED,
+     "R-MON-9");
+  c = fire(c, "stop_zorg_termijn");
+  ASSERT(fx_has_flag(c, "stop_zorg_te_laat"));
+  ASSERT(fx_effect("task", "stop_zorg_te_laat", "procesregisseur"));
+  ASSERT(fx_effect("task", "stop_zorg_te_laat", "aanbieder"));
+  OK(c, "2028-01-10", &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"31\"}");
+  ASSERT(json_is_true(json_object_get(c, "closed")));
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "31");
+  ASSERT_STR_EQ(fx_str(c, "fields.einddatum_zorg"), "2027-12-31");
+  ASSERT(fx_has_flag(c, "stop_zorg_te_laat_gemeld"));
+  ASSERT(fx_effect("close_tasks", "stop_zorg_melden", NULL));
+  ASSERT(fx_effect("close_tasks", "toewijzing_verlopen", NULL));
+  json_decref(c);
+}
+
+/* R-MON-9: the procesregisseur extends a toewijzing on its own initiative, outside the aanbieder's window,
+ * with a reason (toewijzing_verlengen): at any time in care, re-arming the end and the end evaluation; after
+ * the einddatum too, which puts the case back into care; never backwards or into the past; only the
+ * procesregisseur. A verlenging the aanbieder asked for and the procesregisseur granted re-arms the end as
+ * well. */
+TEST(procesregisseur_extends_the_toewijzing_R_MON_9) {
+  json_t *c;
+  opts_t o = DEFAULTS;
+  setup();
+  c = in_zorg();
+  NO(c, "2027-06-01", &AB, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-03-31\",\"reden\":\"x\"}",
+     CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-06-01", &CR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-03-31\",\"reden\":\"x\"}",
+     CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-06-01", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-03-31\"}",
+     CASUS_EINVALID_DATA, "R-MON-9");
+  NO(c, "2027-06-01", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2027-12-31\",\"reden\":\"x\"}",
+     CASUS_EGUARD_FAILED, "R-MON-9");
+  OK(c, "2027-06-01", &PR, "toewijzing_verlengen",
+     "{\"nieuwe_einddatum\":\"2028-03-31\",\"reden\":\"doelen vragen meer tijd\"}");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "geen_verlenging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-03-31");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_einddatum"), "2027-12-31");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_verlengd.reden"), "doelen vragen meer tijd");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_verlengd.op"), "2027-06-01");
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-03-31");
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2028-02-04"); /* 31 March 2028 - 8 weeks */
+  ASSERT(fx_effect("notification", "toewijzing_verlengd", "aanbieder"));
+  json_decref(c);
+  /* expired, then extended: in care again until the nieuwe_einddatum; the evaluation schedule is kept */
+  c = in_zorg();
+  c = fire(c, "einde_toewijzing");
+  NO(c, "2028-01-05", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-01-04\",\"reden\":\"x\"}",
+     CASUS_EGUARD_FAILED, "R-MON-9");
+  OK(c, "2028-01-05", &PR, "toewijzing_verlengen",
+     "{\"nieuwe_einddatum\":\"2028-03-31\",\"reden\":\"alsnog\"}");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(fx_in_state(c, "zorg_loopt") && fx_in_state(c, "geen_verlenging"));
+  ASSERT(!fx_has_flag(c, "toewijzing_verlopen"));
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-03-31");
+  ASSERT(!has_timer(c, "stop_zorg_termijn"));
+  ASSERT_STR_EQ(fx_str(c, "fields.volgende_evaluatie"), "2027-07-01");
+  ASSERT(fx_effect("close_tasks", "stop_zorg_melden", NULL));
+  ASSERT(fx_effect("close_tasks", "toewijzing_verlopen", NULL));
+  json_decref(c);
+  /* R-MON-8: a verlenging of begeleiding is a new toekenning of at most 12 months */
+  o.arrangement = "begeleiding_individueel";
+  o.einddatum = "2027-09-30";
+  c = in_zorg_with(o);
+  NO(c, "2027-06-01", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-09-30\",\"reden\":\"x\"}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  OK(c, "2027-06-01", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-09-29\",\"reden\":\"x\"}");
+  json_decref(c);
+  /* the aanbieder's verlenging (R-MON-4), granted, re-arms the end too */
+  c = in_zorg();
+  OK(c, "2027-10-11", &AB, "verlenging_aanvragen", VERLENGING("45A01", "2028-06-30"));
+  OK(c, "2027-10-12", &PR, "verlenging_toekennen", "{\"nieuwe_einddatum\":\"2028-06-30\"}");
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-06-30");
+  json_decref(c);
+}
+
+/* R-MON-9: a start reported after the einddatum (for care that began within the toewijzing) records the
+ * start but does not put the case in care: it is expired, and stop zorg is due. A start after the einddatum
+ * itself is refused. */
+TEST(start_after_the_einddatum_is_expired_R_MON_9) {
+  json_t *c, *body;
+  setup();
+  body =
+      json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                "casusregisseur", "cr-1", "jeugdige", "naam", "Sam de Vries", "geboortedatum", "2012-05-01");
+  c = fx_create(chart, AT("2027-04-01"), &PR, "c-laat", body, "rijnmond", 0, NULL);
+  json_decref(body);
+  OK(c, "2027-04-01", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+     "\"einddatum\":\"2027-04-30\"}");
+  NO(c, "2027-05-03", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-MON-9");
+  NO(c, "2027-05-03", &AB, "start_zorg", "{\"startdatum\":\"2027-05-01\"}", CASUS_EGUARD_FAILED, "R-MON-9");
+  OK(c, "2027-05-03", &AB, "start_zorg", "{\"startdatum\":\"2027-04-20\"}");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen"));
+  ASSERT_STR_EQ(fx_str(c, "fields.startdatum"), "2027-04-20");
+  ASSERT(fx_has_flag(c, "start_zorg_te_laat_gemeld") && fx_has_flag(c, "toewijzing_verlopen"));
+  ASSERT(fx_effect("task", "stop_zorg_melden", "aanbieder"));
+  OK(c, "2027-05-03", &AB, "zorg_afsluiten", "{\"einddatum_zorg\":\"2027-04-30\"}");
+  ASSERT(json_is_true(json_object_get(c, "closed")));
+  json_decref(c);
+}
+
 /* R-MON-4: granted, the einddatum moves and the end evaluation is re-armed from the new date; rejected, the
  * einddatum stays. Route B: the form states whether the parents were asked for consent and gave it. */
 TEST(verlenging_granted_rearms_and_rejected_R_MON_4) {
@@ -1245,6 +1386,9 @@ TEST(allowed_events_in_care) {
 
 #define TEST_LIST(X)                                               \
   X(chart_is_valid_and_in_zorg_is_parallel)                        \
+  X(toewijzing_ends_at_the_einddatum_R_MON_9)                      \
+  X(procesregisseur_extends_the_toewijzing_R_MON_9)                \
+  X(start_after_the_einddatum_is_expired_R_MON_9)                  \
   X(evaluation_schedule_midden_R_MON_1)                            \
   X(evaluation_schedule_intensief_R_MON_1)                         \
   X(evaluation_schedule_licht_and_change_R_MON_1)                  \
