@@ -138,8 +138,9 @@ def test_r_esc_9_alkmaar_case_runs_on_its_own_chart():
 
 def test_r_esc_9_ret_ladder_in_order_over_http():
     """R-ESC-9: verwijzer -> lokaal toegangsteam intern -> regional (anonymous) -> consultation (OJEP) ->
-    RET, in order over HTTP: every skipped or repeated rung is 409, other roles 403, a GI casusregisseur
-    (not the lokaal toegangsteam) 422 R-ESC-9, the rung conditions 422 R-ESC-9, each refusal changing
+    RET, in order over HTTP: every skipped or repeated rung is 409, other roles 403, the case's GI casusregisseur
+    (not the lokaal toegangsteam) 422 R-ESC-9, a casusregisseur of the gemeente that is not the case's own
+    422 R-AUTH-3, the rung conditions 422 R-ESC-9, each refusal changing
     nothing; the aanbieder is told of every step; the contractmanager is notified (anonymised) when the
     case goes to the RET; the RET advice is binding: the ladder closes only once the advised toewijzing
     is in place, and nothing may go against it."""
@@ -172,12 +173,13 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
         for event, data in (("intern_bespreken", {"verslag": "x"}), ("consultatie_aanvragen", CONSULT),
                             ("ret_voorleggen", RET)):
             refused(s, cid, "pr-alkmaar", event, data, 409, "not_allowed_in_state")
-        # rung 3: regional, anonymous
-        refused(s, cid, "cr-alkmaar", "regionaal_bespreken", dict(REGIONAAL, anoniem=False), 422, "guard_failed",
+        # rung 3: regional, anonymous; the gemeente's casusregisseur is not this case's (R-AUTH-3)
+        refused(s, cid, "pr-alkmaar", "regionaal_bespreken", dict(REGIONAAL, anoniem=False), 422, "guard_failed",
                 "R-ESC-9")
-        refused(s, cid, "cr-alkmaar", "regionaal_bespreken", {"verslag": "x"}, 422, "invalid_data", "R-ESC-9")
+        refused(s, cid, "pr-alkmaar", "regionaal_bespreken", {"verslag": "x"}, 422, "invalid_data", "R-ESC-9")
         refused(s, cid, "ab-horizon", "regionaal_bespreken", REGIONAAL, 403, "forbidden", "R-AUTH-1")
-        case = s.fire(cid, "cr-alkmaar", "regionaal_bespreken", REGIONAAL)
+        refused(s, cid, "cr-alkmaar", "regionaal_bespreken", REGIONAAL, 422, "guard_failed", "R-AUTH-3")
+        case = s.fire(cid, "pr-alkmaar", "regionaal_bespreken", REGIONAAL)
         assert "regionaal_besproken" in case["state"] and case["fields"]["escalatie"]["regionaal_anoniem"] is True
         refused(s, cid, "pr-alkmaar", "ret_voorleggen", RET, 409, "not_allowed_in_state")
         # rung 4: consultation of a provider (named) or the OJEP (with a grond)
@@ -186,10 +188,10 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
         refused(s, cid, "pr-alkmaar", "consultatie_aanvragen", {"geconsulteerde": "ojep", "vraag": "x"}, 422,
                 "guard_failed", "R-ESC-9")
         refused(s, cid, "ab-horizon", "consultatie_aanvragen", CONSULT, 403, "forbidden", "R-AUTH-1")
-        case = s.fire(cid, "cr-alkmaar", "consultatie_aanvragen", CONSULT)
+        case = s.fire(cid, "pr-alkmaar", "consultatie_aanvragen", CONSULT)
         assert "consultatie_aangevraagd" in case["state"], case["state"]
         refused(s, cid, "pr-alkmaar", "ret_voorleggen", RET, 409, "not_allowed_in_state")
-        s.fire(cid, "cr-alkmaar", "consultatie_afronden", {"advies": "geen aanbod in de regio"})
+        s.fire(cid, "pr-alkmaar", "consultatie_afronden", {"advies": "geen aanbod in de regio"})
         # rung 5: the RET, only by the lokaal toegangsteam, no safety or crisis cases
         for who in ("ab-horizon", "abm-horizon", "tm-alkmaar", "cm-holland-noord"):
             refused(s, cid, who, "ret_voorleggen", RET, 403, "forbidden", "R-AUTH-1")
@@ -261,9 +263,10 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
 
 def test_r_esc_9_agreement_closes_ladder_and_verwijzer_consulted_first():
     """R-ESC-9: agreement closes the ladder at any rung: at the verwijzer the aanbieder may record it,
-    further up only the lokaal toegangsteam (aanbieder 403, GI casusregisseur 422); the ladder can be
-    opened again. On route 2 the aanbieder opens the ladder only after consulting the external verwijzer
-    (overleg_verwijzer, 422 R-ESC-9 without)."""
+    further up only the lokaal toegangsteam (aanbieder 403, the case's GI casusregisseur 422 R-ESC-9; a
+    casusregisseur of the gemeente only once it is the case's own, R-AUTH-3); the ladder can be opened again.
+    On route 2 the aanbieder opens the ladder only after consulting the external verwijzer (overleg_verwijzer,
+    422 R-ESC-9 without)."""
     with alkmaar_server() as s:
         cid = in_zorg(s)
         s.fire(cid, "pr-alkmaar", "casusregisseur_wijzigen", {"casusregisseur": "cr-gi-noord"})
@@ -276,6 +279,8 @@ def test_r_esc_9_agreement_closes_ladder_and_verwijzer_consulted_first():
         for who in ("ab-horizon", "tm-alkmaar", "cm-holland-noord"):
             refused(s, cid, who, "overeenstemming_bereiken", {}, 403, "forbidden", "R-AUTH-1")
         refused(s, cid, "cr-gi-noord", "overeenstemming_bereiken", {}, 422, "guard_failed", "R-ESC-9")
+        refused(s, cid, "cr-alkmaar", "overeenstemming_bereiken", {}, 422, "guard_failed", "R-AUTH-3")
+        s.fire(cid, "pr-alkmaar", "casusregisseur_wijzigen", {"casusregisseur": "cr-alkmaar"})
         case = s.fire(cid, "cr-alkmaar", "overeenstemming_bereiken", {})
         assert "geen_escalatie" in case["state"] and case["status"] == "in_zorg", case
         assert case["counters"]["escalaties"] == 2, case["counters"]
@@ -286,7 +291,7 @@ def test_r_esc_9_agreement_closes_ladder_and_verwijzer_consulted_first():
         assert st == 201, verzoek
         r2 = verzoek["id"]
         s.fire(r2, "pr-alkmaar", "toewijzing_toekennen")
-        s.fire(r2, "ab-horizon", "start_zorg")
+        s.fire(r2, "ab-horizon", "start_zorg", {"casusregisseur": "cr-alkmaar"})  # R-AUTH-3: always one
         refused(s, r2, "ab-horizon", "escalatie_openen", OPEN, 422, "guard_failed", "R-ESC-9")
         case = s.fire(r2, "ab-horizon", "escalatie_openen", dict(OPEN, overleg_verwijzer="huisarts: naar toegang"))
         assert case["fields"]["escalatie"]["overleg_verwijzer"] == "huisarts: naar toegang", case["fields"]

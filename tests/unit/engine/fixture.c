@@ -135,6 +135,7 @@ json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t
   expect("create", a, rc, &res, expect_rc, expect_rule);
   if (rc == 0) {
     fx_allowed_check(chart, &res, a->role, now);
+    keep_effects(&res);
     c = json_incref(res.case_);
   } else {
     ASSERT_NULL(res.allowed_events);

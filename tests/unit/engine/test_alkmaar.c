@@ -350,7 +350,9 @@ TEST(spoed_two_working_days_R_TW_2) {
   ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-29");
   c = apply(c, t("2027-04-28T10:00:00+02:00"), &AB, "start_zorg", NULL, 0, NULL);
   ASSERT_STR_EQ(fx_status(c), "in_zorg");
-  ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
+  /* the start deadline is gone; the end of the toewijzing runs (R-MON-9) */
+  ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 1);
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-12-31");
   json_decref(c);
   /* spoed set on a route-2 verzoek carries over; Tue 4 May: (Bevrijdingsdag 5, Hemelvaart 6) Fri 7, Mon 10 */
   c = create(t("2027-05-04T09:00:00+02:00"), &AB,
@@ -556,6 +558,126 @@ TEST(verlenging_R_MON_4) {
   json_decref(c);
 }
 
+/* R-MON-9: the toewijzing ends the day after its einddatum without a granted verlenging; the lokaal
+ * toegangsteam may extend it on its own initiative (toewijzing_verlengen), also once it has expired (ALK
+ * §2.3.2: a verlenging "terwijl de einddatum van de toewijzing is bereikt"); the aanbieder's pending
+ * aanvraag cannot be granted on an expired toewijzing; stop zorg records JZ588 31. */
+TEST(toewijzing_ends_and_is_extended_R_MON_9) {
+  json_t *c;
+  const char *form =
+      "{\"product\":\"45A01\",\"reden\":\"doelen nog niet behaald\",\"aanpassing_behandelplan\":\"meer "
+      "gezinsgesprekken\",\"nieuwe_einddatum\":\"2028-06-30\",\"toestemming_ouders_gevraagd\":true,"
+      "\"toestemming_ouders\":true}";
+  setup();
+  c = case_in_zorg();
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-12-31");
+  c = apply(c, t("2027-10-08T10:00:00+02:00"), &AB, "verlenging_aanvragen", form, 0, NULL);
+  c = fire(c, "einde_toewijzing");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen") && fx_in_state(c, "verlenging_aangevraagd"));
+  ASSERT(!json_is_true(json_object_get(c, "closed")));
+  ASSERT(fx_effect("task", "stop_zorg_melden", "aanbieder"));
+  ASSERT(fx_effect("task", "toewijzing_verlopen", "procesregisseur"));
+  ASSERT(fx_effect("notification", "toewijzing_verlopen", "casusregisseur"));
+  ASSERT_STR_EQ(fx_timer_due(c, "stop_zorg_termijn"), "2028-01-07");
+  refused(c, t("2028-01-04T10:00:00+01:00"), &PR, "verlenging_toekennen", NULL, CASUS_EGUARD_FAILED,
+          "R-MON-9");
+  refused(c, t("2028-01-04T10:00:00+01:00"), &AB, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2028-06-30\",\"reden\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  refused(c, t("2028-01-04T10:00:00+01:00"), &CR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2028-06-30\",\"reden\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  refused(c, t("2028-01-04T10:00:00+01:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2028-06-30\"}", CASUS_EINVALID_DATA, "R-MON-9");
+  refused(c, t("2028-01-04T10:00:00+01:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2028-01-03\",\"reden\":\"x\"}", CASUS_EGUARD_FAILED, "R-MON-9");
+  c = apply(c, t("2028-01-04T10:00:00+01:00"), &PR, "toewijzing_verlengen",
+            "{\"nieuwe_einddatum\":\"2028-06-30\",\"reden\":\"evaluatieformulier te laat beoordeeld\"}", 0,
+            NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-06-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_einddatum"), "2027-12-31");
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-06-30");
+  ASSERT(fx_effect("close_tasks", "stop_zorg_melden", NULL));
+  /* the aanbieder's aanvraag asked for the same date: granting it now would not move the einddatum */
+  refused(c, t("2028-01-05T10:00:00+01:00"), &PR, "verlenging_toekennen", NULL, CASUS_EGUARD_FAILED,
+          "R-MON-4");
+  c = apply(c, t("2028-01-05T10:00:00+01:00"), &PR, "verlenging_afwijzen", "{\"reden\":\"al verlengd\"}", 0,
+            NULL);
+  /* in care, again at any time, no earlier than the current einddatum */
+  refused(c, t("2028-02-01T10:00:00+01:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2028-06-30\",\"reden\":\"x\"}", CASUS_EGUARD_FAILED, "R-MON-9");
+  c = apply(c, t("2028-02-01T10:00:00+01:00"), &PR, "toewijzing_verlengen",
+            "{\"nieuwe_einddatum\":\"2028-07-31\",\"reden\":\"zomer overbruggen\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-07-31");
+  /* a wijziging may move the einddatum, not into the past, and re-arms the end */
+  c = apply(c, t("2028-02-02T10:00:00+01:00"), &AB, "wijziging_aanvragen",
+            "{\"product\":\"45A05\",\"reden\":\"andere aanpak\"}", 0, NULL);
+  refused(c, t("2028-02-03T10:00:00+01:00"), &PR, "wijziging_toekennen", "{\"einddatum\":\"2028-02-02\"}",
+          CASUS_EGUARD_FAILED, "R-MON-9");
+  c = apply(c, t("2028-02-03T10:00:00+01:00"), &PR, "wijziging_toekennen", "{\"einddatum\":\"2028-05-31\"}",
+            0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-05-31");
+  c = fire(c, "einde_toewijzing");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen"));
+  refused(c, t("2028-06-02T10:00:00+02:00"), &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"32\"}",
+          CASUS_EINVALID_DATA, "R-MON-9");
+  c = apply(c, t("2028-06-02T10:00:00+02:00"), &AB, "zorg_afsluiten", "{}", 0, NULL);
+  ASSERT(json_is_true(json_object_get(c, "closed")));
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "31");
+  ASSERT_STR_EQ(fx_str(c, "fields.einddatum_zorg"), "2028-05-31");
+  json_decref(c);
+}
+
+/* R-AUTH-3 (ALK §4.1.3): a casusregisseur is always assigned: a case registered without one gives the
+ * lokaal toegangsteam a task; care does not start without one, and when the case has none the aanbieder
+ * supplies it at the start. Only the assigned casusregisseur acts; a colleague of the gemeente is refused,
+ * and on a case without one no casusregisseur acts at all. Tasks never go to every casusregisseur. */
+TEST(casusregisseur_always_assigned_and_only_that_one_acts_R_AUTH_3) {
+  json_t *c;
+  const char *open = "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}";
+  setup();
+  c = create_route2(t("2027-03-22T09:00:00+01:00"), "huisarts");
+  ASSERT(fx_effect("task", "casusregisseur_aanwijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "casusregisseur_aanwijzen"), "R-AUTH-3");
+  refused(c, t("2027-03-22T10:00:00+01:00"), &CR, "escalatie_openen", open, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzing_toekennen", NULL, 0, NULL);
+  /* the start deadline passes: the task goes to the procesregisseur only, not to every casusregisseur */
+  c = fire(c, "start_zorg_termijn");
+  ASSERT(fx_effect("task", "start_zorg_termijn_verlopen", "procesregisseur"));
+  ASSERT(!fx_effect("task", "start_zorg_termijn_verlopen", "casusregisseur"));
+  refused(c, t("2027-03-31T10:00:00+02:00"), &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  c = apply(c, t("2027-03-31T10:00:00+02:00"), &AB, "start_zorg", "{\"casusregisseur\":\"cr-ab\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.casusregisseur"), "cr-ab");
+  ASSERT_STR_EQ(fx_str(c, "fields.casusregisseur_sinds"), "2027-03-31");
+  ASSERT(fx_effect("close_tasks", "casusregisseur_aanwijzen", NULL));
+  ASSERT(fx_effect("notification", "casusregisseur_gewijzigd", "procesregisseur"));
+  /* the gemeente's casusregisseur is not this case's: it sees, it does not act */
+  refused(c, t("2027-04-01T10:00:00+02:00"), &CR, "escalatie_openen", open, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  {
+    static const engine_actor_t CR_AB = {"cr-ab", "casusregisseur", "zorgaanbieder-a"};
+    c = apply(
+        c, t("2027-04-01T10:00:00+02:00"), &CR_AB, "escalatie_openen",
+        "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\",\"overleg_verwijzer\":\"huisarts\"}", 0,
+        NULL);
+    /* the assigned one, at the aanbieder, is not the lokaal toegangsteam */
+    refused(c, t("2027-04-02T10:00:00+02:00"), &CR_AB, "intern_bespreken", "{\"verslag\":\"x\"}",
+            CASUS_EGUARD_FAILED, "R-ESC-9");
+    refused(c, t("2027-04-02T10:00:00+02:00"), &CR, "intern_bespreken", "{\"verslag\":\"x\"}",
+            CASUS_EGUARD_FAILED, "R-AUTH-3");
+  }
+  json_decref(c);
+  /* a case that has its casusregisseur: the aanbieder names no other at the start */
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  ASSERT(!fx_effect("task", "casusregisseur_aanwijzen", NULL));
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
+  refused(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"casusregisseur\":\"cr-ab\"}",
+          CASUS_EGUARD_FAILED, "R-TW-5");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.casusregisseur"), "cr-1");
+  json_decref(c);
+}
+
 /* --- the escalatieladder (ALK §4.3) --- */
 
 /* R-ESC-9: verwijzer -> intern -> regionaal (anoniem) -> consultatie (OJEP or aanbieder) -> RET, in order;
@@ -658,10 +780,13 @@ TEST(ret_only_by_lokaal_toegangsteam_R_ESC_9) {
   c = apply(c, now, &AB, "ret_aanvragen", "{\"toelichting\":\"graag het RET\"}", 0, NULL);
   ASSERT(fx_effect(NULL, "ret_gevraagd", "procesregisseur"));
   ASSERT(fx_in_state(c, "consultatie_afgerond"));
-  /* a casusregisseur employed by the gemeente is the lokaal toegangsteam */
+  /* a casusregisseur employed by the gemeente is the lokaal toegangsteam, once it is the case's own
+   * (R-AUTH-3: 1 gezin, 1 plan, 1 casusregisseur) */
+  refused(c, now, &CR, "ret_voorleggen", ret, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  c = apply(c, now, &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
   c = apply(c, now, &CR, "ret_voorleggen", ret, 0, NULL);
   ASSERT(fx_in_state(c, "voorgelegd_aan_ret"));
-  refused(c, now, &CR_GI, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
+  refused(c, now, &CR_GI, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
   refused(c, now, &AB, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   json_decref(c);
 }
@@ -674,7 +799,8 @@ TEST(rung_conditions_R_ESC_9) {
   setup();
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "huisarts");
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzing_toekennen", NULL, 0, NULL);
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
+  /* R-AUTH-3: the case has no casusregisseur, so the aanbieder supplies one at the start (a GI's) */
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"casusregisseur\":\"cr-gi\"}", 0, NULL);
   refused(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"complexe_situatie\",\"toelichting\":\"x\"}",
           CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &AB, "escalatie_openen", "{\"aanleiding\":\"boos\",\"toelichting\":\"x\"}",
@@ -729,7 +855,8 @@ TEST(agreement_closes_the_ladder_R_ESC_9) {
   c = apply(c, now, &PR, "regionaal_bespreken", "{\"verslag\":\"x\",\"anoniem\":true}", 0, NULL);
   refused(c, now, &AB, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
   refused(c, now, &TM, "overeenstemming_bereiken", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
-  refused(c, now, &CR_GI, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
+  /* a GI casusregisseur that is not the case's own may not act at all (R-AUTH-3) */
+  refused(c, now, &CR_GI, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-AUTH-3");
   c = apply(c, now, &CR, "overeenstemming_bereiken", NULL, 0, NULL);
   ASSERT(fx_in_state(c, "geen_escalatie"));
   ASSERT_STR_EQ(fx_status(c), "in_zorg");
@@ -816,6 +943,10 @@ TEST(ret_advice_binds_the_first_toewijzing_R_ESC_9) {
   json_decref(c);
   /* route 2: a verzoek for another provider cannot be granted, nor rejected; the advised one is assigned */
   c = create_route2(t("2027-03-22T09:00:00+01:00"), "gi");
+  ASSERT(fx_effect(NULL, "casusregisseur_aanwijzen", "procesregisseur")); /* R-AUTH-3 */
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen",
+            "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
+  ASSERT(fx_effect("close_tasks", "casusregisseur_aanwijzen", NULL));
   c = ladder_to_ret(c, &PR);
   c = apply(c, now, &PR, "ret_advies_vastleggen",
             "{\"advies\":\"zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}", 0,
@@ -852,7 +983,7 @@ TEST(wrong_roles_forbidden_and_case_unchanged_R_ESC_9) {
             CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   c = apply(c, now, &PR, "intern_bespreken", "{}", CASUS_EINVALID_DATA, "R-ESC-9");
   c = apply(c, now, &PR, "intern_bespreken", "{\"verslag\":\"x\",\"extra\":1}", CASUS_EINVALID_DATA, NULL);
-  c = apply(c, now, &CR_GI, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
+  c = apply(c, now, &CR_GI, "intern_bespreken", "{\"verslag\":\"x\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
   c = apply(c, now, &PR, "no_such_event", NULL, CASUS_EUNKNOWN_EVENT, NULL);
   c = apply(c, now, &AB, "arrangement_betwisten", "{\"toelichting\":\"x\"}", CASUS_EUNKNOWN_EVENT, NULL);
   ASSERT(json_equal(c, before));
@@ -894,28 +1025,30 @@ TEST(allowed_events_on_the_ladder) {
   json_decref(c);
 }
 
-#define TEST_LIST(X)                                           \
-  X(chart_loads_and_checks_clean)                              \
-  X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9) \
-  X(route1_register_and_assign_R_TW_1)                         \
-  X(self_referral_refused_R_TW_1)                              \
-  X(legal_referrers_and_routes_R_TW_1)                         \
-  X(start_zorg_five_working_days_R_TW_2)                       \
-  X(spoed_two_working_days_R_TW_2)                             \
-  X(refusal_and_reassignment_R_TW_3)                           \
-  X(casusregisseur_R_TW_5)                                     \
-  X(overbrugging_R_TW_6)                                       \
-  X(answer_terms_and_stop_zorg_R_TW_7)                         \
-  X(wijziging_R_MON_5)                                         \
-  X(verlenging_R_MON_4)                                        \
-  X(ladder_in_order_R_ESC_9)                                   \
-  X(skipping_a_step_refused_R_ESC_9)                           \
-  X(ret_only_by_lokaal_toegangsteam_R_ESC_9)                   \
-  X(rung_conditions_R_ESC_9)                                   \
-  X(agreement_closes_the_ladder_R_ESC_9)                       \
-  X(ret_advice_is_binding_R_ESC_9)                             \
-  X(ret_advice_binds_the_first_toewijzing_R_ESC_9)             \
-  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9)          \
+#define TEST_LIST(X)                                                \
+  X(chart_loads_and_checks_clean)                                   \
+  X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9)      \
+  X(route1_register_and_assign_R_TW_1)                              \
+  X(self_referral_refused_R_TW_1)                                   \
+  X(legal_referrers_and_routes_R_TW_1)                              \
+  X(start_zorg_five_working_days_R_TW_2)                            \
+  X(spoed_two_working_days_R_TW_2)                                  \
+  X(refusal_and_reassignment_R_TW_3)                                \
+  X(casusregisseur_R_TW_5)                                          \
+  X(overbrugging_R_TW_6)                                            \
+  X(answer_terms_and_stop_zorg_R_TW_7)                              \
+  X(wijziging_R_MON_5)                                              \
+  X(verlenging_R_MON_4)                                             \
+  X(toewijzing_ends_and_is_extended_R_MON_9)                        \
+  X(casusregisseur_always_assigned_and_only_that_one_acts_R_AUTH_3) \
+  X(ladder_in_order_R_ESC_9)                                        \
+  X(skipping_a_step_refused_R_ESC_9)                                \
+  X(ret_only_by_lokaal_toegangsteam_R_ESC_9)                        \
+  X(rung_conditions_R_ESC_9)                                        \
+  X(agreement_closes_the_ladder_R_ESC_9)                            \
+  X(ret_advice_is_binding_R_ESC_9)                                  \
+  X(ret_advice_binds_the_first_toewijzing_R_ESC_9)                  \
+  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9)               \
   X(allowed_events_on_the_ladder)
 
 TEST_MAIN(TEST_LIST)
