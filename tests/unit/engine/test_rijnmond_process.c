@@ -408,7 +408,7 @@ TEST(procesregisseur_extends_the_toewijzing_R_MON_9) {
   ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2028-02-04"); /* 31 March 2028 - 8 weeks */
   ASSERT(fx_effect("notification", "toewijzing_verlengd", "aanbieder"));
   json_decref(c);
-  /* expired, then extended: in care again until the nieuwe_einddatum; the evaluation schedule is kept */
+  /* expired, then extended: in care again until the nieuwe_einddatum */
   c = in_zorg();
   c = fire(c, "einde_toewijzing");
   NO(c, "2028-01-05", &PR, "toewijzing_verlengen", "{\"nieuwe_einddatum\":\"2028-01-04\",\"reden\":\"x\"}",
@@ -420,7 +420,9 @@ TEST(procesregisseur_extends_the_toewijzing_R_MON_9) {
   ASSERT(!fx_has_flag(c, "toewijzing_verlopen"));
   ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2028-03-31");
   ASSERT(!has_timer(c, "stop_zorg_termijn"));
-  ASSERT_STR_EQ(fx_str(c, "fields.volgende_evaluatie"), "2027-07-01");
+  /* the schedule is kept, not restarted: the evaluation that fell due meanwhile (1 July 2027) is due today */
+  ASSERT_STR_EQ(fx_str(c, "fields.volgende_evaluatie"), "2028-01-05");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-01-05");
   ASSERT(fx_effect("close_tasks", "stop_zorg_melden", NULL));
   ASSERT(fx_effect("close_tasks", "toewijzing_verlopen", NULL));
   json_decref(c);
