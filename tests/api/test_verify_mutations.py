@@ -86,6 +86,18 @@ def add_role(chart, state_name, event, role):
     return path
 
 
+def drop_guard_of(chart, state_name, event, target, reads):
+    """drop_guard for the transition of event with this target (an event with several transitions)."""
+    state, path = find_state(chart, state_name)
+    for i, t in enumerate(state.get("transitions", [])):
+        if t["event"] == event and t.get("target") == target:
+            kept = [g for g in t["guards"] if reads not in json.dumps(g["check"])]
+            assert len(kept) == len(t["guards"]) - 1, (event, reads, t["guards"])
+            t["guards"] = kept
+            return f"{path}.transitions[{i}]"
+    raise KeyError((state_name, event, target))
+
+
 def drop_close_tasks(chart, state_name, event, kind):
     t, path = find_transition(chart, state_name, event)
     kept = [a for a in t["actions"] if a != {"close_tasks": kind}]
@@ -121,6 +133,22 @@ MUTATIONS = [
      "R-BE-7: the approval no longer closes the casusregisseur's decision task (close_tasks beeindiging_beoordelen)",
      lambda c: drop_close_tasks(c, "beeindiging_ter_beoordeling", "beeindiging_goedkeuren", "beeindiging_beoordelen"),
      TASKS_GAP),
+    ("jeugdhulp-rijnmond", "zorg_na_einddatum", "zorg_voortzetten_na_einde", "zorg_eindigt_na_einddatum",
+     "R-MON-9: a new step by which the aanbieder puts an expired toewijzing back into care without a verlenging",
+     lambda c: plant(c, "toewijzing_verlopen",
+                     {"event": "zorg_voortzetten_na_einde", "roles": ["aanbieder"], "rule": "R-MON-9",
+                      "target": "in_zorg"}), None),
+    ("jeugdhulp-rijnmond", "verlengen_door_aanbieder", "toewijzing_verlengen",
+     "toewijzing_verlengen_door_procesregisseur",
+     "R-MON-9: the aanbieder added to the roles that extend an expired toewijzing on their own initiative",
+     lambda c: add_role(c, "toewijzing_verlopen", "toewijzing_verlengen", "aanbieder"), None),
+    ("jeugdhulp-alkmaar", "collega_opent_ladder", "escalatie_openen", "casusregisseur_handelt_alleen_als_toegewezen",
+     "R-AUTH-3: the guard that only the case's own casusregisseur acts dropped from opening the ladder",
+     lambda c: drop_guard(c, "geen_escalatie", "escalatie_openen", "actor.id"), None),
+    ("jeugdhulp-alkmaar", "zorg_zonder_casusregisseur", "start_zorg", "casusregisseur_aangewezen_in_zorg",
+     "R-AUTH-3: the guard that care starts only with a casusregisseur dropped from start_zorg",
+     lambda c: drop_guard_of(c, "toegewezen", "start_zorg", "in_zorg",
+                             '{"path": "fields.casusregisseur", "exists": true}'), None),
     ("jeugdhulp-alkmaar", "ret_zonder_consultatie", "ret_direct_voorleggen", "ret_pas_na_consultatie",
      "R-ESC-9: a new step from the regional discussion straight to the RET, skipping the consultation",
      lambda c: plant(c, "regionaal_besproken",
