@@ -99,9 +99,9 @@ static void region_add(const vmodel_t *m, json_t *set, int state) {
 static void path_var_add(json_t *set, const char *p) {
   if (strcmp(p, "case.status") == 0 || strcmp(p, "case.state") == 0 || strcmp(p, "case.closed") == 0) {
     set_add(set, "%s", "R:*"); /* what the active states say */
-  } else if (strcmp(p, "case") == 0 || (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
-                                        strncmp(p, "case.counters", 13) != 0 &&
-                                        strncmp(p, "case.flags", 10) != 0)) {
+  } else if (strcmp(p, "case") == 0 ||
+             (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
+              strncmp(p, "case.counters", 13) != 0 && strncmp(p, "case.flags", 10) != 0)) {
     set_add(set, "%s", "*"); /* the case whole */
   } else if (strcmp(p, "fields") == 0 || strcmp(p, "case.fields") == 0) {
     set_add(set, "%s", "F:*");
@@ -205,8 +205,10 @@ static void actions_note(const vmodel_t *m, json_t *deps, const json_t *node, co
       }
     }
   for (i = 0; i < 2; i++) {
-    if ((s = json_string_value(json_object_get(node, counter_ops[i]))) != NULL) dep_add_fmt(deps, "C:%s", s, reads);
-    if ((s = json_string_value(json_object_get(node, flag_ops[i]))) != NULL) dep_add_fmt(deps, "G:%s", s, reads);
+    if ((s = json_string_value(json_object_get(node, counter_ops[i]))) != NULL)
+      dep_add_fmt(deps, "C:%s", s, reads);
+    if ((s = json_string_value(json_object_get(node, flag_ops[i]))) != NULL)
+      dep_add_fmt(deps, "G:%s", s, reads);
   }
   if ((s = json_string_value(json_object_get(node, "arm"))) != NULL) {
     reads_add(m, reads, node); /* from, after, when */
@@ -455,7 +457,8 @@ static bool last_events(const vmodel_t *m, const json_t *cond, json_t *out) {
   const char *p = json_string_value(json_object_get(cond, "path"));
   const json_t *eq = json_object_get(cond, "eq"), *c;
   size_t i;
-  if (p != NULL && strcmp(p, "run.last.event") == 0 && (json_is_string(eq) || json_is_array(json_object_get(cond, "in")))) {
+  if (p != NULL && strcmp(p, "run.last.event") == 0 &&
+      (json_is_string(eq) || json_is_array(json_object_get(cond, "in")))) {
     if (json_is_string(eq)) json_object_set_new(out, json_string_value(eq), json_true());
     json_array_foreach(json_object_get(cond, "in"), i, c) {
       if (json_is_string(c)) json_object_set_new(out, json_string_value(c), json_true());
@@ -578,8 +581,8 @@ static json_t *cone_regions(const vmodel_t *m, const json_t *cone) {
  * needs no other region costs little more there than alone, and one that
  * would add a region gets a slice of its own rather than slow down the
  * questions of s.  Returns 1 when merged, 0 when not, or an error. */
-static int slice_try_merge(const struct vslicer_s *sl, vslice_t *s, const json_t *goal, const json_t *observed,
-                           const json_t *alone_regions) {
+static int slice_try_merge(const struct vslicer_s *sl, vslice_t *s, const json_t *goal,
+                           const json_t *observed, const json_t *alone_regions) {
   vslice_t u;
   json_t *ur, *sr;
   bool fits;
@@ -898,7 +901,8 @@ void slice_describe(const vmodel_t *m, const vslice_t *s, char *buf, size_t size
   {
     json_t *all = json_object();
     for (k = 0; all != NULL && k < m->trans_count; k++)
-      if (m->trans[k].source >= 0 && m->trans[k].event) json_object_set_new(all, m->trans[k].event, json_true());
+      if (m->trans[k].source >= 0 && m->trans[k].event)
+        json_object_set_new(all, m->trans[k].event, json_true());
     json_object_foreach(all, e, v) {
       events++;
     }

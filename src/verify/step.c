@@ -222,10 +222,10 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     {
       char fires_at[32];
       cal_time_format(first_due, fires_at, sizeof(fires_at));
-      json_array_append_new(info->timers,
-                            json_pack("{s:s, s:O, s:O, s:s, s:b}", "timer", first, "event",
-                                      json_object_get(t, "event"), "due", json_object_get(t, "due"), "fires_at",
-                                      fires_at, "taken", res.transition != NULL));
+      json_array_append_new(
+          info->timers,
+          json_pack("{s:s, s:O, s:O, s:s, s:b}", "timer", first, "event", json_object_get(t, "event"), "due",
+                    json_object_get(t, "due"), "fires_at", fires_at, "taken", res.transition != NULL));
     }
     if (res.transition != NULL) {
       json_t *r2 = step_run_after(m, r, event, ENGINE_ROLE_SYSTEM, cur);

@@ -248,23 +248,24 @@ TEST(dedup_bounds_a_chart_that_loops) {
 /* Three regions: A steps a0 -> a1 -> a2 -> a3 (then done); C's gate opens
  * only while A is in a2; B flips for ever with a value of four that only B
  * reads.  The property is about A and C, so its slice leaves B out. */
-#define REGIONS                                                                                            \
-  "{\"A\": {\"initial\": \"a0\", \"states\": {"                                                                 \
-  "   \"a0\": {\"transitions\": [{\"event\": \"step1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"            \
-  "   \"a1\": {\"transitions\": [{\"event\": \"step2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"            \
-  "   \"a2\": {\"transitions\": [{\"event\": \"step3\", \"roles\": [\"r\"], \"target\": \"a3\"}]},"            \
-  "   \"a3\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"         \
-  "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"                                                 \
-  " \"B\": {\"initial\": \"b0\", \"states\": {"                                                                 \
-  "   \"b0\": {\"transitions\": [{\"event\": \"noise\", \"roles\": [\"r\"], \"target\": \"b1\","                 \
-  "     \"data\": {\"n\": {\"type\": \"string\", \"required\": true, \"enum\": [\"v1\", \"v2\", \"v3\", \"v4\"]}}," \
-  "     \"actions\": [{\"set\": \"fields.n\", \"value\": {\"path\": \"data.n\"}}]}]},"                       \
-  "   \"b1\": {\"transitions\": [{\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\","                  \
-  "     \"when\": {\"path\": \"fields.n\", \"in\": [\"v1\", \"v2\"]}},"                                        \
-  "                                {\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\"}]}}},"             \
-  " \"C\": {\"initial\": \"c0\", \"states\": {"                                                                 \
-  "   \"c0\": {\"transitions\": [{\"event\": \"gate\", \"roles\": [\"r\"], \"target\": \"c1\","                  \
-  "     \"when\": {\"in_state\": \"a2\"}}]},"                                                                 \
+#define REGIONS                                                                                           \
+  "{\"A\": {\"initial\": \"a0\", \"states\": {"                                                           \
+  "   \"a0\": {\"transitions\": [{\"event\": \"step1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"       \
+  "   \"a1\": {\"transitions\": [{\"event\": \"step2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"       \
+  "   \"a2\": {\"transitions\": [{\"event\": \"step3\", \"roles\": [\"r\"], \"target\": \"a3\"}]},"       \
+  "   \"a3\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"    \
+  "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"                                             \
+  " \"B\": {\"initial\": \"b0\", \"states\": {"                                                           \
+  "   \"b0\": {\"transitions\": [{\"event\": \"noise\", \"roles\": [\"r\"], \"target\": \"b1\","          \
+  "     \"data\": {\"n\": {\"type\": \"string\", \"required\": true, \"enum\": [\"v1\", \"v2\", \"v3\", " \
+  "\"v4\"]}},"                                                                                            \
+  "     \"actions\": [{\"set\": \"fields.n\", \"value\": {\"path\": \"data.n\"}}]}]},"                    \
+  "   \"b1\": {\"transitions\": [{\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\","           \
+  "     \"when\": {\"path\": \"fields.n\", \"in\": [\"v1\", \"v2\"]}},"                                   \
+  "                                {\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\"}]}}},"    \
+  " \"C\": {\"initial\": \"c0\", \"states\": {"                                                           \
+  "   \"c0\": {\"transitions\": [{\"event\": \"gate\", \"roles\": [\"r\"], \"target\": \"c1\","           \
+  "     \"when\": {\"in_state\": \"a2\"}}]},"                                                             \
   "   \"c1\": {}}}}"
 
 TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
@@ -291,7 +292,8 @@ TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
   /* The property's slice keeps A and C and fires none of B's events. */
   json_array_foreach(slices, i, s) {
-    const json_t *props = json_object_get(s, "properties"), *ev = json_object_get(json_object_get(s, "cone"), "events");
+    const json_t *props = json_object_get(s, "properties"),
+                 *ev = json_object_get(json_object_get(s, "cone"), "events");
     size_t k;
     json_t *e;
     if (json_array_size(props) == 0 ||
@@ -367,19 +369,19 @@ TEST(options_out_of_range) {
   ASSERT_NULL(r);
 }
 
-#define TEST_LIST(X)                                         \
-  X(never_violated_at_depth_3_with_the_shortest_trace)       \
-  X(run_record_says_what_happened_before)                    \
-  X(known_failing_passes_exit_but_keeps_the_trace)           \
-  X(unreachable_state_and_untaken_transitions)               \
-  X(reach_that_fails_and_reach_that_holds)                   \
-  X(trap_state)                                              \
-  X(timer_fires_where_nothing_takes_its_event)               \
-  X(timer_that_comes_due_again_at_once_is_an_engine_finding) \
-  X(dedup_bounds_a_chart_that_loops)                         \
+#define TEST_LIST(X)                                              \
+  X(never_violated_at_depth_3_with_the_shortest_trace)            \
+  X(run_record_says_what_happened_before)                         \
+  X(known_failing_passes_exit_but_keeps_the_trace)                \
+  X(unreachable_state_and_untaken_transitions)                    \
+  X(reach_that_fails_and_reach_that_holds)                        \
+  X(trap_state)                                                   \
+  X(timer_fires_where_nothing_takes_its_event)                    \
+  X(timer_that_comes_due_again_at_once_is_an_engine_finding)      \
+  X(dedup_bounds_a_chart_that_loops)                              \
   X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) \
-  X(a_guard_across_regions_keeps_the_other_region_in_the_slice) \
-  X(states_bound_stops_the_exploration)                      \
+  X(a_guard_across_regions_keeps_the_other_region_in_the_slice)   \
+  X(states_bound_stops_the_exploration)                           \
   X(options_out_of_range)
 
 TEST_MAIN(TEST_LIST)
