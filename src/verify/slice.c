@@ -775,13 +775,20 @@ static bool cone_has(const json_t *cone, const char *var) {
   return false;
 }
 
-/* Keeps the strings of arr whose variable (fmt % string) the cone holds. */
+/* Keeps the strings of arr whose variable (fmt % string) overlaps one the
+ * cone holds (a field read whole stays when the cone holds a part of it). */
 static void array_narrow(json_t *arr, const json_t *cone, const char *fmt) {
   size_t i = 0;
   while (i < json_array_size(arr)) {
     char var[VERIFY_PATH_BYTES_MAX + 8];
+    const char *k;
+    json_t *v;
+    bool keep = false;
     snprintf(var, sizeof(var), fmt, json_string_value(json_array_get(arr, i)));
-    if (cone_has(cone, var))
+    json_object_foreach((json_t *)cone, k, v) {
+      if (vars_overlap(k, var)) keep = true;
+    }
+    if (keep)
       i++;
     else
       json_array_remove(arr, i);
