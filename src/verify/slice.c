@@ -5,7 +5,8 @@
  *
  * A chart's case is a set of variables: the activity of each region (the
  * root, and each child of a parallel state: "R:<state>"), each case field
- * ("F:fields.a.b"), counter ("C:n"), flag ("G:f") and timer ("T:t"), and
+ * ("F:fields.a.b"), counter ("C:n"), flag ("G:f") and timer ("T:t"), the
+ * kinds of task open on it ("K:kind", as the run record keeps them), and
  * whether the case is closed ("Z").  Every event reads some of them (the
  * states its transitions leave from, what their "when", guards, actions
  * and timers read, the fields that decide who may act) and writes some
@@ -215,6 +216,10 @@ static void actions_note(const vmodel_t *m, json_t *deps, const json_t *node, co
     dep_add_fmt(deps, "T:%s", s, reads);
   }
   if ((s = json_string_value(json_object_get(node, "cancel"))) != NULL) dep_add_fmt(deps, "T:%s", s, reads);
+  /* Open tasks, as the run record keeps them (run.tasks.<kind>). */
+  if ((s = json_string_value(json_object_get(json_object_get(node, "task"), "kind"))) != NULL)
+    dep_add_fmt(deps, "K:%s", s, reads);
+  if ((s = json_string_value(json_object_get(node, "close_tasks"))) != NULL) dep_add_fmt(deps, "K:%s", s, reads);
   json_decref(reads);
 }
 
@@ -433,6 +438,8 @@ static void prop_path(const json_t *path, void *ud) {
     const char *rest = s + (s[4] == 'e' ? 11 : 10), *dot = strchr(rest, '.');
     snprintf(event, sizeof(event), "%.*s", dot ? (int)(dot - rest) : (int)strlen(rest), rest);
     json_object_set_new(p->observed, event, json_true());
+  } else if (strncmp(s, "run.tasks.", 10) == 0) {
+    set_add(p->goal, "K:%s", s + 10);
   } else if (strncmp(s, "run.last.from.", 14) == 0) {
     region_add(p->m, p->goal, model_state_find(p->m, s + 14));
   } else if (strncmp(s, "run.", 4) == 0) {

@@ -213,9 +213,10 @@ typedef struct {
 
 void step_info_clear(vstep_info_t *info);
 /* A new run record: run (borrowed; NULL: the empty one) after `event` was
- * taken by `role` on case_before (borrowed: its active states are last.from). */
+ * taken by `role` on case_before (borrowed: its active states are last.from)
+ * with the engine's effects (borrowed, may be NULL: the tasks opened and closed). */
 json_t *step_run_after(const vmodel_t *m, const json_t *run, const char *event, const char *role,
-                       const json_t *case_before);
+                       const json_t *case_before, const json_t *effects);
 /* Creates the case with actor and data at ctx->now_s (the server's extra
  * fields added) and checks that the actor sees it.  0 with *case_out and
  * *run_out (new references), or the refusal in info->err. */

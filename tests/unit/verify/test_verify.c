@@ -268,19 +268,9 @@ TEST(dedup_bounds_a_chart_that_loops) {
   "     \"when\": {\"in_state\": \"a2\"}}]},"                                                             \
   "   \"c1\": {}}}}"
 
-TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
-  const engine_chart_t *c = vx_chart_parallel(
-      "A", REGIONS,
-      "[{\"name\": \"a3_only_through_the_gate\", \"rule\": \"R-T-9\","
-      "  \"never\": {\"all\": [{\"in_state\": \"a3\"}, {\"not\": {\"in_state\": \"c1\"}}]}},"
-      " {\"name\": \"b_flips\", \"rule\": \"R-T-10\", \"reach\": {\"event\": \"back\"}}]");
-  const verify_report_t *r = vx_verify(c, 0, 0);
-  const json_t *slices = json_object_get(verify_report_json(r), "slices"), *s;
-  json_int_t sliced, whole;
+/* What both ways of exploring REGIONS must say. */
+static void regions_verdicts(const verify_report_t *r) {
   char events[256];
-  size_t i;
-  bool found = false;
-  ASSERT(!verify_report_ok(r));
   ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
   ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
                                 sizeof(events)),
@@ -290,6 +280,21 @@ TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
   ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
   ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+}
+
+TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
+  const engine_chart_t *c = vx_chart_parallel(
+      "A", REGIONS,
+      "[{\"name\": \"a3_only_through_the_gate\", \"rule\": \"R-T-9\","
+      "  \"never\": {\"all\": [{\"in_state\": \"a3\"}, {\"not\": {\"in_state\": \"c1\"}}]}},"
+      " {\"name\": \"b_flips\", \"rule\": \"R-T-10\", \"reach\": {\"event\": \"back\"}}]");
+  const verify_report_t *r = vx_verify(c, 0, 0);
+  const json_t *slices = json_object_get(verify_report_json(r), "slices"), *s;
+  json_int_t sliced, whole;
+  size_t i;
+  bool found = false;
+  ASSERT(!verify_report_ok(r));
+  regions_verdicts(r);
   /* The property's slice keeps A and C and fires none of B's events. */
   json_array_foreach(slices, i, s) {
     const json_t *props = json_object_get(s, "properties"),
@@ -308,14 +313,7 @@ TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   sliced = vx_figure("configurations");
   /* The whole chart at once finds the same, with B's flips multiplying every configuration. */
   r = vx_verify_whole(c, 0, 0);
-  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
-  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
-                                sizeof(events)),
-                "open step1 step2 step3");
-  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
-  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
-  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
-  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  regions_verdicts(r);
   ASSERT_EQ(json_array_size(json_object_get(verify_report_json(r), "slices")), 1);
   whole = vx_figure("configurations");
   ASSERT_LT(sliced, whole);
@@ -345,6 +343,34 @@ TEST(a_guard_across_regions_keeps_the_other_region_in_the_slice) {
     if (strcmp(json_string_value(v), "R:B") == 0) b_kept = true;
   }
   ASSERT(a_kept && !b_kept);
+}
+
+#define TASKS(CLOSE)                                                                                \
+  "{\"a\": {\"transitions\": [{\"event\": \"go\", \"roles\": [\"r\"], \"target\": \"b\","           \
+  "  \"actions\": [{\"task\": {\"kind\": \"judge\", \"to\": [\"r\"], \"title\": \"Judge\"}}]}]},"   \
+  " \"b\": {\"transitions\": [{\"event\": \"decide\", \"roles\": [\"r\"], \"target\": \"c\","       \
+  "  \"actions\": [" CLOSE                                                                          \
+  "]}]},"                                                                                           \
+  " \"c\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]}," \
+  " \"done\": {\"type\": \"final\", \"terminal\": true}}"
+#define DECIDED_CLOSES_TASK                                                     \
+  "[{\"name\": \"decision_closes_task\", \"rule\": \"R-T-12\","                 \
+  "  \"never\": {\"all\": [{\"path\": \"run.last.event\", \"eq\": \"decide\"}," \
+  "                          {\"path\": \"run.tasks.judge\", \"eq\": true}]}}]"
+
+TEST(run_tasks_see_a_task_left_open) {
+  /* The run record keeps the kinds of task open on the case: a dropped close_tasks is seen. */
+  const verify_report_t *r =
+      vx_verify(vx_chart("a", TASKS("{\"close_tasks\": \"judge\"}"), DECIDED_CLOSES_TASK), 0, 0);
+  char events[128];
+  ASSERT(verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("decision_closes_task"), "ok");
+  r = vx_verify(vx_chart("a", TASKS(""), DECIDED_CLOSES_TASK), 0, 0);
+  ASSERT(!verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("decision_closes_task"), "violated");
+  ASSERT_STR_EQ(
+      vx_trace_events(json_object_get(vx_property("decision_closes_task"), "trace"), events, sizeof(events)),
+      "open go decide");
 }
 
 TEST(states_bound_stops_the_exploration) {
@@ -381,6 +407,7 @@ TEST(options_out_of_range) {
   X(dedup_bounds_a_chart_that_loops)                              \
   X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) \
   X(a_guard_across_regions_keeps_the_other_region_in_the_slice)   \
+  X(run_tasks_see_a_task_left_open)                               \
   X(states_bound_stops_the_exploration)                           \
   X(options_out_of_range)
 
