@@ -328,35 +328,32 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
     if (err_size) snprintf(err, err_size, "at most %d configurations", LIMIT_VERIFY_STATES_MAX);
     return CASUS_EBAD_REQUEST;
   }
+  memset(&m, 0, sizeof(m));
+  memset(&t, 0, sizeof(t));
   r = calloc(1, sizeof(*r));
   rc = r == NULL ? CASUS_ENOMEM : model_init(&m, chart, cal);
-  if (rc == 0) {
-    rc = tally_init(&t, &m);
-    if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
-    if (rc != 0) {
-      tally_free(&t);
-      model_free(&m);
-    }
+  if (rc == 0 && o.only != NULL && !only_known(&m, o.only, err, err_size)) {
+    /* A property the chart does not have: said before anything is explored. */
+    model_free(&m);
+    free(r);
+    return CASUS_EBAD_REQUEST;
   }
+  if (rc == 0) rc = tally_init(&t, &m);
+  if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
   if (rc != 0) {
+    tally_free(&t);
+    model_free(&m);
     free(r);
     if (err_size) snprintf(err, err_size, "%s", core_err_message(rc));
     return rc;
   }
   checks = o.only ? json_array() : checks_build(&t, &m);
   {
-    /* Only the named properties: each must name one. */
+    /* Only the named properties: the others have no result. */
     size_t j;
     json_t *p;
     json_array_foreach(t.props, j, p) {
       if (json_is_null(p)) json_array_remove(t.props, j--);
-    }
-    if (o.only != NULL && !only_known(&m, o.only, err, err_size)) {
-      json_decref(checks);
-      tally_free(&t);
-      model_free(&m);
-      free(r);
-      return CASUS_EBAD_REQUEST;
     }
   }
   cal_time_format(o.start_s, start, sizeof(start));
