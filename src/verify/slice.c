@@ -219,7 +219,8 @@ static void actions_note(const vmodel_t *m, json_t *deps, const json_t *node, co
   /* Open tasks, as the run record keeps them (run.tasks.<kind>). */
   if ((s = json_string_value(json_object_get(json_object_get(node, "task"), "kind"))) != NULL)
     dep_add_fmt(deps, "K:%s", s, reads);
-  if ((s = json_string_value(json_object_get(node, "close_tasks"))) != NULL) dep_add_fmt(deps, "K:%s", s, reads);
+  if ((s = json_string_value(json_object_get(node, "close_tasks"))) != NULL)
+    dep_add_fmt(deps, "K:%s", s, reads);
   json_decref(reads);
 }
 

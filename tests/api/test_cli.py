@@ -194,8 +194,8 @@ def test_statechart_verify_bundled_charts_within_a_bound():
     assert trace[0]["create"] is True and trace[-1]["event"] == "zorg_afsluiten" and len(trace) == 4, trace
     assert trace[-1]["data"]["reden_beeindiging"] == "33" and trace[-1]["state"] == ["beeindigd"], trace
     alkmaar = next(c for c in doc["charts"] if c["chart"].startswith("jeugdhulp-alkmaar"))
-    assert alkmaar["properties"][0]["name"] == "zorg_heeft_startdatum", alkmaar["properties"][0]
-    assert alkmaar["properties"][0]["result"] == "ok", alkmaar["properties"][0]
+    startdatum = next(p for p in alkmaar["properties"] if p["name"] == "zorg_heeft_startdatum")
+    assert startdatum["result"] == "ok", startdatum
 
 
 def test_statechart_verify_be12_bypass_trace():
@@ -242,7 +242,8 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
         # The same in JSON, and the exit codes of the other outcomes.
         rc, out, _ = run("statechart", "verify", "--max-states", "5000", "--json", path)
         doc = json.loads(out)
-        assert rc == 1 and doc["ok"] is False and doc["charts"][0]["properties"][0]["result"] == "violated"
+        startdatum = next(p for p in doc["charts"][0]["properties"] if p["name"] == "zorg_heeft_startdatum")
+        assert rc == 1 and doc["ok"] is False and startdatum["result"] == "violated", startdatum
     finally:
         shutil.rmtree(d)
 
