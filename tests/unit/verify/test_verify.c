@@ -373,6 +373,33 @@ TEST(run_tasks_see_a_task_left_open) {
       "open go decide");
 }
 
+TEST(a_timer_outside_the_slice_that_comes_due_at_once_does_not_stop_it) {
+  /* Entering a1 arms a timer due at once whose event only B takes: outside
+   * the slice of the property on A.  It fires first, changing nothing the
+   * slice keeps; the exploration must still go on to a2. */
+  const engine_chart_t *c = vx_chart_parallel(
+      "A",
+      "{\"A\": {\"initial\": \"a0\", \"states\": {"
+      "   \"a0\": {\"transitions\": [{\"event\": \"s1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"
+      "   \"a1\": {\"timers\": [{\"name\": \"t\", \"event\": \"tick\", \"after\": {\"days\": 0},"
+      "                          \"fires\": \"start_of_day\"}],"
+      "          \"transitions\": [{\"event\": \"s2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"
+      "   \"a2\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"
+      "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"
+      " \"B\": {\"initial\": \"b0\", \"states\": {"
+      "   \"b0\": {\"transitions\": [{\"event\": \"tick\", \"roles\": [\"system\"],"
+      "                            \"actions\": [{\"set\": \"fields.ticked\", \"value\": true}]}]}}}}",
+      "[{\"name\": \"never_a2\", \"rule\": \"R-T-13\", \"never\": {\"in_state\": \"a2\"}}]");
+  const verify_report_t *r = vx_verify(c, 0, 0);
+  char events[128];
+  ASSERT_STR_EQ(vx_result("never_a2"), "violated");
+  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("never_a2"), "trace"), events, sizeof(events)),
+                "open s1 (clock) s2");
+  ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
+  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
+  (void)r;
+}
+
 TEST(states_bound_stops_the_exploration) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
   const verify_report_t *r = vx_verify(c, 0, 3);
@@ -395,20 +422,21 @@ TEST(options_out_of_range) {
   ASSERT_NULL(r);
 }
 
-#define TEST_LIST(X)                                              \
-  X(never_violated_at_depth_3_with_the_shortest_trace)            \
-  X(run_record_says_what_happened_before)                         \
-  X(known_failing_passes_exit_but_keeps_the_trace)                \
-  X(unreachable_state_and_untaken_transitions)                    \
-  X(reach_that_fails_and_reach_that_holds)                        \
-  X(trap_state)                                                   \
-  X(timer_fires_where_nothing_takes_its_event)                    \
-  X(timer_that_comes_due_again_at_once_is_an_engine_finding)      \
-  X(dedup_bounds_a_chart_that_loops)                              \
-  X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) \
-  X(a_guard_across_regions_keeps_the_other_region_in_the_slice)   \
-  X(run_tasks_see_a_task_left_open)                               \
-  X(states_bound_stops_the_exploration)                           \
+#define TEST_LIST(X)                                                   \
+  X(never_violated_at_depth_3_with_the_shortest_trace)                 \
+  X(run_record_says_what_happened_before)                              \
+  X(known_failing_passes_exit_but_keeps_the_trace)                     \
+  X(unreachable_state_and_untaken_transitions)                         \
+  X(reach_that_fails_and_reach_that_holds)                             \
+  X(trap_state)                                                        \
+  X(timer_fires_where_nothing_takes_its_event)                         \
+  X(timer_that_comes_due_again_at_once_is_an_engine_finding)           \
+  X(dedup_bounds_a_chart_that_loops)                                   \
+  X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole)      \
+  X(a_guard_across_regions_keeps_the_other_region_in_the_slice)        \
+  X(run_tasks_see_a_task_left_open)                                    \
+  X(a_timer_outside_the_slice_that_comes_due_at_once_does_not_stop_it) \
+  X(states_bound_stops_the_exploration)                                \
   X(options_out_of_range)
 
 TEST_MAIN(TEST_LIST)
