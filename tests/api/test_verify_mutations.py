@@ -157,6 +157,11 @@ def check_mutation(chart_id, name, event, catcher, what, mutate, gap):
     if catcher is not None:
         assert catcher in props, f"{name}: the chart has no property {catcher}"
     blocked = catcher is not None and "known_failing" in props[catcher]
+    if gap or blocked:
+        # Not run: the property that would catch it cannot hold on the landed chart yet.
+        why = gap or f"its property {catcher} is known failing on the landed chart: {props[catcher]['known_failing']}"
+        outcomes.append((chart_id, name, f"{'gap' if gap else 'blocked'} (not expected to be caught): {why}"))
+        return
     d = tempfile.mkdtemp()
     try:
         path, trace_path = os.path.join(d, f"{name}.json"), os.path.join(d, f"{name}.trace.json")
@@ -177,7 +182,7 @@ def check_mutation(chart_id, name, event, catcher, what, mutate, gap):
         # First the property meant to catch it, alone on its slice (as a user asks about one rule);
         # when that does not, the whole report, whose coverage check says whether the step was reached.
         caught = False
-        if catcher is not None and not gap and not blocked:
+        if catcher is not None:
             rc, report, violated, failed, steps, named, caught = run(catcher)
         if not caught:
             rc, report, violated, failed, steps, named, caught = run(None)
@@ -186,14 +191,6 @@ def check_mutation(chart_id, name, event, catcher, what, mutate, gap):
         depth = report["figures"]["depth_reached"]
     finally:
         shutil.rmtree(d)
-    if gap or blocked:
-        why = gap or f"its property {catcher} is known failing on the landed chart: {props[catcher]['known_failing']}"
-        kind = "gap" if gap else "blocked"
-        if caught:
-            outcomes.append((chart_id, name, f"{kind}, caught after all by {violated or failed}: update this test"))
-        else:
-            outcomes.append((chart_id, name, f"{kind} (not expected to be caught): {why}"))
-        return
     if caught:
         outcomes.append((chart_id, name, f"caught by {violated + failed} (meant for {catcher}), "
                                          f"trace of {len(steps)} steps"))
