@@ -471,18 +471,27 @@ def _open_tasks(s, cid):
 
 
 def test_r_be_11_r_mon_6_an_ended_case_leaves_no_task_open():
-    """R-BE-11, R-MON-6, R-TW-7 (with R-MON-3, R-BE-7, R-MON-4): when a case ends, every open task about it
-    closes, since no event can act on it any more (a closed case refuses everything with 409): the
-    casusregisseur's overdue evaluation and termination decision when the jeugdige ends the care, the
-    overdue evaluation when a suspension lapses, the procesregisseur's verlenging decision when the
-    aanbieder closes the care."""
+    """R-BE-11, R-BE-12, R-MON-6, R-TW-7 (with R-MON-3, R-BE-7, R-MON-4): when a case ends, every open task
+    about it closes, since no event can act on it any more (a closed case refuses everything with 409): the
+    casusregisseur's overdue evaluation, termination decision and confirmation of the end by the jeugdige
+    when the jeugdige ends the care during the termination procedure (R-BE-12: reported by the aanbieder,
+    confirmed by the casusregisseur), the overdue evaluation when a suspension lapses, the
+    procesregisseur's verlenging decision when the aanbieder closes the care."""
     with Server(now=T0) as s:
         by_jeugdige, lapsed, closed = in_zorg(s), in_zorg(s), in_zorg(s)
         procedure_to_form(s, [by_jeugdige])
         s.clock(ams("2027-07-02"))
         assert _open_tasks(s, by_jeugdige) == {("cr-rotterdam", "evaluatie_te_laat"),
                                               ("cr-rotterdam", "beeindiging_beoordelen")}
-        s.fire(by_jeugdige, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-07-01"})
+        refused(s, by_jeugdige, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-07-01"},
+                422, "guard_failed", "R-BE-12")
+        s.fire(by_jeugdige, "ab-horizon", "einde_door_jeugdige_melden",
+               {"einddatum_zorg": "2027-07-01", "toelichting": "de jeugdige stopt"})
+        assert _open_tasks(s, by_jeugdige) == {("cr-rotterdam", "evaluatie_te_laat"),
+                                              ("cr-rotterdam", "beeindiging_beoordelen"),
+                                              ("cr-rotterdam", "einde_door_jeugdige_bevestigen")}
+        case = s.fire(by_jeugdige, "cr-rotterdam", "einde_door_jeugdige_bevestigen", {})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "32", case
         refused(s, by_jeugdige, "cr-rotterdam", "beeindiging_goedkeuren", overwegingen(), 409, "not_allowed_in_state")
         refused(s, by_jeugdige, "cr-rotterdam", "evaluatie_vastleggen", {"datum": "2027-07-02", "uitkomst": "ongewijzigd"},
                 409, "not_allowed_in_state")
@@ -969,10 +978,10 @@ def test_r_mon_5_verzoek_om_wijziging_with_information_deadline():
 
 
 def test_r_mon_6_suspension_lapses_after_8_weeks_route_a_2_months_route_b_c():
-    """R-MON-6: a suspension may resume within 8 weeks on route A (2027-05-03 -> 2027-06-28) and 2 months
+    """R-MON-6, R-BE-12: a suspension may resume within 8 weeks on route A (2027-05-03 -> 2027-06-28) and 2 months
     on routes B and C (-> 2027-07-03; from its datum 2027-04-30 -> 2027-06-30); after that the entitlement
-    lapses and the case ends (beeindigd, aanspraak_vervallen, everyone informed); resumed in time it
-    does not."""
+    lapses and the case ends (beeindigd, aanspraak_vervallen, JZ588 reden 32, everyone informed); resumed in
+    time it does not."""
     with Server(now=T0) as s:
         route_a, resumed_a, route_c = in_zorg(s), in_zorg(s), in_zorg(s, verwijzer="gi")
         route_b = in_zorg_route_b(s)
@@ -1004,6 +1013,9 @@ def test_r_mon_6_suspension_lapses_after_8_weeks_route_a_2_months_route_b_c():
         case = s.get_case(route_a, "pr-rotterdam")
         assert case["status"] == "beeindigd" and case["closed"] is True and "aanspraak_vervallen" in case["flags"], case
         assert case["deadlines"] == [] and case["fields"]["beeindigd_door"] == "opschorting_verlopen", case
+        # R-BE-12: each end records its JZ588 code; RIJ counts the lapse as an end by the jeugdige (32)
+        assert case["fields"]["reden_beeindiging"] == "32", case["fields"]
+        assert case["fields"]["einddatum_zorg"] == "2027-05-03", case["fields"]
         for who in ("ab-horizon", "cr-rotterdam", "pr-rotterdam"):
             one_item(s, who, route_a, "aanspraak_vervallen", "notification", "R-MON-6")
         e = last_entry(s, route_a)
