@@ -608,6 +608,7 @@ def test_r_esc_1_to_7_ladder_up_to_contractmanager_and_missed_feedback():
         assert tasks(s.inbox("cm-rijnmond"), cid) == []
         case = s.fire(cid, "tm-rotterdam", "contractmanager_inschakelen", data)
         assert "ladder_contractmanager" in case["state"], case["state"]
+        assert case["fields"]["escalatie"]["jeugdige_geraadpleegd"] is True, case["fields"]  # recorded (R-ESC-6)
         one_item(s, "cm-rijnmond", cid, "escalatie_contractmanager", "notification", "R-ESC-6")
         cm_view = s.get_case(cid, "cm-rijnmond")
         assert cm_view.get("anoniem") is True and "jeugdige" not in cm_view["fields"], cm_view

@@ -1141,6 +1141,9 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
   OK(c, "2027-05-20", &TM, "contractmanager_inschakelen",
      "{\"jeugdige_geraadpleegd\":true,\"verschil_van_inzicht\":\"zwaarte van het arrangement\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
+  /* the consultation of the jeugdige is recorded on the case */
+  ASSERT(json_is_true(
+      json_object_get(json_object_get(json_object_get(c, "fields"), "escalatie"), "jeugdige_geraadpleegd")));
   ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
   ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-6");
   NO(c, "2027-05-24", &TM, "afspraken_vastleggen",
