@@ -59,6 +59,9 @@ typedef struct {
 } auth_config_t;
 
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);
+/* Whether an actor of `role` belongs to a region (its "org" must name one of
+ * the configuration's regions): contractmanager and zbt. */
+bool auth_role_org_is_region(const char *role);
 void auth_config_free(auth_config_t *cfg);
 
 /* The actor whose token matches "Bearer <token>", or NULL (401).  The

@@ -726,24 +726,32 @@ def test_r_tw_4_overeenstemming_closes_ladder_at_a_middle_step():
         assert "terugkoppeling_verlopen" not in s.get_case(late, "pr-rotterdam")["flags"]
 
 
-def test_r_esc_8_stagnatie_opschalen_to_contractmanager():
-    """R-ESC-8: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager
-    (casusregisseur only, with the ZBT's melding), from no escalation or from a step of the lokaal
-    ladder; the contractmanager is notified and continues with afspraken_vastleggen."""
+def test_r_esc_8_r_esc_10_stagnatie_opschalen_to_contractmanager():
+    """R-ESC-8, R-ESC-10: stagnation reported by the zorgbemiddelingsteam goes straight to the
+    contractmanager: the ZBT's step (role zbt, a region's team, with its melding), not the
+    casusregisseur's, from no escalation or from a step of the lokaal ladder; the contractmanager, the
+    teammanager and the casusregisseur (the ZBT reports back to it) are notified and the contractmanager
+    continues with afspraken_vastleggen. A ZBT of another region does not see the case."""
     with Server(now=T0) as s:
         direct, from_step = in_zorg(s), in_zorg(s)
         s.clock(ams("2027-05-03"))
-        for who in ("ab-horizon", "tm-rotterdam", "pr-rotterdam", "cm-rijnmond"):
+        for who in ("ab-horizon", "tm-rotterdam", "pr-rotterdam", "cm-rijnmond", "cr-rotterdam"):
             refused(s, direct, who, "stagnatie_opschalen", {"melding_zbt": "geen plek"}, 403, "forbidden", "R-AUTH-1")
-        refused(s, direct, "cr-rotterdam", "stagnatie_opschalen", {}, 422, "invalid_data", "R-ESC-8")
-        case = s.fire(direct, "cr-rotterdam", "stagnatie_opschalen",
+        refused(s, direct, "zbt-holland-noord", "stagnatie_opschalen", {"melding_zbt": "geen plek"}, 404,
+                "not_found", "R-AUTH-2")
+        refused(s, direct, "zbt-rijnmond", "stagnatie_opschalen", {}, 422, "invalid_data", "R-ESC-8")
+        case = s.fire(direct, "zbt-rijnmond", "stagnatie_opschalen",
                       {"melding_zbt": "traject stagneert: geen vervolgplek"})
         assert "ladder_contractmanager" in case["state"], case["state"]
+        assert case["anoniem"] is True and "jeugdige" not in case["fields"], case  # the ZBT's view
+        case = s.get_case(direct, "pr-rotterdam")
         assert case["fields"]["escalatie"]["aanleiding"] == "stagnatie_zbt", case["fields"]
         one_item(s, "cm-rijnmond", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
         one_item(s, "tm-rotterdam", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
-        assert last_entry(s, direct)["rule"] == "R-ESC-8"
-        refused(s, direct, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "nog eens"}, 409,
+        one_item(s, "cr-rotterdam", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
+        e = last_entry(s, direct)
+        assert (e["rule"], e["actor"], e["role"]) == ("R-ESC-8", "zbt-rijnmond", "zbt"), e
+        refused(s, direct, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "nog eens"}, 409,
                 "not_allowed_in_state")
         refused(s, direct, "cr-rotterdam", "feiten_vastleggen", {"feiten": "f", "doorlopen_stappen": "s"}, 409,
                 "not_allowed_in_state")
@@ -752,7 +760,9 @@ def test_r_esc_8_stagnatie_opschalen_to_contractmanager():
         # from a step of the lokaal ladder
         s.fire(from_step, "cr-rotterdam", "stagnatie_melden", {"toelichting": "geen voortgang"})
         s.fire(from_step, "cr-rotterdam", "feiten_vastleggen", {"feiten": "f", "doorlopen_stappen": "s"})
-        case = s.fire(from_step, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
+        refused(s, from_step, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "stagnatie"}, 403, "forbidden",
+                "R-AUTH-1")
+        case = s.fire(from_step, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
         assert "ladder_contractmanager" in case["state"], case["state"]
         one_item(s, "cm-rijnmond", from_step, "escalatie_contractmanager", "notification", "R-ESC-8")
 

@@ -107,8 +107,44 @@ TEST(shared_inbox_is_checked) {
                  " \"tm\": {\"org_field\": \"g\"}}"));
 }
 
+/* Loads a configuration with one region "rijnmond" (gemeente rotterdam) and one actor of `role` in `org`. */
+static int config_with(const char *role, const char *org, char *err, size_t err_size) {
+  auth_config_t cfg;
+  char text[512];
+  json_t *doc;
+  int rc;
+  snprintf(
+      text, sizeof(text),
+      "{\"regions\": {\"rijnmond\": {\"chart\": \"c\", \"gemeenten\": [\"rotterdam\"]}},"
+      " \"actors\": [{\"id\": \"a-1\", \"role\": \"%s\", \"org\": \"%s\", \"token_sha256\": \"%064d\"}]}",
+      role, org, 1);
+  doc = json_loads(text, 0, NULL);
+  ASSERT_NOT_NULL(doc);
+  err[0] = '\0';
+  rc = auth_config_load(&cfg, doc, err, err_size);
+  json_decref(doc);
+  if (rc == 0) auth_config_free(&cfg);
+  return rc;
+}
+
+/* R-ESC-10: the zorgbemiddelingsteam belongs to a region, like the contractmanager (its chart role has
+ * "org_field": "regio"): an actor of either role whose org is not a region is refused at load. */
+TEST(zbt_and_contractmanager_belong_to_a_region_R_ESC_10) {
+  char err[256];
+  ASSERT(auth_role_org_is_region("zbt") && auth_role_org_is_region("contractmanager"));
+  ASSERT(!auth_role_org_is_region("casusregisseur") && !auth_role_org_is_region(NULL));
+  ASSERT_EQ(config_with("zbt", "rijnmond", err, sizeof(err)), 0);
+  ASSERT_EQ(config_with("contractmanager", "rijnmond", err, sizeof(err)), 0);
+  ASSERT_EQ(config_with("zbt", "rotterdam", err, sizeof(err)), CASUS_ECONFIG_INVALID);
+  ASSERT_STR_EQ(err, "zbt \"a-1\": its org must be a region name");
+  ASSERT_EQ(config_with("contractmanager", "jbrr", err, sizeof(err)), CASUS_ECONFIG_INVALID);
+  ASSERT_STR_EQ(err, "contractmanager \"a-1\": its org must be a region name");
+  ASSERT_EQ(config_with("casusregisseur", "rotterdam", err, sizeof(err)), 0);
+}
+
 #define TEST_LIST(X)                                      \
   X(shared_inbox_false_only_the_assigned_person_R_AUTH_3) \
-  X(shared_inbox_is_checked)
+  X(shared_inbox_is_checked)                              \
+  X(zbt_and_contractmanager_belong_to_a_region_R_ESC_10)
 
 TEST_MAIN(TEST_LIST)

@@ -38,6 +38,7 @@ static const engine_actor_t TM = {"tm-1", "teammanager", "rotterdam"};
 static const engine_actor_t AB = {"ab-1", "aanbieder", "zorgaanbieder-a"};
 static const engine_actor_t AM = {"am-1", "aanbieder_manager", "zorgaanbieder-a"};
 static const engine_actor_t CM = {"cm-1", "contractmanager", "rijnmond"};
+static const engine_actor_t ZBT = {"zbt-1", "zbt", "rijnmond"};
 
 /* --- helpers --- */
 
@@ -1243,9 +1244,10 @@ TEST(agreement_closes_the_ladder_at_any_step_R_TW_4) {
   json_decref(c);
 }
 
-/* R-ESC-8: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager (from no
- * escalation, or from any step before it); the casusregisseur can also open the ladder at step 1. */
-TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
+/* R-ESC-8, R-ESC-10: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager
+ * (from no escalation, or from any step before it): the ZBT's step, not the casusregisseur's; the
+ * casusregisseur and the procesregisseur can open the ladder at step 1. */
+TEST(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10) {
   json_t *c;
   setup();
   c = in_zorg();
@@ -1253,14 +1255,19 @@ TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
      "R-AUTH-1");
   NO(c, "2027-05-03", &TM, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
      "R-AUTH-1");
-  NO(c, "2027-05-03", &CR, "stagnatie_opschalen", "{}", CASUS_EINVALID_DATA, "R-ESC-8");
-  OK(c, "2027-05-03", &CR, "stagnatie_opschalen",
+  NO(c, "2027-05-03", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  NO(c, "2027-05-03", &PR, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  NO(c, "2027-05-03", &ZBT, "stagnatie_opschalen", "{}", CASUS_EINVALID_DATA, "R-ESC-8");
+  OK(c, "2027-05-03", &ZBT, "stagnatie_opschalen",
      "{\"melding_zbt\":\"traject stagneert: geen vervolgplek\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
   ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie_zbt");
   ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
+  ASSERT(fx_effect("notification", "escalatie_contractmanager", "casusregisseur"));
   ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-8");
-  NO(c, "2027-05-04", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"nog eens\"}",
+  NO(c, "2027-05-04", &ZBT, "stagnatie_opschalen", "{\"melding_zbt\":\"nog eens\"}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-05-04", &CM, "afspraken_vastleggen",
      "{\"acties\":\"a\",\"terugkoppeling_uiterlijk\":\"2027-05-18\"}");
@@ -1269,18 +1276,68 @@ TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
   /* from a step of the ladder */
   c = ladder_open();
   OK(c, "2027-04-05", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
-  OK(c, "2027-04-06", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}");
+  NO(c, "2027-04-06", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  OK(c, "2027-04-06", &ZBT, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
   json_decref(c);
   /* the casusregisseur opens the ladder on stagnation at step 1 */
   c = in_zorg();
   NO(c, "2027-05-03", &AB, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-05-03", &ZBT, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-03", &CR, "stagnatie_melden", "{}", CASUS_EINVALID_DATA, "R-ESC-1");
   OK(c, "2027-05-03", &CR, "stagnatie_melden", "{\"toelichting\":\"geen voortgang\"}");
   ASSERT(fx_in_state(c, "ladder"));
   ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "casusregisseur");
+  ASSERT(fx_effect("notification", "escalatie_geopend", "procesregisseur"));
   NO(c, "2027-05-03", &AB, "arrangement_betwisten", "{\"toelichting\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE,
      NULL);
+  json_decref(c);
+  /* R-ESC-10: so does the procesregisseur, when agreements are not kept; step 1 stays the casusregisseur's */
+  c = in_zorg();
+  OK(c, "2027-05-03", &PR, "stagnatie_melden", "{\"toelichting\":\"afspraken niet nagekomen\"}");
+  ASSERT(fx_in_state(c, "ladder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "procesregisseur");
+  ASSERT(fx_effect("notification", "escalatie_geopend", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_geopend"), "R-ESC-10");
+  NO(c, "2027-05-04", &PR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
+     CASUS_EFORBIDDEN, "R-AUTH-1");
+  OK(c, "2027-05-04", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
+  json_decref(c);
+}
+
+/* R-AUTH-3: only the assigned casusregisseur acts. A case without one gives the procesregisseur a task to
+ * assign one, and no casusregisseur acts on it; once assigned, a colleague of the same gemeente still does
+ * not. */
+TEST(only_the_assigned_casusregisseur_acts_R_AUTH_3) {
+  json_t *body, *c;
+  static const engine_actor_t CR2 = {"cr-2", "casusregisseur", "rotterdam"};
+  setup();
+  body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam", "jeugdige",
+                   "naam", "Sam de Vries", "geboortedatum", "2012-05-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-zonder-cr", body, "rijnmond", 0, NULL);
+  json_decref(body);
+  ASSERT(fx_effect("task", "casusregisseur_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "casusregisseur_toewijzen"), "R-AUTH-3");
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  NO(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-01", &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}");
+  ASSERT(fx_effect("close_tasks", "casusregisseur_toewijzen", NULL));
+  NO(c, "2027-04-01", &CR2, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}");
+  NO(c, "2027-04-02", &CR2, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
+     CASUS_EGUARD_FAILED, "R-AUTH-3");
+  NO(c, "2027-04-02", &CR2, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-02", &TM, "overeenstemming_bereiken", NULL);
+  json_decref(c);
+  /* a case created with one gives no such task */
+  c = in_zorg();
+  NO(c, "2027-06-01", &CR2, "evaluatie_vastleggen", "{\"datum\":\"2027-06-01\",\"uitkomst\":\"ongewijzigd\"}",
+     CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-06-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-06-01\",\"uitkomst\":\"ongewijzigd\"}");
   json_decref(c);
 }
 
@@ -1347,7 +1404,8 @@ TEST(allowed_events_in_care) {
   X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) \
   X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)            \
   X(agreement_closes_the_ladder_at_any_step_R_TW_4)                \
-  X(stagnation_escalated_to_contractmanager_R_ESC_8)               \
+  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)      \
+  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                \
   X(contractmanager_view_is_anonymised_R_ESC_6)                    \
   X(allowed_events_in_care)
 
