@@ -13,9 +13,9 @@ exploration never took within the bound (the `transitions_taken` check lists it)
 reached within the bound" and passes, unless CASUS_MUTATION_STRICT=1. A mutation taken within the
 bound and not caught fails. One kind is expected not to be caught yet, and is reported (like a known
 failure that holds after all, it is only noted when it is caught):
-- "blocked": the property that catches it is known failing on the landed chart (R-ESC-6: the chart
-  does not record that the jeugdige was consulted, so dropping the guard that demands it changes
-  nothing a run can see).
+- "blocked": the property that catches it is known failing on the landed chart (none at present: R-ESC-6's
+  mutation was, until the chart recorded on the case that the jeugdige was consulted; now dropping the
+  guard that demands it lets a run record a consultation that did not happen, and the property catches it).
 A dropped close_tasks is seen through the run record's open tasks (run.tasks.<kind>).
 """
 import copy

@@ -136,6 +136,7 @@ json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t
   if (rc == 0) {
     fx_allowed_check(chart, &res, a->role, now);
     c = json_incref(res.case_);
+    keep_effects(&res);
   } else {
     ASSERT_NULL(res.allowed_events);
   }
