@@ -85,6 +85,15 @@ def add_role(chart, state_name, event, role):
     return path
 
 
+def drop_rule_guards(chart, state_name, event, rule, path):
+    """Drops the guards of `rule` from the transition; returns path (the mutated transition's)."""
+    t, _ = find_transition(chart, state_name, event)
+    kept = [g for g in t.get("guards", []) if g.get("rule") != rule]
+    assert len(kept) < len(t.get("guards", [])), (event, rule)
+    t["guards"] = kept
+    return path
+
+
 def drop_close_tasks(chart, state_name, event, kind):
     t, path = find_transition(chart, state_name, event)
     kept = [a for a in t["actions"] if a != {"close_tasks": kind}]
@@ -111,8 +120,12 @@ MUTATIONS = [
      "R-ESC-6: the guard that the jeugdige was consulted dropped from the escalation to the contractmanager",
      lambda c: drop_guard(c, "ladder_teammanagers", "contractmanager_inschakelen", "data.jeugdige_geraadpleegd"), None),
     ("jeugdhulp-rijnmond", "aanbieder_keurt_goed", "beeindiging_goedkeuren", "besluit_alleen_door_casusregisseur",
-     "R-BE-7: the aanbieder added to the roles that approve the termination",
-     lambda c: add_role(c, "beeindiging_ter_beoordeling", "beeindiging_goedkeuren", "aanbieder"), None),
+     "R-BE-7: the aanbieder added to the roles that approve the termination, with the R-AUTH-3 guard dropped "
+     "(the guard alone, the assigned casusregisseur's id, already stops an added role: verify proves the "
+     "property still holds then)",
+     lambda c: drop_rule_guards(c, "beeindiging_ter_beoordeling", "beeindiging_goedkeuren", "R-AUTH-3",
+                                add_role(c, "beeindiging_ter_beoordeling", "beeindiging_goedkeuren", "aanbieder")),
+     None),
     ("jeugdhulp-rijnmond", "beoordelingstaak_blijft_open", "beeindiging_goedkeuren", "besluit_sluit_beoordelingstaak",
      "R-BE-7: the approval no longer closes the casusregisseur's decision task (close_tasks beeindiging_beoordelen)",
      lambda c: drop_close_tasks(c, "beeindiging_ter_beoordeling", "beeindiging_goedkeuren", "beeindiging_beoordelen"),
