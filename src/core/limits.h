@@ -82,7 +82,7 @@
 /* Statechart verification (`casusd statechart verify`, src/verify/). */
 #define LIMIT_VERIFY_STATES_MAX 2000000 /* configurations kept per slice (--max-states), ~2 KB each */
 /* Per slice; under a minute for each bundled chart (docs/statecharts.md). */
-#define LIMIT_VERIFY_STATES_DEFAULT 40000
+#define LIMIT_VERIFY_STATES_DEFAULT 20000
 #define LIMIT_VERIFY_DEPTH_MAX 64         /* steps from the create, the create included (--depth) */
 #define LIMIT_VERIFY_DEPTH_DEFAULT 64     /* the states bound is the one that binds */
 #define LIMIT_VERIFY_SAMPLES_MAX 64       /* data samples tried per transition in one configuration */
