@@ -75,6 +75,18 @@ static int rate_limit_load(auth_config_t *cfg, const json_t *v, char *err, size_
   return 0;
 }
 
+/* The roles whose organisation is a region (the charts give them "org_field":
+ * "regio", which the server sets): the region's contract manager and its
+ * zorgbemiddelingsteam (R-ESC-10). */
+static const char *const region_roles[] = {"contractmanager", "zbt"};
+
+bool auth_role_org_is_region(const char *role) {
+  size_t i;
+  for (i = 0; role != NULL && i < sizeof(region_roles) / sizeof(region_roles[0]); i++)
+    if (strcmp(role, region_roles[i]) == 0) return true;
+  return false;
+}
+
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size) {
   const json_t *regions = json_object_get(doc, "regions"), *actors = json_object_get(doc, "actors");
   const char *name, *key;
@@ -162,8 +174,10 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
         goto error;
       }
     }
-    if (strcmp(act->role, "contractmanager") == 0 && auth_region_find(cfg, act->org) == NULL) {
-      rc = fail(err, err_size, "contractmanager \"%s\": its org must be a region name", act->id);
+    if (auth_role_org_is_region(act->role) && auth_region_find(cfg, act->org) == NULL) {
+      if (err != NULL && err_size > 0)
+        snprintf(err, err_size, "%s \"%s\": its org must be a region name", act->role, act->id);
+      rc = CASUS_ECONFIG_INVALID;
       goto error;
     }
     cfg->actors_count = (int)i + 1;
@@ -294,6 +308,9 @@ bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const 
     snprintf(out, out_size, "actor:%s", who);
     return true;
   }
+  /* "shared_inbox": false (R-AUTH-3): only the assigned person gets the role's
+   * items, never everyone of the role in the organisation. */
+  if (json_is_false(json_object_get(decl, "shared_inbox"))) return false;
   org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
   if (org == NULL) return false;
   snprintf(out, out_size, "org:%s/%s", org, role);

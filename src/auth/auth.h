@@ -59,6 +59,9 @@ typedef struct {
 } auth_config_t;
 
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);
+/* Whether an actor of `role` belongs to a region (its "org" must name one of
+ * the configuration's regions): contractmanager and zbt. */
+bool auth_role_org_is_region(const char *role);
 void auth_config_free(auth_config_t *cfg);
 
 /* The actor whose token matches "Bearer <token>", or NULL (401).  The
@@ -77,8 +80,11 @@ bool auth_case_visible(const engine_chart_t *chart, const auth_actor_t *actor, c
 bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_);
 
 /* The inbox recipient key for tasks `role` of case_: "actor:<id>" when the
- * role has an actor_field set on the case, else "org:<org>/<role>".
- * Returns false when the case names no organisation for the role. */
+ * role has an actor_field set on the case, else "org:<org>/<role>" (the
+ * organisation's shared inbox of the role).  Returns false when the case
+ * names no organisation for the role, and when the role declares
+ * "shared_inbox": false and the case names no person for it (R-AUTH-3:
+ * tasks never go to everyone of the role). */
 bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const char *role, char *out,
                         size_t out_size);
 /* The recipient keys an actor reads: "actor:<id>" and "org:<org>/<role>". */

@@ -80,15 +80,16 @@
 #define LIMIT_LOCK_WAIT_MS 3000 /* serve waits this long for the data folder's lock (a stopping server) */
 
 /* Statechart verification (`casusd statechart verify`, src/verify/). */
-#define LIMIT_VERIFY_STATES_MAX 2000000    /* configurations kept per slice (--max-states), ~2 KB each */
-#define LIMIT_VERIFY_STATES_DEFAULT 50000  /* per slice: under a minute for each bundled chart (docs/statecharts.md) */
-#define LIMIT_VERIFY_DEPTH_MAX 64          /* steps from the create, the create included (--depth) */
-#define LIMIT_VERIFY_DEPTH_DEFAULT 64      /* the states bound is the one that binds */
-#define LIMIT_VERIFY_SAMPLES_MAX 64        /* data samples tried per transition in one configuration */
-#define LIMIT_VERIFY_FIELD_CHOICES_MAX 12  /* values tried for one data field */
-#define LIMIT_VERIFY_DATA_FIELDS_MAX 48    /* fields of one data schema that vary; the rest keep one value */
-#define LIMIT_VERIFY_CLOCK_MOVES_MAX 48    /* instants the clock moves to from one configuration */
-#define LIMIT_VERIFY_TIMER_FIRES_MAX 1000  /* timers fired in one move of the clock */
+#define LIMIT_VERIFY_STATES_MAX 2000000 /* configurations kept per slice (--max-states), ~2 KB each */
+/* Per slice; under a minute for each bundled chart (docs/statecharts.md). */
+#define LIMIT_VERIFY_STATES_DEFAULT 20000
+#define LIMIT_VERIFY_DEPTH_MAX 64         /* steps from the create, the create included (--depth) */
+#define LIMIT_VERIFY_DEPTH_DEFAULT 64     /* the states bound is the one that binds */
+#define LIMIT_VERIFY_SAMPLES_MAX 64       /* data samples tried per transition in one configuration */
+#define LIMIT_VERIFY_FIELD_CHOICES_MAX 12 /* values tried for one data field */
+#define LIMIT_VERIFY_DATA_FIELDS_MAX 48   /* fields of one data schema that vary; the rest keep one value */
+#define LIMIT_VERIFY_CLOCK_MOVES_MAX 48   /* instants the clock moves to from one configuration */
+#define LIMIT_VERIFY_TIMER_FIRES_MAX 1000 /* timers fired in one move of the clock */
 
 /* Store. */
 /* Bounded growth (docs/operations.md, "Growth"): idempotency records are kept

@@ -36,8 +36,8 @@ static const char *const index_reserved[] = {"status",        "flag",   "overdue
                                              "updated_after", "cursor", "limit"};
 static const char *const transition_keys[] = {"event",  "target",  "roles", "when",       "data",
                                               "guards", "actions", "rule",  "description"};
-static const char *const role_keys[] = {"org_field", "actor_field", "view", "identity_on_opt_out",
-                                        "description"};
+static const char *const role_keys[] = {"org_field",           "actor_field",  "view",
+                                        "identity_on_opt_out", "shared_inbox", "description"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -374,6 +374,11 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
     if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "volledig") != 0 &&
                                      strcmp(json_string_value(v), "anoniem") != 0)))
       eng_problem_add(p, sub, "\"view\" must be volledig or anoniem");
+    v = json_object_get(t, "shared_inbox");
+    if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"shared_inbox\" must be true or false");
+    if (json_is_false(v) && !json_is_string(json_object_get(t, "actor_field")))
+      eng_problem_add(p, sub,
+                      "\"shared_inbox\": false needs \"actor_field\" (the person who gets the role's tasks)");
   }
   index_validate(json_object_get(doc, "index"), p);
   timer_failure_validate(c, json_object_get(doc, "timer_failure"), p);

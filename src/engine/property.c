@@ -8,7 +8,8 @@
  * with an optional "known_failing": "<reason>" and "description".  The
  * conditions are the chart's own (cond.c), over the case, plus the record
  * of the run that the verifier keeps: run.events.<event>, run.roles.<event>
- * [.<role>], run.last.event, run.last.role and run.last.from[.<state>].
+ * [.<role>], run.tasks.<kind>, run.last.event, run.last.role and
+ * run.last.from[.<state>].
  * Every name a property uses must be one the chart has, so that a typo is
  * a problem at load and not a property that holds for the wrong reason.
  */
@@ -29,9 +30,33 @@ static bool event_known(const engine_chart_t *c, const char *event) {
   return event != NULL && json_object_get(c->event_roles, event) != NULL;
 }
 
+/* Whether some "task" action of the chart (node, below) opens tasks of kind. */
+static bool task_kind_in(const json_t *node, const char *kind, int depth) {
+  const char *key;
+  json_t *v;
+  size_t i;
+  if (depth > 2 * LIMIT_ACTIONS_DEPTH_MAX + 16) return false;
+  if (json_is_array(node)) {
+    json_array_foreach(node, i, v) {
+      if (task_kind_in(v, kind, depth + 1)) return true;
+    }
+    return false;
+  }
+  if (!json_is_object(node)) return false;
+  v = json_object_get(json_object_get(node, "task"), "kind");
+  if (json_is_string(v) && strcmp(json_string_value(v), kind) == 0) return true;
+  json_object_foreach((json_t *)node, key, v) {
+    if ((json_is_object(v) || json_is_array(v)) && strcmp(key, "properties") != 0 &&
+        task_kind_in(v, kind, depth + 1))
+      return true;
+  }
+  return false;
+}
+
 /* Whether the dotted path below "run." (rest) names something the run
- * record holds: events.<event>, roles.<event>[.<role>], last, last.event,
- * last.role, last.from[.<state>].  The message says what is wrong. */
+ * record holds: events.<event>, roles.<event>[.<role>], tasks.<kind>,
+ * last, last.event, last.role, last.from[.<state>].  The message says
+ * what is wrong. */
 static bool run_path_valid(const engine_chart_t *c, const char *rest, char *msg, size_t msg_size) {
   char buf[4 * LIMIT_ID_BYTES_MAX], *part[4] = {NULL, NULL, NULL, NULL}, *save = NULL, *tok;
   int n = 0;
@@ -39,7 +64,8 @@ static bool run_path_valid(const engine_chart_t *c, const char *rest, char *msg,
   for (tok = strtok_r(buf, ".", &save); tok != NULL && n < 4; tok = strtok_r(NULL, ".", &save))
     part[n++] = tok;
   if (n == 4 || part[0] == NULL) {
-    snprintf(msg, msg_size, "the run record has run.events.<event>, run.roles.<event>[.<role>], run.last");
+    snprintf(msg, msg_size,
+             "the run record has run.events.<event>, run.roles.<event>[.<role>], run.tasks.<kind>, run.last");
     return false;
   }
   if (strcmp(part[0], "events") == 0 || strcmp(part[0], "roles") == 0) {
@@ -54,6 +80,11 @@ static bool run_path_valid(const engine_chart_t *c, const char *rest, char *msg,
       return false;
     }
     return true;
+  }
+  if (strcmp(part[0], "tasks") == 0) {
+    if (part[1] != NULL && part[2] == NULL && task_kind_in(engine_chart_json(c), part[1], 0)) return true;
+    snprintf(msg, msg_size, "run.tasks takes a kind of task the chart opens (a \"task\" action's \"kind\")");
+    return false;
   }
   if (strcmp(part[0], "last") == 0) {
     if (part[1] == NULL) return true;

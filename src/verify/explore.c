@@ -65,8 +65,8 @@ static int props_load(vexplore_t *x, const vslice_t *slice) {
   return 0;
 }
 
-int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
-                 const vslice_t *slice) {
+int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal,
+                 const verify_options_t *opt, const vslice_t *slice) {
   int rc;
   memset(x, 0, sizeof(*x));
   x->opt = *opt;

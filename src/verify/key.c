@@ -312,6 +312,18 @@ int key_digest(const vmodel_t *m, const json_t *case_, const json_t *run, int64_
     snprintf(buf, sizeof(buf), ",\"w\":%d", cal_weekday(w.today));
     put(&w, buf);
   }
+  if (m->timers_in_key != NULL) {
+    /* A timer outside the slice that is due fires before anything else
+     * happens to the case (the one successor), and changes nothing the
+     * slice keeps: "d" tells the configuration before it from the one
+     * after, which would otherwise be the same and never move on. */
+    const char *name;
+    bool due = false;
+    json_object_foreach(timers, name, v) {
+      if (json_integer_value(json_object_get(v, "due_s")) <= now_s) due = true;
+    }
+    if (due) put(&w, ",\"d\":true");
+  }
   if (m->reads_now_time) {
     snprintf(buf, sizeof(buf), ",\"h\":%lld", (long long)(now_s - cal_local_midnight(w.today)));
     put(&w, buf);

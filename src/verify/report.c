@@ -209,7 +209,8 @@ static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
   if (json_array_size(missing) == 0)
     snprintf(msg, sizeof(msg), "all %d states are reached", m->states_count);
   else
-    snprintf(msg, sizeof(msg), "%zu of %d states are not reached%s", json_array_size(missing), m->states_count,
+    snprintf(msg, sizeof(msg), "%zu of %d states are not reached%s", json_array_size(missing),
+             m->states_count,
              !bounded ? ": unreachable" : " within the bound (raise --depth or --max-states)");
   c = coverage_new("states_reachable", json_array_size(missing), !bounded, msg);
   if (json_array_size(missing) > 0) json_object_set(c, "missing", missing);
@@ -221,8 +222,8 @@ static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
   for (i = 0; i < m->trans_count; i++) {
     const vtrans_t *tr = &m->trans[i];
     if (t->fired[i]) continue;
-    json_array_append_new(missing,
-                          json_pack("{s:s, s:s}", "transition", tr->path, "event", tr->event ? tr->event : ""));
+    json_array_append_new(
+        missing, json_pack("{s:s, s:s}", "transition", tr->path, "event", tr->event ? tr->event : ""));
     if (tr->source < 0 ? !t->complete : !t->region_complete[m->states[tr->source].region]) bounded = true;
     n++;
   }
@@ -327,30 +328,28 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
     if (err_size) snprintf(err, err_size, "at most %d configurations", LIMIT_VERIFY_STATES_MAX);
     return CASUS_EBAD_REQUEST;
   }
+  memset(&m, 0, sizeof(m));
+  memset(&t, 0, sizeof(t));
   r = calloc(1, sizeof(*r));
   rc = r == NULL ? CASUS_ENOMEM : model_init(&m, chart, cal);
-  /* Only the named properties: each must name one, which is known before anything is explored. */
   if (rc == 0 && o.only != NULL && !only_known(&m, o.only, err, err_size)) {
+    /* A property the chart does not have: said before anything is explored. */
     model_free(&m);
     free(r);
     return CASUS_EBAD_REQUEST;
   }
-  if (rc == 0) {
-    rc = tally_init(&t, &m);
-    if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
-    if (rc != 0) {
-      tally_free(&t);
-      model_free(&m);
-    }
-  }
+  if (rc == 0) rc = tally_init(&t, &m);
+  if (rc == 0) rc = slices_run(chart, cal, &o, &t, &m);
   if (rc != 0) {
+    tally_free(&t);
+    model_free(&m);
     free(r);
     if (err_size) snprintf(err, err_size, "%s", core_err_message(rc));
     return rc;
   }
   checks = o.only ? json_array() : checks_build(&t, &m);
   {
-    /* Only the named properties (each names one: checked above). */
+    /* Only the named properties: the others have no result. */
     size_t j;
     json_t *p;
     json_array_foreach(t.props, j, p) {
@@ -360,15 +359,16 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
   cal_time_format(o.start_s, start, sizeof(start));
   bound = json_pack("{s:i, s:I, s:s}", "depth", o.depth_max, "max_states", (json_int_t)o.states_max, "start",
                     start);
-  figures = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "configurations",
-                      (json_int_t)t.configurations, "expanded", (json_int_t)t.expanded, "frontier",
-                      (json_int_t)t.frontier, "steps", (json_int_t)t.steps, "attempts", (json_int_t)t.attempts,
-                      "refused", (json_int_t)t.refused, "depth_reached", t.depth_reached, "complete", t.complete,
-                      "states_max_hit", t.states_max_hit, "slices", (json_int_t)json_array_size(t.slices));
-  r->json = json_pack("{s:s, s:o, s:o, s:O, s:o, s:o, s:I, s:O}", "chart", engine_chart_ref(chart), "bound",
-                      bound, "figures", figures, "properties", t.props, "checks", checks, "capped",
-                      capped_build(&t), "clock_moves_capped", (json_int_t)t.clock_moves_capped, "slices",
-                      t.slices);
+  figures =
+      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "configurations",
+                (json_int_t)t.configurations, "expanded", (json_int_t)t.expanded, "frontier",
+                (json_int_t)t.frontier, "steps", (json_int_t)t.steps, "attempts", (json_int_t)t.attempts,
+                "refused", (json_int_t)t.refused, "depth_reached", t.depth_reached, "complete", t.complete,
+                "states_max_hit", t.states_max_hit, "slices", (json_int_t)json_array_size(t.slices));
+  r->json =
+      json_pack("{s:s, s:o, s:o, s:O, s:o, s:o, s:I, s:O}", "chart", engine_chart_ref(chart), "bound", bound,
+                "figures", figures, "properties", t.props, "checks", checks, "capped", capped_build(&t),
+                "clock_moves_capped", (json_int_t)t.clock_moves_capped, "slices", t.slices);
   tally_free(&t);
   model_free(&m);
   if (r->json == NULL) {
@@ -487,7 +487,8 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
     fprintf(out, "  %zu slices (each question on the part of the chart that can influence it):\n",
             json_array_size(json_object_get(j, "slices")));
     json_array_foreach(json_object_get(j, "slices"), i, sl) {
-      fprintf(out, "    %s: %lld configurations, depth %lld%s; for", json_string_value(json_object_get(sl, "keeps")),
+      fprintf(out, "    %s: %lld configurations, depth %lld%s; for",
+              json_string_value(json_object_get(sl, "keeps")),
               (long long)json_integer_value(json_object_get(sl, "configurations")),
               (long long)json_integer_value(json_object_get(sl, "depth_reached")),
               json_is_true(json_object_get(sl, "complete"))   ? ", complete"

@@ -5,7 +5,8 @@
  *
  * A chart's case is a set of variables: the activity of each region (the
  * root, and each child of a parallel state: "R:<state>"), each case field
- * ("F:fields.a.b"), counter ("C:n"), flag ("G:f") and timer ("T:t"), and
+ * ("F:fields.a.b"), counter ("C:n"), flag ("G:f") and timer ("T:t"), the
+ * kinds of task open on it ("K:kind", as the run record keeps them), and
  * whether the case is closed ("Z").  Every event reads some of them (the
  * states its transitions leave from, what their "when", guards, actions
  * and timers read, the fields that decide who may act) and writes some
@@ -99,9 +100,9 @@ static void region_add(const vmodel_t *m, json_t *set, int state) {
 static void path_var_add(json_t *set, const char *p) {
   if (strcmp(p, "case.status") == 0 || strcmp(p, "case.state") == 0 || strcmp(p, "case.closed") == 0) {
     set_add(set, "%s", "R:*"); /* what the active states say */
-  } else if (strcmp(p, "case") == 0 || (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
-                                        strncmp(p, "case.counters", 13) != 0 &&
-                                        strncmp(p, "case.flags", 10) != 0)) {
+  } else if (strcmp(p, "case") == 0 ||
+             (strncmp(p, "case.", 5) == 0 && strncmp(p, "case.fields", 11) != 0 &&
+              strncmp(p, "case.counters", 13) != 0 && strncmp(p, "case.flags", 10) != 0)) {
     set_add(set, "%s", "*"); /* the case whole */
   } else if (strcmp(p, "fields") == 0 || strcmp(p, "case.fields") == 0) {
     set_add(set, "%s", "F:*");
@@ -205,14 +206,21 @@ static void actions_note(const vmodel_t *m, json_t *deps, const json_t *node, co
       }
     }
   for (i = 0; i < 2; i++) {
-    if ((s = json_string_value(json_object_get(node, counter_ops[i]))) != NULL) dep_add_fmt(deps, "C:%s", s, reads);
-    if ((s = json_string_value(json_object_get(node, flag_ops[i]))) != NULL) dep_add_fmt(deps, "G:%s", s, reads);
+    if ((s = json_string_value(json_object_get(node, counter_ops[i]))) != NULL)
+      dep_add_fmt(deps, "C:%s", s, reads);
+    if ((s = json_string_value(json_object_get(node, flag_ops[i]))) != NULL)
+      dep_add_fmt(deps, "G:%s", s, reads);
   }
   if ((s = json_string_value(json_object_get(node, "arm"))) != NULL) {
     reads_add(m, reads, node); /* from, after, when */
     dep_add_fmt(deps, "T:%s", s, reads);
   }
   if ((s = json_string_value(json_object_get(node, "cancel"))) != NULL) dep_add_fmt(deps, "T:%s", s, reads);
+  /* Open tasks, as the run record keeps them (run.tasks.<kind>). */
+  if ((s = json_string_value(json_object_get(json_object_get(node, "task"), "kind"))) != NULL)
+    dep_add_fmt(deps, "K:%s", s, reads);
+  if ((s = json_string_value(json_object_get(node, "close_tasks"))) != NULL)
+    dep_add_fmt(deps, "K:%s", s, reads);
   json_decref(reads);
 }
 
@@ -431,6 +439,8 @@ static void prop_path(const json_t *path, void *ud) {
     const char *rest = s + (s[4] == 'e' ? 11 : 10), *dot = strchr(rest, '.');
     snprintf(event, sizeof(event), "%.*s", dot ? (int)(dot - rest) : (int)strlen(rest), rest);
     json_object_set_new(p->observed, event, json_true());
+  } else if (strncmp(s, "run.tasks.", 10) == 0) {
+    set_add(p->goal, "K:%s", s + 10);
   } else if (strncmp(s, "run.last.from.", 14) == 0) {
     region_add(p->m, p->goal, model_state_find(p->m, s + 14));
   } else if (strncmp(s, "run.", 4) == 0) {
@@ -455,7 +465,8 @@ static bool last_events(const vmodel_t *m, const json_t *cond, json_t *out) {
   const char *p = json_string_value(json_object_get(cond, "path"));
   const json_t *eq = json_object_get(cond, "eq"), *c;
   size_t i;
-  if (p != NULL && strcmp(p, "run.last.event") == 0 && (json_is_string(eq) || json_is_array(json_object_get(cond, "in")))) {
+  if (p != NULL && strcmp(p, "run.last.event") == 0 &&
+      (json_is_string(eq) || json_is_array(json_object_get(cond, "in")))) {
     if (json_is_string(eq)) json_object_set_new(out, json_string_value(eq), json_true());
     json_array_foreach(json_object_get(cond, "in"), i, c) {
       if (json_is_string(c)) json_object_set_new(out, json_string_value(c), json_true());
@@ -578,8 +589,8 @@ static json_t *cone_regions(const vmodel_t *m, const json_t *cone) {
  * needs no other region costs little more there than alone, and one that
  * would add a region gets a slice of its own rather than slow down the
  * questions of s.  Returns 1 when merged, 0 when not, or an error. */
-static int slice_try_merge(const struct vslicer_s *sl, vslice_t *s, const json_t *goal, const json_t *observed,
-                           const json_t *alone_regions) {
+static int slice_try_merge(const struct vslicer_s *sl, vslice_t *s, const json_t *goal,
+                           const json_t *observed, const json_t *alone_regions) {
   vslice_t u;
   json_t *ur, *sr;
   bool fits;
@@ -772,13 +783,20 @@ static bool cone_has(const json_t *cone, const char *var) {
   return false;
 }
 
-/* Keeps the strings of arr whose variable (fmt % string) the cone holds. */
+/* Keeps the strings of arr whose variable (fmt % string) overlaps one the
+ * cone holds (a field read whole stays when the cone holds a part of it). */
 static void array_narrow(json_t *arr, const json_t *cone, const char *fmt) {
   size_t i = 0;
   while (i < json_array_size(arr)) {
     char var[VERIFY_PATH_BYTES_MAX + 8];
+    const char *k;
+    json_t *v;
+    bool keep = false;
     snprintf(var, sizeof(var), fmt, json_string_value(json_array_get(arr, i)));
-    if (cone_has(cone, var))
+    json_object_foreach((json_t *)cone, k, v) {
+      if (vars_overlap(k, var)) keep = true;
+    }
+    if (keep)
       i++;
     else
       json_array_remove(arr, i);
@@ -898,7 +916,8 @@ void slice_describe(const vmodel_t *m, const vslice_t *s, char *buf, size_t size
   {
     json_t *all = json_object();
     for (k = 0; all != NULL && k < m->trans_count; k++)
-      if (m->trans[k].source >= 0 && m->trans[k].event) json_object_set_new(all, m->trans[k].event, json_true());
+      if (m->trans[k].source >= 0 && m->trans[k].event)
+        json_object_set_new(all, m->trans[k].event, json_true());
     json_object_foreach(all, e, v) {
       events++;
     }

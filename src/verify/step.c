@@ -43,7 +43,7 @@ static bool run_read(const vmodel_t *m, const char *prefix) {
 }
 
 json_t *step_run_after(const vmodel_t *m, const json_t *run, const char *event, const char *role,
-                       const json_t *case_before) {
+                       const json_t *case_before, const json_t *effects) {
   json_t *r = run ? json_deep_copy(run) : json_object(), *roles, *from = NULL, *events;
   bool active[LIMIT_CHART_STATES_MAX];
   int s;
@@ -60,6 +60,19 @@ json_t *step_run_after(const vmodel_t *m, const json_t *run, const char *event, 
     if ((roles = json_object_get(events, event)) == NULL)
       json_object_set_new(events, event, roles = json_object());
     json_object_set_new(roles, role, json_true());
+  }
+  if (run_read(m, "run.tasks")) {
+    /* The kinds of task open on the case: a "task" effect opens one, "close_tasks" closes them all. */
+    json_t *tasks = json_object_get(r, "tasks"), *e;
+    size_t i;
+    if (tasks == NULL) json_object_set_new(r, "tasks", tasks = json_object());
+    json_array_foreach(effects, i, e) {
+      const char *type = json_string_value(json_object_get(e, "type"));
+      const char *kind = json_string_value(json_object_get(e, "kind"));
+      if (type == NULL || kind == NULL) continue;
+      if (strcmp(type, "task") == 0) json_object_set_new(tasks, kind, json_true());
+      if (strcmp(type, "close_tasks") == 0) json_object_del(tasks, kind);
+    }
   }
   if (run_read(m, "run.last")) {
     json_t *last = json_pack("{s:s, s:s}", "event", event, "role", role);
@@ -84,7 +97,7 @@ static int result_take(const vmodel_t *m, engine_result_t *res, const json_t *ru
                        const char *role, const json_t *case_before, json_t **case_out, json_t **run_out,
                        vstep_info_t *info) {
   taken_add(info, res->transition);
-  *run_out = step_run_after(m, run, event, role, case_before);
+  *run_out = step_run_after(m, run, event, role, case_before, res->effects);
   *case_out = json_incref(res->case_);
   engine_result_clear(res);
   if (*run_out == NULL) {
@@ -222,13 +235,13 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     {
       char fires_at[32];
       cal_time_format(first_due, fires_at, sizeof(fires_at));
-      json_array_append_new(info->timers,
-                            json_pack("{s:s, s:O, s:O, s:s, s:b}", "timer", first, "event",
-                                      json_object_get(t, "event"), "due", json_object_get(t, "due"), "fires_at",
-                                      fires_at, "taken", res.transition != NULL));
+      json_array_append_new(
+          info->timers,
+          json_pack("{s:s, s:O, s:O, s:s, s:b}", "timer", first, "event", json_object_get(t, "event"), "due",
+                    json_object_get(t, "due"), "fires_at", fires_at, "taken", res.transition != NULL));
     }
     if (res.transition != NULL) {
-      json_t *r2 = step_run_after(m, r, event, ENGINE_ROLE_SYSTEM, cur);
+      json_t *r2 = step_run_after(m, r, event, ENGINE_ROLE_SYSTEM, cur, res.effects);
       taken_add(info, res.transition);
       json_decref(r);
       r = r2;

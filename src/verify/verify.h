@@ -52,7 +52,8 @@ typedef struct {
   uint32_t states_max; /* configurations kept; 0: LIMIT_VERIFY_STATES_DEFAULT */
   int64_t start_s;     /* the clock at the create; 0: Monday 4 January 2027, 09:00 Europe/Amsterdam */
   bool whole;          /* explore the whole chart at once instead of one slice per question */
-  const char *only;    /* NULL, or the names of the properties to check, comma-separated: then no built-in check */
+  const char
+      *only; /* NULL, or the names of the properties to check, comma-separated: then no built-in check */
 } verify_options_t;
 
 typedef struct verify_report_s verify_report_t;

@@ -51,7 +51,8 @@ typedef struct {
   const char *name;
   int parent; /* -1 for the root */
   bool final, parallel;
-  int region; /* its region: the nearest state, itself or above, that is the root or a child of a parallel one */
+  int region; /* its region: the nearest state, itself or above, that is the root or a child of a parallel one
+               */
   char path[VERIFY_PATH_BYTES_MAX];
 } vstate_t;
 
@@ -100,8 +101,8 @@ typedef struct {
   /* Set by slice_restrict (NULL: the whole chart): the states whose
    * activity is in the key, the timers in the key, the events fired. */
   bool *state_in_key;
-  json_t *timers_in_key; /* object: timer name -> true */
-  json_t *events_fired;  /* object: event -> true */
+  json_t *timers_in_key;   /* object: timer name -> true */
+  json_t *events_fired;    /* object: event -> true */
   bool weekday_irrelevant; /* nothing in the slice counts working days */
 } vmodel_t;
 
@@ -135,9 +136,9 @@ int model_actors(const vmodel_t *m, const json_t *case_, const char *role, engin
 
 typedef struct {
   json_t *goal, *observed; /* objects: the variables its questions need, the events they observe */
-  json_t *cone;    /* object: the variables kept ("R:<region>", "F:fields.a", "C:n", "G:f", "T:t", "Z", "*") */
-  json_t *events;  /* object: the events fired -> true */
-  json_t *props;   /* array: the indexes of the properties checked in it */
+  json_t *cone;   /* object: the variables kept ("R:<region>", "F:fields.a", "C:n", "G:f", "T:t", "Z", "*") */
+  json_t *events; /* object: the events fired -> true */
+  json_t *props;  /* array: the indexes of the properties checked in it */
   json_t *regions; /* array: the regions whose states and transitions it covers */
   bool whole;      /* the whole chart: nothing cut */
 } vslice_t;
@@ -212,9 +213,10 @@ typedef struct {
 
 void step_info_clear(vstep_info_t *info);
 /* A new run record: run (borrowed; NULL: the empty one) after `event` was
- * taken by `role` on case_before (borrowed: its active states are last.from). */
+ * taken by `role` on case_before (borrowed: its active states are last.from)
+ * with the engine's effects (borrowed, may be NULL: the tasks opened and closed). */
 json_t *step_run_after(const vmodel_t *m, const json_t *run, const char *event, const char *role,
-                       const json_t *case_before);
+                       const json_t *case_before, const json_t *effects);
 /* Creates the case with actor and data at ctx->now_s (the server's extra
  * fields added) and checks that the actor sees it.  0 with *case_out and
  * *run_out (new references), or the refusal in info->err. */
@@ -291,8 +293,8 @@ typedef struct {
 } vexplore_t;
 
 /* An exploration of slice (its model narrowed, its properties loaded). */
-int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
-                 const vslice_t *slice);
+int explore_init(vexplore_t *x, const engine_chart_t *chart, const calendar_t *cal,
+                 const verify_options_t *opt, const vslice_t *slice);
 int explore_run(vexplore_t *x);
 /* Whether the condition of each "always" and "never" property holds on
  * case_ with run at now_s (null for the other properties): a new array,

@@ -54,7 +54,8 @@ MAX_PAGES = 1000  # bounds the harness's loops over history and inbox pages
 # --- actors ---------------------------------------------------------------------------
 
 # (id, role, org).  Two regions on the same chart: rijnmond (rotterdam, schiedam) and
-# holland-noord (alkmaar); two providers with a case worker and a manager each.
+# holland-noord (alkmaar), each with a contractmanager and a zorgbemiddelingsteam (zbt, R-ESC-10); two
+# providers with a case worker and a manager each.
 ACTORS = [
     ("pr-rotterdam", "procesregisseur", "rotterdam"),
     ("cr-rotterdam", "casusregisseur", "rotterdam"),
@@ -71,6 +72,8 @@ ACTORS = [
     ("abm-kompas", "aanbieder_manager", "kompas-zorg"),
     ("cm-rijnmond", "contractmanager", "rijnmond"),
     ("cm-holland-noord", "contractmanager", "holland-noord"),
+    ("zbt-rijnmond", "zbt", "rijnmond"),
+    ("zbt-holland-noord", "zbt", "holland-noord"),
     ("admin", "admin", "casusd"),
 ]
 

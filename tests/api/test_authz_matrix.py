@@ -171,10 +171,12 @@ def rijnmond_world(charts):
     return World(cfg, charts["jeugdhulp-rijnmond"], "rotterdam", "pr-rotterdam",
                  local={"procesregisseur": "pr-rotterdam", "casusregisseur": "cr-rotterdam",
                         "teammanager": "tm-rotterdam", "aanbieder": "ab-horizon",
-                        "aanbieder_manager": "abm-horizon", "contractmanager": "cm-rijnmond", "admin": "admin"},
+                        "aanbieder_manager": "abm-horizon", "contractmanager": "cm-rijnmond", "zbt": "zbt-rijnmond",
+                        "admin": "admin"},
                  foreign={"procesregisseur": "pr-schiedam", "casusregisseur": "cr-schiedam",
                           "teammanager": "tm-schiedam", "aanbieder": "ab-kompas",
-                          "aanbieder_manager": "abm-kompas", "contractmanager": "cm-holland-noord"})
+                          "aanbieder_manager": "abm-kompas", "contractmanager": "cm-holland-noord",
+                          "zbt": "zbt-holland-noord"})
 
 
 def alkmaar_world(charts):
@@ -182,10 +184,12 @@ def alkmaar_world(charts):
     return World(cfg, charts["jeugdhulp-alkmaar"], "alkmaar", "pr-alkmaar",
                  local={"procesregisseur": "pr-alkmaar", "casusregisseur": "cr-alkmaar",
                         "teammanager": "tm-alkmaar", "aanbieder": "ab-horizon",
-                        "aanbieder_manager": "abm-horizon", "contractmanager": "cm-holland-noord", "admin": "admin"},
+                        "aanbieder_manager": "abm-horizon", "contractmanager": "cm-holland-noord",
+                        "zbt": "zbt-holland-noord", "admin": "admin"},
                  foreign={"procesregisseur": "pr-rotterdam", "casusregisseur": "cr-rotterdam",
                           "teammanager": "tm-rotterdam", "aanbieder": "ab-kompas",
-                          "aanbieder_manager": "abm-kompas", "contractmanager": "cm-rijnmond"},
+                          "aanbieder_manager": "abm-kompas", "contractmanager": "cm-rijnmond",
+                          "zbt": "zbt-rijnmond"},
                  toewijzen_extra={"ondersteuningsplan": "OP-2027-001"})
 
 

@@ -211,7 +211,7 @@ def test_r_priv_1_contractmanager_never_sees_identity_anywhere():
         # items for the contractmanager: a termination form copy (R-BE-6) and an escalation (R-ESC-8),
         # both within the last LIMIT_NOTIFICATION_AGE_DAYS (older notifications are no longer listed)
         procedure_to_form(s, [cid])
-        s.fire(cid, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
+        s.fire(cid, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
         # positive controls
         for who in ("pr-rotterdam", "cr-rotterdam", "ab-horizon", "abm-horizon"):
             raw, view = view_of(s, cid, who)
@@ -438,14 +438,14 @@ def test_stream_foreign_organisation_never_receives_items():
             rot = in_zorg_a(s)
             s.fire(rot, "ab-horizon", "arrangement_betwisten", {"toelichting": "te licht"})
             s.fire(rot, "cr-rotterdam", "overeenstemming_bereiken", {})
-            s.fire(rot, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "geen plek"})
+            s.fire(rot, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "geen plek"})
             # sentinels: a schiedam case at kompas (region rijnmond) and an alkmaar case (region holland-noord)
             sch = in_zorg_a(s, gemeente="schiedam", aanbieder=KOMPAS)
             s.fire(sch, "ab-kompas", "arrangement_betwisten", {"toelichting": "te licht"})
             alk = in_zorg_a(s, gemeente="alkmaar", aanbieder=KOMPAS)
             s.fire(alk, "ab-kompas", "arrangement_betwisten", {"toelichting": "te licht"})
             s.fire(alk, "cr-alkmaar", "overeenstemming_bereiken", {})
-            s.fire(alk, "cr-alkmaar", "stagnatie_opschalen", {"melding_zbt": "geen plek"})
+            s.fire(alk, "zbt-holland-noord", "stagnatie_opschalen", {"melding_zbt": "geen plek"})
             got = drain_all(streams)
             own = {"cr-rotterdam": {rot}, "pr-rotterdam": {rot}, "ab-horizon": {rot}, "cm-rijnmond": {rot, sch},
                    "pr-schiedam": {sch}, "cr-schiedam": {sch}, "ab-kompas": {sch, alk}, "cm-holland-noord": {alk},

@@ -471,18 +471,27 @@ def _open_tasks(s, cid):
 
 
 def test_r_be_11_r_mon_6_an_ended_case_leaves_no_task_open():
-    """R-BE-11, R-MON-6, R-TW-7 (with R-MON-3, R-BE-7, R-MON-4): when a case ends, every open task about it
-    closes, since no event can act on it any more (a closed case refuses everything with 409): the
-    casusregisseur's overdue evaluation and termination decision when the jeugdige ends the care, the
-    overdue evaluation when a suspension lapses, the procesregisseur's verlenging decision when the
-    aanbieder closes the care."""
+    """R-BE-11, R-BE-12, R-MON-6, R-TW-7 (with R-MON-3, R-BE-7, R-MON-4): when a case ends, every open task
+    about it closes, since no event can act on it any more (a closed case refuses everything with 409): the
+    casusregisseur's overdue evaluation, termination decision and confirmation of the end by the jeugdige
+    when the jeugdige ends the care during the termination procedure (R-BE-12: reported by the aanbieder,
+    confirmed by the casusregisseur), the overdue evaluation when a suspension lapses, the
+    procesregisseur's verlenging decision when the aanbieder closes the care."""
     with Server(now=T0) as s:
         by_jeugdige, lapsed, closed = in_zorg(s), in_zorg(s), in_zorg(s)
         procedure_to_form(s, [by_jeugdige])
         s.clock(ams("2027-07-02"))
         assert _open_tasks(s, by_jeugdige) == {("cr-rotterdam", "evaluatie_te_laat"),
                                               ("cr-rotterdam", "beeindiging_beoordelen")}
-        s.fire(by_jeugdige, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-07-01"})
+        refused(s, by_jeugdige, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-07-01"},
+                422, "guard_failed", "R-BE-12")
+        s.fire(by_jeugdige, "ab-horizon", "einde_door_jeugdige_melden",
+               {"einddatum_zorg": "2027-07-01", "toelichting": "de jeugdige stopt"})
+        assert _open_tasks(s, by_jeugdige) == {("cr-rotterdam", "evaluatie_te_laat"),
+                                              ("cr-rotterdam", "beeindiging_beoordelen"),
+                                              ("cr-rotterdam", "einde_door_jeugdige_bevestigen")}
+        case = s.fire(by_jeugdige, "cr-rotterdam", "einde_door_jeugdige_bevestigen", {})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "32", case
         refused(s, by_jeugdige, "cr-rotterdam", "beeindiging_goedkeuren", overwegingen(), 409, "not_allowed_in_state")
         refused(s, by_jeugdige, "cr-rotterdam", "evaluatie_vastleggen", {"datum": "2027-07-02", "uitkomst": "ongewijzigd"},
                 409, "not_allowed_in_state")
@@ -599,6 +608,7 @@ def test_r_esc_1_to_7_ladder_up_to_contractmanager_and_missed_feedback():
         assert tasks(s.inbox("cm-rijnmond"), cid) == []
         case = s.fire(cid, "tm-rotterdam", "contractmanager_inschakelen", data)
         assert "ladder_contractmanager" in case["state"], case["state"]
+        assert case["fields"]["escalatie"]["jeugdige_geraadpleegd"] is True, case["fields"]  # recorded (R-ESC-6)
         one_item(s, "cm-rijnmond", cid, "escalatie_contractmanager", "notification", "R-ESC-6")
         cm_view = s.get_case(cid, "cm-rijnmond")
         assert cm_view.get("anoniem") is True and "jeugdige" not in cm_view["fields"], cm_view
@@ -716,24 +726,32 @@ def test_r_tw_4_overeenstemming_closes_ladder_at_a_middle_step():
         assert "terugkoppeling_verlopen" not in s.get_case(late, "pr-rotterdam")["flags"]
 
 
-def test_r_esc_8_stagnatie_opschalen_to_contractmanager():
-    """R-ESC-8: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager
-    (casusregisseur only, with the ZBT's melding), from no escalation or from a step of the lokaal
-    ladder; the contractmanager is notified and continues with afspraken_vastleggen."""
+def test_r_esc_8_r_esc_10_stagnatie_opschalen_to_contractmanager():
+    """R-ESC-8, R-ESC-10: stagnation reported by the zorgbemiddelingsteam goes straight to the
+    contractmanager: the ZBT's step (role zbt, a region's team, with its melding), not the
+    casusregisseur's, from no escalation or from a step of the lokaal ladder; the contractmanager, the
+    teammanager and the casusregisseur (the ZBT reports back to it) are notified and the contractmanager
+    continues with afspraken_vastleggen. A ZBT of another region does not see the case."""
     with Server(now=T0) as s:
         direct, from_step = in_zorg(s), in_zorg(s)
         s.clock(ams("2027-05-03"))
-        for who in ("ab-horizon", "tm-rotterdam", "pr-rotterdam", "cm-rijnmond"):
+        for who in ("ab-horizon", "tm-rotterdam", "pr-rotterdam", "cm-rijnmond", "cr-rotterdam"):
             refused(s, direct, who, "stagnatie_opschalen", {"melding_zbt": "geen plek"}, 403, "forbidden", "R-AUTH-1")
-        refused(s, direct, "cr-rotterdam", "stagnatie_opschalen", {}, 422, "invalid_data", "R-ESC-8")
-        case = s.fire(direct, "cr-rotterdam", "stagnatie_opschalen",
+        refused(s, direct, "zbt-holland-noord", "stagnatie_opschalen", {"melding_zbt": "geen plek"}, 404,
+                "not_found", "R-AUTH-2")
+        refused(s, direct, "zbt-rijnmond", "stagnatie_opschalen", {}, 422, "invalid_data", "R-ESC-8")
+        case = s.fire(direct, "zbt-rijnmond", "stagnatie_opschalen",
                       {"melding_zbt": "traject stagneert: geen vervolgplek"})
         assert "ladder_contractmanager" in case["state"], case["state"]
+        assert case["anoniem"] is True and "jeugdige" not in case["fields"], case  # the ZBT's view
+        case = s.get_case(direct, "pr-rotterdam")
         assert case["fields"]["escalatie"]["aanleiding"] == "stagnatie_zbt", case["fields"]
         one_item(s, "cm-rijnmond", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
         one_item(s, "tm-rotterdam", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
-        assert last_entry(s, direct)["rule"] == "R-ESC-8"
-        refused(s, direct, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "nog eens"}, 409,
+        one_item(s, "cr-rotterdam", direct, "escalatie_contractmanager", "notification", "R-ESC-8")
+        e = last_entry(s, direct)
+        assert (e["rule"], e["actor"], e["role"]) == ("R-ESC-8", "zbt-rijnmond", "zbt"), e
+        refused(s, direct, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "nog eens"}, 409,
                 "not_allowed_in_state")
         refused(s, direct, "cr-rotterdam", "feiten_vastleggen", {"feiten": "f", "doorlopen_stappen": "s"}, 409,
                 "not_allowed_in_state")
@@ -742,7 +760,9 @@ def test_r_esc_8_stagnatie_opschalen_to_contractmanager():
         # from a step of the lokaal ladder
         s.fire(from_step, "cr-rotterdam", "stagnatie_melden", {"toelichting": "geen voortgang"})
         s.fire(from_step, "cr-rotterdam", "feiten_vastleggen", {"feiten": "f", "doorlopen_stappen": "s"})
-        case = s.fire(from_step, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
+        refused(s, from_step, "cr-rotterdam", "stagnatie_opschalen", {"melding_zbt": "stagnatie"}, 403, "forbidden",
+                "R-AUTH-1")
+        case = s.fire(from_step, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
         assert "ladder_contractmanager" in case["state"], case["state"]
         one_item(s, "cm-rijnmond", from_step, "escalatie_contractmanager", "notification", "R-ESC-8")
 
@@ -969,10 +989,10 @@ def test_r_mon_5_verzoek_om_wijziging_with_information_deadline():
 
 
 def test_r_mon_6_suspension_lapses_after_8_weeks_route_a_2_months_route_b_c():
-    """R-MON-6: a suspension may resume within 8 weeks on route A (2027-05-03 -> 2027-06-28) and 2 months
+    """R-MON-6, R-BE-12: a suspension may resume within 8 weeks on route A (2027-05-03 -> 2027-06-28) and 2 months
     on routes B and C (-> 2027-07-03; from its datum 2027-04-30 -> 2027-06-30); after that the entitlement
-    lapses and the case ends (beeindigd, aanspraak_vervallen, everyone informed); resumed in time it
-    does not."""
+    lapses and the case ends (beeindigd, aanspraak_vervallen, JZ588 reden 32, everyone informed); resumed in
+    time it does not."""
     with Server(now=T0) as s:
         route_a, resumed_a, route_c = in_zorg(s), in_zorg(s), in_zorg(s, verwijzer="gi")
         route_b = in_zorg_route_b(s)
@@ -1004,6 +1024,9 @@ def test_r_mon_6_suspension_lapses_after_8_weeks_route_a_2_months_route_b_c():
         case = s.get_case(route_a, "pr-rotterdam")
         assert case["status"] == "beeindigd" and case["closed"] is True and "aanspraak_vervallen" in case["flags"], case
         assert case["deadlines"] == [] and case["fields"]["beeindigd_door"] == "opschorting_verlopen", case
+        # R-BE-12: each end records its JZ588 code; RIJ counts the lapse as an end by the jeugdige (32)
+        assert case["fields"]["reden_beeindiging"] == "32", case["fields"]
+        assert case["fields"]["einddatum_zorg"] == "2027-05-03", case["fields"]
         for who in ("ab-horizon", "cr-rotterdam", "pr-rotterdam"):
             one_item(s, who, route_a, "aanspraak_vervallen", "notification", "R-MON-6")
         e = last_entry(s, route_a)

@@ -289,8 +289,10 @@ def test_r_tw_6_overbrugging_starten():
 
 
 def test_r_tw_7_zorg_afsluiten_jz588():
-    """R-TW-7: stop zorg carries a JZ588 reden (enum), an einddatum_zorg not in the future; -> beeindigd;
-    a report later than 5 working days after the end is flagged."""
+    """R-TW-7: stop zorg carries a JZ588 reden (the code list of DOMAIN 4.1: 02, 20, 31-39), an
+    einddatum_zorg not in the future; -> beeindigd; a report later than 5 working days after the end is
+    flagged. R-BE-12: reden 33 (voortijdig door aanbieder) is refused outside an approved termination
+    procedure (test_no_bypass.py has the procedure)."""
     with Server(now=MON) as s:
         cid = s.create_a()["id"]
         s.toewijzen(cid)
@@ -298,6 +300,7 @@ def test_r_tw_7_zorg_afsluiten_jz588():
         s.clock("2027-03-01T09:00:00+01:00")
         version = s.get_case(cid, "pr-rotterdam")["version"]
         bad = [({"reden_beeindiging": "42", "einddatum_zorg": "2027-02-26"}, "invalid_data"),
+               ({"reden_beeindiging": "99", "einddatum_zorg": "2027-02-26"}, "invalid_data"),
                ({"reden_beeindiging": 31, "einddatum_zorg": "2027-02-26"}, "invalid_data"),
                ({"einddatum_zorg": "2027-02-26"}, "invalid_data"),
                ({"reden_beeindiging": "31"}, "invalid_data"),
@@ -319,14 +322,21 @@ def test_r_tw_7_zorg_afsluiten_jz588():
         assert last["event"] == "zorg_afsluiten" and last["data"]["reden_beeindiging"] == "31", last
         st, resp = s.event(cid, "ab-horizon", "overbrugging_starten", {})
         assert_error(st, resp, 409, code="not_allowed_in_state")
-        # every JZ588 code of the chart is accepted; ended 2027-02-15, reported 2027-03-01: late
-        for code in ("20", "32", "33", "34"):
+        # every JZ588 code but 33 is accepted outside a termination procedure; ended 2027-02-15, reported
+        # 2027-03-01: late
+        for code in ("02", "20", "32", "33", "34", "35", "36", "37", "38", "39"):
             other = s.create_a()["id"]
             s.toewijzen(other)
             s.fire(other, "ab-horizon", "start_zorg")
-            case = s.fire(other, "ab-horizon", "zorg_afsluiten",
-                          {"reden_beeindiging": code, "einddatum_zorg": "2027-02-15"})
+            data = {"reden_beeindiging": code, "einddatum_zorg": "2027-02-15"}
+            if code == "33":
+                st, resp = s.event(other, "ab-horizon", "zorg_afsluiten", data)
+                assert_error(st, resp, 422, code="guard_failed", rule="R-BE-12")
+                assert s.get_case(other, "pr-rotterdam")["status"] == "in_zorg"
+                continue
+            case = s.fire(other, "ab-horizon", "zorg_afsluiten", data)
             assert case["status"] == "beeindigd" and "stop_zorg_te_laat_gemeld" in case["flags"], case
+            assert case["fields"]["reden_beeindiging"] == code, case["fields"]
 
 
 def test_r_tw_7_verzoek_antwoordtermijn():

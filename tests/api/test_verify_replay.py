@@ -223,20 +223,49 @@ def replay(chart_path, script):
 # --- the tests ---------------------------------------------------------------------------------
 
 def test_r_be_12_trace_replays_on_the_server():
-    """Issue 9: the landed Rijnmond chart's known-failing R-BE-12 (5 steps: aanmelden, toewijzen,
-    start_zorg, beeindiging_aankondigen, zorg_afsluiten) replayed over HTTP: the server's states and
-    status equal the verifier's after every step, and the last step closes the case."""
-    script = verify(CHART, 0)  # known failing: exit 0, the script is still written
+    """Issue 9, R-BE-12: the bypass the Rijnmond chart had before R-BE-12 was enforced (a copy without
+    zorg_afsluiten's R-BE-12 guards, with the property geen_einde_tijdens_beeindigingsprocedure), violated
+    in 5 steps: aanmelden, toewijzen, start_zorg, beeindiging_aankondigen, zorg_afsluiten. Replayed over
+    HTTP on that copy, the server's states and status equal the verifier's after every step and the last
+    step closes the case; the landed chart refuses that last step with 422 and the rule."""
+    with open(CHART) as f:
+        chart = json.load(f)
+    t = next(t for t in chart["root"]["states"]["traject"]["states"]["in_zorg"]["transitions"]
+             if t["event"] == "zorg_afsluiten")
+    t["guards"] = [g for g in t["guards"] if g["rule"] != "R-BE-12"]
+    chart["properties"] = [p for p in chart["properties"] if p["name"] == "geen_einde_tijdens_beeindigingsprocedure"]
+    path = os.path.join(tmpdir("casus-replay-chart-"), os.path.basename(CHART))
+    with open(path, "w") as f:
+        json.dump(chart, f, indent=1)
+    script = verify(path, 1)
     assert [st["event"] for st in script] == ["aanmelden", "toewijzen", "start_zorg", "beeindiging_aankondigen",
                                               "zorg_afsluiten"], script
     assert not any(st.get("clock") for st in script), script
-    seen = replay(CHART, script)
+    seen = replay(path, script)
     assert len(seen) == 5
     # beeindiging_aankondigen was open (the property's point) when zorg_afsluiten ended the case
     assert "beeindiging_gesprekken" in seen[3][1]["state"], seen[3][1]["state"]
     last = seen[-1][1]
     assert last["closed"] is True and last["status"] == "beeindigd" and last["state"] == ["beeindigd"], last
     assert last["deadlines"] == [], last["deadlines"]
+    # the landed chart: the same script up to the announcement, then the last step is refused
+    s, tokens, _ = script_server(CHART, script)
+    with s:
+        cid = None
+        for st in script:
+            token = tokens[st["actor"]["id"]]
+            if st.get("create"):
+                status, body = s.req("POST", "/v1/cases", token, st["data"])
+                assert status == 201, (status, body)
+                cid = body["id"]
+                continue
+            req = {"event": st["event"]}
+            if st.get("data") is not None:
+                req["data"] = st["data"]
+            status, body = s.req("POST", "/v1/cases/%s/events" % cid, token, req)
+            if st["event"] != "zorg_afsluiten":
+                assert status == 200, (st["event"], status, body)
+        assert status == 422 and body["error"]["rule"] == "R-BE-12", (status, body)
 
 
 def test_planted_timer_property_trace_replays_with_its_clock_move():

@@ -137,6 +137,7 @@ json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t
     fx_allowed_check(chart, &res, a->role, now);
     keep_effects(&res);
     c = json_incref(res.case_);
+    keep_effects(&res);
   } else {
     ASSERT_NULL(res.allowed_events);
   }

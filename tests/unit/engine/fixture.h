@@ -39,7 +39,8 @@ void fx_teardown(void);
 int64_t fx_t(const char *rfc3339);
 
 /* Creates case `id` from body (borrowed; may be NULL) with the extra field "regio" (when not NULL); asserts
- * the result code and, when not NULL, the rule.  Returns the case (new reference), or NULL after a refusal.
+ * the result code and, when not NULL, the rule.  Returns the case (new reference) and keeps the effects in
+ * fx_effects, or NULL after a refusal.
  */
 json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t *a, const char *id,
                   const json_t *body, const char *regio, int expect_rc, const char *expect_rule);

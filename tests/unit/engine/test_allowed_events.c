@@ -125,7 +125,8 @@ TEST(events_return_the_actors_events_on_the_new_case) {
   c = create(&PR, AT("2027-03-31"), &res);
   engine_result_clear(&res);
   c = step(c, AT("2027-03-31"), &PR, "toewijzen", TOEWIJZEN, &res);
-  assert_events(res.allowed_events, "casusregisseur_wijzigen");
+  /* R-ESC-10: the procesregisseur may open the ladder once the case has an aanbieder */
+  assert_events(res.allowed_events, "casusregisseur_wijzigen,stagnatie_melden");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-01"), &AB, "start_zorg", NULL, &res);
   assert_events(res.allowed_events, AANBIEDER_IN_ZORG ",arrangement_betwisten");
@@ -136,24 +137,21 @@ TEST(events_return_the_actors_events_on_the_new_case) {
            &res);
   assert_events(res.allowed_events, AANBIEDER_IN_ZORG);
   assert_role_events(c, &CR, AT("2027-04-01"),
-                     "evaluatie_vastleggen,overeenstemming_bereiken,stagnatie_opschalen,feiten_vastleggen");
+                     "evaluatie_vastleggen,overeenstemming_bereiken,feiten_vastleggen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-05"), &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
            &res);
-  assert_events(res.allowed_events,
-                "evaluatie_vastleggen,overeenstemming_bereiken,stagnatie_opschalen,intern_afstemmen");
+  assert_events(res.allowed_events, "evaluatie_vastleggen,overeenstemming_bereiken,intern_afstemmen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-06"), &CR, "intern_afstemmen", "{\"afstemming\":\"met het CDT\"}", &res);
-  assert_events(res.allowed_events,
-                "evaluatie_vastleggen,overeenstemming_bereiken,stagnatie_opschalen,gesprek_aanbieder_voeren");
+  assert_events(res.allowed_events, "evaluatie_vastleggen,overeenstemming_bereiken,gesprek_aanbieder_voeren");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-12"), &CR, "gesprek_aanbieder_voeren",
            "{\"datum\":\"2027-04-12\",\"argumenten\":\"nieuwe argumenten\",\"samenwerkingsafspraken\":"
            "\"wekelijks\",\"evaluatieafspraken\":\"na 6 weken\"}",
            &res);
-  assert_events(
-      res.allowed_events,
-      "evaluatie_vastleggen,overeenstemming_bereiken,stagnatie_opschalen,vraagverheldering_starten");
+  assert_events(res.allowed_events,
+                "evaluatie_vastleggen,overeenstemming_bereiken,vraagverheldering_starten");
   assert_role_events(c, &TM, AT("2027-04-12"), "overeenstemming_bereiken,teammanagers_inschakelen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-13"), &TM, "teammanagers_inschakelen",

@@ -122,6 +122,9 @@ TEST(each_refusal_names_its_path) {
       "$.properties[0].never", "run.last has");
   refused("[{\"name\": \"n\", \"rule\": \"R-1\", \"never\": {\"path\": \"run.count\", \"gt\": 1}}]",
           "$.properties[0].never", "the run record has");
+  /* run.tasks names a kind of task the chart opens (its fixture opens none). */
+  refused("[{\"name\": \"n\", \"rule\": \"R-1\", \"never\": {\"path\": \"run.tasks.judge\", \"eq\": true}}]",
+          "$.properties[0].never", "run.tasks takes a kind of task");
   refused(
       "[{\"name\": \"n\", \"rule\": \"R-1\", \"never\": {\"path\": \"fields.a\", \"eq\": {\"path\": "
       "\"run.events.nope\"}}}]",

@@ -38,6 +38,7 @@ static const engine_actor_t TM = {"tm-1", "teammanager", "rotterdam"};
 static const engine_actor_t AB = {"ab-1", "aanbieder", "zorgaanbieder-a"};
 static const engine_actor_t AM = {"am-1", "aanbieder_manager", "zorgaanbieder-a"};
 static const engine_actor_t CM = {"cm-1", "contractmanager", "rijnmond"};
+static const engine_actor_t ZBT = {"zbt-1", "zbt", "rijnmond"};
 
 /* --- helpers --- */
 
@@ -615,6 +616,9 @@ TEST(suspension_lapses_after_8_weeks_route_a_R_MON_6) {
   ASSERT_STR_EQ(fx_status(c), "beeindigd");
   ASSERT(json_is_true(json_object_get(c, "closed")));
   ASSERT(fx_has_flag(c, "aanspraak_vervallen"));
+  /* R-BE-12: each end records its JZ588 code; RIJ counts the lapse as an end by the jeugdige (32) */
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "32");
+  ASSERT_STR_EQ(fx_str(c, "fields.einddatum_zorg"), "2027-05-03");
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   ASSERT(fx_effect("notification", "aanspraak_vervallen", "aanbieder"));
   ASSERT(fx_effect("notification", "aanspraak_vervallen", "casusregisseur"));
@@ -1095,28 +1099,98 @@ TEST(termination_by_jeugdige_R_BE_11) {
   json_decref(c);
 }
 
-/* R-BE-6 (and R-TW-7): zorg_afsluiten keeps accepting every JZ588 code, but ending care early "door de
- * aanbieder" (33) without an approved procedure is flagged and reported; through the procedure it is not. */
-TEST(early_end_by_aanbieder_without_consent_is_flagged_R_BE_6) {
-  json_t *c;
+/* R-BE-12 (and R-TW-7): no bypass. Outside a termination procedure zorg_afsluiten records its JZ588 code,
+ * but an early end "door de aanbieder" (33) is refused: it exists only as the outcome of an approved
+ * procedure (overdracht_afronden). While the procedure is open, and after its approval until the
+ * handover, the aanbieder cannot end the case another way: no regular end (31), no other code, no end by
+ * the jeugdige of its own (it is reported and the casusregisseur confirms it), no suspension whose lapse
+ * would end it. After a withdrawal the regular end is possible again. */
+TEST(no_bypass_of_the_termination_procedure_R_BE_12) {
+  json_t *c, *alt;
+  static const engine_actor_t CR2 = {"cr-2", "casusregisseur", "rotterdam"};
   setup();
+  /* outside the procedure: 33 refused, 31 accepted */
   c = in_zorg();
-  OK(c, "2027-06-01", &AB, "zorg_afsluiten",
-     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"99\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EINVALID_DATA, "R-TW-7");
+  NO(c, "2027-06-01", &AB, "einde_door_jeugdige_melden",
+     "{\"einddatum_zorg\":\"2027-06-01\",\"toelichting\":\"t\"}", CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  alt = json_deep_copy(c);
+  OK(alt, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}");
+  ASSERT_STR_EQ(fx_status(alt), "beeindigd");
+  ASSERT_STR_EQ(fx_str(alt, "fields.reden_beeindiging"), "31");
+  json_decref(alt);
+  /* a suspended case: no procedure is announced (its lapse would end the case during it) */
+  alt = json_deep_copy(c);
+  OK(alt, "2027-05-03", &AB, "zorg_opschorten", "{\"reden\":\"pauze\"}");
+  NO(alt, "2027-05-04", &AB, "beeindiging_aankondigen", "{\"redenen\":\"x\"}", CASUS_EGUARD_FAILED,
+     "R-BE-12");
+  json_decref(alt);
+  /* the procedure is open: every other end is refused with the rule */
+  OK(c, "2027-04-26", &AB, "beeindiging_aankondigen", "{\"redenen\":\"herhaald geweld\"}");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"34\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_beeindigen_door_jeugdige", "{\"einddatum_zorg\":\"2027-06-01\"}",
+     CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_opschorten", "{\"reden\":\"pauze\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  /* the end by the jeugdige: reported by the aanbieder, confirmed (or not) by the assigned casusregisseur */
+  NO(c, "2027-06-01", &CR, "einde_door_jeugdige_bevestigen", NULL, CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &CR, "einde_door_jeugdige_melden",
+     "{\"einddatum_zorg\":\"2027-06-01\",\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-06-01", &AB, "einde_door_jeugdige_melden",
+     "{\"einddatum_zorg\":\"2027-06-02\",\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2027-06-01", &AB, "einde_door_jeugdige_melden",
+     "{\"einddatum_zorg\":\"2027-05-31\",\"toelichting\":\"de jeugdige komt niet meer\"}");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(fx_has_flag(c, "einde_door_jeugdige_gemeld"));
+  ASSERT(fx_effect("task", "einde_door_jeugdige_bevestigen", "casusregisseur"));
+  NO(c, "2027-06-01", &AB, "einde_door_jeugdige_melden",
+     "{\"einddatum_zorg\":\"2027-05-31\",\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-02", &AB, "einde_door_jeugdige_bevestigen", NULL, CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-06-02", &CR2, "einde_door_jeugdige_bevestigen", NULL, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  alt = json_deep_copy(c);
+  OK(alt, "2027-06-02", &CR, "einde_door_jeugdige_niet_bevestigen", "{\"reden\":\"de jeugdige komt wel\"}");
+  ASSERT(!fx_has_flag(alt, "einde_door_jeugdige_gemeld"));
+  ASSERT(fx_in_state(alt, "beeindiging_gesprekken"));
+  ASSERT(fx_effect("close_tasks", "einde_door_jeugdige_bevestigen", NULL));
+  ASSERT_STR_EQ(fx_str(alt, "fields.beeindiging.einde_door_jeugdige.besluit"), "niet_bevestigd");
+  NO(alt, "2027-06-02", &CR, "einde_door_jeugdige_bevestigen", NULL, CASUS_EGUARD_FAILED, "R-BE-12");
+  /* withdrawn: the procedure is no longer open and the regular end is possible again */
+  OK(alt, "2027-06-03", &AB, "beeindiging_intrekken", "{\"reden\":\"het gaat beter\"}");
+  OK(alt, "2027-06-03", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-03\"}");
+  ASSERT_STR_EQ(fx_status(alt), "beeindigd");
+  json_decref(alt);
+  OK(c, "2027-06-02", &CR, "einde_door_jeugdige_bevestigen", "{\"toelichting\":\"bevestigd met de ouders\"}");
   ASSERT_STR_EQ(fx_status(c), "beeindigd");
-  ASSERT(fx_has_flag(c, "beeindiging_zonder_toestemming"));
-  ASSERT(fx_effect("notification", "beeindiging_zonder_toestemming", "casusregisseur"));
+  ASSERT(json_is_true(json_object_get(c, "closed")));
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "32");
+  ASSERT_STR_EQ(fx_str(c, "fields.einddatum_zorg"), "2027-05-31");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindigd_door"), "jeugdige");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.uitkomst"), "beeindigd_door_jeugdige");
+  ASSERT_STR_EQ(fx_str(c, "fields.beeindiging.einde_door_jeugdige.bevestigd_door"), "cr-1");
+  ASSERT(!fx_has_flag(c, "einde_door_jeugdige_gemeld"));
+  ASSERT(fx_effect("notification", "zorg_beeindigd_door_jeugdige", "procesregisseur"));
   json_decref(c);
+  /* approved, until the handover: still no other end; the handover records 33 */
   c = form_submitted(DEFAULTS);
   OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
-  OK(c, "2027-06-01", &AB, "zorg_afsluiten",
-     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}");
-  ASSERT(!fx_has_flag(c, "beeindiging_zonder_toestemming"));
-  json_decref(c);
-  c = in_zorg();
-  OK(c, "2027-06-01", &AB, "zorg_afsluiten",
-     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}");
-  ASSERT(!fx_has_flag(c, "beeindiging_zonder_toestemming"));
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  NO(c, "2027-06-01", &AB, "zorg_beeindigen_door_jeugdige", "{\"einddatum_zorg\":\"2027-06-01\"}",
+     CASUS_EGUARD_FAILED, "R-BE-12");
+  OK(c, "2027-06-01", &AB, "overdracht_afronden",
+     "{\"einddatum_zorg\":\"2027-06-01\",\"overdracht\":\"warme overdracht aan aanbieder B\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "33");
   json_decref(c);
 }
 
@@ -1211,6 +1285,9 @@ TEST(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) {
   OK(c, "2027-05-20", &TM, "contractmanager_inschakelen",
      "{\"jeugdige_geraadpleegd\":true,\"verschil_van_inzicht\":\"zwaarte van het arrangement\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
+  /* the consultation of the jeugdige is recorded on the case */
+  ASSERT(json_is_true(
+      json_object_get(json_object_get(json_object_get(c, "fields"), "escalatie"), "jeugdige_geraadpleegd")));
   ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
   ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-6");
   NO(c, "2027-05-24", &TM, "afspraken_vastleggen",
@@ -1310,9 +1387,10 @@ TEST(agreement_closes_the_ladder_at_any_step_R_TW_4) {
   json_decref(c);
 }
 
-/* R-ESC-8: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager (from no
- * escalation, or from any step before it); the casusregisseur can also open the ladder at step 1. */
-TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
+/* R-ESC-8, R-ESC-10: stagnation reported by the zorgbemiddelingsteam goes straight to the contractmanager
+ * (from no escalation, or from any step before it): the ZBT's step, not the casusregisseur's; the
+ * casusregisseur and the procesregisseur can open the ladder at step 1. */
+TEST(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10) {
   json_t *c;
   setup();
   c = in_zorg();
@@ -1320,14 +1398,19 @@ TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
      "R-AUTH-1");
   NO(c, "2027-05-03", &TM, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
      "R-AUTH-1");
-  NO(c, "2027-05-03", &CR, "stagnatie_opschalen", "{}", CASUS_EINVALID_DATA, "R-ESC-8");
-  OK(c, "2027-05-03", &CR, "stagnatie_opschalen",
+  NO(c, "2027-05-03", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  NO(c, "2027-05-03", &PR, "stagnatie_opschalen", "{\"melding_zbt\":\"geen plek\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  NO(c, "2027-05-03", &ZBT, "stagnatie_opschalen", "{}", CASUS_EINVALID_DATA, "R-ESC-8");
+  OK(c, "2027-05-03", &ZBT, "stagnatie_opschalen",
      "{\"melding_zbt\":\"traject stagneert: geen vervolgplek\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
   ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie_zbt");
   ASSERT(fx_effect("notification", "escalatie_contractmanager", "contractmanager"));
+  ASSERT(fx_effect("notification", "escalatie_contractmanager", "casusregisseur"));
   ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_contractmanager"), "R-ESC-8");
-  NO(c, "2027-05-04", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"nog eens\"}",
+  NO(c, "2027-05-04", &ZBT, "stagnatie_opschalen", "{\"melding_zbt\":\"nog eens\"}",
      CASUS_ENOT_ALLOWED_IN_STATE, NULL);
   OK(c, "2027-05-04", &CM, "afspraken_vastleggen",
      "{\"acties\":\"a\",\"terugkoppeling_uiterlijk\":\"2027-05-18\"}");
@@ -1336,18 +1419,68 @@ TEST(stagnation_escalated_to_contractmanager_R_ESC_8) {
   /* from a step of the ladder */
   c = ladder_open();
   OK(c, "2027-04-05", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
-  OK(c, "2027-04-06", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}");
+  NO(c, "2027-04-06", &CR, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}", CASUS_EFORBIDDEN,
+     "R-AUTH-1");
+  OK(c, "2027-04-06", &ZBT, "stagnatie_opschalen", "{\"melding_zbt\":\"stagnatie\"}");
   ASSERT(fx_in_state(c, "ladder_contractmanager"));
   json_decref(c);
   /* the casusregisseur opens the ladder on stagnation at step 1 */
   c = in_zorg();
   NO(c, "2027-05-03", &AB, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
+  NO(c, "2027-05-03", &ZBT, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   NO(c, "2027-05-03", &CR, "stagnatie_melden", "{}", CASUS_EINVALID_DATA, "R-ESC-1");
   OK(c, "2027-05-03", &CR, "stagnatie_melden", "{\"toelichting\":\"geen voortgang\"}");
   ASSERT(fx_in_state(c, "ladder"));
   ASSERT_STR_EQ(fx_str(c, "fields.escalatie.aanleiding"), "stagnatie");
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "casusregisseur");
+  ASSERT(fx_effect("notification", "escalatie_geopend", "procesregisseur"));
   NO(c, "2027-05-03", &AB, "arrangement_betwisten", "{\"toelichting\":\"x\"}", CASUS_ENOT_ALLOWED_IN_STATE,
      NULL);
+  json_decref(c);
+  /* R-ESC-10: so does the procesregisseur, when agreements are not kept; step 1 stays the casusregisseur's */
+  c = in_zorg();
+  OK(c, "2027-05-03", &PR, "stagnatie_melden", "{\"toelichting\":\"afspraken niet nagekomen\"}");
+  ASSERT(fx_in_state(c, "ladder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.escalatie.geopend_door"), "procesregisseur");
+  ASSERT(fx_effect("notification", "escalatie_geopend", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("notification", "escalatie_geopend"), "R-ESC-10");
+  NO(c, "2027-05-04", &PR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
+     CASUS_EFORBIDDEN, "R-AUTH-1");
+  OK(c, "2027-05-04", &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}");
+  json_decref(c);
+}
+
+/* R-AUTH-3: only the assigned casusregisseur acts. A case without one gives the procesregisseur a task to
+ * assign one, and no casusregisseur acts on it; once assigned, a colleague of the same gemeente still does
+ * not. */
+TEST(only_the_assigned_casusregisseur_acts_R_AUTH_3) {
+  json_t *body, *c;
+  static const engine_actor_t CR2 = {"cr-2", "casusregisseur", "rotterdam"};
+  setup();
+  body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam", "jeugdige",
+                   "naam", "Sam de Vries", "geboortedatum", "2012-05-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-zonder-cr", body, "rijnmond", 0, NULL);
+  json_decref(body);
+  ASSERT(fx_effect("task", "casusregisseur_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "casusregisseur_toewijzen"), "R-AUTH-3");
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  NO(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-01", &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}");
+  ASSERT(fx_effect("close_tasks", "casusregisseur_toewijzen", NULL));
+  NO(c, "2027-04-01", &CR2, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}");
+  NO(c, "2027-04-02", &CR2, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
+     CASUS_EGUARD_FAILED, "R-AUTH-3");
+  NO(c, "2027-04-02", &CR2, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-04-02", &TM, "overeenstemming_bereiken", NULL);
+  json_decref(c);
+  /* a case created with one gives no such task */
+  c = in_zorg();
+  NO(c, "2027-06-01", &CR2, "evaluatie_vastleggen", "{\"datum\":\"2027-06-01\",\"uitkomst\":\"ongewijzigd\"}",
+     CASUS_EGUARD_FAILED, "R-AUTH-3");
+  OK(c, "2027-06-01", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-06-01\",\"uitkomst\":\"ongewijzigd\"}");
   json_decref(c);
 }
 
@@ -1413,11 +1546,12 @@ TEST(allowed_events_in_care) {
   X(termination_withdrawn_at_any_step_R_BE_10)                     \
   X(opt_out_presented_anonymised_R_BE_9)                           \
   X(termination_by_jeugdige_R_BE_11)                               \
-  X(early_end_by_aanbieder_without_consent_is_flagged_R_BE_6)      \
+  X(no_bypass_of_the_termination_procedure_R_BE_12)                \
   X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) \
   X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)            \
   X(agreement_closes_the_ladder_at_any_step_R_TW_4)                \
-  X(stagnation_escalated_to_contractmanager_R_ESC_8)               \
+  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)      \
+  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                \
   X(contractmanager_view_is_anonymised_R_ESC_6)                    \
   X(allowed_events_in_care)
 

@@ -248,24 +248,39 @@ TEST(dedup_bounds_a_chart_that_loops) {
 /* Three regions: A steps a0 -> a1 -> a2 -> a3 (then done); C's gate opens
  * only while A is in a2; B flips for ever with a value of four that only B
  * reads.  The property is about A and C, so its slice leaves B out. */
-#define REGIONS                                                                                            \
-  "{\"A\": {\"initial\": \"a0\", \"states\": {"                                                                 \
-  "   \"a0\": {\"transitions\": [{\"event\": \"step1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"            \
-  "   \"a1\": {\"transitions\": [{\"event\": \"step2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"            \
-  "   \"a2\": {\"transitions\": [{\"event\": \"step3\", \"roles\": [\"r\"], \"target\": \"a3\"}]},"            \
-  "   \"a3\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"         \
-  "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"                                                 \
-  " \"B\": {\"initial\": \"b0\", \"states\": {"                                                                 \
-  "   \"b0\": {\"transitions\": [{\"event\": \"noise\", \"roles\": [\"r\"], \"target\": \"b1\","                 \
-  "     \"data\": {\"n\": {\"type\": \"string\", \"required\": true, \"enum\": [\"v1\", \"v2\", \"v3\", \"v4\"]}}," \
-  "     \"actions\": [{\"set\": \"fields.n\", \"value\": {\"path\": \"data.n\"}}]}]},"                       \
-  "   \"b1\": {\"transitions\": [{\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\","                  \
-  "     \"when\": {\"path\": \"fields.n\", \"in\": [\"v1\", \"v2\"]}},"                                        \
-  "                                {\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\"}]}}},"             \
-  " \"C\": {\"initial\": \"c0\", \"states\": {"                                                                 \
-  "   \"c0\": {\"transitions\": [{\"event\": \"gate\", \"roles\": [\"r\"], \"target\": \"c1\","                  \
-  "     \"when\": {\"in_state\": \"a2\"}}]},"                                                                 \
+#define REGIONS                                                                                           \
+  "{\"A\": {\"initial\": \"a0\", \"states\": {"                                                           \
+  "   \"a0\": {\"transitions\": [{\"event\": \"step1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"       \
+  "   \"a1\": {\"transitions\": [{\"event\": \"step2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"       \
+  "   \"a2\": {\"transitions\": [{\"event\": \"step3\", \"roles\": [\"r\"], \"target\": \"a3\"}]},"       \
+  "   \"a3\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"    \
+  "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"                                             \
+  " \"B\": {\"initial\": \"b0\", \"states\": {"                                                           \
+  "   \"b0\": {\"transitions\": [{\"event\": \"noise\", \"roles\": [\"r\"], \"target\": \"b1\","          \
+  "     \"data\": {\"n\": {\"type\": \"string\", \"required\": true, \"enum\": [\"v1\", \"v2\", \"v3\", " \
+  "\"v4\"]}},"                                                                                            \
+  "     \"actions\": [{\"set\": \"fields.n\", \"value\": {\"path\": \"data.n\"}}]}]},"                    \
+  "   \"b1\": {\"transitions\": [{\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\","           \
+  "     \"when\": {\"path\": \"fields.n\", \"in\": [\"v1\", \"v2\"]}},"                                   \
+  "                                {\"event\": \"back\", \"roles\": [\"r\"], \"target\": \"b0\"}]}}},"    \
+  " \"C\": {\"initial\": \"c0\", \"states\": {"                                                           \
+  "   \"c0\": {\"transitions\": [{\"event\": \"gate\", \"roles\": [\"r\"], \"target\": \"c1\","           \
+  "     \"when\": {\"in_state\": \"a2\"}}]},"                                                             \
   "   \"c1\": {}}}}"
+
+/* What both ways of exploring REGIONS must say. */
+static void regions_verdicts(const verify_report_t *r) {
+  char events[256];
+  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
+  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
+                                sizeof(events)),
+                "open step1 step2 step3");
+  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
+  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
+  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
+  ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
+  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+}
 
 TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   const engine_chart_t *c = vx_chart_parallel(
@@ -276,22 +291,14 @@ TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   const verify_report_t *r = vx_verify(c, 0, 0);
   const json_t *slices = json_object_get(verify_report_json(r), "slices"), *s;
   json_int_t sliced, whole;
-  char events[256];
   size_t i;
   bool found = false;
   ASSERT(!verify_report_ok(r));
-  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
-  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
-                                sizeof(events)),
-                "open step1 step2 step3");
-  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
-  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
-  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
-  ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
-  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  regions_verdicts(r);
   /* The property's slice keeps A and C and fires none of B's events. */
   json_array_foreach(slices, i, s) {
-    const json_t *props = json_object_get(s, "properties"), *ev = json_object_get(json_object_get(s, "cone"), "events");
+    const json_t *props = json_object_get(s, "properties"),
+                 *ev = json_object_get(json_object_get(s, "cone"), "events");
     size_t k;
     json_t *e;
     if (json_array_size(props) == 0 ||
@@ -306,14 +313,7 @@ TEST(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) {
   sliced = vx_figure("configurations");
   /* The whole chart at once finds the same, with B's flips multiplying every configuration. */
   r = vx_verify_whole(c, 0, 0);
-  ASSERT_STR_EQ(vx_result("a3_only_through_the_gate"), "violated");
-  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("a3_only_through_the_gate"), "trace"), events,
-                                sizeof(events)),
-                "open step1 step2 step3");
-  ASSERT_STR_EQ(vx_result("b_flips"), "ok");
-  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
-  ASSERT_STR_EQ(vx_result("transitions_taken"), "ok");
-  ASSERT(json_is_true(json_object_get(json_object_get(verify_report_json(r), "figures"), "complete")));
+  regions_verdicts(r);
   ASSERT_EQ(json_array_size(json_object_get(verify_report_json(r), "slices")), 1);
   whole = vx_figure("configurations");
   ASSERT_LT(sliced, whole);
@@ -345,6 +345,61 @@ TEST(a_guard_across_regions_keeps_the_other_region_in_the_slice) {
   ASSERT(a_kept && !b_kept);
 }
 
+#define TASKS(CLOSE)                                                                                \
+  "{\"a\": {\"transitions\": [{\"event\": \"go\", \"roles\": [\"r\"], \"target\": \"b\","           \
+  "  \"actions\": [{\"task\": {\"kind\": \"judge\", \"to\": [\"r\"], \"title\": \"Judge\"}}]}]},"   \
+  " \"b\": {\"transitions\": [{\"event\": \"decide\", \"roles\": [\"r\"], \"target\": \"c\","       \
+  "  \"actions\": [" CLOSE                                                                          \
+  "]}]},"                                                                                           \
+  " \"c\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]}," \
+  " \"done\": {\"type\": \"final\", \"terminal\": true}}"
+#define DECIDED_CLOSES_TASK                                                     \
+  "[{\"name\": \"decision_closes_task\", \"rule\": \"R-T-12\","                 \
+  "  \"never\": {\"all\": [{\"path\": \"run.last.event\", \"eq\": \"decide\"}," \
+  "                          {\"path\": \"run.tasks.judge\", \"eq\": true}]}}]"
+
+TEST(run_tasks_see_a_task_left_open) {
+  /* The run record keeps the kinds of task open on the case: a dropped close_tasks is seen. */
+  const verify_report_t *r =
+      vx_verify(vx_chart("a", TASKS("{\"close_tasks\": \"judge\"}"), DECIDED_CLOSES_TASK), 0, 0);
+  char events[128];
+  ASSERT(verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("decision_closes_task"), "ok");
+  r = vx_verify(vx_chart("a", TASKS(""), DECIDED_CLOSES_TASK), 0, 0);
+  ASSERT(!verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("decision_closes_task"), "violated");
+  ASSERT_STR_EQ(
+      vx_trace_events(json_object_get(vx_property("decision_closes_task"), "trace"), events, sizeof(events)),
+      "open go decide");
+}
+
+TEST(a_timer_outside_the_slice_that_comes_due_at_once_does_not_stop_it) {
+  /* Entering a1 arms a timer due at once whose event only B takes: outside
+   * the slice of the property on A.  It fires first, changing nothing the
+   * slice keeps; the exploration must still go on to a2. */
+  const engine_chart_t *c = vx_chart_parallel(
+      "A",
+      "{\"A\": {\"initial\": \"a0\", \"states\": {"
+      "   \"a0\": {\"transitions\": [{\"event\": \"s1\", \"roles\": [\"r\"], \"target\": \"a1\"}]},"
+      "   \"a1\": {\"timers\": [{\"name\": \"t\", \"event\": \"tick\", \"after\": {\"days\": 0},"
+      "                          \"fires\": \"start_of_day\"}],"
+      "          \"transitions\": [{\"event\": \"s2\", \"roles\": [\"r\"], \"target\": \"a2\"}]},"
+      "   \"a2\": {\"transitions\": [{\"event\": \"finish\", \"roles\": [\"r\"], \"target\": \"done\"}]},"
+      "   \"done\": {\"type\": \"final\", \"terminal\": true}}},"
+      " \"B\": {\"initial\": \"b0\", \"states\": {"
+      "   \"b0\": {\"transitions\": [{\"event\": \"tick\", \"roles\": [\"system\"],"
+      "                            \"actions\": [{\"set\": \"fields.ticked\", \"value\": true}]}]}}}}",
+      "[{\"name\": \"never_a2\", \"rule\": \"R-T-13\", \"never\": {\"in_state\": \"a2\"}}]");
+  const verify_report_t *r = vx_verify(c, 0, 0);
+  char events[128];
+  ASSERT_STR_EQ(vx_result("never_a2"), "violated");
+  ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("never_a2"), "trace"), events, sizeof(events)),
+                "open s1 (clock) s2");
+  ASSERT_STR_EQ(vx_result("no_trap_state"), "ok");
+  ASSERT_STR_EQ(vx_result("states_reachable"), "ok");
+  (void)r;
+}
+
 TEST(states_bound_stops_the_exploration) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
   const verify_report_t *r = vx_verify(c, 0, 3);
@@ -367,19 +422,21 @@ TEST(options_out_of_range) {
   ASSERT_NULL(r);
 }
 
-#define TEST_LIST(X)                                         \
-  X(never_violated_at_depth_3_with_the_shortest_trace)       \
-  X(run_record_says_what_happened_before)                    \
-  X(known_failing_passes_exit_but_keeps_the_trace)           \
-  X(unreachable_state_and_untaken_transitions)               \
-  X(reach_that_fails_and_reach_that_holds)                   \
-  X(trap_state)                                              \
-  X(timer_fires_where_nothing_takes_its_event)               \
-  X(timer_that_comes_due_again_at_once_is_an_engine_finding) \
-  X(dedup_bounds_a_chart_that_loops)                         \
-  X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole) \
-  X(a_guard_across_regions_keeps_the_other_region_in_the_slice) \
-  X(states_bound_stops_the_exploration)                      \
+#define TEST_LIST(X)                                                   \
+  X(never_violated_at_depth_3_with_the_shortest_trace)                 \
+  X(run_record_says_what_happened_before)                              \
+  X(known_failing_passes_exit_but_keeps_the_trace)                     \
+  X(unreachable_state_and_untaken_transitions)                         \
+  X(reach_that_fails_and_reach_that_holds)                             \
+  X(trap_state)                                                        \
+  X(timer_fires_where_nothing_takes_its_event)                         \
+  X(timer_that_comes_due_again_at_once_is_an_engine_finding)           \
+  X(dedup_bounds_a_chart_that_loops)                                   \
+  X(slices_leave_out_what_cannot_matter_and_agree_with_the_whole)      \
+  X(a_guard_across_regions_keeps_the_other_region_in_the_slice)        \
+  X(run_tasks_see_a_task_left_open)                                    \
+  X(a_timer_outside_the_slice_that_comes_due_at_once_does_not_stop_it) \
+  X(states_bound_stops_the_exploration)                                \
   X(options_out_of_range)
 
 TEST_MAIN(TEST_LIST)
