@@ -41,7 +41,7 @@
 #include "core/error.h"
 #include "verify/verify_int.h"
 
-static void timers_collect(json_t *out, const json_t *node, int depth);
+static void timers_collect_at(json_t *out, const json_t *node, int depth, bool defs);
 
 /* --- sets of variables --- */
 
@@ -302,7 +302,7 @@ static void timers_collect_at(json_t *out, const json_t *node, int depth, bool d
   if (depth > VERIFY_WALK_DEPTH_MAX) return;
   if (json_is_array(node)) {
     json_array_foreach(node, i, v) {
-      timers_collect(out, v, depth + 1);
+      timers_collect_at(out, v, depth + 1, defs);
     }
     return;
   }
