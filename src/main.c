@@ -62,7 +62,7 @@ static const char usage_serve[] =
 
 static const char usage_check[] =
     "Usage: casusd statechart check FILE...\n"
-    "       casusd statechart export --format dot|mermaid FILE\n"
+    "       casusd statechart export --format dot|mermaid|json FILE\n"
     "       casusd statechart verify FILE... (see casusd statechart verify --help)\n"
     "\n"
     "Validates each chart: its shape, every guard, action and timer, unknown targets, unreachable\n"
@@ -70,7 +70,12 @@ static const char usage_check[] =
     "problem as FILE: $.json.path: message.  Exit status 0 when every chart is valid, 1 otherwise.\n"
     "\n"
     "export prints the chart as a Graphviz DOT or Mermaid state diagram on standard output\n"
-    "(docs/charts/ is generated this way by the build target 'diagrams').\n";
+    "(docs/charts/ is generated this way by the build target 'diagrams'), or with json the chart\n"
+    "as the server runs it: every included fragment resolved.\n"
+    "\n"
+    "A chart may include fragments (\"include\": NAME where a state goes): each is read from\n"
+    "common/NAME.json in the chart's folder, or else from the fragments bundled with casusd\n"
+    "(statecharts/common/).  check, verify, export and the server resolve them the same way.\n";
 
 static const char usage_verify_chart[] =
     "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--property NAME[,NAME...]]\n"
@@ -300,6 +305,27 @@ static int cmd_serve(int argc, char **argv) {
 
 /* --- statechart check and export --- */
 
+/* The chart in file with its fragments resolved (from common/ in the
+ * file's folder, else the bundled ones): a new reference, or NULL with
+ * the problems in p (p->count 0 and msg when the file could not be read). */
+static json_t *chart_file_load(const char *file, engine_problems_t *p, char *msg, size_t msg_size) {
+  char dir[1024];
+  const char *slash = strrchr(file, '/');
+  json_t *doc = core_json_file_load(file, LIMIT_CHART_BYTES_MAX, "statechart", msg, msg_size), *resolved;
+  p->count = 0;
+  if (doc == NULL) return NULL;
+  if (slash == NULL)
+    snprintf(dir, sizeof(dir), ".");
+  else
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+  if (engine_chart_resolve(doc, core_fragment_get, dir, &resolved, p) != 0) {
+    if (p->count == 0) snprintf(msg, msg_size, "%s", core_err_message(CASUS_ENOMEM));
+    resolved = NULL;
+  }
+  json_decref(doc);
+  return resolved;
+}
+
 static int cmd_statechart_export(int argc, char **argv) {
   const char *format = NULL, *file = NULL;
   engine_problems_t p;
@@ -322,12 +348,23 @@ static int cmd_statechart_export(int argc, char **argv) {
     fputs(usage_check, stderr);
     return 2;
   }
-  doc = core_json_file_load(file, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
+  doc = chart_file_load(file, &p, msg, sizeof(msg));
   if (doc == NULL) {
-    fprintf(stderr, "%s: %s\n", file, msg);
+    for (i = 0; i < p.count; i++) fprintf(stderr, "%s: %s: %s\n", file, p.items[i].path, p.items[i].message);
+    if (p.count == 0) fprintf(stderr, "%s: %s\n", file, msg);
     return 1;
   }
   rc = engine_chart_load(doc, &chart, &p);
+  if (rc == 0 && strcmp(format, "json") == 0) {
+    /* The chart as the server runs it. */
+    text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    engine_chart_free(chart);
+    if (text == NULL) return 1;
+    puts(text);
+    free(text);
+    return 0;
+  }
   json_decref(doc);
   if (rc != 0) {
     fprintf(stderr, "%s: invalid chart (%d problems; run casusd statechart check)\n", file, p.count);
@@ -336,7 +373,7 @@ static int cmd_statechart_export(int argc, char **argv) {
   rc = engine_chart_export(chart, format, &text);
   engine_chart_free(chart);
   if (rc != 0) {
-    fprintf(stderr, "casusd statechart export: --format takes dot or mermaid\n");
+    fprintf(stderr, "casusd statechart export: --format takes dot, mermaid or json\n");
     return 2;
   }
   fputs(text, stdout);
@@ -366,10 +403,11 @@ static void print_verify_usage(FILE *out) {
 static int verify_load(const char *file, engine_chart_t **chart, calendar_t *cal) {
   char msg[256], rel[128];
   engine_problems_t p;
-  json_t *doc = core_json_file_load(file, LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg)), *cdoc;
+  json_t *doc = chart_file_load(file, &p, msg, sizeof(msg)), *cdoc;
   int k, rc;
   if (doc == NULL) {
-    fprintf(stderr, "%s: %s\n", file, msg);
+    for (k = 0; k < p.count; k++) fprintf(stderr, "%s: %s: %s\n", file, p.items[k].path, p.items[k].message);
+    if (p.count == 0) fprintf(stderr, "%s: %s\n", file, msg);
     return 2;
   }
   rc = engine_chart_load(doc, chart, &p);
@@ -541,10 +579,11 @@ static int cmd_statechart(int argc, char **argv) {
   for (i = 2; i < argc; i++) {
     char msg[256];
     engine_problems_t p;
-    json_t *doc = core_json_file_load(argv[i], LIMIT_CHART_BYTES_MAX, "statechart", msg, sizeof(msg));
+    json_t *doc = chart_file_load(argv[i], &p, msg, sizeof(msg));
     int k;
     if (doc == NULL) {
-      printf("%s: %s\n", argv[i], msg);
+      for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
+      if (p.count == 0) printf("%s: %s\n", argv[i], msg);
       bad++;
       continue;
     }

@@ -35,15 +35,22 @@ const engine_chart_t *api__chart_by_id(const api_t *api, const char *id) {
   return best;
 }
 
-static int chart_add(api_t *api, const json_t *doc, const char *where, char *err, size_t err_size) {
+/* Loads the chart doc from where, its fragments from dir/common (NULL: the bundled ones). */
+static int chart_add(api_t *api, const json_t *doc, const char *where, const char *dir, char *err,
+                     size_t err_size) {
   engine_problems_t p;
   engine_chart_t *c;
+  json_t *resolved;
   int rc;
   if (api->charts_count >= LIMIT_CHARTS_MAX) {
     snprintf(err, err_size, "more than %d charts", LIMIT_CHARTS_MAX);
     return CASUS_ECHART_INVALID;
   }
-  rc = engine_chart_load(doc, &c, &p);
+  rc = engine_chart_resolve(doc, core_fragment_get, (void *)dir, &resolved, &p);
+  if (rc == 0) {
+    rc = engine_chart_load(resolved, &c, &p);
+    json_decref(resolved);
+  }
   if (rc != 0) {
     snprintf(err, err_size, "chart %s is invalid: %s: %s (run casusd statechart check)", where,
              p.count ? p.items[0].path : "$", p.count ? p.items[0].message : core_err_message(rc));
@@ -64,9 +71,10 @@ int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size) {
     const embedded_file_t *f;
     for (f = embedded_files; f->path != NULL; f++) {
       json_t *doc;
-      if (strncmp(f->path, "statecharts/", 12) != 0) continue;
+      /* Charts, not the fragments they include (statecharts/common/). */
+      if (strncmp(f->path, "statecharts/", 12) != 0 || strchr(f->path + 12, '/') != NULL) continue;
       doc = core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
-      rc = doc ? chart_add(api, doc, f->path, err, err_size) : CASUS_ECHART_INVALID;
+      rc = doc ? chart_add(api, doc, f->path, NULL, err, err_size) : CASUS_ECHART_INVALID;
       json_decref(doc);
       if (rc != 0) return rc;
     }
@@ -92,7 +100,7 @@ int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size) {
         closedir(d);
         return CASUS_ECHART_INVALID;
       }
-      rc = chart_add(api, doc, path, err, err_size);
+      rc = chart_add(api, doc, path, dir, err, err_size);
       json_decref(doc);
       if (rc != 0) {
         closedir(d);

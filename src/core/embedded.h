@@ -26,4 +26,12 @@ extern const embedded_file_t embedded_files[];
  * reference, or NULL when no such file is bundled or it does not parse. */
 json_t *core_bundled_json(const char *rel_path);
 
+/* Fragment `name` of chart composition (engine_chart_resolve; name checked
+ * by the caller): dir/common/<name>.json when dir (the folder of the chart
+ * being loaded) is not NULL and has it, else the bundled
+ * statecharts/common/<name>.json.  A new reference, or NULL with why in msg. */
+json_t *core_fragment_load(const char *dir, const char *name, char *msg, size_t msg_size);
+/* core_fragment_load with dir as a callback's user data (an engine_fragment_fn). */
+json_t *core_fragment_get(void *dir, const char *name, char *msg, size_t msg_size);
+
 #endif

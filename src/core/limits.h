@@ -52,6 +52,8 @@
 #define LIMIT_NOTIFICATION_AGE_DAYS 30 /* a notification is no longer listed, and is deleted, after this */
 #define LIMIT_TIMERS_PER_CASE_MAX 32
 #define LIMIT_CHART_DEPTH_MAX 8 /* nesting of states in a chart */
+#define LIMIT_CHART_INCLUDE_DEPTH_MAX \
+  4 /* fragments included by fragments (docs/statecharts.md, "Composition") */
 #define LIMIT_CHART_STATES_MAX 256
 #define LIMIT_CHART_TRANSITIONS_MAX 1024
 #define LIMIT_CHART_BYTES_MAX (1024 * 1024)

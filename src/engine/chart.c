@@ -28,8 +28,8 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",   "version", "title", "description",   "calendar",   "roles",  "create",
-    "root", "privacy", "index", "timer_failure", "properties", "$schema"};
+    "id",   "version", "title", "description",   "calendar",   "roles",   "create",
+    "root", "privacy", "index", "timer_failure", "properties", "$schema", "included"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
 static const char *const index_reserved[] = {"status",        "flag",   "overdue", "deadline_before",

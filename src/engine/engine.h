@@ -34,6 +34,7 @@
 #define CASUS_ENGINE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "calendar/calendar.h"
@@ -100,6 +101,21 @@ typedef struct {
  * CASUS_ECHART_INVALID.  problems may be NULL. */
 int engine_chart_load(const json_t *doc, engine_chart_t **out, engine_problems_t *problems);
 void engine_chart_free(engine_chart_t *chart);
+/* Chart composition (include.c; docs/statecharts.md, "Composition").
+ * Fetches fragment `name` (a checked id: engine_fragment_name_ok): a new
+ * reference to its document, or NULL with why in msg. */
+typedef json_t *(*engine_fragment_fn)(void *ud, const char *name, char *msg, size_t msg_size);
+/* Whether name may name a fragment: [a-z][a-z0-9_-]*, shorter than LIMIT_ID_BYTES_MAX. */
+bool engine_fragment_name_ok(const char *name);
+/* doc with every {"include": "<fragment>", "with": {...}} state replaced by
+ * the fragment's state (its {"param": p} placeholders filled in), the
+ * fragments' properties appended, and "included" listing what came from
+ * which fragment at which version.  A chart without includes comes back
+ * as itself.  0 and *out (new reference), or CASUS_ECHART_INVALID with
+ * problems (may be NULL), CASUS_ENOMEM.  Load the result with
+ * engine_chart_load. */
+int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, json_t **out,
+                         engine_problems_t *problems);
 /* Runs every check on doc without keeping the chart: structure, unknown
  * targets, unreachable states, events nobody may fire, timers whose event
  * no transition handles, unknown roles, the list filters ("index").
