@@ -118,11 +118,12 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   json_t *v = json_object(), *deadlines = json_array();
   const char *name;
   json_t *t;
-  static const char *const copy[] = {"id",     "chart", "version",  "status",  "state",
-                                     "closed", "flags", "counters", "created", "updated"};
+  /* "notified": when the case reached a role that sees only such cases (R-PRIV-1). */
+  static const char *const copy[] = {"id",    "chart",    "version", "status",  "state",   "closed",
+                                     "flags", "counters", "created", "updated", "notified"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
-    json_object_set(v, copy[i], json_object_get(case_, copy[i]));
+    if (json_object_get(case_, copy[i]) != NULL) json_object_set(v, copy[i], json_object_get(case_, copy[i]));
   if (allowed != NULL)
     json_object_set(v, "allowed_events", (json_t *)allowed);
   else
