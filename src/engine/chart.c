@@ -415,6 +415,9 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
       eng_problem_add(p, sub, "\"view\" must be volledig or anoniem");
     v = json_object_get(t, "shared_inbox");
     if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"shared_inbox\" must be true or false");
+    if (json_is_false(v) && !json_is_string(json_object_get(t, "actor_field")))
+      eng_problem_add(p, sub,
+                      "\"shared_inbox\": false needs \"actor_field\" (the person who gets the role's tasks)");
     v = json_object_get(t, "identity_on_opt_out");
     if (v && !json_is_boolean(v) && !(json_is_string(v) && strcmp(json_string_value(v), "delegate") == 0))
       eng_problem_add(p, sub, "\"identity_on_opt_out\" must be true, false or \"delegate\"");
@@ -428,9 +431,6 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
     if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"visible_after_notice\" must be true or false");
     v = json_object_get(t, "withhold_free_text");
     if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"withhold_free_text\" must be true or false");
-    if (json_is_false(v) && !json_is_string(json_object_get(t, "actor_field")))
-      eng_problem_add(p, sub,
-                      "\"shared_inbox\": false needs \"actor_field\" (the person who gets the role's tasks)");
   }
   index_validate(json_object_get(doc, "index"), p);
   timer_failure_validate(c, json_object_get(doc, "timer_failure"), p);
