@@ -383,7 +383,10 @@ bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const 
   /* "shared_inbox": false (R-AUTH-3): only the assigned person gets the role's
    * items, never everyone of the role in the organisation. */
   if (json_is_false(json_object_get(decl, "shared_inbox"))) return false;
-  org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
+  /* A case delegated to an organisation (route C's GI, R-TW-1) gives the
+   * role's tasks to it: it runs the case, not the Toegang. */
+  org = field_str(case_, decl_str(decl, "delegate_org_field"));
+  if (org == NULL) org = field_str(case_, decl_str(decl, "org_field"));
   if (org == NULL) return false;
   snprintf(out, out_size, "org:%s/%s", org, role);
   return true;

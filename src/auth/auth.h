@@ -95,7 +95,8 @@ bool auth_case_withholds_free_text(const engine_chart_t *chart, const auth_actor
 
 /* The inbox recipient key for tasks `role` of case_: "actor:<id>" when the
  * role has an actor_field set on the case, else "org:<org>/<role>" (the
- * organisation's shared inbox of the role).  Returns false when the case
+ * organisation's shared inbox of the role; the case's delegate organisation,
+ * route C's GI, when it names one).  Returns false when the case
  * names no organisation for the role, and when the role declares
  * "shared_inbox": false and the case names no person for it (R-AUTH-3:
  * tasks never go to everyone of the role). */

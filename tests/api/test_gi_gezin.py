@@ -69,8 +69,12 @@ def test_r_tw_1_gi_registers_assigns_and_runs_route_c():
         cid = case["id"]
         assert case["fields"]["gi"] == "jb-rijnmond" and case["fields"]["route"] == "C", case["fields"]
         assert "toewijzen" in case["allowed_events"], case["allowed_events"]
+        # the GI runs it: the task to assign a casusregisseur (R-AUTH-3) is the GI's, not the Toegang's
+        assert [i["kind"] for i in tasks(s.inbox("pr-jb-rijnmond"), cid)] == ["casusregisseur_toewijzen"]
+        assert tasks(s.inbox("pr-rotterdam"), cid) == []
         s.fire(cid, "pr-jb-rijnmond", "toewijzen", TOEWIJZING)
         case = s.fire(cid, "pr-jb-rijnmond", "casusregisseur_wijzigen", {"casusregisseur": "cr-jb-rijnmond"})
+        assert tasks(s.inbox("pr-jb-rijnmond"), cid, "casusregisseur_toewijzen") == []
         assert case["fields"]["casusregisseur"] == "cr-jb-rijnmond"
         for who in ("pr-jb-rijnmond", "cr-jb-rijnmond", "pr-rotterdam", "cr-rotterdam", "ab-horizon"):
             assert s.get_case(cid, who)["id"] == cid, who
