@@ -11,10 +11,11 @@
 """
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import HORIZON, TOKEN, Server, assert_error, run, tasks  # noqa: E402
+from casus import CASUSD, HORIZON, TOKEN, Server, assert_error, run, tasks  # noqa: E402
 from test_process import FORMULIER, ams, in_zorg, procedure_to_form  # noqa: E402
 
 T0 = "2027-04-01T09:00:00+02:00"
@@ -277,6 +278,9 @@ def test_r_auth_3_gezin_shares_one_casusregisseur():
         # a new case of the gezin takes the new one
         c = create_in_gezin(s, "G-1")
         assert c["fields"]["casusregisseur"] == "cr2-rotterdam", c["fields"]
+        # the gezin's entries are part of each case's hash chain (R-AUD-1)
+        p = subprocess.run([CASUSD, "verify", "--data", s.data], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_r_auth_3_gezin_refusals_change_nothing():
@@ -300,6 +304,21 @@ def test_r_auth_3_gezin_refusals_change_nothing():
         assert_error(st, body, 403, "forbidden", "R-AUTH-2")
         assert s.get_case(d, "pr-rotterdam") == before
         assert a
+        # all or nothing: a gezin of two GI cases and a Toegang case; the GI's change fails on the Toegang's
+        # case and leaves the other GI case unchanged too, whichever the server reached first
+        st, g1 = s.create("pr-jb-rijnmond", route_c_body(gezin="G-4", casusregisseur="cr-jb-rijnmond"))
+        st2, g2 = s.create("pr-jb-rijnmond", route_c_body(gezin="G-4"))
+        assert st == 201 and st2 == 201 and g2["fields"]["casusregisseur"] == "cr-jb-rijnmond", (g1, g2)
+        g3 = create_in_gezin(s, "G-4")["id"]
+        before = {c: (s.get_case(c, "pr-rotterdam"), s.history(c, "pr-rotterdam")) for c in (g1["id"], g2["id"], g3)}
+        st, body = s.event(g1["id"], "pr-jb-rijnmond", "casusregisseur_wijzigen", {"casusregisseur": "cr-rotterdam"})
+        assert_error(st, body, 403, "forbidden", "R-AUTH-2")
+        for c, (case, hist) in before.items():
+            assert s.get_case(c, "pr-rotterdam") == case and s.history(c, "pr-rotterdam") == hist, c
+        # the Toegang, who sees all three, changes them together
+        s.fire(g2["id"], "pr-rotterdam", "casusregisseur_wijzigen", {"casusregisseur": "cr-rotterdam"})
+        for c in before:
+            assert s.get_case(c, "pr-rotterdam")["fields"]["casusregisseur"] == "cr-rotterdam", c
 
 
 if __name__ == "__main__":
