@@ -212,7 +212,8 @@ int api__charts_scopes_check(const api_t *api, char *err, size_t err_size) {
     }
     /* And one more for its gezin (gezin.c). */
     if (json_object_get(engine_chart_json(api->charts[i]), "gezin") != NULL && count >= STORE_SCOPES_MAX) {
-      snprintf(err, err_size, "chart %s: its roles and its gezin name more than %d visibility fields",
+      snprintf(err, err_size,
+               "chart %s: its roles and its gezin name more than %d distinct visibility fields",
                engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
       return CASUS_ECHART_INVALID;
     }
