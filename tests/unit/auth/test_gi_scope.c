@@ -165,9 +165,50 @@ TEST(visible_after_notice_by_the_engines_marker_R_PRIV_1) {
   engine_chart_free(chart);
 }
 
-#define TEST_LIST(X)                                    \
-  X(region_gis_R_TW_1)                                  \
-  X(delegate_org_sees_gets_tasks_keeps_identity_R_TW_1) \
-  X(visible_after_notice_by_the_engines_marker_R_PRIV_1)
+/* R-AUTH-3: the chart's "gezin" declaration is checked at load: top-level fields, and events of the
+ * chart; a good one loads. */
+static int gezin_problems(const char *gezin_json, const char *words) {
+  char text[2048];
+  engine_problems_t p;
+  json_t *doc;
+  int n, i, found = 0;
+  snprintf(
+      text, sizeof(text),
+      "{\"id\": \"r\", \"version\": 1, \"roles\": {\"pr\": {\"org_field\": \"g\"}}, \"gezin\": %s,"
+      " \"create\": [{\"event\": \"open\", \"roles\": [\"pr\"], \"target\": \"a\"}],"
+      " \"root\": {\"states\": {\"a\": {\"transitions\": [{\"event\": \"wissel\", \"roles\": [\"pr\"]}]}}}}",
+      gezin_json);
+  doc = json_loads(text, 0, NULL);
+  ASSERT_NOT_NULL(doc);
+  n = engine_chart_check(doc, &p);
+  json_decref(doc);
+  for (i = 0; i < n && i < ENGINE_PROBLEMS_MAX; i++)
+    if (strncmp(p.items[i].path, "$.gezin", 7) == 0 && words != NULL && strstr(p.items[i].message, words))
+      found++;
+  if (words != NULL && !found)
+    fprintf(stderr, "  %s: %d problems, first %s\n", gezin_json, n, n ? p.items[0].message : "");
+  return words == NULL ? n : found;
+}
+
+TEST(gezin_declaration_checked_R_AUTH_3) {
+  ASSERT_EQ(
+      gezin_problems(
+          "{\"field\": \"gezin\", \"within\": \"g\", \"shared_fields\": [\"cr\"], \"events\": [\"wissel\"]}",
+          NULL),
+      0);
+  ASSERT(gezin_problems("[]", "must be an object") > 0);
+  ASSERT(gezin_problems("{\"within\": \"g\"}", "\"field\" must name a top-level case field") > 0);
+  ASSERT(gezin_problems("{\"field\": \"a.b\", \"within\": \"g\"}", "\"field\" must name") > 0);
+  ASSERT(gezin_problems("{\"field\": \"f\", \"within\": \"g\", \"events\": [\"nope\"]}",
+                        "not an event of this chart") > 0);
+  ASSERT(gezin_problems("{\"field\": \"f\", \"within\": \"g\", \"shared_fields\": \"cr\"}",
+                        "must be an array") > 0);
+}
+
+#define TEST_LIST(X)                                     \
+  X(region_gis_R_TW_1)                                   \
+  X(delegate_org_sees_gets_tasks_keeps_identity_R_TW_1)  \
+  X(visible_after_notice_by_the_engines_marker_R_PRIV_1) \
+  X(gezin_declaration_checked_R_AUTH_3)
 
 TEST_MAIN(TEST_LIST)
