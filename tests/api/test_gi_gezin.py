@@ -321,5 +321,21 @@ def test_r_auth_3_gezin_refusals_change_nothing():
             assert s.get_case(c, "pr-rotterdam")["fields"]["casusregisseur"] == "cr-rotterdam", c
 
 
+
+def test_r_auth_3_gezin_in_alkmaar_and_its_contractmanager_r_priv_1():
+    """R-AUTH-3 in the Alkmaar chart (ALK 4.1.3, one casusregisseur): a gezin's cases share the casusregisseur
+    and change it together; R-PRIV-1: Alkmaar's contractmanager sees none of them (nothing reached it)."""
+    import test_alkmaar as alk
+    with Server(config=alk.alkmaar_config()) as s:
+        a = alk.route1(s, gezin="G-9")["id"]
+        st, b = s.create("pr-alkmaar", {"verwijzer": "gemeente", "gemeente": "alkmaar", "gezin": "G-9",
+                                        "jeugdige": {"naam": "Zus", "geboortedatum": "2016-01-01"}})
+        assert st == 201 and b["fields"]["casusregisseur"] == "cr-alkmaar", (st, b)
+        s.fire(a, "pr-alkmaar", "casusregisseur_wijzigen", {"casusregisseur": "cr-gi-noord"})
+        assert s.get_case(b["id"], "pr-alkmaar")["fields"]["casusregisseur"] == "cr-gi-noord"
+        assert sorted(list_ids(s, "cr-gi-noord", "?gezin=G-9")[0]) == sorted([a, b["id"]])
+        assert list_ids(s, "cm-holland-noord")[0] == []
+
+
 if __name__ == "__main__":
     run(globals())
