@@ -82,6 +82,11 @@ def test_r_tw_1_gi_registers_assigns_and_runs_route_c():
         assert cid in list_ids(s, "cr-jb-rijnmond")[0]
         assert cid in list_ids(s, "pr-jb-rijnmond", "?gemeente=rotterdam")[0]
         s.fire(cid, "ab-horizon", "start_zorg")
+        # the GI's casusregisseur runs it (R-AUTH-3: the assigned one; a Toegang colleague may not)
+        st, body = unchanged(s, cid, "cr-jb-rijnmond", lambda: s.event(
+            cid, "cr-rotterdam", "evaluatie_vastleggen", {"datum": "2027-04-01", "uitkomst": "ongewijzigd"}))
+        assert_error(st, body, 422, rule="R-AUTH-3")
+        s.fire(cid, "cr-jb-rijnmond", "evaluatie_vastleggen", {"datum": "2027-04-01", "uitkomst": "ongewijzigd"})
         e = s.history(cid, "cr-jb-rijnmond")[0]
         assert (e["event"], e["actor"], e["role"]) == ("aanmelden", "pr-jb-rijnmond", "procesregisseur"), e
 
@@ -160,6 +165,7 @@ def test_r_priv_1_opt_out_gi_keeps_identity_toegang_anonymised():
         for who in ("cr-jb-rijnmond", "pr-jb-rijnmond", "ab-horizon"):
             v = s.get_case(cid, who)
             assert "anoniem" not in v and v["fields"]["jeugdige"] == JEUGDIGE, (who, v)
+            assert s.history(cid, who)[0]["data"]["jeugdige"] == JEUGDIGE, who
         for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam"):
             st, _, raw = s.raw("GET", "/v1/cases/" + cid, TOKEN[who])
             assert st == 200 and b"Zwanenburg" not in raw and b"999990019" not in raw, (who, raw[:500])
