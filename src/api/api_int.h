@@ -131,6 +131,11 @@ void api__anonymise_fields(const api_t *api, const engine_chart_t *chart, json_t
                            const json_t *case_fields, const char *case_id, int64_t now_s, const char *birth);
 /* The jeugdige's birth date of the case, from the chart's privacy declaration, or NULL. */
 const char *api__birthdate_of(const engine_chart_t *chart, const json_t *case_);
+/* R-PRIV-1: keeps (in place), at any depth of v, only the members the
+ * chart's privacy.restricted_view_keeps names (codes, dates, the escalation
+ * addressed to the role), withholding every other (talk reports, facts,
+ * agreements, toelichtingen): for roles that declare "withhold_free_text". */
+void api__withhold_free_text(const engine_chart_t *chart, json_t *v);
 /* The case as `actor` may see it (new reference).  allowed (borrowed, may be
  * NULL) is the actor's allowed events when the caller already has them;
  * NULL asks the engine. */
@@ -258,6 +263,28 @@ void api__handle_healthz(call_t *c);
 void api__handle_case_get(call_t *c);
 void api__handle_history(call_t *c);
 void api__handle_inbox(call_t *c);
+
+/* gezin.c (R-AUTH-3 for a gezin; the chart's "gezin" declaration) */
+/* The key "g:<field>=<within>/<gezin>" the cases of fields' gezin are filed
+ * under; false when the chart declares no gezin or fields name none. */
+bool api__gezin_scope(const engine_chart_t *chart, const json_t *fields, char *out, size_t size);
+/* Before a case is created with data (owned by the caller, may be
+ * changed): takes the gezin's shared fields into data where it names none.
+ * 0; CASUS_EINVALID_DATA (another value of a shared field, a full gezin) or
+ * CASUS_EFORBIDDEN (the gezin holds a case the actor may not see), with
+ * *rule and msg; or a store error. */
+int api__gezin_join(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const auth_actor_t *actor,
+                    json_t *data, const char **rule, char *msg, size_t msg_size);
+/* Whether event, accepted on case_, applies to its whole gezin. */
+bool api__gezin_event(const engine_chart_t *chart, const json_t *case_, const char *event);
+/* Applies event to every other open case of case_'s gezin (case_ is the
+ * case after the event), storing each in txn, and records the ids changed
+ * in history (case_'s entry, not yet stored).  0, the engine's refusal of a
+ * sibling (with *rule and msg), CASUS_EFORBIDDEN, or a store error; on an
+ * error the caller aborts txn. */
+int api__gezin_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_,
+                     const char *event, const json_t *data, const auth_actor_t *actor, json_t *history,
+                     const char **rule, char *msg, size_t msg_size);
 
 /* case_list.c */
 void api__handle_case_list(call_t *c);

@@ -86,6 +86,32 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
   return rc;
 }
 
+/* R-TW-1 route C: a GI of the region ("gis" in the configuration) registers
+ * the case for itself: the case's "gi" names it, which the chart's roles
+ * read as their "delegate_org_field".  Another caller (the ZBT) may name
+ * the GI; a name that is no GI of the region is refused.  The chart's
+ * guards decide which routes a case with a GI may take.  0, or fails p. */
+static int create_gi(pending_t *p, const auth_region_t *region, json_t *data) {
+  const json_t *named = json_object_get(data, "gi");
+  bool is_gi = auth_region_has_gi(region, p->actor->org);
+  if (json_is_string(named) && !auth_region_has_gi(region, json_string_value(named))) {
+    api__pending_fail(p, CASUS_EINVALID_DATA, "R-TW-1",
+                      "\"gi\" names no GI of this region (the configuration's \"gis\").");
+    return p->err;
+  }
+  if (!is_gi) return 0;
+  if (json_is_string(named) && strcmp(json_string_value(named), p->actor->org) != 0) {
+    api__pending_fail(p, CASUS_EFORBIDDEN, "R-AUTH-2",
+                      "A GI registers cases for itself, not for another GI.");
+    return p->err;
+  }
+  if (json_object_set_new(data, "gi", json_string(p->actor->org)) != 0) {
+    api__pending_fail(p, CASUS_ENOMEM, NULL, NULL);
+    return p->err;
+  }
+  return 0;
+}
+
 static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   const char *gemeente = json_string_value(json_object_get(p->body, "gemeente"));
   const auth_region_t *region = auth_region_of(&api->cfg, gemeente);
@@ -93,8 +119,9 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   engine_ctx_t ctx;
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
   engine_result_t res;
-  json_t *extra;
-  char id[32];
+  json_t *extra, *data;
+  const char *rule = NULL;
+  char id[32], msg[ENGINE_MESSAGE_BYTES_MAX];
   int rc;
   if (region == NULL) {
     api__pending_fail(p, CASUS_EINVALID_DATA, "R-TW-1",
@@ -103,8 +130,26 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
     return p->err;
   }
   chart = api__chart_by_id(api, region->chart);
+  /* The body as the engine gets it: the server may add the GI and the
+   * gezin's shared fields; the request hash stays that of the body sent. */
+  data = json_deep_copy(p->body);
+  if (data == NULL) {
+    api__pending_fail(p, CASUS_ENOMEM, NULL, NULL);
+    return p->err;
+  }
+  if (create_gi(p, region, data) != 0) {
+    json_decref(data);
+    return p->err;
+  }
+  rc = api__gezin_join(api, txn, chart, p->actor, data, &rule, msg, sizeof(msg));
+  if (rc != 0) {
+    json_decref(data);
+    api__pending_fail(p, rc, rule, rule ? msg : NULL);
+    return p->err;
+  }
   rc = store_case_next_id(txn, id, sizeof(id));
   if (rc != 0) {
+    json_decref(data);
     api__pending_fail(p, rc, NULL, NULL);
     return rc;
   }
@@ -112,8 +157,9 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   ctx.cal = &api->calendars[region - api->cfg.regions];
   ctx.now_s = timers_now(api->timers);
   extra = json_pack("{s:s}", "regio", region->name);
-  rc = engine_case_create(&ctx, id, p->body, extra, &actor, &res);
+  rc = engine_case_create(&ctx, id, data, extra, &actor, &res);
   json_decref(extra);
+  json_decref(data);
   if (rc != 0) {
     api__pending_fail(p, rc, res.rule, res.message);
     engine_result_clear(&res);
@@ -187,6 +233,19 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, rc, res.rule, res.message);
     engine_result_clear(&res);
     return rc;
+  }
+  /* A gezin-wide event (R-AUTH-3): every other open case of the gezin in
+   * this same transaction, or none (the caller aborts it on an error). */
+  if (api__gezin_event(chart, res.case_, event)) {
+    const char *rule = NULL;
+    char msg[ENGINE_MESSAGE_BYTES_MAX];
+    rc = api__gezin_apply(api, txn, chart, res.case_, event, data, p->actor, res.history, &rule, msg,
+                          sizeof(msg));
+    if (rc != 0) {
+      api__pending_fail(p, rc, rule, rule ? msg : NULL);
+      engine_result_clear(&res);
+      return rc;
+    }
   }
   rc = api__result_store(api, txn, chart, &res, false, ctx.now_s);
   if (rc == CASUS_EINVALID_DATA && json_integer_value(json_object_get(json_object_get(res.case_, "history"),

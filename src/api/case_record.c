@@ -4,9 +4,12 @@
  *
  * What a case is indexed by is data, not C:
  *   - its visibility scopes: for every role the chart declares, the value of
- *     the role's "actor_field" and "org_field" on the case, as
- *     "a:<field>=<value>" and "o:<field>=<value>" (read as auth.c reads them:
- *     a member of "fields");  a caller's scopes are built the same way from
+ *     the role's "actor_field", "org_field" and "delegate_org_field" on the
+ *     case, as "a:<field>=<value>" and "o:<field>=<value>" (read as auth.c
+ *     reads them: a member of "fields"); for a role that sees a case only
+ *     once notified ("visible_after_notice", R-PRIV-1), "n:<role>=<org>"
+ *     instead of its org scope, and only when the case carries the engine's
+ *     marker "notified".<role>;  a caller's scopes are built the same way from
  *     its id and organisation over every loaded chart (api__actor_scopes), so
  *     a list only walks the entries of cases filed under what the caller may
  *     see (R-AUTH-2).  Charts may give one role different fields, so a list
@@ -53,19 +56,35 @@ static const char *case_field(const json_t *case_, const char *path) {
   return path ? json_string_value(engine_path_get(json_object_get(case_, "fields"), path)) : NULL;
 }
 
+/* The (kind, field) pairs a role declaration scopes by, at most 3: its
+ * actor field ('a'), its org field ('o', or 'n' with the role's name for a
+ * role that sees only the cases that notified it) and its delegate org
+ * field ('o').  Missing ones are NULL. */
+static void role_scope_fields(const char *role, const json_t *decl, char kinds[3], const char *fields[3]) {
+  bool notice = json_is_true(json_object_get(decl, "visible_after_notice"));
+  kinds[0] = 'a';
+  fields[0] = json_string_value(json_object_get(decl, "actor_field"));
+  kinds[1] = notice ? 'n' : 'o';
+  fields[1] = notice ? role : json_string_value(json_object_get(decl, "org_field"));
+  kinds[2] = 'o';
+  fields[2] = json_string_value(json_object_get(decl, "delegate_org_field"));
+}
+
 size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char **scopes,
                          char (*buf)[API_SCOPE_BYTES_MAX]) {
   size_t count = 0;
   int i;
   for (i = 0; i < api->charts_count; i++) {
     const json_t *decl = engine_chart_role(api->charts[i], actor->role);
+    char kinds[3];
+    const char *fields[3];
     if (decl == NULL) continue;
+    role_scope_fields(actor->role, decl, kinds, fields);
     /* Too many cannot happen: api__charts_scopes_check refused such charts at
      * start.  One too long cannot be on any stored case either. */
-    (void)scope_add(scopes, &count, buf, 'a', json_string_value(json_object_get(decl, "actor_field")),
-                    actor->id);
-    (void)scope_add(scopes, &count, buf, 'o', json_string_value(json_object_get(decl, "org_field")),
-                    actor->org);
+    (void)scope_add(scopes, &count, buf, kinds[0], fields[0], actor->id);
+    (void)scope_add(scopes, &count, buf, kinds[1], fields[1], actor->org);
+    (void)scope_add(scopes, &count, buf, kinds[2], fields[2], actor->org);
   }
   return count;
 }
@@ -89,7 +108,7 @@ int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, c
 }
 
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_) {
-  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX];
+  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX], gezin_scope[API_SCOPE_BYTES_MAX];
   store_case_rec_t rec;
   const char *role, *name;
   const json_t *decl, *path, *flag, *t;
@@ -100,11 +119,27 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
   rec.id = json_string_value(json_object_get(case_, "id"));
   rec.timers = json_object_get(case_, "timers");
   json_object_foreach((json_t *)json_object_get(engine_chart_json(chart), "roles"), role, decl) {
-    const char *af = json_string_value(json_object_get(decl, "actor_field")),
-               *of = json_string_value(json_object_get(decl, "org_field"));
-    if (!scope_add(rec.scopes, &rec.scopes_count, scope_buf, 'a', af, case_member(case_, af)) ||
-        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, 'o', of, case_member(case_, of)))
+    const char *of = json_string_value(json_object_get(decl, "org_field"));
+    char kinds[3];
+    const char *fields[3];
+    role_scope_fields(role, decl, kinds, fields);
+    /* A role that sees only what notified it is filed under the case's
+     * organisation for it once the marker is there (R-PRIV-1). */
+    if (!scope_add(rec.scopes, &rec.scopes_count, scope_buf, kinds[0], fields[0],
+                   case_member(case_, fields[0])) ||
+        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, kinds[1], fields[1],
+                   kinds[1] == 'n' ? (json_object_get(json_object_get(case_, "notified"), role) != NULL
+                                          ? case_member(case_, of)
+                                          : NULL)
+                                   : case_member(case_, fields[1])) ||
+        !scope_add(rec.scopes, &rec.scopes_count, scope_buf, kinds[2], fields[2],
+                   case_member(case_, fields[2])))
       return CASUS_EINVALID_DATA;
+  }
+  /* A gezin's cases are found together, whoever asks (gezin.c). */
+  if (api__gezin_scope(chart, json_object_get(case_, "fields"), gezin_scope, sizeof(gezin_scope))) {
+    if (rec.scopes_count >= STORE_SCOPES_MAX) return CASUS_EINVALID_DATA;
+    rec.scopes[rec.scopes_count++] = gezin_scope;
   }
   if (json_is_string(json_object_get(case_, "status")))
     rec.attrs[rec.attrs_count++] =
@@ -164,25 +199,36 @@ int api__charts_scopes_check(const api_t *api, char *err, size_t err_size) {
     /* A case carries a scope per distinct role field of its chart. */
     count = 0;
     json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
-      if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'a',
-                         json_string_value(json_object_get(decl, "actor_field"))) ||
-          !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'o',
-                         json_string_value(json_object_get(decl, "org_field")))) {
+      char rk[3];
+      const char *rf[3];
+      role_scope_fields(role, decl, rk, rf);
+      if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[0], rf[0]) ||
+          !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[1], rf[1]) ||
+          !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[2], rf[2])) {
         snprintf(err, err_size, "chart %s: its roles name more than %d distinct visibility fields",
                  engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
         return CASUS_ECHART_INVALID;
       }
+    }
+    /* And one more for its gezin (gezin.c). */
+    if (json_object_get(engine_chart_json(api->charts[i]), "gezin") != NULL && count >= STORE_SCOPES_MAX) {
+      snprintf(err, err_size,
+               "chart %s: its roles and its gezin name more than %d distinct visibility fields",
+               engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);
+      return CASUS_ECHART_INVALID;
     }
     /* A caller carries a scope per distinct field its role has in any chart. */
     json_object_foreach((json_t *)json_object_get(engine_chart_json(api->charts[i]), "roles"), role, decl) {
       count = 0;
       for (j = 0; j < api->charts_count; j++) {
         const json_t *other = engine_chart_role(api->charts[j], role);
+        char rk[3];
+        const char *rf[3];
         if (other == NULL) continue;
-        if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'a',
-                           json_string_value(json_object_get(other, "actor_field"))) ||
-            !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, 'o',
-                           json_string_value(json_object_get(other, "org_field")))) {
+        role_scope_fields(role, other, rk, rf);
+        if (!field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[0], rf[0]) ||
+            !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[1], rf[1]) ||
+            !field_set_add(fields, kinds, &count, STORE_SCOPES_MAX, rk[2], rf[2])) {
           snprintf(err, err_size,
                    "role \"%s\" names more than %d distinct visibility fields over the loaded charts; a case "
                    "list could not scope it",

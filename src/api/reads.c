@@ -106,6 +106,12 @@ void api__handle_history(call_t *c) {
                               c->param, timers_now(c->api->timers), api__birthdate_of(chart, case_));
       }
     }
+    /* R-PRIV-1: the free text of every entry's data, as in the case view. */
+    if (auth_case_withholds_free_text(chart, c->actor)) {
+      json_array_foreach(entries, i, e) {
+        api__withhold_free_text(chart, json_object_get(e, "data"));
+      }
+    }
     out = json_pack("{s:s, s:o}", "case_id", c->param, "entries", entries);
     json_object_set_new(out, "next", next > 0 ? json_integer((json_int_t)next) : json_null());
     api__reply_json(c->req, 200, out);

@@ -64,6 +64,48 @@ void api__anonymise_fields(const api_t *api, const engine_chart_t *chart, json_t
   json_object_set_new(fields, "leeftijdscategorie", json_string(age_band(birth, now_s)));
 }
 
+static bool kept(const json_t *keeps, const char *name) {
+  size_t i;
+  json_t *k;
+  json_array_foreach(keeps, i, k) {
+    if (strcmp(json_string_value(k), name) == 0) return true;
+  }
+  return false;
+}
+
+/* Keeps, at every depth, only the members named in keeps: fail-safe, so a
+ * free-text field a chart adds later is withheld until someone decides it
+ * may be shown.  Depth-bounded: a stored case is at most
+ * LIMIT_JSON_DEPTH_MAX deep (request bodies are). */
+static void withhold(const json_t *keeps, json_t *v, int depth) {
+  size_t i;
+  json_t *m;
+  const char *name;
+  void *tmp;
+  if (depth > LIMIT_JSON_DEPTH_MAX) {
+    if (json_is_object(v)) json_object_clear(v);
+    if (json_is_array(v)) json_array_clear(v);
+    return;
+  }
+  if (json_is_object(v)) {
+    json_object_foreach_safe(v, tmp, name, m) {
+      if (!kept(keeps, name))
+        json_object_del(v, name);
+      else
+        withhold(keeps, m, depth + 1);
+    }
+  } else if (json_is_array(v)) {
+    json_array_foreach(v, i, m) {
+      withhold(keeps, m, depth + 1);
+    }
+  }
+}
+
+void api__withhold_free_text(const engine_chart_t *chart, json_t *v) {
+  const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
+  withhold(json_object_get(privacy, "restricted_view_keeps"), v, 0);
+}
+
 const char *api__birthdate_of(const engine_chart_t *chart, const json_t *case_) {
   const json_t *privacy = json_object_get(engine_chart_json(chart), "privacy");
   const char *path = json_string_value(json_object_get(privacy, "birthdate_field"));
@@ -76,11 +118,12 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   json_t *v = json_object(), *deadlines = json_array();
   const char *name;
   json_t *t;
-  static const char *const copy[] = {"id",     "chart", "version",  "status",  "state",
-                                     "closed", "flags", "counters", "created", "updated"};
+  /* "notified": when the case reached a role that sees only such cases (R-PRIV-1). */
+  static const char *const copy[] = {"id",    "chart",    "version", "status",  "state",   "closed",
+                                     "flags", "counters", "created", "updated", "notified"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
-    json_object_set(v, copy[i], json_object_get(case_, copy[i]));
+    if (json_object_get(case_, copy[i]) != NULL) json_object_set(v, copy[i], json_object_get(case_, copy[i]));
   if (allowed != NULL)
     json_object_set(v, "allowed_events", (json_t *)allowed);
   else
@@ -101,14 +144,20 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
     json_array_append_new(deadlines, d);
   }
   json_object_set_new(v, "deadlines", deadlines);
-  if (auth_case_anonymised(chart, actor, case_)) {
+  if (auth_case_anonymised(chart, actor, case_) || auth_case_withholds_free_text(chart, actor)) {
     /* Only an anonymised view needs its own copy of the fields to change. */
     json_t *fields = json_deep_copy(json_object_get(case_, "fields"));
-    api__anonymise_fields(api, chart, fields, json_object_get(case_, "fields"),
-                          json_string_value(json_object_get(case_, "id")), now,
-                          api__birthdate_of(chart, case_));
+    if (auth_case_anonymised(chart, actor, case_)) {
+      api__anonymise_fields(api, chart, fields, json_object_get(case_, "fields"),
+                            json_string_value(json_object_get(case_, "id")), now,
+                            api__birthdate_of(chart, case_));
+      json_object_set_new(v, "anoniem", json_true());
+    }
+    if (auth_case_withholds_free_text(chart, actor)) {
+      api__withhold_free_text(chart, fields);
+      json_object_set_new(v, "vrije_tekst_achtergehouden", json_true());
+    }
     json_object_set_new(v, "fields", fields);
-    json_object_set_new(v, "anoniem", json_true());
   } else {
     json_object_set(v, "fields", json_object_get(case_, "fields"));
   }

@@ -148,6 +148,42 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
     }
     reg->holidays = json_incref(v);
     cfg->regions_count = ++n;
+    /* "gis" (R-TW-1 route C): the GIs that register and run the route C
+     * cases of this region's gemeenten.  A GI is an organisation of its own:
+     * not a gemeente, not a region (their actors would be scoped twice). */
+    v = json_object_get(r, "gis");
+    if (v != NULL && (!json_is_array(v) || json_array_size(v) > LIMIT_REGION_GIS_MAX)) {
+      rc = fail(err, err_size,
+                "region \"%s\": \"gis\" must be an array of GI organisation names (at most 64)", name);
+      goto error;
+    }
+    json_array_foreach(v, i, g) {
+      const char *gi = json_string_value(g);
+      size_t m;
+      json_t *other;
+      if (gi == NULL || gi[0] == '\0' || strlen(gi) >= LIMIT_ID_BYTES_MAX) {
+        rc = fail(err, err_size, "region \"%s\" has an invalid GI in \"gis\" (a non-empty organisation name)",
+                  name);
+        goto error;
+      }
+      json_array_foreach(v, m, other) {
+        if (m < i && json_is_string(other) && strcmp(json_string_value(other), gi) == 0) {
+          rc = fail(err, err_size, "GI \"%s\" is listed twice in its region's \"gis\"", gi);
+          goto error;
+        }
+      }
+    }
+    reg->gis = v != NULL ? json_incref(v) : json_array();
+  }
+  /* Once every region is known: a GI's name must not be a gemeente's or a region's. */
+  for (k = 0; k < (size_t)cfg->regions_count; k++) {
+    json_array_foreach(cfg->regions[k].gis, i, v) {
+      if (auth_region_of(cfg, json_string_value(v)) != NULL || auth_region_find(cfg, json_string_value(v))) {
+        rc = fail(err, err_size, "GI \"%s\" has the name of a gemeente or a region; give it its own name",
+                  json_string_value(v));
+        goto error;
+      }
+    }
   }
   json_array_foreach(actors, i, a) {
     auth_actor_t *act = &cfg->actors[i];
@@ -218,6 +254,7 @@ void auth_config_free(auth_config_t *cfg) {
   for (i = 0; cfg->regions && i < cfg->regions_count; i++) {
     json_decref(cfg->regions[i].gemeenten);
     json_decref(cfg->regions[i].holidays);
+    json_decref(cfg->regions[i].gis);
   }
   free(cfg->regions);
   free(cfg->actors);
@@ -270,18 +307,38 @@ const auth_region_t *auth_region_find(const auth_config_t *cfg, const char *name
   return NULL;
 }
 
+bool auth_region_has_gi(const auth_region_t *region, const char *org) {
+  size_t i;
+  json_t *g;
+  if (region == NULL || org == NULL) return false;
+  json_array_foreach(region->gis, i, g) {
+    if (strcmp(json_string_value(g), org) == 0) return true;
+  }
+  return false;
+}
+
 static const char *field_str(const json_t *case_, const char *field) {
   return field ? json_string_value(json_object_get(json_object_get(case_, "fields"), field)) : NULL;
+}
+
+static const char *decl_str(const json_t *decl, const char *key) {
+  return json_string_value(json_object_get(decl, key));
 }
 
 bool auth_case_visible(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_) {
   const json_t *decl = engine_chart_role(chart, actor->role);
   const char *org, *who;
   if (decl == NULL) return false; /* admin and unknown roles see no cases */
-  who = field_str(case_, json_string_value(json_object_get(decl, "actor_field")));
+  who = field_str(case_, decl_str(decl, "actor_field"));
   if (who != NULL && strcmp(who, actor->id) == 0) return true;
-  org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
-  return org != NULL && strcmp(org, actor->org) == 0;
+  org = field_str(case_, decl_str(decl, "delegate_org_field"));
+  if (org != NULL && strcmp(org, actor->org) == 0) return true;
+  org = field_str(case_, decl_str(decl, "org_field"));
+  if (org == NULL || strcmp(org, actor->org) != 0) return false;
+  /* R-PRIV-1: only the cases that reached the role, by the engine's marker. */
+  if (json_is_true(json_object_get(decl, "visible_after_notice")))
+    return json_object_get(json_object_get(case_, "notified"), actor->role) != NULL;
+  return true;
 }
 
 bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_) {
@@ -294,8 +351,23 @@ bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor
       strcmp(json_string_value(json_object_get(decl, "view")), "anoniem") == 0)
     return true;
   given = consent ? json_object_get(json_object_get(case_, "fields"), consent) : NULL;
-  if (json_is_false(given) && !json_is_true(json_object_get(decl, "identity_on_opt_out"))) return true;
+  if (json_is_false(given)) {
+    const json_t *keep = json_object_get(decl, "identity_on_opt_out");
+    const char *delegate = field_str(case_, decl_str(decl, "delegate_org_field"));
+    if (json_is_true(keep)) return false;
+    /* "delegate": the organisation the case is delegated to (route C's GI)
+     * is not the Toegang; its actors keep the identity (RIJ route C step 9). */
+    if (json_is_string(keep) && strcmp(json_string_value(keep), "delegate") == 0 && delegate != NULL &&
+        strcmp(delegate, actor->org) == 0)
+      return false;
+    return true;
+  }
   return false;
+}
+
+bool auth_case_withholds_free_text(const engine_chart_t *chart, const auth_actor_t *actor) {
+  const json_t *decl = engine_chart_role(chart, actor->role);
+  return decl == NULL || json_is_true(json_object_get(decl, "withhold_free_text"));
 }
 
 bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const char *role, char *out,
@@ -311,7 +383,10 @@ bool auth_recipient_for(const engine_chart_t *chart, const json_t *case_, const 
   /* "shared_inbox": false (R-AUTH-3): only the assigned person gets the role's
    * items, never everyone of the role in the organisation. */
   if (json_is_false(json_object_get(decl, "shared_inbox"))) return false;
-  org = field_str(case_, json_string_value(json_object_get(decl, "org_field")));
+  /* A case delegated to an organisation (route C's GI, R-TW-1) gives the
+   * role's tasks to it: it runs the case, not the Toegang. */
+  org = field_str(case_, decl_str(decl, "delegate_org_field"));
+  if (org == NULL) org = field_str(case_, decl_str(decl, "org_field"));
   if (org == NULL) return false;
   snprintf(out, out_size, "org:%s/%s", org, role);
   return true;

@@ -40,6 +40,7 @@ typedef struct {
   char chart[LIMIT_ID_BYTES_MAX];
   json_t *gemeenten; /* array of strings */
   json_t *holidays;  /* optional holidays switched on (array), may be NULL */
+  json_t *gis;       /* "gis": the GI organisations working for its gemeenten (array, may be empty) */
 } auth_region_t;
 
 typedef struct {
@@ -71,17 +72,31 @@ const auth_actor_t *auth_actor_find(const auth_config_t *cfg, const char *id);
 /* The region a gemeente belongs to, or NULL. */
 const auth_region_t *auth_region_of(const auth_config_t *cfg, const char *gemeente);
 const auth_region_t *auth_region_find(const auth_config_t *cfg, const char *name);
+/* Whether org is one of the region's GIs ("gis", R-TW-1 route C). */
+bool auth_region_has_gi(const auth_region_t *region, const char *org);
 
-/* R-AUTH-2: whether actor may see case_ at all (404 otherwise). */
+/* R-AUTH-2: whether actor may see case_ at all (404 otherwise): the case's
+ * "actor_field" names the actor, or its "org_field" or "delegate_org_field"
+ * (the organisation the work is delegated to: route C's GI) names the
+ * actor's org.  A role declaring "visible_after_notice": true (R-PRIV-1's
+ * contractmanager) sees a case only once the case has addressed it a task
+ * or notification (the engine's marker "notified".<role>), never the rest
+ * of its organisation's caseload. */
 bool auth_case_visible(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_);
 /* R-PRIV-1: whether actor must get the anonymised view of case_: roles
  * whose chart declaration says "view": "anoniem", and, when the case's
- * consent field is false (opt-out), every role without "identity_on_opt_out". */
+ * consent field is false (opt-out), every role without "identity_on_opt_out"
+ * (true; or "delegate": only an actor of the case's delegate organisation,
+ * the GI, keeps the identity, not the Toegang). */
 bool auth_case_anonymised(const engine_chart_t *chart, const auth_actor_t *actor, const json_t *case_);
+/* R-PRIV-1: whether actor's view withholds free text (the role declares
+ * "withhold_free_text": true; privacy.restricted_view_keeps says what stays). */
+bool auth_case_withholds_free_text(const engine_chart_t *chart, const auth_actor_t *actor);
 
 /* The inbox recipient key for tasks `role` of case_: "actor:<id>" when the
  * role has an actor_field set on the case, else "org:<org>/<role>" (the
- * organisation's shared inbox of the role).  Returns false when the case
+ * organisation's shared inbox of the role; the case's delegate organisation,
+ * route C's GI, when it names one).  Returns false when the case
  * names no organisation for the role, and when the role declares
  * "shared_inbox": false and the case names no person for it (R-AUTH-3:
  * tasks never go to everyone of the role). */

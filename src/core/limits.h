@@ -63,6 +63,8 @@
 #define LIMIT_ACTIONS_DEPTH_MAX 8     /* nesting of "if" actions */
 #define LIMIT_FIELD_ITEMS_MAX 64      /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
+#define LIMIT_REGION_GIS_MAX 64  /* GI organisations one region lists ("gis") */
+#define LIMIT_GEZIN_CASES_MAX 32 /* cases linked to one gezin; one write changes them all at once */
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
 #define LIMIT_TIMER_FIRES_PER_CHUNK_MAX 1000 /* timers fired in one write transaction */
 #define LIMIT_TIMER_CHUNK_US_MAX 4000    /* a chunk of due timers stops after this; the loop serves others */

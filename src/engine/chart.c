@@ -28,18 +28,57 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",   "version", "title", "description",   "calendar",   "roles",   "create",
-    "root", "privacy", "index", "timer_failure", "properties", "$schema", "included"};
+    "id",      "version", "title",         "description", "calendar", "roles", "create",  "root",
+    "privacy", "index",   "timer_failure", "properties",  "$schema",  "gezin", "included"};
+static const char *const gezin_keys[] = {"field", "within", "shared_fields", "events", "rule", "description"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
 static const char *const index_reserved[] = {"status",        "flag",   "overdue", "deadline_before",
                                              "updated_after", "cursor", "limit"};
 static const char *const transition_keys[] = {"event",  "target",  "roles", "when",       "data",
                                               "guards", "actions", "rule",  "description"};
-static const char *const role_keys[] = {"org_field",           "actor_field",  "view",
-                                        "identity_on_opt_out", "shared_inbox", "description"};
+static const char *const role_keys[] = {"org_field",           "actor_field",          "view",
+                                        "identity_on_opt_out", "shared_inbox",         "description",
+                                        "delegate_org_field",  "visible_after_notice", "withhold_free_text"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- gezin --- */
+
+/* "gezin" (R-AUTH-3, DOMAIN 4.3): cases linked by the value of "field"
+ * (within one value of "within", e.g. one gemeente) share the values of
+ * "shared_fields"; an event of "events" accepted on one of them is applied
+ * to every open case of the gezin in the same write (docs/statecharts.md). */
+static void gezin_validate(const engine_chart_t *c, const json_t *g, engine_problems_t *p) {
+  const char *keys[] = {"field", "within"};
+  size_t i, k;
+  json_t *v, *e;
+  if (g == NULL) return;
+  if (!json_is_object(g)) {
+    eng_problem_add(p, "$.gezin", "\"gezin\" must be an object {field, within, shared_fields, events}");
+    return;
+  }
+  eng_keys_check(g, gezin_keys, COUNT(gezin_keys), "$.gezin", p);
+  for (k = 0; k < 2; k++) {
+    v = json_object_get(g, keys[k]);
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= LIMIT_ID_BYTES_MAX ||
+        strchr(json_string_value(v), '.') != NULL)
+      eng_problem_add(p, "$.gezin", "\"%s\" must name a top-level case field", keys[k]);
+  }
+  v = json_object_get(g, "shared_fields");
+  if (v != NULL && !json_is_array(v)) eng_problem_add(p, "$.gezin", "\"shared_fields\" must be an array");
+  json_array_foreach(v, i, e) {
+    if (!json_is_string(e) || strchr(json_string_value(e), '.') != NULL)
+      eng_problem_add(p, "$.gezin.shared_fields", "each shared field names a top-level case field");
+  }
+  v = json_object_get(g, "events");
+  if (v != NULL && !json_is_array(v)) eng_problem_add(p, "$.gezin", "\"events\" must be an array");
+  json_array_foreach(v, i, e) {
+    if (!json_is_string(e) || json_object_get(c->event_roles, json_string_value(e)) == NULL)
+      eng_problem_add(p, "$.gezin.events", "\"%s\" is not an event of this chart",
+                      json_is_string(e) ? json_string_value(e) : "?");
+  }
+}
 
 /* --- transitions --- */
 
@@ -379,6 +418,19 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
     if (json_is_false(v) && !json_is_string(json_object_get(t, "actor_field")))
       eng_problem_add(p, sub,
                       "\"shared_inbox\": false needs \"actor_field\" (the person who gets the role's tasks)");
+    v = json_object_get(t, "identity_on_opt_out");
+    if (v && !json_is_boolean(v) && !(json_is_string(v) && strcmp(json_string_value(v), "delegate") == 0))
+      eng_problem_add(p, sub, "\"identity_on_opt_out\" must be true, false or \"delegate\"");
+    if (json_is_string(v) && !json_is_string(json_object_get(t, "delegate_org_field")))
+      eng_problem_add(p, sub, "\"identity_on_opt_out\": \"delegate\" needs \"delegate_org_field\"");
+    v = json_object_get(t, "delegate_org_field");
+    if (v &&
+        (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= LIMIT_ID_BYTES_MAX))
+      eng_problem_add(p, sub, "\"delegate_org_field\" must name a case field");
+    v = json_object_get(t, "visible_after_notice");
+    if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"visible_after_notice\" must be true or false");
+    v = json_object_get(t, "withhold_free_text");
+    if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"withhold_free_text\" must be true or false");
   }
   index_validate(json_object_get(doc, "index"), p);
   timer_failure_validate(c, json_object_get(doc, "timer_failure"), p);
@@ -437,6 +489,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
    * when structural problems were found: a user sees everything at once. */
   check_timers_and_events(&l);
   check_reachable(&l);
+  gezin_validate(c, json_object_get(doc, "gezin"), p);
   eng_properties_validate(c, json_object_get(doc, "properties"), p);
   return c;
 }

@@ -502,6 +502,36 @@ static int transition_check(run_t *r, const json_t *t, engine_result_t *out) {
   return 0;
 }
 
+/* R-PRIV-1: a role declaring "visible_after_notice" sees a case only once
+ * the case has addressed it (a task or notification to the role: a
+ * termination copy, an escalation).  The case records the first such
+ * moment in "notified".<role>, a marker the server can check and index
+ * without reading the history.  Written here, where the notices are made,
+ * so that the server, `statechart verify` and a replay agree. */
+static void notified_mark(run_t *r, const char *now_time) {
+  size_t i, k;
+  json_t *e, *role, *marks;
+  json_array_foreach(r->effects, i, e) {
+    const char *type = json_string_value(json_object_get(e, "type"));
+    if (type == NULL || (strcmp(type, "task") != 0 && strcmp(type, "notification") != 0)) continue;
+    json_array_foreach(json_object_get(e, "to"), k, role) {
+      const json_t *decl = engine_chart_role(r->c, json_string_value(role));
+      if (!json_is_true(json_object_get(decl, "visible_after_notice"))) continue;
+      marks = json_object_get(r->case_, "notified");
+      if (!json_is_object(marks)) {
+        marks = json_object();
+        if (marks == NULL || json_object_set_new(r->case_, "notified", marks) != 0) {
+          r->nomem = true;
+          return;
+        }
+      }
+      if (json_object_get(marks, json_string_value(role)) == NULL &&
+          json_object_set_new(marks, json_string_value(role), json_string(now_time)) != 0)
+        r->nomem = true;
+    }
+  }
+}
+
 static int result_finish(run_t *r, const json_t *from, const char *event, const json_t *data,
                          const engine_actor_t *actor, const json_t *t, engine_result_t *out) {
   char now_time[32];
@@ -518,13 +548,14 @@ static int result_finish(run_t *r, const json_t *from, const char *event, const 
              field, LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX);
     return out->err;
   }
+  cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
+  notified_mark(r, now_time);
   leaves = config_leaves(r->c, r->active);
   status = status_of(r->c, r->active);
   if (leaves == NULL || r->nomem) {
     json_decref(leaves);
     return CASUS_ENOMEM;
   }
-  cal_time_format(r->ctx->now_s, now_time, sizeof(now_time));
   json_object_set(r->case_, "state", leaves);
   json_object_set_new(r->case_, "status", status ? json_string(status) : json_null());
   json_object_set_new(r->case_, "version",

@@ -129,11 +129,10 @@ def test_r_esc_9_alkmaar_case_runs_on_its_own_chart():
         s.fire(cid, "ab-horizon", "start_zorg")
         refused(s, cid, "ab-horizon", "arrangement_betwisten", {"toelichting": "x"}, 400, "unknown_event")
         refused(s, cid, "cr-alkmaar", "stagnatie_opschalen", {"melding_zbt": "x"}, 400, "unknown_event")
-        # scoping follows the region: the holland-noord contractmanager sees it (anonymised), rijnmond's not
-        st, body = s.req("GET", "/v1/cases/" + cid, TOKEN["cm-rijnmond"])
-        assert_error(st, body, 404, code="not_found")
-        view = s.get_case(cid, "cm-holland-noord")
-        assert view.get("anoniem") is True and "jeugdige" not in view["fields"], view
+        # R-PRIV-1 (DOMAIN 4.1): no contractmanager sees a case that did not reach it, not even its region's
+        for cm in ("cm-rijnmond", "cm-holland-noord"):
+            st, body = s.req("GET", "/v1/cases/" + cid, TOKEN[cm])
+            assert_error(st, body, 404, code="not_found")
 
 
 def test_r_esc_9_ret_ladder_in_order_over_http():
@@ -151,8 +150,10 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
                             ("overeenstemming_bereiken", {})):
             refused(s, cid, "pr-alkmaar", event, data, 409, "not_allowed_in_state")
         # rung 1: the verwijzer (the aanbieder opens it; the verwijzer is the gemeente itself)
-        for who in ("cm-holland-noord", "tm-alkmaar", "abm-horizon"):
+        for who in ("tm-alkmaar", "abm-horizon"):
             refused(s, cid, who, "escalatie_openen", OPEN, 403, "forbidden", "R-AUTH-1")
+        # R-PRIV-1: the contractmanager does not see the case before it reaches the RET
+        refused(s, cid, "cm-holland-noord", "escalatie_openen", OPEN, 404, "not_found", "R-AUTH-2")
         refused(s, cid, "ab-horizon", "escalatie_openen", dict(OPEN, aanleiding="boos"), 422, "invalid_data", "R-ESC-9")
         case = s.fire(cid, "ab-horizon", "escalatie_openen", OPEN)
         assert "bij_verwijzer" in case["state"] and case["status"] == "in_zorg", case
@@ -163,8 +164,9 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
                             ("ret_voorleggen", RET), ("ret_advies_vastleggen", {"advies": "x"})):
             refused(s, cid, "pr-alkmaar", event, data, 409, "not_allowed_in_state")
         # rung 2: internal discussion, lokaal toegangsteam only
-        for who in ("ab-horizon", "tm-alkmaar", "cm-holland-noord"):
+        for who in ("ab-horizon", "tm-alkmaar"):
             refused(s, cid, who, "intern_bespreken", {"verslag": "x"}, 403, "forbidden", "R-AUTH-1")
+        refused(s, cid, "cm-holland-noord", "intern_bespreken", {"verslag": "x"}, 404, "not_found", "R-AUTH-2")
         refused(s, cid, "cr-gi-noord", "intern_bespreken", {"verslag": "x"}, 422, "guard_failed", "R-ESC-9")
         refused(s, cid, "pr-alkmaar", "intern_bespreken", {}, 422, "invalid_data", "R-ESC-9")
         case = s.fire(cid, "pr-alkmaar", "intern_bespreken", {"verslag": "geen passend antwoord"})
@@ -193,8 +195,9 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
         refused(s, cid, "pr-alkmaar", "ret_voorleggen", RET, 409, "not_allowed_in_state")
         s.fire(cid, "pr-alkmaar", "consultatie_afronden", {"advies": "geen aanbod in de regio"})
         # rung 5: the RET, only by the lokaal toegangsteam, no safety or crisis cases
-        for who in ("ab-horizon", "abm-horizon", "tm-alkmaar", "cm-holland-noord"):
+        for who in ("ab-horizon", "abm-horizon", "tm-alkmaar"):
             refused(s, cid, who, "ret_voorleggen", RET, 403, "forbidden", "R-AUTH-1")
+        refused(s, cid, "cm-holland-noord", "ret_voorleggen", RET, 404, "not_found", "R-AUTH-2")
         refused(s, cid, "cr-gi-noord", "ret_voorleggen", RET, 422, "guard_failed", "R-ESC-9")
         refused(s, cid, "pr-alkmaar", "ret_voorleggen", dict(RET, veiligheid_voorop=True), 422, "guard_failed", "R-ESC-9")
         refused(s, cid, "pr-alkmaar", "ret_voorleggen", dict(RET, crisis=True), 422, "guard_failed", "R-ESC-9")
@@ -276,8 +279,9 @@ def test_r_esc_9_agreement_closes_ladder_and_verwijzer_consulted_first():
         s.fire(cid, "ab-horizon", "escalatie_openen", OPEN)
         s.fire(cid, "pr-alkmaar", "intern_bespreken", {"verslag": "x"})
         s.fire(cid, "pr-alkmaar", "regionaal_bespreken", REGIONAAL)
-        for who in ("ab-horizon", "tm-alkmaar", "cm-holland-noord"):
+        for who in ("ab-horizon", "tm-alkmaar"):
             refused(s, cid, who, "overeenstemming_bereiken", {}, 403, "forbidden", "R-AUTH-1")
+        refused(s, cid, "cm-holland-noord", "overeenstemming_bereiken", {}, 404, "not_found", "R-AUTH-2")
         refused(s, cid, "cr-gi-noord", "overeenstemming_bereiken", {}, 422, "guard_failed", "R-ESC-9")
         refused(s, cid, "cr-alkmaar", "overeenstemming_bereiken", {}, 422, "guard_failed", "R-AUTH-3")
         s.fire(cid, "pr-alkmaar", "casusregisseur_wijzigen", {"casusregisseur": "cr-alkmaar"})

@@ -81,14 +81,13 @@ def test_r_auth_1_wrong_role_403_case_unchanged():
              {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}),
             (aangemeld, "tm-rotterdam", "toewijzen",
              {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}),
-            (aangemeld, "cm-rijnmond", "toewijzen",
-             {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}),
+            (aangemeld, "zbt-rijnmond", "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"}),
             (aangemeld, "cr-rotterdam", "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"}),
             (toegewezen, "pr-rotterdam", "start_zorg", None),
             (toegewezen, "cr-rotterdam", "start_zorg", None),
             (toegewezen, "tm-rotterdam", "start_zorg", None),
             (toegewezen, "abm-horizon", "start_zorg", None),
-            (toegewezen, "cm-rijnmond", "start_zorg", None),
+            (toegewezen, "zbt-rijnmond", "start_zorg", None),
             (toegewezen, "pr-rotterdam", "toewijzing_weigeren", {"reden": "te_zware_hulpvraag"}),
             (toegewezen, "ab-horizon", "casusregisseur_wijzigen", {"casusregisseur": "cr2-rotterdam"}),
             (toegewezen, "pr-rotterdam", "arrangement_betwisten", {"toelichting": "oneens"}),
@@ -135,8 +134,11 @@ def test_r_auth_2_foreign_org_404_no_existence_leak():
     with Server() as s:
         case = _case_at_horizon(s)
         cid = case["id"]
+        # R-PRIV-1: the region's own contractmanager too, as long as the case did not reach it; and the GI,
+        # for a route A case (R-TW-1)
         foreign = ["pr-schiedam", "cr-schiedam", "tm-schiedam", "pr-alkmaar", "cr-alkmaar",
-                   "ab-kompas", "abm-kompas", "cm-holland-noord", "admin"]
+                   "ab-kompas", "abm-kompas", "cm-holland-noord", "cm-rijnmond", "pr-jb-rijnmond", "cr-jb-rijnmond",
+                   "admin"]
         for who in foreign:
             for suffix in ("", "/history"):
                 st_u, unknown = s.req("GET", "/v1/cases/%s%s" % (UNKNOWN_ID, suffix), TOKEN[who])
@@ -157,7 +159,7 @@ def test_r_auth_2_foreign_org_404_no_existence_leak():
             st, lst = s.req("GET", "/v1/cases", TOKEN[who])
             assert st == 200 and cid not in [c["id"] for c in lst["cases"]], (who, lst)
         # the organisations involved do see it
-        for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam", "ab-horizon", "abm-horizon", "cm-rijnmond"):
+        for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam", "ab-horizon", "abm-horizon", "zbt-rijnmond"):
             assert s.get_case(cid, who)["id"] == cid
             assert len(s.history(cid, who)) == 2
 
@@ -199,8 +201,9 @@ def test_r_auth_2_create_only_for_own_org():
 
 
 def test_r_auth_2_case_list_only_visible():
-    """R-AUTH-2, R-PRIV-1: GET /v1/cases lists exactly the caller's visible cases; a contractmanager
-    sees its region's cases, anonymised."""
+    """R-AUTH-2, R-PRIV-1: GET /v1/cases lists exactly the caller's visible cases; a contractmanager sees
+    none of its region's cases until one reaches it (DOMAIN 4.1; test_gi_gezin.py has the escalation), the
+    zbt its region's cases, anonymised."""
     with Server() as s:
         rot_h = s.create_a()["id"]
         s.toewijzen(rot_h, aanbieder=HORIZON)
@@ -222,8 +225,11 @@ def test_r_auth_2_case_list_only_visible():
             "abm-horizon": {rot_h, alk_h},
             "ab-kompas": {rot_k, sch_k},
             "abm-kompas": {rot_k, sch_k},
-            "cm-rijnmond": {rot_h, rot_k, rot_open, sch_k},
-            "cm-holland-noord": {alk_h},
+            "cm-rijnmond": set(),
+            "cm-holland-noord": set(),
+            "zbt-rijnmond": {rot_h, rot_k, rot_open, sch_k},
+            "zbt-holland-noord": {alk_h},
+            "pr-jb-rijnmond": set(),
             "admin": set(),
         }
         for who, want in expect.items():
@@ -231,7 +237,7 @@ def test_r_auth_2_case_list_only_visible():
             assert st == 200, (who, st, lst)
             got = [c["id"] for c in lst["cases"]]
             assert len(got) == len(set(got)) and set(got) == want, "%s sees %s, want %s" % (who, got, sorted(want))
-            if who.startswith("cm-"):
+            if who.startswith("zbt-"):
                 for c in lst["cases"]:
                     assert "jeugdige" not in c["fields"] and c.get("anoniem") is True, (who, c)
                     assert c["fields"].get("pseudoniem"), c

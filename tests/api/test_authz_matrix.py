@@ -117,13 +117,19 @@ def candidates(index, leaves, event):
     return out
 
 
-def visible(chart, actor_id, role, org, fields):
-    """R-AUTH-2 from the chart's role declarations (docs/statecharts.md): org_field or actor_field."""
+def visible(chart, actor_id, role, org, fields, notified=None):
+    """R-AUTH-2 from the chart's role declarations (docs/statecharts.md): org_field, delegate_org_field or
+    actor_field; a role with visible_after_notice only once the case notified it (R-PRIV-1: the case view's
+    "notified")."""
     decl = chart["roles"].get(role)
     if decl is None:
         return False  # admin (and any role the chart does not declare) sees no cases
     if decl.get("actor_field") and fields.get(decl["actor_field"]) == actor_id:
         return True
+    if decl.get("delegate_org_field") and fields.get(decl["delegate_org_field"]) == org:
+        return True
+    if decl.get("visible_after_notice") and role not in (notified or {}):
+        return False
     return decl.get("org_field") is not None and fields.get(decl["org_field"]) == org
 
 
@@ -318,19 +324,20 @@ class Matrix:
         st, case = call(s, "GET", "/v1/cases/" + self.cid, w.pr)
         assert st == 200, (st, case)
         self.fields = case["fields"]
+        self.notified = case.get("notified", {})
         self.state = case["state"]
         self.snap = snapshot(s, w, self.cid)
         self.allowed = {}
         for role, aid in w.local.items():
             st, view = call(s, "GET", "/v1/cases/" + self.cid, aid)
-            vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields)
+            vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields, self.notified)
             if vis:
                 assert st == 200, "%s (%s) should see %s (%s): %s %s" % (aid, role, self.cid, self.label, st, view)
                 self.allowed[aid] = set(view["allowed_events"])
             else:
                 assert_error(st, view, 404, code="not_found")
         for role, aid in w.foreign.items():
-            assert not visible(w.chart, aid, role, w.actors[aid][1], self.fields), (aid, self.fields)
+            assert not visible(w.chart, aid, role, w.actors[aid][1], self.fields, self.notified), (aid, self.fields)
             st, view = call(s, "GET", "/v1/cases/" + self.cid, aid)
             assert_error(st, view, 404, code="not_found")
 
@@ -359,7 +366,7 @@ class Matrix:
     def attempt_local(self, event, role, aid):
         w = self.world
         may = role in self.roles.get(event, set())
-        vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields)
+        vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields, self.notified)
         what = "%s by %s (%s)" % (event, aid, role)
         st, body = fire(self.s, self.cid, aid, event, {})
         if not vis:
@@ -433,7 +440,7 @@ class Matrix:
             for role, aid in sorted(w.local.items()):
                 if event == UNKNOWN_EVENT:
                     st, body = fire(self.s, self.cid, aid, event, {})
-                    vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields)
+                    vis = visible(w.chart, aid, role, w.actors[aid][1], self.fields, self.notified)
                     if vis:
                         self.check_error("an unknown event by %s" % aid, st, body, 400, "unknown_event")
                     else:
@@ -513,7 +520,7 @@ def test_system_events_refused_to_every_human_role():
                     for role, aid in sorted(world.local.items()):
                         for data, ev in (({}, None), (None, before[0]), ({"x": 1}, before[0] + 1)):
                             st, body = fire(s, cid, aid, event, data, ev)
-                            if visible(world.chart, aid, role, world.actors[aid][1], fields):
+                            if visible(world.chart, aid, role, world.actors[aid][1], fields, case.get("notified")):
                                 if ev is not None and ev != before[0]:
                                     assert st in (403, 409), (event, aid, st, body)
                                 else:
@@ -572,7 +579,7 @@ def test_closed_case_refuses_everything():
         for event in sorted(roles):
             for role, aid in sorted(world.local.items()):
                 st, body = fire(s, cid, aid, event, {})
-                if not visible(world.chart, aid, role, world.actors[aid][1], fields):
+                if not visible(world.chart, aid, role, world.actors[aid][1], fields, case.get("notified")):
                     want = (404,)
                 elif role not in roles[event]:
                     want = (403,)

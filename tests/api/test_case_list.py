@@ -50,8 +50,10 @@ def test_r_auth_2_list_scoped_to_what_the_caller_sees():
         assert sorted(ids(s, "pr-rotterdam")) == sorted([c["a"], c["b"], c["c"]])
         assert sorted(ids(s, "ab-horizon")) == sorted([c["b"], c["d"]])
         assert sorted(ids(s, "ab-kompas")) == [c["c"]]
-        assert sorted(ids(s, "cm-rijnmond")) == sorted([c["a"], c["b"], c["c"], c["d"]])
-        assert sorted(ids(s, "cm-holland-noord")) == [c["e"]]
+        assert sorted(ids(s, "zbt-rijnmond")) == sorted([c["a"], c["b"], c["c"], c["d"]])
+        assert sorted(ids(s, "zbt-holland-noord")) == [c["e"]]
+        # R-PRIV-1: no case reached a contractmanager, so none is listed
+        assert ids(s, "cm-rijnmond") == [] and ids(s, "cm-holland-noord") == []
         assert sorted(ids(s, "cr2-rotterdam")) == sorted([c["a"], c["b"], c["c"]])
         assert ids(s, "admin") == []
         # a filter never widens the scope: schiedam's horizon case is not rotterdam's
@@ -73,7 +75,7 @@ def test_each_filter_and_combinations():
         assert ids(s, pr, status="toegewezen", aanbieder=KOMPAS) == [c["c"]]
         assert ids(s, pr, status="aangemeld", aanbieder=KOMPAS) == []
         assert ids(s, pr, casusregisseur="cr2-rotterdam") == [c["c"]]
-        assert sorted(ids(s, "cm-rijnmond", gemeente="schiedam")) == [c["d"]]
+        assert sorted(ids(s, "zbt-rijnmond", gemeente="schiedam")) == [c["d"]]
         assert ids(s, pr, status="no-such-status") == []
         # the start-zorg deadline of b and c (toegewezen on T0)
         due = deadline(s.get_case(c["b"], pr), "start_zorg")["due"]

@@ -75,7 +75,7 @@ def test_export_matches_docs_diagrams():
             assert open(base + ext).read() == out, f"{base + ext} is stale: cmake --build build --target diagrams"
         assert os.path.exists(base + ".svg")
     rc, out, _ = run("statechart", "export", "--format", "mermaid", os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json"))
-    assert "stateDiagram-v2" in out and "aangemeld --> toegewezen : toewijzen [procesregisseur]" in out
+    assert "stateDiagram-v2" in out and "aangemeld --> toegewezen : toewijzen [procesregisseur,zbt]" in out
     rc, _, err = run("statechart", "export", "--format", "png", os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json"))
     assert rc == 2 and "dot, mermaid or json" in err
 

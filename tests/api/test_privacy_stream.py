@@ -212,6 +212,10 @@ def test_r_priv_1_contractmanager_never_sees_identity_anywhere():
         # both within the last LIMIT_NOTIFICATION_AGE_DAYS (older notifications are no longer listed)
         procedure_to_form(s, [cid])
         s.fire(cid, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
+        # R-PRIV-1 (DOMAIN 4.1): the contractmanager sees a case only once it reached it
+        st, _, raw = s.raw("GET", "/v1/cases/" + other, TOKEN["cm-rijnmond"])
+        assert st == 404, raw
+        s.fire(other, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "geen vervolgplek"})
         # positive controls
         for who in ("pr-rotterdam", "cr-rotterdam", "ab-horizon", "abm-horizon"):
             raw, view = view_of(s, cid, who)
@@ -284,7 +288,9 @@ def test_r_priv_1_r_be_9_opt_out_municipal_roles_anonymised_aanbieder_identified
         cid = json.loads(raw)["id"]
         consent = in_zorg_a(s)
         pseudos = set()
-        for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam", "cm-rijnmond"):
+        # (the contractmanager does not see this case at all: it did not reach it, R-PRIV-1; the zbt sees
+        # the region's cases anonymised)
+        for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam", "zbt-rijnmond"):
             raw, view = view_of(s, cid, who)
             assert_no_identity(raw, "opt-out case view for " + who)
             pseudos.add(assert_anonymised_view(view, "opt-out case view for " + who))
@@ -303,7 +309,7 @@ def test_r_priv_1_r_be_9_opt_out_municipal_roles_anonymised_aanbieder_identified
         # with consent the municipal roles see the identity, the contractmanager never (R-PRIV-1)
         for who in ("pr-rotterdam", "cr-rotterdam", "tm-rotterdam"):
             assert_identified_view(view_of(s, consent, who)[1], "consent case view for " + who)
-        assert_anonymised_view(view_of(s, consent, "cm-rijnmond")[1], "consent case view for cm")
+        assert_anonymised_view(view_of(s, consent, "zbt-rijnmond")[1], "consent case view for zbt")
         # the municipality's own writes are answered anonymised
         st, _, raw = s.raw("POST", "/v1/cases/%s/events" % cid, TOKEN["pr-rotterdam"],
                            json.dumps({"event": "toewijzing_toekennen"}))
@@ -327,6 +333,11 @@ def test_r_priv_1_r_be_9_opt_out_municipal_roles_anonymised_aanbieder_identified
         assert st == 200, raw
         assert_no_identity(raw, "decision reply for cr (opt-out)")
         assert "beeindiging_goedgekeurd" in json.loads(raw)["state"]
+        # the form's copy reached the contractmanager (R-BE-6): now it sees both cases, anonymised
+        for c in (cid, consent):
+            raw, view = view_of(s, c, "cm-rijnmond")
+            assert_no_identity(raw, "case view for cm after the form")
+            assert_anonymised_view(view, "case view for cm after the form")
         # the aanbieder still sees who it is caring for
         assert_identified_view(view_of(s, cid, "ab-horizon")[1], "aanbieder after the decision")
 

@@ -114,6 +114,9 @@ def refused(s, cid, who, event, data, status, code, rule=None, viewer="pr-rotter
     """Fires an event that must be refused with status/code/rule, and checks that nothing changed: the
     case (version, state, status, fields, deadlines), its history (length and entries) and the inboxes."""
     before_case, before_hist, before_inbox = snapshot(s, cid, viewer)
+    if who.startswith("cm-") and "contractmanager" not in before_case.get("notified", {}):
+        # R-PRIV-1 (DOMAIN 4.1): a case that has not reached the contractmanager does not exist for it
+        status, code, rule = 404, "not_found", "R-AUTH-2"
     st, body = s.event(cid, who, event, data)
     err = assert_error(st, body, status, code=code, rule=rule)
     after_case, after_hist, after_inbox = snapshot(s, cid, viewer)

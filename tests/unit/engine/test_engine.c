@@ -196,16 +196,18 @@ TEST(index_declares_list_filters) {
   /* the bundled charts: the organisations that see a case, and its casusregisseur */
   index = engine_chart_index(rijnmond);
   ASSERT_NOT_NULL(index);
-  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_EQ(json_object_size(index), 4);
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gezin")), "gezin"); /* R-AUTH-3 */
   index = engine_chart_index(fx_chart("statecharts/jeugdhulp-alkmaar.json"));
   ASSERT_NOT_NULL(index);
-  ASSERT_EQ(json_object_size(index), 3);
+  ASSERT_EQ(json_object_size(index), 4);
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "aanbieder")), "aanbieder");
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "casusregisseur")), "casusregisseur");
   ASSERT_STR_EQ(json_string_value(json_object_get(index, "gemeente")), "gemeente");
+  ASSERT_STR_EQ(json_string_value(json_object_get(index, "gezin")), "gezin"); /* R-AUTH-3 */
   /* engine_chart_index: the declaration (borrowed), or NULL when there is none */
   doc = fx_json(
       "{\"id\":\"x\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
