@@ -28,7 +28,7 @@ OPEN = {"aanleiding": "passende_hulp_niet_beschikbaar", "toelichting": "de hulpv
 REGIONAAL = {"verslag": "ook regionaal geen antwoord", "anoniem": True}
 CONSULT = {"geconsulteerde": "ojep", "grond": "expertise_ontbreekt", "vraag": "welke hulp past?"}
 RET = {"hulpvraag": "vastgelopen complexe casus", "veiligheid_voorop": False, "crisis": False}
-ADVIES = {"advies": "specialistische hulp bij kompas-zorg", "aanbieder": KOMPAS, "product": "45A07"}
+ADVIES = {"advies": "specialistische hulp bij kompas-zorg", "bindend": True, "aanbieder": KOMPAS, "product": "45A07"}
 
 
 def alkmaar_config():
@@ -217,7 +217,7 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
         # the binding advice
         refused(s, cid, "ab-horizon", "ret_advies_vastleggen", ADVIES, 403, "forbidden", "R-AUTH-1")
         refused(s, cid, "cr-gi-noord", "ret_advies_vastleggen", ADVIES, 422, "guard_failed", "R-ESC-9")
-        refused(s, cid, "pr-alkmaar", "ret_advies_vastleggen", {"advies": "naar kompas", "aanbieder": KOMPAS}, 422,
+        refused(s, cid, "pr-alkmaar", "ret_advies_vastleggen", {"advies": "naar kompas", "bindend": True, "aanbieder": KOMPAS}, 422,
                 "guard_failed", "R-ESC-9")
         s.clock("2027-06-02T10:00:00+02:00")
         case = s.fire(cid, "pr-alkmaar", "ret_advies_vastleggen", ADVIES)

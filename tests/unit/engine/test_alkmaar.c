@@ -698,7 +698,8 @@ TEST(ladder_in_order_R_ESC_9) {
   ASSERT_STR_EQ(fx_str(c, "fields.escalatie.ret_voorgelegd"), "2027-05-26");
   ASSERT_STR_EQ(fx_status(c), "in_zorg"); /* the ladder runs beside the care */
   c = apply(c, t("2027-06-02T09:00:00+02:00"), &PR, "ret_advies_vastleggen",
-            "{\"advies\":\"huidige hulp voortzetten, schuldhulp via de gemeente\"}", 0, NULL);
+            "{\"advies\":\"huidige hulp voortzetten, schuldhulp via de gemeente\",\"bindend\":true}", 0,
+            NULL);
   ASSERT(fx_in_state(c, "ret_advies_uitvoeren"));
   ASSERT(json_is_true(fx_get(c, "fields.ret_advies.bindend")));
   ASSERT(fx_effect(NULL, "ret_advies_uitvoeren", "procesregisseur"));
@@ -786,7 +787,8 @@ TEST(ret_only_by_lokaal_toegangsteam_R_ESC_9) {
   c = apply(c, now, &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
   c = apply(c, now, &CR, "ret_voorleggen", ret, 0, NULL);
   ASSERT(fx_in_state(c, "voorgelegd_aan_ret"));
-  refused(c, now, &CR_GI, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
+  refused(c, now, &CR_GI, "ret_advies_vastleggen", "{\"advies\":\"x\",\"bindend\":true}", CASUS_EGUARD_FAILED,
+          "R-AUTH-3");
   refused(c, now, &AB, "ret_advies_vastleggen", "{\"advies\":\"x\"}", CASUS_EFORBIDDEN, "R-AUTH-1");
   json_decref(c);
 }
@@ -872,10 +874,12 @@ TEST(ret_advice_is_binding_R_ESC_9) {
   setup();
   c = case_in_zorg();
   c = ladder_to_ret(c, &AB);
-  refused(c, now, &PR, "ret_advies_vastleggen", "{\"advies\":\"naar b\",\"aanbieder\":\"zorgaanbieder-b\"}",
-          CASUS_EGUARD_FAILED, "R-ESC-9");
+  refused(c, now, &PR, "ret_advies_vastleggen",
+          "{\"advies\":\"naar b\",\"bindend\":true,\"aanbieder\":\"zorgaanbieder-b\"}", CASUS_EGUARD_FAILED,
+          "R-ESC-9");
   c = apply(c, now, &PR, "ret_advies_vastleggen",
-            "{\"advies\":\"specialistische hulp bij zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\","
+            "{\"advies\":\"specialistische hulp bij "
+            "zorgaanbieder-b\",\"bindend\":true,\"aanbieder\":\"zorgaanbieder-b\","
             "\"product\":\"45A07\"}",
             0, NULL);
   ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.aanbieder"), "zorgaanbieder-b");
@@ -918,6 +922,34 @@ TEST(ret_advice_is_binding_R_ESC_9) {
   json_decref(c);
 }
 
+/* R-ESC-9 (DOMAIN 4.1): the advice binds only when the RET says so. A toewijzing named by an advice that
+ * is not binding is a proposal: the ladder closes without it, another toewijzing and a refusal are
+ * allowed; the advice is recorded with bindend false. */
+TEST(ret_advice_binds_only_when_the_ret_says_so_R_ESC_9) {
+  json_t *c;
+  int64_t now = t("2027-06-02T10:00:00+02:00");
+  setup();
+  c = case_in_zorg();
+  c = ladder_to_ret(c, &AB);
+  /* whether it binds is part of the advice */
+  refused(c, now, &PR, "ret_advies_vastleggen", "{\"advies\":\"naar b\"}", CASUS_EINVALID_DATA, "R-ESC-9");
+  c = apply(c, now, &PR, "ret_advies_vastleggen",
+            "{\"advies\":\"overweeg zorgaanbieder-b\",\"bindend\":false,\"aanbieder\":\"zorgaanbieder-b\","
+            "\"product\":\"45A07\"}",
+            0, NULL);
+  ASSERT(json_is_false(fx_get(c, "fields.ret_advies.bindend")));
+  ASSERT_NULL(fx_get(c, "fields.ret_advies.aanbieder"));
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.voorstel.aanbieder"), "zorgaanbieder-b");
+  ASSERT_STR_EQ(fx_str(c, "fields.ret_advies.voorstel.product"), "45A07");
+  ASSERT(fx_effect(NULL, "ret_advies_uitvoeren", "procesregisseur"));
+  /* nothing is bound: the ladder closes without carrying it out (a binding advice refuses that until
+   * the advised toewijzing is in place: ret_advice_is_binding_R_ESC_9) */
+  c = apply(c, now, &PR, "overeenstemming_bereiken",
+            "{\"afspraken\":\"advies gewogen, huidige hulp blijft\"}", 0, NULL);
+  ASSERT(fx_in_state(c, "geen_escalatie"));
+  json_decref(c);
+}
+
 /* R-ESC-9: binding advice when no care could be found yet (passende hulp niet beschikbaar): the next
  * toewijzing must be the advised one. */
 TEST(ret_advice_binds_the_first_toewijzing_R_ESC_9) {
@@ -927,10 +959,10 @@ TEST(ret_advice_binds_the_first_toewijzing_R_ESC_9) {
   c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
   c = ladder_to_ret(c, &PR);
   ASSERT_STR_EQ(fx_status(c), "aangemeld");
-  c = apply(
-      c, now, &CR, "ret_advies_vastleggen",
-      "{\"advies\":\"maatwerk bij zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}",
-      0, NULL);
+  c = apply(c, now, &CR, "ret_advies_vastleggen",
+            "{\"advies\":\"maatwerk bij "
+            "zorgaanbieder-b\",\"bindend\":true,\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}",
+            0, NULL);
   refused(c, now, &PR, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &PR, "toewijzen", TOEWIJZEN_A, CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "toewijzen",
@@ -949,8 +981,9 @@ TEST(ret_advice_binds_the_first_toewijzing_R_ESC_9) {
   ASSERT(fx_effect("close_tasks", "casusregisseur_aanwijzen", NULL));
   c = ladder_to_ret(c, &PR);
   c = apply(c, now, &PR, "ret_advies_vastleggen",
-            "{\"advies\":\"zorgaanbieder-b\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\"}", 0,
-            NULL);
+            "{\"advies\":\"zorgaanbieder-b\",\"bindend\":true,\"aanbieder\":\"zorgaanbieder-b\",\"product\":"
+            "\"45A07\"}",
+            0, NULL);
   refused(c, now, &PR, "toewijzing_toekennen", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   refused(c, now, &PR, "toewijzing_afwijzen", "{\"reden\":\"x\"}", CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "toewijzen", TOEWIJZEN_B_ADVIES, 0, NULL);
@@ -1047,8 +1080,8 @@ TEST(allowed_events_on_the_ladder) {
   X(rung_conditions_R_ESC_9)                                        \
   X(agreement_closes_the_ladder_R_ESC_9)                            \
   X(ret_advice_is_binding_R_ESC_9)                                  \
+  X(ret_advice_binds_only_when_the_ret_says_so_R_ESC_9)             \
   X(ret_advice_binds_the_first_toewijzing_R_ESC_9)                  \
-  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9)               \
-  X(allowed_events_on_the_ladder)
+  X(wrong_roles_forbidden_and_case_unchanged_R_ESC_9) X(allowed_events_on_the_ladder)
 
 TEST_MAIN(TEST_LIST)
