@@ -2,7 +2,9 @@
  * embedded.h -- files compiled into the binary (charts, calendars, demo config).
  *
  * The table is generated at build time by cmake/embed.cmake from
- * the JSON files in statecharts/, calendars/ and config/demo.json.  Each entry's
+ * the JSON files in statecharts/, calendars/ and config/demo.json, and the
+ * werkbank's files: those of src/ui and the chart diagrams (docs/charts, .svg)
+ * (served under /ui/, src/api/ui.c).  Each entry's
  * data is NUL-terminated; `bytes` excludes the NUL.  core_bundled_json
  * (bundled.c) looks one up by path and parses it.
  */
@@ -20,6 +22,10 @@ typedef struct {
 
 /* Terminated by an entry whose path is NULL. */
 extern const embedded_file_t embedded_files[];
+
+/* The embedded file at rel_path ("src/ui/index.html"), or NULL when none
+ * is.  Borrowed: the table is static. */
+const embedded_file_t *core_embedded_find(const char *rel_path);
 
 /* The bundled JSON file at rel_path ("calendars/nl.json", "config/demo.json",
  * "statecharts/<id>.json"), parsed (duplicate keys refused): a new
