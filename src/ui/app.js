@@ -90,7 +90,9 @@ async function render(moveFocus) {
     if (err instanceof ApiError && err.status === 401) return;
     main.append(h('div', { class: 'melding fout', role: 'alert' }, h('p', null, `Er ging iets mis: ${err.message}`)));
   }
-  if (moveFocus && ctx.current()) {
+  // After a navigation the page's first heading (or the field it asks for) gets the focus, so that a
+  // screen reader starts there; on the first load only a field asked for.
+  if (ctx.current() && (moveFocus || main.querySelector('[data-autofocus]'))) {
     const target = main.querySelector('[data-autofocus]') || main.querySelector('h1');
     if (target) {
       if (!target.hasAttribute('tabindex') && target.tagName === 'H1') target.setAttribute('tabindex', '-1');

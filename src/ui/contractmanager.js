@@ -5,7 +5,7 @@
 // deadlines: the feedback date (terugkoppeling) among them.
 
 import { get, query } from './api.js';
-import { h, clear, caseLink, formatDate, formatTime, daysLeftText, isOverdue, jeugdige, statusBadge, label, errorBox } from './dom.js';
+import { h, caseLink, formatDate, formatTime, daysLeftText, isOverdue, jeugdige, statusBadge, label, errorBox } from './dom.js';
 
 const ROLE = 'contractmanager';
 const PAGE = 100;
@@ -46,7 +46,7 @@ export async function contractmanagerPage(ctx) {
   const rows = [...byCase.entries()].map(([id, items], i) => ({ id, items, c: cases[i] }));
   rows.sort((a, b) => (next(a.c)?.due || '9999').localeCompare(next(b.c)?.due || '9999'));
   list.append(h('table', { class: 'tabel' },
-    h('caption', null, `${rows.length} casussen`),
+    h('caption', null, rows.length === 1 ? '1 casus' : `${rows.length} casussen`),
     h('thead', null, h('tr', null, ['Casus', 'Jeugdige', 'Status', 'Gemeente', 'Aanbieder', 'Waarom hier', 'Termijnen'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', null, rows.map(({ id, items, c }) => {
       const f = (c && c.fields) || {};

@@ -166,6 +166,8 @@ export function dutchMessage(err) {
     [/^field "([^"]+)" is required$/, (x) => `${label(last(x[1]))} is verplicht.`],
     [/^field "([^"]+)" must be one of/, (x) => `Kies bij ${label(last(x[1]))} een van de mogelijkheden.`],
     [/^field "([^"]+)" must have at least (\d+) items$/, (x) => `Geef bij ${label(last(x[1]))} er minstens ${x[2]}.`],
+    [/^field "([^"]+)" must have between (\d+) and (\d+) items$/,
+      (x) => `Geef bij ${label(last(x[1]))} er minstens ${x[2]} en hoogstens ${x[3]}.`],
     [/^field "([^"]+)" must have at most (\d+) items$/, (x) => `Geef bij ${label(last(x[1]))} er hoogstens ${x[2]}.`],
     [/^field "([^"]+)" must be between (\d+) and (\d+) characters long$/,
       (x) => `${label(last(x[1]))}: gebruik ${x[2]} tot ${x[3]} tekens.`],
