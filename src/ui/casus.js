@@ -323,6 +323,15 @@ function history(c, ctx) {
   return section;
 }
 
+// Only the states that changed: "Beëindiging gesprekken → Beëindiging eerste waarschuwing".
+function stateChange(from, to) {
+  const left = from.filter((x) => !to.includes(x));
+  const entered = to.filter((x) => !from.includes(x));
+  if (from.length === 0) return `Begint in: ${to.map(label).join(', ')}`;
+  if (left.length === 0 && entered.length === 0) return 'Toestand ongewijzigd';
+  return `${left.map(label).join(', ') || '—'} → ${entered.map(label).join(', ') || '—'}`;
+}
+
 function entry(e) {
   const hasData = e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0;
   return h('li', { class: 'stap' + (e.failed ? ' mislukt' : ''), tabindex: '-1', 'data-seq': e.seq },
@@ -331,6 +340,6 @@ function entry(e) {
       h('strong', null, label(e.event)), e.failed ? h('span', { class: 'badge fout' }, 'mislukt') : null),
     h('p', null, e.actor === 'system' ? 'Door het systeem (termijn)' : ['Door ', h('span', { class: 'actor' }, e.actor), ` (${label(e.role)})`],
       e.rule ? [' · regel ', h('span', { class: 'regel' }, e.rule)] : null, ` · versie ${e.version}`),
-    h('p', { class: 'klein' }, `${(e.from || []).map(label).join(', ') || 'start'} → ${(e.to || []).map(label).join(', ')}`),
+    h('p', { class: 'klein' }, stateChange(e.from || [], e.to || [])),
     hasData ? h('div', { class: 'stap-data' }, valueView(e.data)) : null);
 }

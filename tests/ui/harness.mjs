@@ -238,6 +238,8 @@ export class Tab {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     if (at) await at.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     else await this.page.evaluate(() => window.scrollTo(0, 0));
+    // two frames, so that the scrolled page is painted
+    await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await this.page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
   }
 

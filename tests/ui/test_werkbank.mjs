@@ -101,6 +101,8 @@ async function test_termination_journey_every_role() {
   // the login page, then the new toewijzing in the werkvoorraad
   await ab.page.goto(s.base + '/ui/');
   await ab.page.getByRole('heading', { name: 'Inloggen' }).waitFor();
+  assert.ok(await ab.page.getByRole('button', { name: 'Uitloggen' }).isHidden(), 'no Uitloggen before logging in');
+  assert.ok(await ab.page.getByRole('navigation', { name: 'Hoofdmenu' }).isHidden(), 'no menu before logging in');
   await ab.axe('the login page');
   await ab.shot('inloggen');
   await ab.login('ab-horizon');
