@@ -4,7 +4,7 @@
 // live from the stream (app.js) and are put on top.
 
 import { api, get, query } from './api.js';
-import { h, clear, caseLink, firstDeadline, formatDate, formatTime, daysLeftText, isOverdue, announce, errorBox } from './dom.js';
+import { h, append, clear, caseLink, firstDeadline, formatDate, formatTime, daysLeftText, isOverdue, announce, errorBox } from './dom.js';
 
 const PAGE = 50;
 
@@ -35,20 +35,29 @@ export async function werkvoorraadPage(ctx) {
     noteEmpty.hidden = n > 0;
   }
 
-  function deadlineOf(caseId, slot, li) {
+  // A task is overdue when its case's next deadline has passed, or when the task is itself the mark
+  // of a missed deadline: the chart's timer event then sets a flag of the task's kind
+  // (start_zorg_termijn_verlopen, evaluatie_te_laat, ...), and the deadline is gone from the case.
+  function deadlineOf(it, slot, li) {
+    const caseId = it.case_id;
     if (!cases.has(caseId)) cases.set(caseId, get('/v1/cases/' + encodeURIComponent(caseId)).catch(() => null));
     cases.get(caseId).then((c) => {
-      if (!ctx.current()) return;
-      const d = firstDeadline(c);
-      if (!d) {
-        slot.textContent = 'Geen open termijn';
+      if (!ctx.current() || !c) {
+        if (ctx.current()) slot.textContent = '';
         return;
       }
-      const late = isOverdue(d.due);
-      clear(slot).append(
-        late ? h('strong', { class: 'te-laat' }, 'Te laat: ') : 'Termijn: ',
-        `${formatDate(d.due)} (${daysLeftText(d.due)}) `, h('span', { class: 'klein' }, `${d.kind}${d.rule ? ', ' + d.rule : ''}`));
-      if (late) li.classList.add('verlopen');
+      const missed = (c.flags || []).includes(it.kind);
+      const d = firstDeadline(c);
+      const late = missed || (d && isOverdue(d.due));
+      append(clear(slot), [
+        missed ? [h('strong', { class: 'te-laat' }, 'Te laat: '), 'de termijn is verstreken. '] : null,
+        d ? [!missed && late ? h('strong', { class: 'te-laat' }, 'Te laat: ') : missed ? 'Volgende termijn: ' : 'Termijn: ',
+          `${formatDate(d.due)} (${daysLeftText(d.due)}) `, h('span', { class: 'klein' }, `${d.kind}${d.rule ? ', ' + d.rule : ''}`)]
+          : missed ? null : 'Geen open termijn']);
+      if (late) {
+        li.classList.add('verlopen');
+        li.dataset.teLaat = 'true';
+      }
     });
   }
 
@@ -58,7 +67,7 @@ export async function werkvoorraadPage(ctx) {
       h('p', { class: 'titel' }, fresh ? h('span', { class: 'label-nieuw' }, 'Nieuw ') : null, it.title || it.kind),
       h('p', null, 'Casus ', caseLink(it.case_id), h('span', { class: 'klein' }, ` · ${it.kind} · ${it.rule || ''} · sinds ${formatTime(it.created)}`)),
       slot);
-    if (it.case_id) deadlineOf(it.case_id, slot, li);
+    if (it.case_id) deadlineOf(it, slot, li);
     else slot.textContent = '';
     return li;
   }

@@ -318,6 +318,36 @@ async function test_409_after_a_concurrent_change_offers_a_reload() {
   await s.stop();
 }
 
+async function test_overdue_task_marked_in_the_werkvoorraad() {
+  // R-TW-2: the provider does not confirm the start of care in time; the procesregisseur's task for the
+  // missed deadline is marked "Te laat", a task on a case whose deadline still runs is not.
+  const s = await new Server(T0).start();
+  s.now = T0;
+  const late = await s.assigned('Laat');
+  await s.clock(ams('2027-04-09'));
+  // route B: the provider's verzoek om toewijzing gives the procesregisseur a task with a running deadline
+  const fresh = (await s.ok('POST', '/v1/cases', 'ab-horizon', {
+    verwijzer: 'huisarts', gemeente: 'rotterdam', aanbieder: 'horizon-jeugdzorg', casusregisseur: 'cr-rotterdam',
+    jeugdige: { naam: 'Op Tijd', geboortedatum: '2012-02-29' },
+    product: { code: '45A12', begindatum: '2027-05-01', einddatum: '2027-12-31' },
+  })).id;
+  const pr = await browser.tab(s, 'pr-rotterdam');
+  await pr.login('pr-rotterdam');
+  const lateTask = pr.page.locator(`#taken li[data-case="${late}"]`);
+  await lateTask.waitFor();
+  await pr.page.locator(`#taken li[data-case="${late}"][data-te-laat="true"]`).waitFor();
+  assert.match(await lateTask.textContent(), /Te laat: de termijn is verstreken/);
+  const other = pr.page.locator(`#taken li[data-case="${fresh}"]`);
+  await other.waitFor();
+  await other.locator('.termijn').filter({ hasText: /^Termijn: .* \(nog \d+ dagen\)/ }).waitFor();
+  assert.equal(await other.getAttribute('data-te-laat'), null);
+  await pr.axe('the werkvoorraad with an overdue task');
+  await pr.shot('werkvoorraad-te-laat');
+  pr.assertClean();
+  await pr.close();
+  await s.stop();
+}
+
 async function test_live_werkvoorraad_reconnects_with_last_event_id() {
   // /v1/stream read with fetch: a new toewijzing appears without a reload; after the server restarts the
   // stream comes back with Last-Event-ID and what came since arrives; marking a notification read.
@@ -462,6 +492,7 @@ await run({
   test_termination_journey_every_role,
   test_refusal_with_reason_and_cases_list_filters,
   test_409_after_a_concurrent_change_offers_a_reload,
+  test_overdue_task_marked_in_the_werkvoorraad,
   test_live_werkvoorraad_reconnects_with_last_event_id,
   test_escalation_ladder_reaches_the_contract_manager_with_feedback_deadline,
 });
