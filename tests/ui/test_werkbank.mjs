@@ -487,6 +487,46 @@ async function test_static_files_headers_and_keyboard_only() {
   await s.stop();
 }
 
+async function test_werkvoorraad_with_10000_cases_is_interactive_within_1_s() {
+  // The issue's bound: with 10,000 cases (each a toewijzing to horizon, so 10,000 notifications) the
+  // werkvoorraad is interactive within 1 s of logging in, and no page loads more than one page of cases.
+  const s = await new Server(T0).start();
+  s.now = T0;
+  const N = 10000;
+  let made = 0;
+  const writer = async () => {
+    while (made < N) {
+      made += 1;
+      await s.assigned('Kind');
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, writer));
+  const ab = await browser.tab(s, 'ab-horizon');
+  const lists = [];
+  ab.page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/v1/cases' || u.pathname.startsWith('/v1/cases/')) lists.push(u.pathname + u.search);
+  });
+  await ab.page.goto(s.base + '/ui/');
+  await ab.page.getByLabel('Token').fill(TOKEN['ab-horizon']);
+  const t0 = Date.now();
+  await ab.page.getByRole('button', { name: 'Inloggen' }).click();
+  await ab.page.locator('#meldingen li').first().getByRole('button', { name: /als gelezen markeren/ }).waitFor();
+  const ms = Date.now() - t0;
+  console.log(`     werkvoorraad with ${N} cases: interactive after ${ms} ms`);
+  assert.ok(ms < 1000, `interactive after ${ms} ms`);
+  assert.equal(await ab.page.locator('#meldingen li').count(), 50, 'one page of notifications');
+  await ab.page.getByRole('button', { name: 'Meer meldingen' }).waitFor();
+  assert.deepEqual(lists, [], 'the werkvoorraad without tasks reads no cases');
+  await ab.page.getByRole('link', { name: 'Casussen' }).click();
+  await ab.page.locator('#resultaat tbody tr').first().waitFor();
+  assert.equal(await ab.page.locator('#resultaat tbody tr').count(), 25);
+  assert.deepEqual(lists, ['/v1/cases?limit=25'], 'the cases list reads one page');
+  ab.assertClean();
+  await ab.close();
+  await s.stop();
+}
+
 await run({
   test_static_files_headers_and_keyboard_only,
   test_termination_journey_every_role,
@@ -495,4 +535,5 @@ await run({
   test_overdue_task_marked_in_the_werkvoorraad,
   test_live_werkvoorraad_reconnects_with_last_event_id,
   test_escalation_ladder_reaches_the_contract_manager_with_feedback_deadline,
+  test_werkvoorraad_with_10000_cases_is_interactive_within_1_s,
 });
