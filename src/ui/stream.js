@@ -20,6 +20,7 @@ export class LiveStream {
     this.stopped = true;
     this.ctrl = null;
     this.timer = null;
+    this.runs = 0; // a stop() and start() in quick succession must not leave two loops running
   }
 
   // Starts after the newest item the inbox holds now, so only new ones arrive.
@@ -32,20 +33,24 @@ export class LiveStream {
 
   stop() {
     this.stopped = true;
+    this.runs += 1;
     this.lastId = null;
     clearTimeout(this.timer);
     if (this.ctrl) this.ctrl.abort();
   }
 
   async run() {
+    const run = ++this.runs;
+    const live = () => !this.stopped && run === this.runs;
     let delay = DELAY_MIN_MS;
-    while (!this.stopped) {
+    while (live()) {
       this.ctrl = new AbortController();
       this.onStatus('verbinden');
       try {
         const headers = { Authorization: 'Bearer ' + (token() || ''), Accept: 'text/event-stream' };
         if (this.lastId !== null) headers['Last-Event-ID'] = String(this.lastId);
         const resp = await fetch('/v1/stream', { headers, signal: this.ctrl.signal, cache: 'no-store' });
+        if (!live()) break;
         if (resp.status === 401) {
           this.stopped = true;
           break;
@@ -53,14 +58,14 @@ export class LiveStream {
         if (resp.ok && resp.body) {
           this.onStatus('verbonden');
           delay = DELAY_MIN_MS;
-          await this.read(resp.body);
+          await this.read(resp.body, live);
         } else {
           await resp.body?.cancel();
         }
       } catch {
         // a dropped connection or an abort: reconnect below unless stopped
       }
-      if (this.stopped) break;
+      if (!live()) break;
       this.onStatus('onderbroken');
       await new Promise((resolve) => {
         this.timer = setTimeout(resolve, delay);
@@ -69,12 +74,12 @@ export class LiveStream {
     }
   }
 
-  async read(body) {
+  async read(body, live) {
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done || !live()) return;
       buf += value.replace(/\r\n?/g, '\n');
       let end;
       while ((end = buf.indexOf('\n\n')) >= 0) {
