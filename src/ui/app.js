@@ -2,7 +2,7 @@
 // small router over /ui/... paths (History API; casusd answers every page
 // path with index.html).  Each page is a module that draws into <main>.
 
-import { get, setToken, forgetToken, token, whenUnauthenticated, ApiError } from './api.js';
+import { setToken, forgetToken, token, whenUnauthenticated, ApiError } from './api.js';
 import { h, append, clear, announce } from './dom.js';
 import { LiveStream } from './stream.js';
 import { werkvoorraadPage } from './werkvoorraad.js';
@@ -125,16 +125,21 @@ async function loginPage(ctx) {
       input.focus();
       return;
     }
-    setToken(t);
+    // The token is checked before it is kept: one request with it, nothing stored until it is known.
+    let problem = null;
     try {
-      await get('/v1/inbox?limit=1');
+      const resp = await fetch('/v1/inbox?limit=1', { headers: { Authorization: 'Bearer ' + t }, cache: 'no-store' });
+      if (resp.status === 401) problem = 'Dit token is niet bekend. Controleer het en probeer het opnieuw.';
+      else if (!resp.ok) problem = `Inloggen lukt niet (HTTP ${resp.status}).`;
     } catch (err) {
-      forgetToken();
-      error.append(h('p', { class: 'melding fout' },
-        err.status === 401 ? 'Dit token is niet bekend. Controleer het en probeer het opnieuw.' : `Inloggen lukt niet: ${err.message}`));
+      problem = `Inloggen lukt niet: de werkbank bereikt de server niet (${err.message}).`;
+    }
+    if (problem) {
+      error.append(h('p', { class: 'melding fout' }, problem));
       input.focus();
       return;
     }
+    setToken(t);
     loginNotice = null;
     const to = afterLogin || '/ui/werkvoorraad';
     afterLogin = null;

@@ -206,6 +206,7 @@ export class Tab {
 
   assertClean() {
     assert.deepEqual(this.errors, [], `${this.name}: errors in the browser console`);
+    assert.deepEqual(this.expected, [], `${this.name}: an expected error response never reached the console`);
   }
 
   async syncClock() {

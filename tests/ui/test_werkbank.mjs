@@ -452,6 +452,14 @@ async function test_static_files_headers_and_keyboard_only() {
   await p.goto(s.base + '/ui/');
   await p.getByLabel('Token').waitFor();
   assert.equal(await p.evaluate(() => document.activeElement.id), 'token', 'the token field has the focus');
+  // an unknown token is refused on the page, and forgotten
+  ab.expectHttpError(401);
+  await p.keyboard.type('tok-onbekend');
+  await p.keyboard.press('Enter');
+  await p.getByRole('alert').filter({ hasText: 'Dit token is niet bekend' }).waitFor();
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('casusd.token')), null);
+  assert.deepEqual(ab.expected, [], 'the console showed the 401 (so it is watched)');
+  await p.getByLabel('Token').fill('');
   await p.keyboard.type(TOKEN['ab-horizon']);
   await p.keyboard.press('Enter');
   await p.getByRole('heading', { level: 1, name: 'Werkvoorraad' }).waitFor();
