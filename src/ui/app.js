@@ -9,6 +9,7 @@ import { werkvoorraadPage } from './werkvoorraad.js';
 import { casussenPage } from './casussen.js';
 import { casusPage } from './casus.js';
 import { contractmanagerPage } from './contractmanager.js';
+import { nieuwPage } from './nieuw.js';
 
 const main = document.getElementById('inhoud');
 const menu = document.getElementById('menu');
@@ -36,6 +37,7 @@ const routes = [
   [/^\/ui\/casussen$/, casussenPage, 'casussen'],
   [/^\/ui\/casus\/([A-Za-z0-9_.@-]+)$/, casusPage, 'casussen'],
   [/^\/ui\/contractmanager$/, contractmanagerPage, 'contractmanager'],
+  [/^\/ui\/nieuw$/, nieuwPage, 'nieuw'],
 ];
 
 let generation = 0;

@@ -240,7 +240,13 @@ function openForm(c, idx, event, slot, opener, ctx, reload) {
   form.querySelector('h3').focus();
 }
 
-function showFailure(err, t, sf, status, reload) {
+// The page says text when it next draws a case (after an event, after creating a case).
+export function flashNext(text) {
+  flash = text;
+}
+
+// Shows a refused write in the form: a 409 with a reload, a 422 at its field, anything else as it came.
+export function showFailure(err, t, sf, status, reload) {
   if (err.status === 409) {
     const again = h('button', { type: 'button', class: 'knop', onclick: reload }, 'Casus opnieuw laden');
     const text = err.code === 'version_mismatch'

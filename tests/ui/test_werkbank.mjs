@@ -93,10 +93,41 @@ async function test_termination_journey_every_role() {
   // approves with considerations a-d; the contract manager sees the anonymised copy with its deadline
   // queue; the provider completes the handover and the case ends.
   const s = await new Server(T0).start();
-  const id = await s.assigned('Sam de Vries');
-  const ab = await browser.tab(s, 'ab-horizon');
   s.now = T0;
-  await ab.syncClock();
+
+  // the procesregisseur registers the jeugdige (route A) and assigns the care to horizon, in the UI
+  const pr = await browser.tab(s, 'pr-rotterdam');
+  await pr.login('pr-rotterdam');
+  await pr.page.getByRole('link', { name: 'Nieuwe casus' }).click();
+  await pr.page.getByLabel('Procesmodel').selectOption('jeugdhulp-rijnmond@1');
+  await pr.page.getByLabel('Soort aanmelding').selectOption({ label: 'Aanmelden (Procesregisseur)' });
+  const create = pr.page.locator('form.gebeurtenis[data-event="aanmelden"]');
+  await create.getByText('Route A (lokaal team)').waitFor();
+  await field(create, 'Verwijzer (verplicht)').selectOption('gemeente');
+  await field(create, 'Gemeente (verplicht)').fill('rotterdam');
+  await field(create, 'Casusregisseur').fill('cr-rotterdam');
+  await field(create, 'Regie intensiteit').selectOption('midden');
+  await field(create, 'Toestemming gegevensdeling').check();
+  await field(create, 'Naam (verplicht)').fill('Sam de Vries');
+  await field(create, 'Geboortedatum (verplicht)').fill('2012-05-01');
+  await pr.axe('the new case page');
+  await pr.shot('nieuwe-casus');
+  await create.getByRole('button', { name: 'Casus aanmaken' }).click();
+  await pr.page.getByRole('status').filter({ hasText: 'De casus is aangemaakt' }).waitFor();
+  const id = /\/ui\/casus\/(c-[0-9a-f]{16})$/.exec(pr.page.url())[1];
+  await caseShown(pr, id);
+  assert.match(await pr.page.locator('#casus-status').textContent(), /Aangemeld/);
+  await fire(pr, 'toewijzen', async (f) => {
+    await field(f, 'Aanbieder (verplicht)').fill('horizon-jeugdzorg');
+    await field(f, 'Product (verplicht)').fill('45A12');
+    await field(f, 'Begindatum (verplicht)').fill('2027-04-01');
+    await field(f, 'Einddatum (verplicht)').fill('2027-12-31');
+  });
+  assert.match(await pr.page.locator('#casus-status').textContent(), /Toegewezen/);
+  pr.assertClean();
+  await pr.close();
+
+  const ab = await browser.tab(s, 'ab-horizon');
 
   // the login page, then the new toewijzing in the werkvoorraad
   await ab.page.goto(s.base + '/ui/');
