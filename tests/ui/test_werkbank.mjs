@@ -415,31 +415,67 @@ async function test_live_werkvoorraad_reconnects_with_last_event_id() {
 }
 
 async function test_escalation_ladder_reaches_the_contract_manager_with_feedback_deadline() {
-  // R-ESC-1..6: the ladder up to the contract manager (steps by the API), who records the agreed actions
-  // and the feedback date in the UI; the queue shows the case anonymised with that deadline.
+  // R-TW-4, R-ESC-1..6 through the UI: the provider disputes the arrangement; the casusregisseur records
+  // the facts, the internal consultation and the talk with the provider; the teammanager involves the
+  // provider's teammanager and then the contract manager (after consulting the jeugdige); the contract
+  // manager finds the case in its queue, anonymised, and records the agreed actions and the feedback
+  // date, which its queue then shows; when the date passes, the teammanager's task is marked Te laat.
   const s = await new Server(T0).start();
   s.now = T0;
   const id = await s.assigned('Esca Latie');
   await s.fire(id, 'ab-horizon', 'start_zorg');
-  await s.fire(id, 'ab-horizon', 'arrangement_betwisten', { toelichting: 'te licht arrangement' });
+  const ab = await browser.tab(s, 'ab-horizon');
+  await ab.login('ab-horizon');
+  await openCase(ab, id);
+  await fire(ab, 'arrangement_betwisten', (f) => field(f, 'Toelichting (verplicht)').fill('te licht arrangement'));
+  ab.assertClean();
+  await ab.close();
+
   await s.clock(ams('2027-04-05'));
-  await s.fire(id, 'cr-rotterdam', 'feiten_vastleggen', { feiten: 'f', doorlopen_stappen: 's' });
-  await s.fire(id, 'cr-rotterdam', 'intern_afstemmen', { afstemming: 'met het CDT' });
-  await s.clock(ams('2027-04-12'));
-  await s.fire(id, 'cr-rotterdam', 'gesprek_aanbieder_voeren', {
-    datum: '2027-04-12', argumenten: 'a', samenwerkingsafspraken: 'w', evaluatieafspraken: 'e',
+  const cr = await browser.tab(s, 'cr-rotterdam');
+  await cr.login('cr-rotterdam');
+  await openCaseFromWerkvoorraad(cr, id);
+  await fire(cr, 'feiten_vastleggen', async (f) => {
+    await field(f, 'Feiten (verplicht)').fill('de aanbieder vindt het arrangement te licht');
+    await field(f, 'Doorlopen stappen (verplicht)').fill('gesprek met ouders');
   });
-  await s.fire(id, 'tm-rotterdam', 'teammanagers_inschakelen', {});
-  await s.fire(id, 'tm-rotterdam', 'contractmanager_inschakelen', { jeugdige_geraadpleegd: true, verschil_van_inzicht: 'zwaarte' });
+  await fire(cr, 'intern_afstemmen', async (f) => {
+    await field(f, 'Afstemming (verplicht)').fill('met het CDT');
+    await field(f, 'Expertise betrokken').check();
+  });
+  await setClock(s, [cr], ams('2027-04-12'));
+  await openCase(cr, id);
+  await fire(cr, 'gesprek_aanbieder_voeren', async (f) => {
+    await field(f, 'Datum (verplicht)').fill('2027-04-12');
+    await field(f, 'Argumenten (verplicht)').fill('nieuwe argumenten');
+    await field(f, 'Samenwerkingsafspraken (verplicht)').fill('wekelijks');
+    await field(f, 'Evaluatieafspraken (verplicht)').fill('na 6 weken');
+  });
+  cr.assertClean();
+  await cr.close();
+
+  const tm = await browser.tab(s, 'tm-rotterdam');
+  await tm.login('tm-rotterdam');
+  await openCaseFromWerkvoorraad(tm, id);
+  await fire(tm, 'teammanagers_inschakelen', (f) => field(f, 'Teammanager aanbieder').fill('T. Aanbieder'));
+  await fire(tm, 'contractmanager_inschakelen', async (f) => {
+    await field(f, 'Jeugdige geraadpleegd (verplicht)').check();
+    await field(f, 'Verschil van inzicht (verplicht)').fill('zwaarte van het arrangement');
+  });
+  assert.match(await tm.page.locator('#casus-toestanden').textContent(), /Ladder contractmanager/);
+
   // (the queue is made of the contract manager's inbox items, listed 30 days: see docs/ui.md)
-  await s.clock(ams('2027-04-20'));
+  await setClock(s, [tm], ams('2027-04-20'));
   const cm = await browser.tab(s, 'cm-rijnmond');
   await cm.login('cm-rijnmond');
   await cm.page.getByRole('link', { name: 'Contractmanager' }).click();
   const row = cm.page.locator(`#cm-wachtrij tr[data-case="${id}"]`);
   await row.waitFor();
+  assert.match(await row.textContent(), /Escalatie/);
   await row.getByRole('link', { name: id }).click();
   await caseShown(cm, id);
+  assert.deepEqual(await cm.page.locator('#kop-acties ~ .acties button').evaluateAll((bs) => bs.map((b) => b.dataset.event)),
+    ['afspraken_vastleggen']);
   await fire(cm, 'afspraken_vastleggen', async (f) => {
     await field(f, 'Acties (verplicht)').fill('gesprek met de aanbieder');
     await field(f, 'Terugkoppeling uiterlijk (verplicht)').fill('2027-05-04');
@@ -452,6 +488,15 @@ async function test_escalation_ladder_reaches_the_contract_manager_with_feedback
   assert.ok(!(await cm.page.content()).includes('Esca Latie'));
   await cm.shot('contractmanager-escalatie');
   cm.assertClean();
+
+  // the feedback date passes: the teammanager's task is overdue
+  await setClock(s, [tm, cm], ams('2027-05-05'));
+  await tm.page.getByRole('link', { name: 'Werkvoorraad' }).click();
+  const task = tm.page.locator(`#taken li[data-case="${id}"][data-te-laat="true"]`);
+  await task.waitFor();
+  assert.match(await task.textContent(), /Te laat: de termijn is verstreken/);
+  tm.assertClean();
+  await tm.close();
   await cm.close();
   await s.stop();
 }
