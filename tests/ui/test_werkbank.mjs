@@ -269,7 +269,8 @@ async function test_termination_journey_every_role() {
 
 async function test_refusal_with_reason_and_cases_list_filters() {
   // R-TW-3: the provider refuses a toewijzing with a reason chosen from the chart's enum; the cases list
-  // filters by status and aanbieder and pages with the cursor.
+  // filters by status, aanbieder and deadline and pages with the cursor; R-BE-7: the casusregisseur
+  // refuses a termination with its considerations and reason, and care goes on.
   const s = await new Server(T0).start();
   s.now = T0;
   const ids = [];
@@ -307,6 +308,17 @@ async function test_refusal_with_reason_and_cases_list_filters() {
   const rows = pr.page.locator('#resultaat tbody tr');
   assert.equal(await rows.count(), 2, 'the refused case is no longer toegewezen');
   assert.ok(!(await pr.page.locator('#resultaat').textContent()).includes(ids[0]));
+  // deadline before: the two assigned cases' start_zorg deadline is 8 April (R-TW-2)
+  await pr.page.getByLabel('Status').selectOption('');
+  await pr.page.getByLabel('Termijn vóór').fill('2027-04-09');
+  await pr.page.getByRole('button', { name: 'Filteren' }).click();
+  await pr.page.waitForURL(/deadline_before=2027-04-09/);
+  await pr.page.locator('#resultaat table').waitFor();
+  assert.equal(await pr.page.locator('#resultaat tbody tr').count(), 2);
+  await pr.page.getByLabel('Termijn vóór').fill('2027-04-08');
+  await pr.page.getByRole('button', { name: 'Filteren' }).click();
+  await pr.page.waitForURL(/deadline_before=2027-04-08/);
+  await pr.page.getByText('Geen casussen gevonden.').waitFor();
   // paging: the API's cursor, two cases a page
   const r = await s.ok('GET', '/v1/cases?limit=2', 'pr-rotterdam');
   assert.ok(r.next_cursor, 'three cases make two pages of two');
@@ -317,6 +329,43 @@ async function test_refusal_with_reason_and_cases_list_filters() {
   pr.assertClean();
   await ab.close();
   await pr.close();
+
+  // R-BE-7: the casusregisseur refuses a termination, with considerations a-d and the reason
+  const t = await s.assigned('Blijft in zorg');
+  await s.fire(t, 'ab-horizon', 'start_zorg');
+  await s.clock(ams('2027-04-26'));
+  await s.fire(t, 'ab-horizon', 'beeindiging_aankondigen', { redenen: 'herhaald geweld' });
+  for (const day of ['2027-05-03', '2027-05-10']) {
+    await s.clock(ams(day));
+    await s.fire(t, 'ab-horizon', 'gesprek_vastleggen', { datum: day, verslag: 'v-' + day, afspraken: 'a', ouders_aanwezig: true });
+  }
+  for (const [event, day] of [['eerste_waarschuwing_versturen', '2027-05-17'], ['tweede_waarschuwing_versturen', '2027-05-24']]) {
+    await s.clock(ams(day));
+    await s.fire(t, 'ab-horizon', event, { datum: day, niet_nagekomen_afspraken: 'a', kopie: 'k-' + day });
+  }
+  await s.clock(ams('2027-05-25'));
+  await s.fire(t, 'abm-horizon', 'toestemmingsformulier_indienen', {
+    ondertekend_door: 'M', bijlagen: { gespreksverslagen: ['v-2027-05-03', 'v-2027-05-10'], afspraken: 'a', eerste_waarschuwing: 'k1', tweede_waarschuwing: 'k2' },
+  });
+  const cr = await browser.tab(s, 'cr-rotterdam');
+  await cr.login('cr-rotterdam');
+  await openCaseFromWerkvoorraad(cr, t);
+  await fire(cr, 'beeindiging_afwijzen', async (f) => {
+    await field(f, 'a) gedrag door aandoening (verplicht)').fill('ja, deels');
+    await field(f, 'b) beëindiging voorkomen (verplicht)').fill('nee: eerst andere afspraken');
+    await field(f, 'c) procedure gevolgd (verplicht)').fill('ja');
+    await field(f, 'd) continuering geregeld (verplicht)').fill('nee');
+    await field(f, 'Toelichting').fill('de zorg gaat door met aangepaste afspraken');
+  });
+  const rejected = await lastHistory(cr);
+  assert.match(await rejected.textContent(), /Beëindiging afwijzen/);
+  assert.match(await rejected.textContent(), /de zorg gaat door met aangepaste afspraken/);
+  assert.match(await cr.page.locator('#casus-toestanden').textContent(), /Geen beëindiging/);
+  const after = await s.ok('GET', `/v1/cases/${t}`, 'pr-rotterdam');
+  assert.equal(after.status, 'in_zorg');
+  assert.equal(after.fields.beeindiging.besluit, 'afgewezen');
+  cr.assertClean();
+  await cr.close();
   await s.stop();
 }
 
