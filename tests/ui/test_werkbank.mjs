@@ -625,7 +625,9 @@ async function test_werkvoorraad_with_10000_cases_is_interactive_within_1_s() {
   // werkvoorraad is interactive within 1 s of logging in, and no page loads more than one page of cases.
   const s = await new Server(T0).start();
   s.now = T0;
-  const N = 10000;
+  // (a sanitizer build runs fewer with a wider bound: CMakeLists.txt sets these)
+  const N = Number(process.env.UI_SCALE_CASES || 10000);
+  const boundMs = Number(process.env.UI_SCALE_BOUND_MS || 1000);
   let made = 0;
   const writer = async () => {
     while (made < N) {
@@ -647,7 +649,7 @@ async function test_werkvoorraad_with_10000_cases_is_interactive_within_1_s() {
   await ab.page.locator('#meldingen li').first().getByRole('button', { name: /als gelezen markeren/ }).waitFor();
   const ms = Date.now() - t0;
   console.log(`     werkvoorraad with ${N} cases: interactive after ${ms} ms`);
-  assert.ok(ms < 1000, `interactive after ${ms} ms`);
+  assert.ok(ms < boundMs, `interactive after ${ms} ms (bound ${boundMs} ms)`);
   assert.equal(await ab.page.locator('#meldingen li').count(), 50, 'one page of notifications');
   await ab.page.getByRole('button', { name: 'Meer meldingen' }).waitFor();
   assert.deepEqual(lists, [], 'the werkvoorraad without tasks reads no cases');
