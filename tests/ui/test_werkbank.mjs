@@ -51,8 +51,8 @@ async function fire(tab, event, fill) {
   const form = await openForm(tab, event);
   if (fill) await fill(form);
   await form.getByRole('button', { name: 'Versturen' }).click();
-  const ok = p.getByRole('status').filter({ hasText: 'is vastgelegd' });
-  await ok.waitFor();
+  // (the message of the event before may still be on the page: wait for this one's version)
+  await p.getByRole('status').filter({ hasText: `is vastgelegd. De casus staat nu op versie ${versionBefore + 1}.` }).waitFor();
   assert.equal(Number(await p.locator('#casus-versie').textContent()), versionBefore + 1, `${event}: the version moves on by one`);
   await p.locator('#geschiedenis li').first().waitFor();
 }
