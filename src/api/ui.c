@@ -55,6 +55,15 @@ static const char *ui_content_type(const char *name) {
   return NULL;
 }
 
+/* The embedded file at rel_path ("src/ui/index.html"), or NULL.  Borrowed:
+ * the table is static. */
+static const embedded_file_t *ui_file_find(const char *rel_path) {
+  const embedded_file_t *f;
+  for (f = embedded_files; f->path != NULL; f++)
+    if (strcmp(f->path, rel_path) == 0) return f;
+  return NULL;
+}
+
 /* A path below /ui/ of letters, digits, '-', '_', '.' and '/' only, without
  * "..": everything else is no file of the UI. */
 static bool ui_path_valid(const char *rest) {
@@ -93,7 +102,7 @@ void api__handle_ui(call_t *c) {
   else
     snprintf(rel, sizeof(rel), "src/ui/%s", rest);
   type = ui_content_type(rel);
-  f = type ? core_embedded_find(rel) : NULL;
+  f = type ? ui_file_find(rel) : NULL;
   if (f == NULL) {
     http_respond_error(c->req, CASUS_ENOT_FOUND, "No such file of the UI.", NULL);
     return;

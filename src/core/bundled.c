@@ -8,14 +8,10 @@
 #include "core/embedded.h"
 #include "core/jsonbody.h"
 
-const embedded_file_t *core_embedded_find(const char *rel_path) {
+json_t *core_bundled_json(const char *rel_path) {
   const embedded_file_t *f;
   for (f = embedded_files; f->path != NULL; f++)
-    if (strcmp(f->path, rel_path) == 0) return f;
+    if (strcmp(f->path, rel_path) == 0)
+      return core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL);
   return NULL;
-}
-
-json_t *core_bundled_json(const char *rel_path) {
-  const embedded_file_t *f = core_embedded_find(rel_path);
-  return f ? core_json_loadb(f->data, f->bytes, JSON_REJECT_DUPLICATES, NULL) : NULL;
 }

@@ -23,10 +23,6 @@ typedef struct {
 /* Terminated by an entry whose path is NULL. */
 extern const embedded_file_t embedded_files[];
 
-/* The embedded file at rel_path ("src/ui/index.html"), or NULL when none
- * is.  Borrowed: the table is static. */
-const embedded_file_t *core_embedded_find(const char *rel_path);
-
 /* The bundled JSON file at rel_path ("calendars/nl.json", "config/demo.json",
  * "statecharts/<id>.json"), parsed (duplicate keys refused): a new
  * reference, or NULL when no such file is bundled or it does not parse. */
