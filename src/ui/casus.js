@@ -75,6 +75,7 @@ function deadlines(c) {
 function fieldsSection(c) {
   return h('section', { 'aria-labelledby': 'kop-gegevens' }, h('h2', { id: 'kop-gegevens' }, 'Gegevens'),
     c.anoniem ? h('p', { class: 'hint' }, 'U ziet de geanonimiseerde weergave: de jeugdige staat er als pseudoniem en leeftijdscategorie in.') : null,
+    c.vrije_tekst_achtergehouden ? h('p', { class: 'hint', id: 'vrije-tekst' }, 'Vrije tekst is voor u achtergehouden (R-PRIV-1): u ziet alleen de gegevens die het procesmodel voor uw rol vrijgeeft, ook in de geschiedenis.') : null,
     h('div', { id: 'gegevens' }, valueView(c.fields || {})),
     c.counters && Object.keys(c.counters).length ? [h('h3', null, 'Tellers'), valueView(c.counters)] : null);
 }

@@ -26,7 +26,7 @@ export async function nieuwPage(ctx) {
 
   let doc = null;
   const drawForm = () => {
-    const entry = ((doc && doc.create) || [])[Number(kindSelect.value) || 0];
+    const entry = ((doc && doc.create) || []).find((e) => e.event === kindSelect.value);
     clear(slot);
     if (!entry) return;
     const sf = schemaForm(entry.data || {});
@@ -62,8 +62,8 @@ export async function nieuwPage(ctx) {
       return;
     }
     if (!ctx.current()) return;
-    clear(kindSelect).append(...(doc.create || []).map((e, i) =>
-      h('option', { value: String(i) }, `${label(e.event)} (${(e.roles || []).map(label).join(', ')})`)));
+    clear(kindSelect).append(...(doc.create || []).map((e) =>
+      h('option', { value: e.event }, `${label(e.event)} (${(e.roles || []).map(label).join(', ')})`)));
     drawForm();
   };
   chartSelect.addEventListener('change', loadChart);

@@ -100,7 +100,7 @@ async function test_termination_journey_every_role() {
   await pr.login('pr-rotterdam');
   await pr.page.getByRole('link', { name: 'Nieuwe casus' }).click();
   await pr.page.getByLabel('Procesmodel').selectOption('jeugdhulp-rijnmond@1');
-  await pr.page.getByLabel('Soort aanmelding').selectOption({ label: 'Aanmelden (Procesregisseur)' });
+  await pr.page.getByLabel('Soort aanmelding').selectOption('aanmelden');
   const create = pr.page.locator('form.gebeurtenis[data-event="aanmelden"]');
   await create.getByText('Route A (lokaal team)').waitFor();
   await field(create, 'Verwijzer (verplicht)').selectOption('gemeente');
