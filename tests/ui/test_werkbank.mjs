@@ -216,12 +216,16 @@ async function test_termination_journey_every_role() {
   assert.match(await row.textContent(), /geanonimiseerd/);
   assert.match(await row.textContent(), /J-[0-9a-f]+/);
   assert.ok(!(await cm.page.content()).includes('Sam de Vries'), 'the contract manager sees no name');
+  // where the API records when the case reached the contract manager (notified, R-PRIV-1), the queue says so
+  const cmView = await s.ok('GET', `/v1/cases/${id}`, 'cm-rijnmond');
+  if (cmView.notified && cmView.notified.contractmanager) assert.match(await row.textContent(), /Bereikt op 25 mei 2027/);
   await cm.axe('the contract manager queue');
   await cm.shot('contractmanager');
   await row.getByRole('link', { name: id }).click();
   await caseShown(cm, id);
   assert.ok(!(await cm.page.content()).includes('Sam de Vries'), 'the anonymised case shows no name');
   assert.match(await cm.page.locator('#gegevens').textContent(), /Pseudoniem/);
+  if (cmView.vrije_tekst_achtergehouden) await cm.page.locator('#vrije-tekst').waitFor();
   cm.assertClean();
 
   // R-BE-7: the casusregisseur finds the task, approves with considerations a-d
