@@ -14,6 +14,7 @@
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
+ *   ui.c           GET /ui/...: the werkbank's static files (docs/ui.md)
  *   registry.c     loaded charts, regions and their calendars
  *   api.c          start and stop
  * Internal names that cross files are api__<noun>_<verb>.  Loop thread only.
@@ -288,6 +289,10 @@ int api__gezin_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, 
 
 /* case_list.c */
 void api__handle_case_list(call_t *c);
+
+/* ui.c */
+/* GET /ui and /ui/...: the werkbank's files, compiled into the binary. */
+void api__handle_ui(call_t *c);
 
 /* routes.c */
 /* The HTTP server's request callback: route, authenticate, dispatch. */

@@ -25,7 +25,7 @@ typedef enum { ROUTE_READ, ROUTE_WRITE, ROUTE_ADMIN } route_kind_t;
 
 typedef struct {
   const char *method;
-  const char *pattern; /* "{}" matches one id segment */
+  const char *pattern; /* "{}" matches one id segment; a final "*" the rest of the path */
   route_kind_t kind;
   bool authenticated;
   void (*handler)(call_t *c);
@@ -45,11 +45,16 @@ static const route_t routes[] = {
     {"GET", "/v1/statecharts", ROUTE_READ, true, api__handle_charts},
     {"GET", "/v1/statecharts/{}", ROUTE_READ, true, api__handle_chart},
     {"PUT", "/v1/admin/clock", ROUTE_ADMIN, true, api__handle_clock},
+    /* The werkbank's static files (ui.c): no data, so no token; the UI
+     * sends the user's token with every /v1 request it makes. */
+    {"GET", "/ui", ROUTE_READ, false, api__handle_ui},
+    {"GET", "/ui/*", ROUTE_READ, false, api__handle_ui},
 };
 
 /* Matches path against pattern, capturing the "{}" segment into param. */
 static bool route_match(const char *pattern, const char *path, char *param, size_t param_size) {
   while (*pattern && *path) {
+    if (pattern[0] == '*' && pattern[1] == '\0') return true; /* the handler checks the rest */
     if (pattern[0] == '{' && pattern[1] == '}') {
       const char *end = strchr(path, '/');
       size_t len = end ? (size_t)(end - path) : strlen(path);
@@ -64,6 +69,7 @@ static bool route_match(const char *pattern, const char *path, char *param, size
     pattern++;
     path++;
   }
+  if (pattern[0] == '*' && pattern[1] == '\0') return true; /* "/ui/" matches "/ui/" and a star */
   return *pattern == '\0' && *path == '\0';
 }
 

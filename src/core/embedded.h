@@ -2,7 +2,9 @@
  * embedded.h -- files compiled into the binary (charts, calendars, demo config).
  *
  * The table is generated at build time by cmake/embed.cmake from
- * the JSON files in statecharts/, calendars/ and config/demo.json.  Each entry's
+ * the JSON files in statecharts/, calendars/ and config/demo.json, and the
+ * werkbank's files: those of src/ui and the chart diagrams (docs/charts, .svg)
+ * (served under /ui/, src/api/ui.c).  Each entry's
  * data is NUL-terminated; `bytes` excludes the NUL.  core_bundled_json
  * (bundled.c) looks one up by path and parses it.
  */
