@@ -125,6 +125,8 @@ int api__regions_prepare(api_t *api, char *err, size_t err_size);
 const calendar_t *api__calendar_of_case(const api_t *api, const json_t *case_);
 void api__handle_charts(call_t *c);
 void api__handle_chart(call_t *c);
+/* GET /v1/me: who the token is, and the charts whose cases its role may create. */
+void api__handle_me(call_t *c);
 
 /* views.c */
 /* Replaces the chart's identifying fields of `fields` (in place) by a pseudonym and an age band. */

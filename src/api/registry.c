@@ -163,6 +163,32 @@ void api__handle_charts(call_t *c) {
   api__reply_json(c->req, 200, json_pack("{s:o}", "statecharts", list));
 }
 
+/* Whether a create entry of chart admits role. */
+static bool chart_creates_for(const engine_chart_t *ch, const char *role) {
+  const json_t *entry, *r;
+  size_t i, j;
+  json_array_foreach(json_object_get(engine_chart_json(ch), "create"), i, entry) {
+    json_array_foreach(json_object_get(entry, "roles"), j, r) {
+      if (json_is_string(r) && strcmp(json_string_value(r), role) == 0) return true;
+    }
+  }
+  return false;
+}
+
+void api__handle_me(call_t *c) {
+  json_t *creates = json_array();
+  int i;
+  for (i = 0; creates != NULL && i < c->api->charts_count; i++) {
+    const engine_chart_t *ch = c->api->charts[i];
+    /* The newest version of each chart: the one new cases get. */
+    if (api__chart_by_id(c->api, engine_chart_id(ch)) == ch && chart_creates_for(ch, c->actor->role))
+      json_array_append_new(creates, json_string(engine_chart_id(ch)));
+  }
+  api__reply_json(c->req, 200,
+                  json_pack("{s:s, s:s, s:s, s:o*}", "id", c->actor->id, "role", c->actor->role, "org",
+                            c->actor->org, "creates", creates));
+}
+
 void api__handle_chart(call_t *c) {
   const engine_chart_t *ch =
       strchr(c->param, '@') ? api__chart_by_ref(c->api, c->param) : api__chart_by_id(c->api, c->param);

@@ -9,12 +9,24 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function setToken(t) {
+export function setToken(t, who) {
   sessionStorage.setItem(TOKEN_KEY, t);
+  if (who) sessionStorage.setItem(WHO_KEY, JSON.stringify(who));
 }
 
 export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(WHO_KEY);
+}
+
+// Who the token is (GET /v1/me: id, role, org, creates), kept beside it; null when not known.
+const WHO_KEY = 'casusd.wie';
+export function who() {
+  try {
+    return JSON.parse(sessionStorage.getItem(WHO_KEY));
+  } catch (err) {
+    return null;
+  }
 }
 
 // An error reply of the API: {"error": {"code", "message", "rule"}}.

@@ -2,7 +2,7 @@
 // small router over /ui/... paths (History API; casusd answers every page
 // path with index.html).  Each page is a module that draws into <main>.
 
-import { setToken, forgetToken, token, whenUnauthenticated, ApiError } from './api.js';
+import { setToken, forgetToken, token, who, whenUnauthenticated, ApiError, get } from './api.js';
 import { h, append, clear, announce } from './dom.js';
 import { LiveStream } from './stream.js';
 import { werkvoorraadPage } from './werkvoorraad.js';
@@ -15,6 +15,7 @@ const main = document.getElementById('inhoud');
 const menu = document.getElementById('menu');
 const logoutButton = document.getElementById('uitloggen');
 const liveEl = document.getElementById('live');
+const whoEl = document.getElementById('wie');
 
 // Who wants the stream's items: the pages that are showing, and the announcer.
 const listeners = new Set();
@@ -68,6 +69,16 @@ async function render(moveFocus) {
   menu.hidden = !loggedIn;
   logoutButton.hidden = !loggedIn;
   if (!loggedIn) liveEl.hidden = true;
+  if (loggedIn && !who()) {
+    // A tab logged in before /v1/me was asked: ask now.
+    try {
+      setToken(token(), await get('/v1/me'));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+    }
+    if (gen !== generation) return;
+  }
+  showWho(loggedIn ? who() : null);
   for (const a of menu.querySelectorAll('a')) {
     if (a.dataset.pagina === route[2]) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -129,10 +140,12 @@ async function loginPage(ctx) {
     }
     // The token is checked before it is kept: one request with it, nothing stored until it is known.
     let problem = null;
+    let me = null;
     try {
-      const resp = await fetch('/v1/inbox?limit=1', { headers: { Authorization: 'Bearer ' + t }, cache: 'no-store' });
+      const resp = await fetch('/v1/me', { headers: { Authorization: 'Bearer ' + t }, cache: 'no-store' });
       if (resp.status === 401) problem = 'Dit token is niet bekend. Controleer het en probeer het opnieuw.';
       else if (!resp.ok) problem = `Inloggen lukt niet (HTTP ${resp.status}).`;
+      else me = await resp.json();
     } catch (err) {
       problem = `Inloggen lukt niet: de werkbank bereikt de server niet (${err.message}).`;
     }
@@ -141,7 +154,7 @@ async function loginPage(ctx) {
       input.focus();
       return;
     }
-    setToken(t);
+    setToken(t, me);
     loginNotice = null;
     const to = afterLogin || '/ui/werkvoorraad';
     afterLogin = null;
@@ -149,6 +162,20 @@ async function loginPage(ctx) {
   });
   append(ctx.main, [h('h1', null, 'Inloggen'),
     loginNotice ? h('p', { class: 'melding info', role: 'status' }, loginNotice) : null, form]);
+}
+
+// The menu shows each role its own pages (GET /v1/me): the contractmanager's queue to the
+// contractmanager, "Nieuwe casus" to roles that may create a case; and who is logged in.
+function showWho(me) {
+  whoEl.hidden = !me;
+  whoEl.replaceChildren();
+  if (me) whoEl.append(h('span', { class: 'wie-id' }, me.id), h('span', { class: 'wie-rol' }, `${me.role}, ${me.org}`));
+  for (const a of menu.querySelectorAll('a')) {
+    let shown = true;
+    if (me && a.dataset.pagina === 'contractmanager') shown = me.role === 'contractmanager';
+    if (me && a.dataset.pagina === 'nieuw') shown = Array.isArray(me.creates) && me.creates.length > 0;
+    a.parentElement.hidden = !shown;
+  }
 }
 
 function logout(notice) {

@@ -68,6 +68,25 @@ def test_r_auth_1_unknown_token_401():
         assert s.get_case(case["id"], "pr-rotterdam")["version"] == case["version"]
 
 
+def test_me_says_who_the_token_is_and_what_it_may_create():
+    """GET /v1/me: the token's actor, role and organisation, and the charts whose create entries admit
+    its role (the werkbank's menu); 401 without a known token."""
+    with Server() as s:
+        for aid, role, org, creates in (("pr-rotterdam", "procesregisseur", "rotterdam", ["jeugdhulp-rijnmond"]),
+                                        ("ab-horizon", "aanbieder", HORIZON, ["jeugdhulp-rijnmond"]),
+                                        ("cm-rijnmond", "contractmanager", "rijnmond", []),
+                                        ("tm-rotterdam", "teammanager", "rotterdam", [])):
+            st, me = s.req("GET", "/v1/me", TOKEN[aid])
+            assert st == 200, (st, me)
+            assert {k: me[k] for k in ("id", "role", "org")} == {"id": aid, "role": role, "org": org}, me
+            # Rijnmond's creates for the role; Alkmaar's (if loaded) may add its own id.
+            assert [c for c in me["creates"] if c == "jeugdhulp-rijnmond"] == creates, (aid, me)
+        st, resp = s.req("GET", "/v1/me", "nope")
+        assert_error(st, resp, 401, code="unauthenticated")
+        st, resp = s.req("GET", "/v1/me")
+        assert_error(st, resp, 401, code="unauthenticated")
+
+
 def test_r_auth_1_wrong_role_403_case_unchanged():
     """R-AUTH-1: a role the transition does not name gets 403 rule R-AUTH-1; the case is unchanged."""
     with Server() as s:

@@ -210,6 +210,12 @@ async function test_termination_journey_every_role() {
   // the contract manager sees the anonymised copy (R-BE-6, R-PRIV-1)
   const cm = await browser.tab(s, 'cm-rijnmond');
   await cm.login('cm-rijnmond');
+  // the menu is the role's own (GET /v1/me): the contract manager creates no cases, the aanbieder has no queue
+  assert.equal(await cm.page.locator('#wie .wie-id').textContent(), 'cm-rijnmond');
+  assert.equal(await cm.page.locator('#wie .wie-rol').textContent(), 'contractmanager, rijnmond');
+  assert.equal(await cm.page.getByRole('link', { name: 'Nieuwe casus' }).count(), 0);
+  assert.equal(await abm.page.getByRole('link', { name: 'Contractmanager' }).count(), 0);
+  assert.equal(await abm.page.getByRole('link', { name: 'Nieuwe casus' }).count(), 0);
   await cm.page.getByRole('link', { name: 'Contractmanager' }).click();
   const row = cm.page.locator(`#cm-wachtrij tr[data-case="${id}"]`);
   await row.waitFor();
