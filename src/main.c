@@ -190,6 +190,7 @@ static void serve_reload_cb(uv_signal_t *h, int signum) {
   }
   cfg = core_json_file_load(s->config_path, LIMIT_CONFIG_BYTES_MAX, "configuration", msg, sizeof(msg));
   if (cfg == NULL) {
+    api_reload(s->api, NULL, err, sizeof(err));
     serve_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
     return;
   }

@@ -92,6 +92,9 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   if (rc == 0)
     rc = test_limit_get("CASUSD_TEST_TIMER_FIRES_PER_CHUNK_MAX", LIMIT_TIMER_FIRES_PER_CHUNK_MAX, &chunk_max,
                         err, err_size);
+  if (rc == 0)
+    rc = test_limit_get("CASUSD_TEST_RATE_ACTORS_MAX", LIMIT_RATE_ACTORS_MAX, &api->rate_actors_max, err,
+                        err_size);
   if (rc != 0) goto fail;
   api->timer_fires_per_chunk_max = (int)chunk_max;
   /* The write-rate buckets, by actor id, in memory only: a restart refills them. */
@@ -195,7 +198,12 @@ static bool regions_same(const api_t *api, const auth_config_t *next, const json
 int api_reload(api_t *api, const json_t *config, char *err, size_t err_size) {
   auth_config_t next;
   const json_t *regions = json_object_get(config, "regions");
-  int rc = auth_config_load(&next, config, err, err_size);
+  int rc;
+  if (config == NULL) { /* the file did not load: counted as refused */
+    api->reloads_refused++;
+    return CASUS_ECONFIG_INVALID;
+  }
+  rc = auth_config_load(&next, config, err, err_size);
   if (rc != 0) {
     api->reloads_refused++;
     return rc;
@@ -215,6 +223,26 @@ int api_reload(api_t *api, const json_t *config, char *err, size_t err_size) {
   auth_config_free(&api->cfg);
   api->cfg = next;
   api->reloads++;
+  /* Revocation reaches open streams too: a static actor's stream ends when
+   * the new configuration no longer has that actor with the same token,
+   * role and organisation.  (An OIDC stream was verified when it opened;
+   * its client reconnects with a fresh token.) */
+  {
+    sub_t *sub = api->subs, *next_sub;
+    for (; sub != NULL; sub = next_sub) {
+      const auth_actor_t *now = auth_actor_find(&api->cfg, sub->actor->id);
+      next_sub = sub->next;
+      if (sub->actor->oidc ||
+          (now != NULL && memcmp(now->token_sha256, sub->actor->token_sha256, 32) == 0 &&
+           strcmp(now->role, sub->actor->role) == 0 && strcmp(now->org, sub->actor->org) == 0))
+        continue;
+      {
+        http_request_t *req = sub->req;
+        api__sub_remove(api, req);
+        http_stream_end(req);
+      }
+    }
+  }
   return 0;
 }
 

@@ -42,7 +42,8 @@ int api_port(const api_t *api);
  * of the loop: open connections, streams and queued writes carry on.
  * The regions must be those of the start ("now" and --clock are read only
  * at the start).  Returns 0, or CASUS_ECONFIG_INVALID / CASUS_ENOMEM with
- * a sentence in err: then nothing changed.  Loop thread only. */
+ * a sentence in err: then nothing changed.  config NULL (the file did not
+ * load) only counts a refused reload (GET /metrics). Loop thread only. */
 int api_reload(api_t *api, const json_t *config, char *err, size_t err_size);
 /* Stops listening, closes the store and every handle. */
 void api_stop(api_t *api);

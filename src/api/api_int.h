@@ -86,8 +86,9 @@ struct api_s {
     char id[LIMIT_ID_BYTES_MAX]; /* "" for a free slot */
     core_bucket_t bucket;
   } * rate;
-  int rate_count;                    /* used slots of LIMIT_RATE_ACTORS_MAX * 2 */
-  json_t *regions_doc;               /* the configuration's "regions" (a reload may not change them) */
+  int rate_count;          /* used slots of the 2 x LIMIT_RATE_ACTORS_MAX */
+  int64_t rate_actors_max; /* LIMIT_RATE_ACTORS_MAX, unless CASUSD_TEST_RATE_ACTORS_MAX lowered it */
+  json_t *regions_doc;     /* the configuration's "regions" (a reload may not change them) */
   uint64_t reloads, reloads_refused; /* SIGHUP (api_reload) */
   /* LIMIT_EVENTS_PER_CASE_MAX and LIMIT_TIMER_FIRES_PER_CHUNK_MAX, unless a
    * test lowered them (CASUSD_TEST_* in the environment; api.c). */

@@ -186,7 +186,8 @@ void api__batch_cb(uv_check_t *h) {
 /* The actor's write-rate bucket: an open-addressed table of
  * 2 x LIMIT_RATE_ACTORS_MAX slots keyed by actor id, so that a bucket
  * outlives a reload and OIDC actors, who are in no list, have one too.
- * When LIMIT_RATE_ACTORS_MAX actors have buckets the table is emptied:
+ * When LIMIT_RATE_ACTORS_MAX actors (CASUSD_TEST_RATE_ACTORS_MAX, a
+ * test-only knob, may lower it) have buckets the table is emptied:
  * every bucket refills, at most once per that many distinct actors, and
  * only authenticated actors make one. */
 #define RATE_SLOTS (2 * LIMIT_RATE_ACTORS_MAX)
@@ -201,7 +202,7 @@ static core_bucket_t *rate_bucket(api_t *api, const char *id) {
       struct api_rate_s *r = &api->rate[i];
       if (strcmp(r->id, id) == 0) return &r->bucket;
       if (r->id[0] != '\0') continue;
-      if (api->rate_count >= LIMIT_RATE_ACTORS_MAX) break;
+      if (api->rate_count >= api->rate_actors_max) break;
       memset(r, 0, sizeof(*r));
       snprintf(r->id, sizeof(r->id), "%s", id);
       api->rate_count++;

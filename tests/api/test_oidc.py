@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -338,6 +339,59 @@ def test_sighup_adds_and_removes_actors_keeps_connections():
         conn.close()
 
 
+def open_stream(s, token):
+    """GET /v1/stream on a raw socket; returns the socket after the 200 head (and what followed it)."""
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=WAIT_S)
+    sock.sendall(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                  "Accept: text/event-stream\r\n\r\n" % token).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        assert chunk, "stream closed before its head"
+        buf += chunk
+    assert buf.startswith(b"HTTP/1.1 200"), buf
+    return sock
+
+
+def read_until(sock, pred, timeout=WAIT_S):
+    """Reads until pred(bytes so far) or EOF or timeout; returns (bytes, eof)."""
+    buf, deadline = b"", time.monotonic() + timeout
+    while not pred(buf):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return buf, False
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return buf, False
+        if not chunk:
+            return buf, True
+        buf += chunk
+    return buf, False
+
+
+def test_sighup_streams():
+    """SIGHUP and open streams: the stream of an actor the new configuration removes ends (revocation
+    reaches it); another actor's stream carries on and gets the items committed after the reload."""
+    with oidc_server() as s:
+        keep = open_stream(s, TOKEN["ab-horizon"])
+        gone = open_stream(s, TOKEN["cr2-rotterdam"])
+        cfg = json.loads(json.dumps(s.config))
+        cfg["actors"] = [a for a in cfg["actors"] if a["id"] != "cr2-rotterdam"]
+        write_config(s, cfg)
+        hup(s, "configuration reloaded")
+        _, eof = read_until(gone, lambda b: False)
+        assert eof, "the removed actor's stream was not ended"
+        case = s.create_a()
+        st, body = s.toewijzen(case["id"])  # a task for the aanbieder: toewijzing_ontvangen
+        assert st == 200, (st, body)
+        data, eof = read_until(keep, lambda b: case["id"].encode() in b)
+        assert not eof and case["id"].encode() in data, (eof, data)
+        keep.close()
+        gone.close()
+
+
 def test_sighup_refuses_a_bad_config():
     """SIGHUP with a broken file, an invalid configuration or changed regions: refused, logged with the
     reason, and the old configuration stays (its tokens work, the new file's do not)."""
@@ -372,6 +426,9 @@ def test_sighup_refuses_a_bad_config():
         hup(s, "configuration reloaded")
         st, body = s.req("GET", "/v1/cases", new_token)
         assert st == 200, (st, body)
+        st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
+        assert b'casusd_config_reloads_total{outcome="refused"} 5' in text, text
+        assert b'casusd_config_reloads_total{outcome="ok"} 1' in text, text
 
 
 def test_sighup_rotates_the_jwks():
@@ -394,6 +451,39 @@ def test_sighup_rotates_the_jwks():
         assert "jwks" in line.lower(), line
         st, body = s.req("GET", "/v1/cases", new)
         assert st == 200, (st, body)
+
+
+def test_rate_buckets_by_actor_id():
+    """The write-rate limit holds for OIDC actors too (a bucket per actor id, not per configured
+    actor), and a bucket survives a reload.  When CASUSD_TEST_RATE_ACTORS_MAX (here 2) actors have a
+    bucket, the next new actor empties the table: every bucket refills."""
+    d = tmpdir("casus-oidc-rate-")
+    path = os.path.join(d, "jwks.json")
+    write_jwks(path, [jwk(RSA_KEY, "rsa-1", "RS256")])
+    cfg = oidc_config(path)
+    cfg["rate_limit"] = {"writes_per_second": 0.001, "burst": 1}
+    body = {"verwijzer": "gemeente", "gemeente": "rotterdam", "casusregisseur": "cr-rotterdam",
+            "jeugdige": {"naam": "Sam", "geboortedatum": "2015-06-01"}}
+    a, c = mint(claims(sub="pr-a")), mint(claims(sub="pr-c"))
+    with Server(config=cfg, env={"CASUSD_TEST_RATE_ACTORS_MAX": "2"}) as s:
+        st, resp = s.req("POST", "/v1/cases", a, body)
+        assert st == 201, (st, resp)
+        st, resp = s.req("POST", "/v1/cases", a, body)
+        assert_error(st, resp, 429, code="rate_limited")
+        hup(s, "configuration reloaded")
+        st, resp = s.req("POST", "/v1/cases", a, body)
+        assert_error(st, resp, 429, code="rate_limited")
+        st, resp = s.req("POST", "/v1/cases", TOKEN["pr-rotterdam"], body)
+        assert st == 201, (st, resp)
+        st, resp = s.req("POST", "/v1/cases", TOKEN["pr-rotterdam"], body)
+        assert_error(st, resp, 429, code="rate_limited")
+        # a third actor: the table (2) is full and emptied; everyone's bucket is full again
+        st, resp = s.req("POST", "/v1/cases", c, body)
+        assert st == 201, (st, resp)
+        st, resp = s.req("POST", "/v1/cases", a, body)
+        assert st == 201, (st, resp)
+        st, _, text = s.raw("GET", "/metrics", TOKEN["admin"])
+        assert b'casusd_config_reloads_total{outcome="ok"} 1' in text, text
 
 
 def test_sighup_without_config_file():
