@@ -329,6 +329,13 @@ int auth_bearer_check(const auth_config_t *cfg, const char *authorization, int64
       return rc;
     }
   }
+  /* An OIDC subject may not borrow the id of a static actor: R-AUTH-3 and
+   * the inbox name people by id, so it would act as that actor. */
+  if (auth_actor_find(cfg, out->id) != NULL) {
+    memset(out, 0, sizeof(*out));
+    snprintf(why, why_size, "The OIDC token was refused: its actor is the id of a static actor.");
+    return CASUS_EUNAUTHENTICATED;
+  }
   if (auth_role_org_is_region(out->role) && auth_region_find(cfg, out->org) == NULL) {
     snprintf(why, why_size, "The OIDC token's role \"%s\" needs an org that is a region.", out->role);
     return CASUS_EFORBIDDEN;

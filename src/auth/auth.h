@@ -92,7 +92,8 @@ const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *auth
  * the check that failed in why ("token expired", "unknown kid", ...), never
  * the token itself.  The role of an OIDC actor is not checked here (the
  * caller knows the charts' roles); an OIDC actor of a region role whose org
- * is not a region is CASUS_EFORBIDDEN. */
+ * is not a region is CASUS_EFORBIDDEN; one whose id is a static actor's is
+ * CASUS_EUNAUTHENTICATED. */
 int auth_bearer_check(const auth_config_t *cfg, const char *authorization, int64_t now_s, auth_actor_t *out,
                       char *why, size_t why_size);
 

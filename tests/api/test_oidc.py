@@ -221,6 +221,8 @@ def test_claims_mapping_refusals():
         refused(s, mint(claims(sub="x" * 64)), 'missing claim "sub"')
         refused(s, mint(claims(casus_role=["procesregisseur"])), 'missing claim "casus_role"')
         refused(s, mint(claims(act=5)), 'missing claim "act"')
+        # an OIDC subject may not take a static actor's id (it would act as that actor)
+        refused(s, mint(claims(sub="pr-rotterdam")), "its actor is the id of a static actor")
         err = refused(s, mint(claims(role="superuser")), "not a role of casusd", 403, "forbidden")
         assert "superuser" in err["message"], err
         refused(s, mint(claims(role="contractmanager", org="rotterdam")), "needs an org that is a region", 403,

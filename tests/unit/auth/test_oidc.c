@@ -239,6 +239,26 @@ TEST(static_token_beside_oidc) {
   auth_config_free(&cfg);
 }
 
+TEST(oidc_subject_may_not_be_a_static_actor) {
+  auth_config_t cfg;
+  auth_actor_t a;
+  char err[256], why[256], auth[4096], claims[256];
+  char *tok;
+  ASSERT_EQ(config_load(&cfg, NULL, err, sizeof(err)), 0);
+  snprintf(claims, sizeof(claims),
+           "{\"iss\": \"" ISS
+           "\", \"aud\": \"casusd\", \"sub\": \"pr-static\", \"r\": \"x\", \"o\": \"y\", "
+           "\"exp\": %d}",
+           NOW_S + 60);
+  tok = sign(rsa_key, "RS256", "rsa-1", claims);
+  snprintf(auth, sizeof(auth), "Bearer %s", tok);
+  free(tok);
+  ASSERT_EQ(auth_bearer_check(&cfg, auth, NOW_S, &a, why, sizeof(why)), CASUS_EUNAUTHENTICATED);
+  ASSERT_STR_EQ(why, "The OIDC token was refused: its actor is the id of a static actor.");
+  ASSERT_STR_EQ(a.id, "");
+  auth_config_free(&cfg);
+}
+
 static void config_refused(const char *oidc_json, const char *phrase) {
   auth_config_t cfg;
   char text[2048], err[512];
@@ -307,6 +327,7 @@ TEST(oidc_section_refused) {
   X(key_must_fit_algorithm)                     \
   X(static_first_and_oidc_only_when_configured) \
   X(static_token_beside_oidc)                   \
+  X(oidc_subject_may_not_be_a_static_actor)     \
   X(oidc_section_refused)
 
 TEST_MAIN(TEST_LIST)
