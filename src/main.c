@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,11 @@ static const char usage_serve[] =
     "Runs the service.  Without --config it serves the embedded demo: the bundled charts, a demo\n"
     "configuration whose (public!) tokens it prints, data in ./casusd-data.\n"
     "\n"
-    "  --config FILE       configuration (regions, actors with token_sha256, optional \"now\"); see docs/\n"
+    "  --config FILE       configuration (regions, actors with token_sha256, optional \"oidc\" for the\n"
+    "                      identity provider's tokens, optional \"now\"); see docs/api.md, "
+    "docs/security.md.\n"
+    "                      SIGHUP reads it again: actors, tokens, oidc and its JWKS, rate_limit (a bad\n"
+    "                      file is refused and logged; the running configuration stays)\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free port,\n"
     "                      printed on stdout as 'listening on HOST:PORT')\n"
     "  --data DIR          the LMDB store's folder (default ./casusd-data); one server per folder: a second\n"
@@ -142,9 +147,27 @@ static bool wants_help(int argc, char **argv) {
 /* --- serve --- */
 
 typedef struct {
-  uv_signal_t sigint, sigterm;
+  uv_signal_t sigint, sigterm, sighup;
   api_t *api;
+  const char *config_path; /* NULL: the embedded demo configuration */
 } serve_t;
+
+/* A line on stderr, prefixed with the UTC time (as the API's log lines). */
+static void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void serve_log(const char *fmt, ...) {
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  va_list ap;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  fprintf(stderr, "%s casusd: ", ts);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
 
 static void serve_signal_cb(uv_signal_t *h, int signum) {
   serve_t *s = h->data;
@@ -153,6 +176,34 @@ static void serve_signal_cb(uv_signal_t *h, int signum) {
   s->api = NULL;
   uv_close((uv_handle_t *)&s->sigint, NULL);
   uv_close((uv_handle_t *)&s->sigterm, NULL);
+  uv_close((uv_handle_t *)&s->sighup, NULL);
+}
+
+/* SIGHUP: reads the configuration file again and swaps it in (api_reload);
+ * a file that does not load, or a configuration the server refuses, is
+ * logged and the running one stays. */
+static void serve_reload_cb(uv_signal_t *h, int signum) {
+  serve_t *s = h->data;
+  char msg[512], err[1024];
+  json_t *cfg;
+  (void)signum;
+  if (s->api == NULL) return;
+  if (s->config_path == NULL) {
+    serve_log("SIGHUP: no --config file (the embedded demo configuration); nothing to reload");
+    return;
+  }
+  cfg = core_json_file_load(s->config_path, LIMIT_CONFIG_BYTES_MAX, "configuration", msg, sizeof(msg));
+  if (cfg == NULL) {
+    api_reload(s->api, NULL, err, sizeof(err));
+    serve_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
+    return;
+  }
+  if (api_reload(s->api, cfg, err, sizeof(err)) != 0)
+    serve_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, err);
+  else
+    serve_log("SIGHUP: configuration reloaded from %s (actors, tokens, oidc and its JWKS, rate_limit)",
+              s->config_path);
+  json_decref(cfg);
 }
 
 static int parse_listen(const char *s, char *host, size_t host_size, int *port) {
@@ -291,9 +342,12 @@ static int cmd_serve(int argc, char **argv) {
   /* Signals first: whoever reads the "listening" line may stop us at once. */
   uv_signal_init(loop, &s.sigint);
   uv_signal_init(loop, &s.sigterm);
-  s.sigint.data = s.sigterm.data = &s;
+  uv_signal_init(loop, &s.sighup);
+  s.sigint.data = s.sigterm.data = s.sighup.data = &s;
+  s.config_path = config_path;
   uv_signal_start(&s.sigint, serve_signal_cb, SIGINT);
   uv_signal_start(&s.sigterm, serve_signal_cb, SIGTERM);
+  uv_signal_start(&s.sighup, serve_reload_cb, SIGHUP);
   printf("listening on %s:%d (data in %s, %s clock)\n", host, api_port(s.api), opt.data_dir,
          opt.manual_clock ? "manual" : "real");
   fflush(stdout);

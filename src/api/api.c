@@ -92,12 +92,14 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   if (rc == 0)
     rc = test_limit_get("CASUSD_TEST_TIMER_FIRES_PER_CHUNK_MAX", LIMIT_TIMER_FIRES_PER_CHUNK_MAX, &chunk_max,
                         err, err_size);
+  if (rc == 0)
+    rc = test_limit_get("CASUSD_TEST_RATE_ACTORS_MAX", LIMIT_RATE_ACTORS_MAX, &api->rate_actors_max, err,
+                        err_size);
   if (rc != 0) goto fail;
   api->timer_fires_per_chunk_max = (int)chunk_max;
-  /* The write-rate buckets: one per configured actor (at most
-   * LIMIT_ACTORS_MAX), in memory only, so a restart refills them. */
-  api->rate = calloc((size_t)api->cfg.actors_count + 1, sizeof(core_bucket_t));
-  if (api->rate == NULL) {
+  /* The write-rate buckets, by actor id, in memory only: a restart refills them. */
+  api->regions_doc = json_incref(json_object_get(opt->config, "regions"));
+  if (api__rate_init(api) != 0) {
     rc = CASUS_ENOMEM;
     snprintf(err, err_size, "%s", core_err_message(rc));
     goto fail;
@@ -174,9 +176,74 @@ fail:
   }
   free(api->calendars);
   free(api->rate);
+  json_decref(api->regions_doc);
   auth_config_free(&api->cfg);
   free(api);
   return rc;
+}
+
+/* Whether next names the same regions as the running configuration, in the
+ * same order, each with the same chart, gemeenten, holidays and GIs: the
+ * calendars, the case indexes and the charts' scopes were built from them
+ * at the start, so a reload may not change them. */
+static bool regions_same(const api_t *api, const auth_config_t *next, const json_t *regions) {
+  int i;
+  if (!json_equal(api->regions_doc, (json_t *)regions) || next->regions_count != api->cfg.regions_count)
+    return false;
+  for (i = 0; i < next->regions_count; i++)
+    if (strcmp(next->regions[i].name, api->cfg.regions[i].name) != 0) return false;
+  return true;
+}
+
+int api_reload(api_t *api, const json_t *config, char *err, size_t err_size) {
+  auth_config_t next;
+  const json_t *regions = json_object_get(config, "regions");
+  int rc;
+  if (config == NULL) { /* the file did not load: counted as refused */
+    api->reloads_refused++;
+    return CASUS_ECONFIG_INVALID;
+  }
+  rc = auth_config_load(&next, config, err, err_size);
+  if (rc != 0) {
+    api->reloads_refused++;
+    return rc;
+  }
+  if (!regions_same(api, &next, regions)) {
+    snprintf(err, err_size,
+             "\"regions\" changed; the regions (their charts, gemeenten, holidays and GIs) are read only at "
+             "the start: restart casusd to change them");
+    auth_config_free(&next);
+    api->reloads_refused++;
+    return CASUS_ECONFIG_INVALID;
+  }
+  /* The swap: nothing outside a request's own callback points into the old
+   * configuration (queued writes and streams hold copies of their actor;
+   * the rate buckets are keyed by actor id), and this runs on the loop
+   * thread between callbacks, so no request sees half of each. */
+  auth_config_free(&api->cfg);
+  api->cfg = next;
+  api->reloads++;
+  /* Revocation reaches open streams too: a static actor's stream ends when
+   * the new configuration no longer has that actor with the same token,
+   * role and organisation.  (An OIDC stream was verified when it opened;
+   * its client reconnects with a fresh token.) */
+  {
+    sub_t *sub = api->subs, *next_sub;
+    for (; sub != NULL; sub = next_sub) {
+      const auth_actor_t *now = auth_actor_find(&api->cfg, sub->actor->id);
+      next_sub = sub->next;
+      if (sub->actor->oidc ||
+          (now != NULL && memcmp(now->token_sha256, sub->actor->token_sha256, 32) == 0 &&
+           strcmp(now->role, sub->actor->role) == 0 && strcmp(now->org, sub->actor->org) == 0))
+        continue;
+      {
+        http_request_t *req = sub->req;
+        api__sub_remove(api, req);
+        http_stream_end(req);
+      }
+    }
+  }
+  return 0;
 }
 
 int api_port(const api_t *api) {
@@ -215,6 +282,8 @@ void api_stop(api_t *api) {
   free(api->calendars);
   free(api->rate);
   api->rate = NULL;
+  json_decref(api->regions_doc);
+  api->regions_doc = NULL;
   auth_config_free(&api->cfg);
   api->handles_open = 3;
   uv_close((uv_handle_t *)&api->batch_check, api_handle_closed);

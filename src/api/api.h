@@ -36,6 +36,15 @@ typedef struct {
  * with a sentence in err. */
 int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err, size_t err_size);
 int api_port(const api_t *api);
+/* SIGHUP (docs/security.md, "Reloading"): swaps in the actors, tokens, the
+ * "oidc" section with its JWKS (read again from its file), "rate_limit"
+ * and "idempotency_ttl_hours" of config (borrowed), between two callbacks
+ * of the loop: open connections, streams and queued writes carry on.
+ * The regions must be those of the start ("now" and --clock are read only
+ * at the start).  Returns 0, or CASUS_ECONFIG_INVALID / CASUS_ENOMEM with
+ * a sentence in err: then nothing changed.  config NULL (the file did not
+ * load) only counts a refused reload (GET /metrics). Loop thread only. */
+int api_reload(api_t *api, const json_t *config, char *err, size_t err_size);
 /* Stops listening, closes the store and every handle. */
 void api_stop(api_t *api);
 

@@ -44,7 +44,8 @@ enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ };
 typedef struct pending_s {
   struct pending_s *next;
   http_request_t *req;
-  const auth_actor_t *actor;
+  const auth_actor_t *actor; /* &actor_copy: a reload may free the configuration's actors */
+  auth_actor_t actor_copy;
   int kind;
   char case_id[LIMIT_ID_BYTES_MAX];
   json_t *body;
@@ -63,7 +64,8 @@ typedef struct pending_s {
 typedef struct sub_s {
   struct sub_s *next;
   http_request_t *req;
-  const auth_actor_t *actor;
+  const auth_actor_t *actor; /* &actor_copy, as pending_t's */
+  auth_actor_t actor_copy;
   uint64_t last_seq;
 } sub_t;
 
@@ -79,7 +81,16 @@ struct api_s {
     uint64_t writes_rate_limited, timers_failed;
     uint64_t idem_swept, inbox_swept; /* entries the sweeps looked at (growth.c) */
   } m;
-  core_bucket_t *rate; /* the write-rate bucket of each actor, in cfg.actors order (write_queue.c) */
+  /* The write-rate bucket of each actor that wrote, by actor id (write_queue.c):
+   * static and OIDC actors alike, and kept across a reload. */
+  struct api_rate_s {
+    char id[LIMIT_ID_BYTES_MAX]; /* "" for a free slot */
+    core_bucket_t bucket;
+  } * rate;
+  int rate_count;          /* used slots of the 2 x LIMIT_RATE_ACTORS_MAX */
+  int64_t rate_actors_max; /* LIMIT_RATE_ACTORS_MAX, unless CASUSD_TEST_RATE_ACTORS_MAX lowered it */
+  json_t *regions_doc;     /* the configuration's "regions" (a reload may not change them) */
+  uint64_t reloads, reloads_refused; /* SIGHUP (api_reload) */
   /* LIMIT_EVENTS_PER_CASE_MAX and LIMIT_TIMER_FIRES_PER_CHUNK_MAX, unless a
    * test lowered them (CASUSD_TEST_* in the environment; api.c). */
   int64_t events_per_case_max;
@@ -104,7 +115,8 @@ struct api_s {
 typedef struct {
   api_t *api;
   http_request_t *req;
-  const auth_actor_t *actor;      /* NULL for unauthenticated routes */
+  const auth_actor_t *actor; /* NULL for unauthenticated routes; else &actor_copy */
+  auth_actor_t actor_copy;
   char param[LIMIT_ID_BYTES_MAX]; /* the {id} of the path */
 } call_t;
 
@@ -211,6 +223,8 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p);
 
 /* write_queue.c */
+/* Allocates the empty write-rate table (api->rate); 0 or CASUS_ENOMEM. */
+int api__rate_init(api_t *api);
 void api__pending_fail(pending_t *p, int err, const char *rule, const char *message);
 /* Serialises body (stolen) as the reply to send after the commit. */
 void api__pending_ok(pending_t *p, int status, json_t *body);
@@ -297,6 +311,8 @@ void api__handle_case_list(call_t *c);
 void api__handle_ui(call_t *c);
 
 /* routes.c */
+/* Whether role is admin or declared by a loaded chart (an OIDC token's role must be). */
+bool api__role_known(const api_t *api, const char *role);
 /* The HTTP server's request callback: route, authenticate, dispatch. */
 void api__on_request(http_request_t *req, void *ud);
 

@@ -84,7 +84,8 @@ void api__handle_stream(call_t *c) {
     return;
   }
   sub->req = c->req;
-  sub->actor = c->actor;
+  sub->actor_copy = *c->actor;
+  sub->actor = &sub->actor_copy;
   /* Resume after the last event the client saw (Last-Event-ID), or ?after=SEQ. */
   if (c->req->last_event_id != NULL)
     sub->last_seq = strtoull(c->req->last_event_id, NULL, 10);

@@ -183,6 +183,42 @@ void api__batch_cb(uv_check_t *h) {
   if (api->head != NULL) uv_idle_start(&api->batch_idle, batch_idle_cb);
 }
 
+/* The actor's write-rate bucket: an open-addressed table of
+ * 2 x LIMIT_RATE_ACTORS_MAX slots keyed by actor id, so that a bucket
+ * outlives a reload and OIDC actors, who are in no list, have one too.
+ * When LIMIT_RATE_ACTORS_MAX actors (CASUSD_TEST_RATE_ACTORS_MAX, a
+ * test-only knob, may lower it) have buckets the table is emptied:
+ * every bucket refills, at most once per that many distinct actors, and
+ * only authenticated actors make one. */
+#define RATE_SLOTS (2 * LIMIT_RATE_ACTORS_MAX)
+static core_bucket_t *rate_bucket(api_t *api, const char *id) {
+  uint32_t h = 2166136261u;
+  const char *s;
+  size_t i, n = 0;
+  for (s = id; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+  CASUS_ASSERT(id[0] != '\0' && strlen(id) < LIMIT_ID_BYTES_MAX);
+  for (;;) {
+    for (i = h % RATE_SLOTS, n = 0; n < RATE_SLOTS; i = (i + 1) % RATE_SLOTS, n++) {
+      struct api_rate_s *r = &api->rate[i];
+      if (strcmp(r->id, id) == 0) return &r->bucket;
+      if (r->id[0] != '\0') continue;
+      if (api->rate_count >= api->rate_actors_max) break;
+      memset(r, 0, sizeof(*r));
+      snprintf(r->id, sizeof(r->id), "%s", id);
+      api->rate_count++;
+      return &r->bucket;
+    }
+    memset(api->rate, 0, RATE_SLOTS * sizeof(*api->rate));
+    api->rate_count = 0;
+  }
+}
+
+int api__rate_init(api_t *api) {
+  api->rate = calloc(RATE_SLOTS, sizeof(*api->rate));
+  api->rate_count = 0;
+  return api->rate ? 0 : CASUS_ENOMEM;
+}
+
 /* The write-rate limit: one token of the actor's bucket per case write
  * (docs/api.md, "rate_limit").  The buckets run on the monotonic clock
  * (uv_hrtime), never on the case clock, which a manual clock moves at will;
@@ -190,13 +226,12 @@ void api__batch_cb(uv_check_t *h) {
  * answering 429 with Retry-After. */
 static bool rate_admit(call_t *c) {
   api_t *api = c->api;
-  ptrdiff_t i = c->actor - api->cfg.actors;
   uint32_t retry_s = 1;
   char headers[48], *body;
   size_t len = 0;
-  CASUS_ASSERT(i >= 0 && i < api->cfg.actors_count);
-  if (core_bucket_take(&api->rate[i], api->cfg.rate_writes_per_second, api->cfg.rate_burst, uv_hrtime(),
-                       &retry_s))
+  if (api->cfg.rate_writes_per_second == 0) return true;
+  if (core_bucket_take(rate_bucket(api, c->actor->id), api->cfg.rate_writes_per_second, api->cfg.rate_burst,
+                       uv_hrtime(), &retry_s))
     return true;
   api->m.writes_rate_limited++;
   snprintf(headers, sizeof(headers), "Retry-After: %u\r\n", (unsigned)retry_s);
@@ -238,7 +273,8 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     return;
   }
   p->req = c->req;
-  p->actor = c->actor;
+  p->actor_copy = *c->actor;
+  p->actor = &p->actor_copy;
   p->kind = kind;
   p->body = body;
   snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);

@@ -99,7 +99,7 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
   json_object_foreach((json_t *)doc, key, v) {
     if (strcmp(key, "idempotency_ttl_hours") == 0) continue;
     if (strcmp(key, "regions") && strcmp(key, "actors") && strcmp(key, "now") && strcmp(key, "description") &&
-        strcmp(key, "rate_limit"))
+        strcmp(key, "rate_limit") && strcmp(key, "oidc"))
       return fail(err, err_size, "unknown configuration key \"%s\"", key);
   }
   if (!json_is_object(regions) || json_object_size(regions) == 0)
@@ -243,6 +243,11 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
     }
     cfg->idempotency_ttl_s = (int64_t)json_integer_value(v) * 3600;
   }
+  v = json_object_get(doc, "oidc");
+  if (v != NULL) {
+    rc = auth_oidc_load(&cfg->oidc, v, err, err_size);
+    if (rc != 0) goto error;
+  }
   return 0;
 error:
   auth_config_free(cfg);
@@ -258,6 +263,7 @@ void auth_config_free(auth_config_t *cfg) {
   }
   free(cfg->regions);
   free(cfg->actors);
+  auth_oidc_free(cfg->oidc);
   memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -269,7 +275,7 @@ const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *auth
   if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) return NULL;
   token = authorization + 7;
   while (*token == ' ') token++;
-  if (*token == '\0' || strlen(token) > 512) return NULL;
+  if (*token == '\0' || strlen(token) > LIMIT_TOKEN_BYTES_MAX) return NULL;
   sha256(token, strlen(token), digest);
   /* Compare against every actor without an early exit, so that timing does
    * not reveal how much of a hash matched. */
@@ -279,6 +285,62 @@ const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *auth
     if (diff == 0) found = &cfg->actors[i];
   }
   return found;
+}
+
+/* Whether token has the shape of a compact JWS: three base64url segments. */
+static bool token_is_jws(const char *token) {
+  int dots = 0;
+  for (; *token; token++) {
+    char c = *token;
+    if (c == '.')
+      dots++;
+    else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_'))
+      return false;
+  }
+  return dots == 2;
+}
+
+int auth_bearer_check(const auth_config_t *cfg, const char *authorization, int64_t now_s, auth_actor_t *out,
+                      char *why, size_t why_size) {
+  const auth_actor_t *found = auth_authenticate(cfg, authorization);
+  const char *token;
+  int rc;
+  if (found != NULL) {
+    *out = *found;
+    return 0;
+  }
+  if (authorization == NULL) {
+    snprintf(why, why_size, "A bearer token is required.");
+    return CASUS_EUNAUTHENTICATED;
+  }
+  token = authorization;
+  if (strncasecmp(token, "Bearer ", 7) == 0) token += 7;
+  while (*token == ' ') token++;
+  if (cfg->oidc == NULL || !token_is_jws(token) || strncasecmp(authorization, "Bearer ", 7) != 0) {
+    snprintf(why, why_size, "The bearer token is not known.");
+    return CASUS_EUNAUTHENTICATED;
+  }
+  {
+    char check[160];
+    rc = auth_oidc_verify(cfg->oidc, token, now_s, out, check, sizeof(check));
+    if (rc != 0) {
+      snprintf(why, why_size, "The OIDC token was refused: %s.", check);
+      return rc;
+    }
+  }
+  /* An OIDC subject may not borrow the id of a static actor: R-AUTH-3 and
+   * the inbox name people by id, so it would act as that actor. */
+  if (auth_actor_find(cfg, out->id) != NULL) {
+    memset(out, 0, sizeof(*out));
+    snprintf(why, why_size, "The OIDC token was refused: its actor is the id of a static actor.");
+    return CASUS_EUNAUTHENTICATED;
+  }
+  if (auth_role_org_is_region(out->role) && auth_region_find(cfg, out->org) == NULL) {
+    snprintf(why, why_size, "The OIDC token's role \"%s\" needs an org that is a region.", out->role);
+    return CASUS_EFORBIDDEN;
+  }
+  return 0;
 }
 
 const auth_actor_t *auth_actor_find(const auth_config_t *cfg, const char *id) {

@@ -11,9 +11,15 @@
  * It also reads the per-actor write-rate limit ("rate_limit"); the buckets
  * themselves are the API's (they are state, the config is not).
  *
+ * OIDC (oidc.c, docs/security.md): with an "oidc" section, a bearer token
+ * may also be a JWS from the identity provider, verified against the keys
+ * of its JWKS file; its claims name the actor, role and organisation.
+ *
  * Errors: auth_config_load returns 0 or CASUS_ECONFIG_INVALID with a reason.
  * Ownership: the config owns everything it returns; json_t arguments are
- * borrowed.  Not thread-safe; immutable after loading.
+ * borrowed.  Not thread-safe; immutable after loading (a reload loads a new
+ * one and frees the old: auth_actor_t values are copied, never pointed at,
+ * by whatever outlives a request).
  */
 #ifndef CASUS_AUTH_H
 #define CASUS_AUTH_H
@@ -32,8 +38,13 @@ typedef struct {
   char id[LIMIT_ID_BYTES_MAX];
   char role[LIMIT_ID_BYTES_MAX];
   char org[LIMIT_ID_BYTES_MAX];
-  uint8_t token_sha256[32];
+  uint8_t token_sha256[32];              /* static actors; zero for OIDC ones */
+  char on_behalf_of[LIMIT_ID_BYTES_MAX]; /* OIDC: the "on_behalf_of" claim; "" when absent */
+  bool oidc;                             /* authenticated by an OIDC token, not the actors list */
 } auth_actor_t;
+
+/* The "oidc" section, its JWKS loaded (oidc.c). */
+typedef struct auth_oidc_s auth_oidc_t;
 
 typedef struct {
   char name[LIMIT_ID_BYTES_MAX];
@@ -57,8 +68,13 @@ typedef struct {
    * LIMIT_IDEMPOTENCY_TTL_HOURS_DEFAULT) in seconds: how long a reply is kept
    * for a retry under its Idempotency-Key. */
   int64_t idempotency_ttl_s;
+  auth_oidc_t *oidc; /* "oidc": NULL when the configuration has none */
 } auth_config_t;
 
+/* Loads doc into cfg; with an "oidc" section it also reads the JWKS file
+ * (jwks_file: absolute, or relative to the working directory).  0, or
+ * CASUS_ECONFIG_INVALID / CASUS_ENOMEM with a sentence in err; cfg is then
+ * left empty. */
 int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t err_size);
 /* Whether an actor of `role` belongs to a region (its "org" must name one of
  * the configuration's regions): contractmanager and zbt. */
@@ -68,6 +84,39 @@ void auth_config_free(auth_config_t *cfg);
 /* The actor whose token matches "Bearer <token>", or NULL (401).  The
  * comparison is constant-time in the token. */
 const auth_actor_t *auth_authenticate(const auth_config_t *cfg, const char *authorization);
+/* Authenticates an Authorization header at now_s (UTC seconds, the real
+ * clock: a token's lifetime is not case time): a static token first, then,
+ * when cfg has an "oidc" section and the token has the shape of a compact
+ * JWS, an OIDC token.  On success *out is a copy of the actor (for OIDC its
+ * claims mapped; out->oidc set).  Returns 0, or CASUS_EUNAUTHENTICATED with
+ * the check that failed in why ("token expired", "unknown kid", ...), never
+ * the token itself.  The role of an OIDC actor is not checked here (the
+ * caller knows the charts' roles); an OIDC actor of a region role whose org
+ * is not a region is CASUS_EFORBIDDEN; one whose id is a static actor's is
+ * CASUS_EUNAUTHENTICATED. */
+int auth_bearer_check(const auth_config_t *cfg, const char *authorization, int64_t now_s, auth_actor_t *out,
+                      char *why, size_t why_size);
+
+/* oidc.c */
+/* Loads the "oidc" section (borrowed) and its JWKS file into a new *out
+ * (free with auth_oidc_free).  0, or CASUS_ECONFIG_INVALID / CASUS_ENOMEM
+ * with a sentence in err. */
+int auth_oidc_load(auth_oidc_t **out, const json_t *section, char *err, size_t err_size);
+void auth_oidc_free(auth_oidc_t *o);
+/* The number of signing keys loaded from the JWKS (keys for encryption, or
+ * of another type than RSA or EC P-256, are skipped). */
+int auth_oidc_keys_count(const auth_oidc_t *o);
+/* Verifies token (NUL-terminated, the part after "Bearer ") at now_s:
+ * at most LIMIT_OIDC_TOKEN_BYTES_MAX bytes; "alg" RS256 or ES256 (never
+ * "none", never an HMAC); "kid" one of the JWKS's keys, of the algorithm's
+ * type; the signature; "iss" the issuer; "aud" the audience (or an array
+ * holding it); "exp" present and not passed, "nbf" (when present) reached,
+ * each with LIMIT_OIDC_LEEWAY_S; the claims of "claims" present as
+ * non-empty strings shorter than LIMIT_ID_BYTES_MAX.  0 with *out filled,
+ * or CASUS_EUNAUTHENTICATED with a fixed phrase in why (no token content,
+ * except the configured claim names). */
+int auth_oidc_verify(const auth_oidc_t *o, const char *token, int64_t now_s, auth_actor_t *out, char *why,
+                     size_t why_size);
 const auth_actor_t *auth_actor_find(const auth_config_t *cfg, const char *id);
 /* The region a gemeente belongs to, or NULL. */
 const auth_region_t *auth_region_of(const auth_config_t *cfg, const char *gemeente);

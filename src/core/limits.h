@@ -63,8 +63,17 @@
 #define LIMIT_ACTIONS_DEPTH_MAX 8     /* nesting of "if" actions */
 #define LIMIT_FIELD_ITEMS_MAX 64      /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000
-#define LIMIT_REGION_GIS_MAX 64  /* GI organisations one region lists ("gis") */
-#define LIMIT_GEZIN_CASES_MAX 32 /* cases linked to one gezin; one write changes them all at once */
+/* Bearer tokens (docs/security.md).  A static token is compared by its SHA-256; an OIDC token is a
+ * compact JWS whose claims, header and signature must all fit.  The leeway absorbs clock skew
+ * between the identity provider and casusd in "exp" and "nbf", and nothing else. */
+#define LIMIT_TOKEN_BYTES_MAX 512          /* a static bearer token */
+#define LIMIT_OIDC_TOKEN_BYTES_MAX 8192    /* an OIDC bearer token (compact JWS) */
+#define LIMIT_OIDC_LEEWAY_S 60             /* clock skew allowed in "exp" and "nbf" */
+#define LIMIT_JWKS_KEYS_MAX 64             /* keys one JWKS file may hold */
+#define LIMIT_JWKS_BYTES_MAX (1024 * 1024) /* the JWKS file */
+#define LIMIT_RATE_ACTORS_MAX 16384        /* actors with a write-rate bucket; then all refill */
+#define LIMIT_REGION_GIS_MAX 64            /* GI organisations one region lists ("gis") */
+#define LIMIT_GEZIN_CASES_MAX 32           /* cases linked to one gezin; one write changes them all at once */
 #define LIMIT_CONFIG_BYTES_MAX (4 * 1024 * 1024)
 #define LIMIT_TIMER_FIRES_PER_CHUNK_MAX 1000 /* timers fired in one write transaction */
 #define LIMIT_TIMER_CHUNK_US_MAX 4000    /* a chunk of due timers stops after this; the loop serves others */

@@ -158,7 +158,7 @@ TEST(visible_after_notice_by_the_engines_marker_R_PRIV_1) {
   ASSERT(auth_case_visible(chart, &cm, c));
   ASSERT(!auth_case_visible(chart, &cm_other, c));
   ASSERT(auth_case_anonymised(chart, &cm, c) && auth_case_withholds_free_text(chart, &cm));
-  ASSERT(!auth_case_withholds_free_text(chart, &(auth_actor_t){"pr-r", "pr", "rotterdam", {0}}));
+  ASSERT(!auth_case_withholds_free_text(chart, &(auth_actor_t){"pr-r", "pr", "rotterdam", {0}, {0}, false}));
   json_decref(c);
   json_decref(body);
   json_decref(extra);

@@ -1057,9 +1057,9 @@ TEST(termination_withdrawn_at_any_step_R_BE_10) {
 TEST(opt_out_presented_anonymised_R_BE_9) {
   json_t *c;
   opts_t o = DEFAULTS;
-  auth_actor_t cr = {"cr-1", "casusregisseur", "rotterdam", {0}};
-  auth_actor_t cm = {"cm-1", "contractmanager", "rijnmond", {0}};
-  auth_actor_t ab = {"ab-1", "aanbieder", "zorgaanbieder-a", {0}};
+  auth_actor_t cr = {"cr-1", "casusregisseur", "rotterdam", {0}, {0}, false};
+  auth_actor_t cm = {"cm-1", "contractmanager", "rijnmond", {0}, {0}, false};
+  auth_actor_t ab = {"ab-1", "aanbieder", "zorgaanbieder-a", {0}, {0}, false};
   setup();
   o.opt_out = true;
   c = form_submitted(o);
@@ -1487,7 +1487,7 @@ TEST(only_the_assigned_casusregisseur_acts_R_AUTH_3) {
 /* R-PRIV-1 with R-ESC-6: what the contractmanager receives is anonymised. */
 TEST(contractmanager_view_is_anonymised_R_ESC_6) {
   json_t *c;
-  auth_actor_t cm = {"cm-1", "contractmanager", "rijnmond", {0}};
+  auth_actor_t cm = {"cm-1", "contractmanager", "rijnmond", {0}, {0}, false};
   setup();
   c = ladder_after_talk();
   ASSERT(auth_case_anonymised(chart, &cm, c));
