@@ -90,6 +90,44 @@ def test_r_be_12_after_approval_only_the_handover_ends_with_33():
         assert case["fields"]["beeindiging"]["uitkomst"] == "overgedragen", case["fields"]
 
 
+def test_r_be_12_the_toewijzing_expires_during_the_procedure():
+    """R-BE-12 with R-MON-9: a toewijzing that expires while the procedure is open ends the procedure with
+    the care (its flag goes, stop zorg 31 is the way out); one that expires after the approval leaves the
+    handover owed: stop zorg 31 and an extension are refused with R-BE-12, and overdracht_afronden in the
+    expired toewijzing ends the case with 33."""
+    with Server(now=T0) as s:
+        open_cid = in_zorg(s, einddatum="2027-06-04")
+        approved = in_zorg(s, einddatum="2027-06-04")
+        procedure_to_form(s, [open_cid, approved])
+        s.clock(ams("2027-05-27"))
+        s.fire(approved, "cr-rotterdam", "beeindiging_goedkeuren", overwegingen())
+        s.clock(ams("2027-06-07"))
+        for cid in (open_cid, approved):
+            case = s.get_case(cid, "pr-rotterdam")
+            assert "toewijzing_verlopen" in case["state"] and case["status"] == "beeindigd", case["state"]
+        # the open procedure ended with the care
+        case = s.get_case(open_cid, "pr-rotterdam")
+        assert "beeindiging_loopt" not in case["flags"], case["flags"]
+        # the approved one still ends only with its handover
+        case = s.get_case(approved, "pr-rotterdam")
+        assert "beeindiging_goedgekeurd" in case["flags"], case["flags"]
+        task = [t for t in tasks(s.inbox("ab-horizon"), approved) if t["kind"] == "stop_zorg_melden"]
+        assert len(task) == 1 and task[0]["rule"] == "R-BE-12" and "overdracht" in task[0]["title"], task
+        err = refused(s, approved, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "31"}, 422, "guard_failed",
+                      "R-BE-12")
+        assert "handover" in err["message"], err
+        refused(s, approved, "pr-rotterdam", "toewijzing_verlengen",
+                {"nieuwe_einddatum": "2027-12-31", "reden": "toch verder"}, 422, "guard_failed", "R-BE-12")
+        case = s.fire(approved, "ab-horizon", "overdracht_afronden",
+                      {"einddatum_zorg": "2027-06-04", "overdracht": "warm overgedragen aan kompas-zorg"})
+        assert case["closed"] is True and case["fields"]["reden_beeindiging"] == "33", case
+        # the expired toewijzing without an approval ends with stop zorg 31; no handover there
+        refused(s, open_cid, "ab-horizon", "overdracht_afronden",
+                {"einddatum_zorg": "2027-06-04", "overdracht": "x"}, 409, "not_allowed_in_state")
+        case = s.fire(open_cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "31"})
+        assert case["closed"] is True and case["fields"]["reden_beeindiging"] == "31", case
+
+
 def test_r_be_12_reden_33_refused_outside_an_approved_procedure():
     """R-BE-12 (with R-TW-7): outside a termination procedure zorg_afsluiten with reden 33 (voortijdig door
     aanbieder) is refused with R-BE-12 and a message naming the procedure; a code outside JZ588 (99) is
