@@ -134,6 +134,12 @@ def test_r_tw_1_zbt_gives_the_route_c_opdracht():
         cid = case["id"]
         s.fire(cid, "zbt-rijnmond", "toewijzen", TOEWIJZING)
         assert s.get_case(cid, "pr-jb-rijnmond")["status"] == "toegewezen"
+        # after a refusal the ZBT assigns again (it chooses the aanbieder in route C), not the refusing one
+        s.fire(cid, "ab-horizon", "toewijzing_weigeren", {"reden": "te_zware_hulpvraag"})
+        st, body = s.event(cid, "zbt-rijnmond", "toewijzen", TOEWIJZING)
+        assert_error(st, body, 422, rule="R-TW-3")
+        case = s.fire(cid, "zbt-rijnmond", "toewijzen", dict(TOEWIJZING, aanbieder="kompas-zorg"))
+        assert case["status"] == "toegewezen" and case["fields"]["aanbieder"] == "kompas-zorg", case
         st, body = s.create("zbt-rijnmond", route_c_body(verwijzer="gemeente", gi="jb-rijnmond"))
         assert_error(st, body, 422, rule="R-TW-1")
         st, body = s.create("zbt-rijnmond", route_c_body())
@@ -145,6 +151,11 @@ def test_r_tw_1_zbt_gives_the_route_c_opdracht():
         assert_error(st, body, 422, rule="R-TW-1")
         # the municipal procesregisseur still assigns route A
         s.fire(a, "pr-rotterdam", "toewijzen", TOEWIJZING)
+        # nor a route A case again after a refusal
+        s.fire(a, "ab-horizon", "toewijzing_weigeren", {"reden": "te_zware_hulpvraag"})
+        st, body = unchanged(s, a, "pr-rotterdam", lambda: s.event(a, "zbt-rijnmond", "toewijzen",
+                                                                    dict(TOEWIJZING, aanbieder="kompas-zorg")))
+        assert_error(st, body, 422, rule="R-TW-1")
 
 
 # ================================================================================================
