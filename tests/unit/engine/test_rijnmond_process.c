@@ -190,10 +190,32 @@ TEST(evaluation_schedule_licht_and_change_R_MON_1) {
   ASSERT_STR_EQ(fx_str(c, "fields.regie_intensiteit"), "intensief");
   ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-10-13");
   json_decref(c);
+  /* DOMAIN 4.1: a case without an intensity or frequency is not silently licht: 3 months, and a task */
   o.intensiteit = NULL;
   c = in_zorg_with(o);
+  ASSERT(fx_effect("task", "evaluatiefrequentie_vastleggen", "casusregisseur"));
+  ASSERT(fx_effect("task", "evaluatiefrequentie_vastleggen", "procesregisseur"));
   OK(c, "2027-07-02", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-07-02\",\"uitkomst\":\"ongewijzigd\"}");
-  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-07-02");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-10-02");
+  /* the frequency of the ondersteuningsplan or gezinsplan, recorded by the casusregisseur, wins */
+  OK(c, "2027-07-03", &CR, "evaluatiefrequentie_vastleggen",
+     "{\"frequentie\":\"6_maanden\",\"bron\":\"gezinsplan\"}");
+  ASSERT(fx_effect("close_tasks", "evaluatiefrequentie_vastleggen", NULL));
+  ASSERT_STR_EQ(fx_str(c, "fields.evaluatiefrequentie"), "6_maanden");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-01-02");
+  OK(c, "2027-12-20", &CR, "evaluatie_vastleggen", "{\"datum\":\"2027-12-20\",\"uitkomst\":\"ongewijzigd\"}");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-06-20");
+  /* an adjustment still brings the next one 3 months closer */
+  OK(c, "2028-01-10", &CR, "evaluatie_vastleggen", "{\"datum\":\"2028-01-10\",\"uitkomst\":\"bijgesteld\"}");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2028-04-10");
+  json_decref(c);
+  /* route C: the JB-team's 6-weekly rhythm, not set per case */
+  o.verwijzer = "gi";
+  c = in_zorg_with(o);
+  ASSERT_STR_EQ(fx_str(c, "fields.evaluatiefrequentie"), "6_weken");
+  ASSERT(!fx_effect("task", "evaluatiefrequentie_vastleggen", NULL));
+  NO(c, "2027-07-03", &CR, "evaluatiefrequentie_vastleggen",
+     "{\"frequentie\":\"6_maanden\",\"bron\":\"gezinsplan\"}", CASUS_EGUARD_FAILED, "R-MON-1");
   json_decref(c);
 }
 
