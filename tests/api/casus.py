@@ -417,7 +417,7 @@ class Server:
             "aanbieder": aanbieder,
             "casusregisseur": "cr-%s" % gemeente,
             "jeugdige": {"naam": "Noor Jansen", "geboortedatum": "2012-02-29"},
-            "product": {"code": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"},
+            "product": {"code": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"},
         }
         if verwijzer is None:
             del body["verwijzer"]
@@ -425,7 +425,7 @@ class Server:
         return self.create(who, body)
 
     def toewijzen(self, case_id, aanbieder=HORIZON, pr="pr-rotterdam", spoed=None,
-                  begindatum="2027-02-01", einddatum="2027-12-31", **kw):
+                  begindatum="2027-01-04", einddatum="2027-12-31", **kw):
         data = {"aanbieder": aanbieder, "product": "45A12", "begindatum": begindatum, "einddatum": einddatum}
         if spoed is not None:
             data["spoed"] = spoed

@@ -239,7 +239,7 @@ def create_b(s, world):
         "verwijzer": "huisarts", "gemeente": world.gemeente, "aanbieder": HORIZON,
         "casusregisseur": world.local["casusregisseur"],
         "jeugdige": {"naam": "Noor Jansen", "geboortedatum": "2012-02-29"},
-        "product": {"code": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}})
+        "product": {"code": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}})
     assert st == 201, (st, case)
     assert case["status"] == "verzoek_om_toewijzing", case
     return case["id"]
@@ -247,7 +247,7 @@ def create_b(s, world):
 
 def toegewezen(s, world):
     cid = create_a(s, world)
-    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}
+    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}
     data.update(world.toewijzen_extra)
     case = must_fire(s, cid, world.pr, "toewijzen", data)
     assert case["status"] == "toegewezen", case

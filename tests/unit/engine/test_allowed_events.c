@@ -56,7 +56,7 @@ static json_t *create(const engine_actor_t *a, int64_t now, engine_result_t *res
     json_object_set_new(body, "aanbieder", json_string("zorgaanbieder-a"));
     json_object_set_new(
         body, "product",
-        json_pack("{s:s, s:s, s:s}", "code", "45A01", "begindatum", "2027-04-01", "einddatum", "2027-12-31"));
+        json_pack("{s:s, s:s, s:s}", "code", "45A01", "begindatum", "2027-03-01", "einddatum", "2027-12-31"));
   }
   rc = engine_case_create(&ctx, "c-allowed", body, extra, a, res);
   json_decref(body);
@@ -90,10 +90,11 @@ static void assert_role_events(const json_t *c, const engine_actor_t *a, int64_t
 }
 
 #define TOEWIJZEN                                                                                         \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":" \
   "\"2027-12-31\"}"
-#define AANBIEDER_IN_ZORG                                                                            \
-  "overbrugging_starten,zorg_afsluiten,zorg_beeindigen_door_jeugdige,zorg_opschorten,crisis_melden," \
+#define AANBIEDER_IN_ZORG                                                                                \
+  "screening_afronden,toewijzing_weigeren,zorg_afsluiten,zorg_beeindigen_door_jeugdige,zorg_opschorten," \
+  "crisis_melden,"                                                                                       \
   "verlenging_aanvragen,wijziging_aanvragen,beeindiging_aankondigen"
 
 /* Both ways of creating a case: each returns its creator's events. */

@@ -74,8 +74,8 @@ typedef struct {
 
 static const opts_t DEFAULTS = {"gemeente", "2012-05-01", "midden", false, "2027-12-31", NULL};
 
-/* A case in care: registered and assigned on Wed 31 March 2027, care started Thu 1 April 2027. */
-static json_t *in_zorg_with(opts_t o) {
+/* A case assigned on Wed 31 March 2027 (begindatum 1 April 2027), care not started. */
+static json_t *toegewezen_with(opts_t o) {
   json_t *body, *c;
   char data[512];
   bool route_b = strcmp(o.verwijzer, "huisarts") == 0;
@@ -102,6 +102,13 @@ static json_t *in_zorg_with(opts_t o) {
              o.arrangement ? "\"" : "");
     OK(c, "2027-03-31", &PR, "toewijzen", data);
   }
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  return c;
+}
+
+/* A case in care: registered and assigned on Wed 31 March 2027, care started Thu 1 April 2027. */
+static json_t *in_zorg_with(opts_t o) {
+  json_t *c = toegewezen_with(o);
   OK(c, "2027-04-01", &AB, "start_zorg", NULL);
   ASSERT_STR_EQ(fx_status(c), "in_zorg");
   return c;
@@ -1519,8 +1526,173 @@ TEST(allowed_events_in_care) {
   json_decref(c);
 }
 
+/* ================================================================== */
+/* Toewijzing: screening, refusal, overbrugging, start date            */
+/* ================================================================== */
+
+/* R-TW-3 (DOMAIN 4.1, ALK 3.1): screening happens at start; the aanbieder may refuse for one of the three
+ * reasons until it records that screening is done, before or after start zorg. R-TW-2: a start is not an
+ * acceptance. Care already delivered stays recorded. Not inside a termination procedure (R-BE-12). */
+TEST(refusal_until_screening_even_after_start_R_TW_3_R_TW_2) {
+  json_t *c;
+  const json_t *g;
+  setup();
+  /* refused after start: the care delivered stays recorded, the case goes back for another provider */
+  c = in_zorg();
+  NO(c, "2027-04-20", &AB, "toewijzing_weigeren", "{\"reden\":\"geen_plek\"}", CASUS_EINVALID_DATA, "R-TW-3");
+  NO(c, "2027-04-20", &AB, "toewijzing_weigeren",
+     "{\"reden\":\"te_zware_hulpvraag\",\"einddatum_zorg\":\"2027-04-21\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-20", &PR, "toewijzing_weigeren", "{\"reden\":\"te_zware_hulpvraag\"}", CASUS_EFORBIDDEN,
+     NULL);
+  OK(c, "2027-04-20", &AB, "toewijzing_weigeren",
+     "{\"reden\":\"te_zware_hulpvraag\",\"einddatum_zorg\":\"2027-04-19\",\"alternatief\":\"zorgaanbieder-"
+     "b\"}");
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  ASSERT(fx_in_state(c, "opnieuw_toewijzen"));
+  ASSERT(fx_effect("task", "opnieuw_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "opnieuw_toewijzen"), "R-TW-3");
+  g = json_array_get(fx_get(c, "fields.geleverde_zorg"), 0);
+  ASSERT_STR_EQ(fx_str(g, "aanbieder"), "zorgaanbieder-a");
+  ASSERT_STR_EQ(fx_str(g, "startdatum"), "2027-04-01");
+  ASSERT_STR_EQ(fx_str(g, "einddatum_zorg"), "2027-04-19");
+  ASSERT(fx_get(c, "fields.startdatum") == NULL);
+  ASSERT(!has_timer(c, "einde_toewijzing") && !has_timer(c, "evaluatie_termijn"));
+  /* another provider; the refusing one is not assigned again */
+  NO(c, "2027-04-21", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}",
+     CASUS_EGUARD_FAILED, "R-TW-3");
+  OK(c, "2027-04-21", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-21\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  json_decref(c);
+
+  /* screening recorded after the start: the toewijzing is accepted and can no longer be refused */
+  c = in_zorg();
+  OK(c, "2027-04-08", &AB, "screening_afronden", "{\"toelichting\":\"past bij de hulpvraag\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.geaccepteerd_op"), "2027-04-08");
+  NO(c, "2027-04-09", &AB, "screening_afronden", NULL, CASUS_EGUARD_FAILED, "R-TW-3");
+  NO(c, "2027-04-09", &AB, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED,
+     "R-TW-3");
+  json_decref(c);
+
+  /* screening before the start: the same */
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2027-03-31", &CR, "screening_afronden", NULL, CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-03-31", &AB, "screening_afronden", NULL);
+  NO(c, "2027-03-31", &AB, "toewijzing_weigeren", "{\"reden\":\"te_lichte_hulpvraag\"}", CASUS_EGUARD_FAILED,
+     "R-TW-3");
+  OK(c, "2027-04-01", &AB, "start_zorg", NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  json_decref(c);
+
+  /* no refusal out of an open termination procedure (R-BE-12) */
+  c = in_zorg();
+  OK(c, "2027-04-12", &AB, "beeindiging_aankondigen", "{\"redenen\":\"ernstige incidenten\"}");
+  NO(c, "2027-04-13", &AB, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED,
+     "R-BE-12");
+  json_decref(c);
+}
+
+/* R-TW-6 (DOMAIN 4.1, ALK 5.2): overbrugging starts after the acceptance, within one week of it, before the
+ * required care starts; it ends when the care starts; it lasts no longer than the treeknorm (10 weeks in
+ * Rijnmond). Bridging in time is not a late start (R-TW-2's deadline is lifted). */
+TEST(overbrugging_from_acceptance_until_start_R_TW_6) {
+  json_t *c;
+  setup();
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2027-04-01", &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  OK(c, "2027-04-01", &AB, "screening_afronden", NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-07");
+  NO(c, "2027-04-07", &PR, "overbrugging_starten", NULL, CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-04-07", &AB, "overbrugging_starten",
+     "{\"toelichting\":\"wachtlijst\",\"verwachte_startdatum\":\"2027-05-03\"}");
+  ASSERT(fx_has_flag(c, "overbrugging") && !fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT_STR_EQ(fx_str(c, "fields.overbrugging.gestart_op"), "2027-04-07");
+  ASSERT(fx_effect("notification", "overbrugging_gestart", "casusregisseur"));
+  /* in time: no late start zorg; the treeknorm runs */
+  ASSERT(!has_timer(c, "start_zorg_termijn"));
+  ASSERT_STR_EQ(fx_timer_due(c, "overbrugging_termijn"), "2027-06-16");
+  ASSERT_STR_EQ(timer_kind(c, "overbrugging_termijn"), "overbrugging_treeknorm");
+  NO(c, "2027-04-08", &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  /* the required care starts: the overbrugging ends */
+  OK(c, "2027-05-03", &AB, "start_zorg", NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(!fx_has_flag(c, "overbrugging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.overbrugging.beeindigd_op"), "2027-05-03");
+  ASSERT(fx_effect("notification", "overbrugging_beeindigd", "casusregisseur"));
+  ASSERT(!has_timer(c, "overbrugging_termijn"));
+  NO(c, "2027-05-04", &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  json_decref(c);
+
+  /* more than a week after the acceptance: accepted, flagged late, the start deadline stays */
+  c = toegewezen_with(DEFAULTS);
+  OK(c, "2027-04-01", &AB, "screening_afronden", NULL);
+  OK(c, "2027-04-09", &AB, "overbrugging_starten", NULL);
+  ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT(has_timer(c, "start_zorg_termijn"));
+  /* longer than the treeknorm: flagged, procesregisseur and casusregisseur get a task */
+  c = fire(c, "overbrugging_termijn");
+  ASSERT(fx_has_flag(c, "overbrugging_te_lang"));
+  ASSERT(fx_effect("task", "overbrugging_te_lang", "procesregisseur"));
+  ASSERT(fx_effect("task", "overbrugging_te_lang", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "overbrugging_te_lang"), "R-TW-6");
+  OK(c, "2027-06-21", &AB, "start_zorg", NULL);
+  ASSERT(fx_effect("close_tasks", "overbrugging_te_lang", NULL));
+  json_decref(c);
+
+  /* the start deadline passed, then bridging within a week of the acceptance: not late after all */
+  c = toegewezen_with(DEFAULTS);
+  OK(c, "2027-04-06", &AB, "screening_afronden", NULL);
+  c = fire(c, "start_zorg_termijn");
+  ASSERT(fx_has_flag(c, "start_zorg_termijn_verlopen"));
+  OK(c, "2027-04-09", &AB, "overbrugging_starten", NULL);
+  ASSERT(!fx_has_flag(c, "start_zorg_termijn_verlopen") && !fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT(fx_effect("close_tasks", "start_zorg_termijn_verlopen", NULL));
+  json_decref(c);
+}
+
+/* R-TW-7 (DOMAIN 4.1): the start date lies inside the toewijzing's period; JZ588 is exactly 02, 20, 31-39
+ * (99 refused; 02 and 36-39 accepted; 33 only through the procedure, R-BE-12). */
+TEST(start_inside_the_period_and_jz588_R_TW_7) {
+  json_t *c;
+  const char *codes[] = {"02", "20", "31", "32", "34", "35", "36", "37", "38", "39"};
+  size_t i;
+  setup();
+  c = toegewezen_with(DEFAULTS); /* begindatum 2027-04-01 */
+  NO(c, "2027-03-31", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-03-31\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-04-03\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-04-01\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.startdatum"), "2027-04-01");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"99\",\"einddatum_zorg\":\"2027-05-31\"}", CASUS_EINVALID_DATA, "R-TW-7");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-05-31\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  json_decref(c);
+  for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+    char data[128];
+    c = in_zorg();
+    snprintf(data, sizeof(data), "{\"reden_beeindiging\":\"%s\",\"einddatum_zorg\":\"2027-05-31\"}",
+             codes[i]);
+    OK(c, "2027-06-01", &AB, "zorg_afsluiten", data);
+    ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), codes[i]);
+    json_decref(c);
+  }
+  /* a late start (after the einddatum) also lies inside the period */
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2028-01-05", &AB, "start_zorg", "{\"startdatum\":\"2027-03-30\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2028-01-05", &AB, "start_zorg", "{\"startdatum\":\"2027-12-01\"}");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen"));
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                               \
   X(chart_is_valid_and_in_zorg_is_parallel)                        \
+  X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)        \
+  X(overbrugging_from_acceptance_until_start_R_TW_6)               \
+  X(start_inside_the_period_and_jz588_R_TW_7)                      \
   X(toewijzing_ends_at_the_einddatum_R_MON_9)                      \
   X(procesregisseur_extends_the_toewijzing_R_MON_9)                \
   X(start_after_the_einddatum_is_expired_R_MON_9)                  \
