@@ -1082,6 +1082,55 @@ TEST(allowed_events_on_the_ladder) {
   json_decref(c);
 }
 
+/* R-MON-8 (DOMAIN 4.1, ARR): the chart's table arrangementen holds the limits: begeleiding and behandeling
+ * at most 12 months, crisishulp ambulant and crisisverblijf at most 6 weeks, behandeling start at most 10
+ * contacts; checked at the toewijzing, the verzoek om toewijzing, and every verlenging. */
+TEST(arrangement_limits_R_MON_8) {
+  json_t *c;
+  int64_t at = t("2027-03-22T10:00:00+01:00");
+#define TW(arr, eind, extra)                                                                              \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-22\",\"einddatum\":" \
+  "\"" eind "\",\"ondersteuningsplan\":\"OP-1\",\"arrangement\":\"" arr "\"" extra "}"
+  setup();
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  /* 22 March + 6 weeks = 3 May: the last day is 2 May */
+  refused(c, at, &PR, "toewijzen", TW("crisishulp_ambulant", "2027-05-03", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("crisishulp_verblijf", "2027-09-30", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("begeleiding_groep", "2028-03-22", ""), CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_individueel", "2028-03-22", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ""), CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ",\"aantal_contacten\":11"),
+          CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("logeren", "2027-06-30", ""), CASUS_EINVALID_DATA, "R-MON-8");
+  c = apply(c, at, &PR, "toewijzen", TW("crisishulp_ambulant", "2027-05-02", ""), 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "crisishulp_ambulant");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
+  /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+  refused(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2027-06-13\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
+  c = apply(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
+            "{\"nieuwe_einddatum\":\"2027-06-12\",\"reden\":\"nog nodig\"}", 0, NULL);
+  json_decref(c);
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ",\"aantal_contacten\":10"), 0,
+            NULL);
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+  json_decref(c);
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, at, &PR, "toewijzen", TW("dyslexie_behandeling", "2028-09-30", ""), 0, NULL);
+  json_decref(c);
+  /* the verzoek om toewijzing (route 2) is checked the same way */
+  create(at, &AB,
+         "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+         ",\"product\":{\"code\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+         "\"arrangement\":\"begeleiding_individueel\"}}",
+         CASUS_EGUARD_FAILED, "R-MON-8");
+#undef TW
+}
+
 #define TEST_LIST(X)                                                \
   X(chart_loads_and_checks_clean)                                   \
   X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9)      \
@@ -1093,6 +1142,7 @@ TEST(allowed_events_on_the_ladder) {
   X(refusal_and_reassignment_R_TW_3)                                \
   X(casusregisseur_R_TW_5)                                          \
   X(overbrugging_R_TW_6)                                            \
+  X(arrangement_limits_R_MON_8)                                     \
   X(refusal_until_screening_and_start_in_period_R_TW_3_R_TW_7)      \
   X(answer_terms_and_stop_zorg_R_TW_7)                              \
   X(wijziging_R_MON_5)                                              \

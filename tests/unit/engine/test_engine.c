@@ -55,6 +55,69 @@ TEST(chart_loads_and_checks_clean) {
   json_decref(doc);
 }
 
+/* A chart's "tables" (its data: R-MON-8's limits, R-TW-6's treeknorm): a guard reads a cell by a key the
+ * case or event gives ({"table": {"name", "key", "column"}}), a condition may test a cell ({"value": ...}),
+ * a date may add a duration from a cell, a timer's "after" may be one; an unknown table is a problem. */
+TEST(chart_tables_are_looked_up) {
+  engine_problems_t p;
+  engine_chart_t *c;
+  json_t *cs;
+  const engine_actor_t A = {"a-1", "a", "o1"};
+  const char *chart =
+      "{\"id\":\"t\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"tables\":{\"soorten\":{\"kort\":{\"duur\":{\"weeks\":6},\"max\":10},\"lang\":{\"duur\":{\"months\":"
+      "12}},"
+      "\"vrij\":{}}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\","
+      "\"data\":{\"o\":{\"type\":\"string\"},\"soort\":{\"type\":\"string\"},\"begin\":{\"type\":\"date\"},"
+      "\"eind\":{\"type\":\"date\"},\"n\":{\"type\":\"integer\"}},"
+      "\"guards\":[{\"check\":{\"any\":[{\"value\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":"
+      "\"data.soort\"},\"column\":\"duur\"}},\"exists\":false},{\"path\":\"data.eind\",\"lt\":{\"date\":{"
+      "\"from\":\"data.begin\",\"after\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":\"data.soort\"},"
+      "\"column\":\"duur\"}}}}}]},\"rule\":\"R-X\",\"message\":\"te lang\"},"
+      "{\"check\":{\"any\":[{\"value\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":\"data.soort\"},"
+      "\"column\":\"max\"}},\"exists\":false},{\"path\":\"data.n\",\"le\":{\"table\":{\"name\":\"soorten\","
+      "\"key\":{\"path\":\"data.soort\"},\"column\":\"max\"}}}]},\"rule\":\"R-Y\",\"message\":\"te "
+      "veel\"}]}],"
+      "\"root\":{\"states\":{\"s1\":{\"timers\":[{\"name\":\"t1\",\"event\":\"af\",\"after\":{\"table\":{"
+      "\"name\":\"soorten\",\"key\":\"kort\",\"column\":\"duur\"}}}],"
+      "\"transitions\":[{\"event\":\"af\",\"roles\":[\"system\"],\"target\":\"s2\"}]},"
+      "\"s2\":{\"type\":\"final\"}}}}";
+  json_t *doc = fx_json(chart), *body;
+  ASSERT_EQ(engine_chart_check(doc, &p), 0);
+  c = fx_chart_load(doc);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-15\",\"n\":10}");
+  fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, CASUS_EGUARD_FAILED, "R-X");
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-14\",\"n\":11}");
+  fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, CASUS_EGUARD_FAILED, "R-Y");
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-14\",\"n\":10}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, 0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(cs, "t1"), "2027-02-15");
+  json_decref(cs);
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"vrij\",\"begin\":\"2027-01-04\",\"eind\":\"2029-01-01\",\"n\":99}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t2", body, NULL, 0, NULL);
+  json_decref(cs);
+  json_decref(body);
+  body = fx_json("{\"o\":\"o1\",\"soort\":\"onbekend\",\"begin\":\"2027-01-04\",\"eind\":\"2029-01-01\"}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t3", body, NULL, 0, NULL);
+  json_decref(cs);
+  json_decref(body);
+  engine_chart_free(c);
+  json_object_set_new(doc, "tables", json_object());
+  ASSERT(engine_chart_check(doc, &p) > 0);
+  ASSERT(strstr(p.items[0].message, "unknown table \"soorten\"") != NULL);
+  json_object_set_new(doc, "tables", json_string("x"));
+  ASSERT(engine_chart_check(doc, &p) > 0);
+  json_decref(doc);
+}
+
 TEST(check_reports_unknown_target_with_path) {
   engine_problems_t p;
   json_t *doc = json_loads(
@@ -816,6 +879,7 @@ TEST(dates_stay_within_range) {
 }
 
 #define TEST_LIST(X)                                      \
+  X(chart_tables_are_looked_up)                           \
   X(chart_loads_and_checks_clean)                         \
   X(check_reports_unknown_target_with_path)               \
   X(check_reports_unreachable_nobody_and_unhandled_timer) \

@@ -1688,6 +1688,80 @@ TEST(start_inside_the_period_and_jz588_R_TW_7) {
   json_decref(c);
 }
 
+/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the chart's table arrangementen: crisishulp ambulant and
+ * crisisverblijf at most 6 weeks; behandeling (individueel, start, groep) and begeleiding at most 12
+ * months; behandeling start at most 10 contacts; an arrangement without a maximum has none. */
+TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
+  json_t *c, *d;
+  const char *crisis[] = {"crisishulp_ambulant", "crisishulp_verblijf"};
+  size_t i;
+  char data[256];
+  opts_t o = DEFAULTS;
+  setup();
+  for (i = 0; i < 2; i++) {
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                  "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+    c = fx_create(chart, AT("2027-03-31"), &PR, "c-m8c", body, "rijnmond", 0, NULL);
+    json_decref(body);
+    /* begindatum Thu 1 April + 6 weeks = Thu 13 May: the last day is 12 May */
+    snprintf(data, sizeof(data),
+             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-05-13\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
+    snprintf(data, sizeof(data),
+             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-11-30\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
+    snprintf(data, sizeof(data),
+             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-05-12\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    OK(c, "2027-03-31", &PR, "toewijzen", data);
+    OK(c, "2027-04-01", &AB, "start_zorg", NULL);
+    /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+    NO(c, "2027-05-03", &PR, "toewijzing_verlengen",
+       "{\"nieuwe_einddatum\":\"2027-06-23\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
+    OK(c, "2027-05-03", &PR, "toewijzing_verlengen",
+       "{\"nieuwe_einddatum\":\"2027-06-22\",\"reden\":\"nog nodig\"}");
+    json_decref(c);
+  }
+  /* behandeling start: at most 10 contacts, the number is required */
+  {
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                  "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+    c = fx_create(chart, AT("2027-03-31"), &PR, "c-m8s", body, "rijnmond", 0, NULL);
+    json_decref(body);
+  }
+#define START_DATA(extra)                                                                                 \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+  "\"2027-09-30\",\"arrangement\":\"behandeling_start\"" extra "}"
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(""), CASUS_EGUARD_FAILED, "R-MON-8");
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":11"), CASUS_EGUARD_FAILED,
+     "R-MON-8");
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":0"), CASUS_EINVALID_DATA,
+     "R-MON-8");
+  d = json_deep_copy(c);
+  NO(d, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2028-04-01\",\"arrangement\":\"behandeling_start\",\"aantal_contacten\":10}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  json_decref(d);
+  OK(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":10"));
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+#undef START_DATA
+  json_decref(c);
+  /* an arrangement with a maximum of 12 months takes no contact limit */
+  o.arrangement = "behandeling_individueel";
+  o.einddatum = "2028-03-31";
+  c = in_zorg_with(o);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "behandeling_individueel");
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                               \
   X(chart_is_valid_and_in_zorg_is_parallel)                        \
   X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)        \
@@ -1711,6 +1785,7 @@ TEST(start_inside_the_period_and_jz588_R_TW_7) {
   X(crisis_pauses_arrangement_R_MON_7)                             \
   X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)          \
   X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)           \
+  X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)  \
   X(termination_approved_then_handover_R_BE_1_to_8)                \
   X(termination_steps_cannot_be_skipped_R_BE_2_to_6)               \
   X(parents_required_under_16_R_BE_2)                              \
