@@ -1131,6 +1131,28 @@ TEST(arrangement_limits_R_MON_8) {
 #undef TW
 }
 
+/* R-MON-10 (DOMAIN 4.2): the lokaal toegangsteam (procesregisseur) adjusts the toewijzing on its own
+ * initiative, with a JZ002 reason; the end of the toewijzing is re-armed. */
+TEST(toewijzing_aanpassen_R_MON_10) {
+  json_t *c;
+  setup();
+  c = case_in_zorg();
+  refused(c, t("2027-05-03T10:00:00+02:00"), &AB, "toewijzing_aanpassen",
+          "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-06-30\"}",
+          CASUS_EFORBIDDEN, NULL);
+  refused(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+          "{\"soort\":\"afschaling\",\"einddatum\":\"2027-06-30\"}", CASUS_EINVALID_DATA, "R-MON-10");
+  refused(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+          "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"einddatum\":\"2028-06-30\"}",
+          CASUS_EGUARD_FAILED, "R-MON-10");
+  c = apply(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+            "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-06-30\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-06-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.reden_wijziging"), "04");
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "aanbieder"));
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                                \
   X(chart_loads_and_checks_clean)                                   \
   X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9)      \
@@ -1143,6 +1165,7 @@ TEST(arrangement_limits_R_MON_8) {
   X(casusregisseur_R_TW_5)                                          \
   X(overbrugging_R_TW_6)                                            \
   X(arrangement_limits_R_MON_8)                                     \
+  X(toewijzing_aanpassen_R_MON_10)                                  \
   X(refusal_until_screening_and_start_in_period_R_TW_3_R_TW_7)      \
   X(answer_terms_and_stop_zorg_R_TW_7)                              \
   X(wijziging_R_MON_5)                                              \

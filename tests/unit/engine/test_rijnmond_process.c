@@ -1762,6 +1762,60 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
   json_decref(c);
 }
 
+/* R-MON-10 (DOMAIN 4.2, RIJ stap 2 backoffice): the procesregisseur starts an aanpassing, op- or afschaling
+ * of the toewijzing, recorded with a JZ002 reason; the arrangement's limits still hold (R-MON-8); a later
+ * einddatum is a verlenging, not an aanpassing. */
+TEST(procesregisseur_adjusts_the_toewijzing_R_MON_10) {
+  json_t *c;
+  setup();
+  c = in_zorg();
+  NO(c, "2027-05-03", &CR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EFORBIDDEN, NULL);
+  NO(c, "2027-05-03", &AB, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EFORBIDDEN, NULL);
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"einddatum\":\"2027-09-30\"}",
+     CASUS_EINVALID_DATA, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"99\",\"einddatum\":\"2027-09-30\"}",
+     CASUS_EINVALID_DATA, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"einddatum\":\"2028-01-31\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-05-02\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  /* a crisishulp arrangement needs an einddatum within its 6 weeks (R-MON-8) */
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"arrangement\":\"crisishulp_ambulant\"}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"aanpassing\",\"reden_wijziging\":\"02\",\"arrangement\":\"behandeling_start\","
+     "\"aantal_contacten\":11,\"einddatum\":\"2027-09-30\"}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  OK(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-09-30\",\"product\":"
+     "\"45A02\","
+     "\"toelichting\":\"doelen eerder bereikt\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2027-09-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A02");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_code"), "45A01");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.soort"), "afschaling");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.reden_wijziging"), "04");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_wijziging"), "04");
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-09-30");
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2027-08-05");
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "aanbieder"));
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "casusregisseur"));
+  OK(c, "2027-05-10", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"aanpassing\",\"reden_wijziging\":\"02\",\"arrangement\":\"behandeling_start\","
+     "\"aantal_contacten\":10}");
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+  ASSERT_EQ(json_array_size(fx_get(c, "fields.aanpassingen")), 2);
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                               \
   X(chart_is_valid_and_in_zorg_is_parallel)                        \
   X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)        \
@@ -1786,6 +1840,7 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
   X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)          \
   X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)           \
   X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)  \
+  X(procesregisseur_adjusts_the_toewijzing_R_MON_10)               \
   X(termination_approved_then_handover_R_BE_1_to_8)                \
   X(termination_steps_cannot_be_skipped_R_BE_2_to_6)               \
   X(parents_required_under_16_R_BE_2)                              \
