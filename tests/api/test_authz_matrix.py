@@ -176,7 +176,8 @@ def rijnmond_world(charts):
                  foreign={"procesregisseur": "pr-schiedam", "casusregisseur": "cr-schiedam",
                           "teammanager": "tm-schiedam", "aanbieder": "ab-kompas",
                           "aanbieder_manager": "abm-kompas", "contractmanager": "cm-holland-noord",
-                          "zbt": "zbt-holland-noord"})
+                          "zbt": "zbt-holland-noord"},
+                 toewijzen_extra={"risicotaxatie": "geen_risico"})  # R-SAFE-1: recorded before the start
 
 
 def alkmaar_world(charts):

@@ -43,7 +43,7 @@ static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char
 }
 
 #define TOEWIJZEN                                                                                         \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":" \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":" \
   "\"2027-12-31\"}"
 
 TEST(chart_loads_and_checks_clean) {
@@ -246,7 +246,7 @@ TEST(index_declares_list_filters) {
   setup();
   ASSERT_EQ(index_check(NULL, &p), 0);
   ASSERT_EQ(index_check("{}", &p), 0);
-  ASSERT_EQ(index_check("{\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
+  ASSERT_EQ(index_check("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
                         "\"geboren\":\"jeugdige.geboortedatum\"}",
                         &p),
             0);
@@ -345,13 +345,13 @@ TEST(index_bad_path_refused) {
                 "a dotted path below \"fields\" (a string)");
   index_refused("{\"aanbieder\":{\"path\":\"fields.aanbieder\"}}", "$.index.aanbieder",
                 "a dotted path below \"fields\" (a string)");
-  index_refused("{\"aanbieder\":\"\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder", "not a dotted path");
   memset(segment, 'a', LIMIT_ID_BYTES_MAX);
   segment[LIMIT_ID_BYTES_MAX] = '\0';
-  snprintf(json, sizeof(json), "{\"aanbieder\":\"x.%s\"}", segment);
+  snprintf(json, sizeof(json), "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"x.%s\"}", segment);
   index_refused(json, "$.index.aanbieder", "not a dotted path");
 }
 
@@ -466,7 +466,7 @@ TEST(refusal_and_reassignment_R_TW_3) {
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
-            "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
+            "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
@@ -555,10 +555,11 @@ TEST(allowed_events_per_role) {
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
   ev = engine_allowed_events(rijnmond, c, "procesregisseur", t("2027-03-22T09:00:00+01:00"));
-  ASSERT_EQ(json_array_size(ev), 2); /* casusregisseur_wijzigen, toewijzen */
+  /* casusregisseur_wijzigen, the four safety events of R-SAFE-1, toewijzen */
+  ASSERT_EQ(json_array_size(ev), 6);
   json_decref(ev);
   ev = engine_allowed_events(rijnmond, c, "aanbieder", t("2027-03-22T09:00:00+01:00"));
-  ASSERT_EQ(json_array_size(ev), 0);
+  ASSERT_EQ(json_array_size(ev), 3); /* R-SAFE-1: risicotaxatie, Meldcode melding, calamiteit */
   json_decref(ev);
   json_decref(c);
 }

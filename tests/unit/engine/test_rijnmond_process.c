@@ -96,7 +96,8 @@ static json_t *toegewezen_with(opts_t o) {
     OK(c, "2027-03-31", &PR, "toewijzing_toekennen", NULL);
   } else {
     snprintf(data, sizeof(data),
-             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+             "\"begindatum\":\"2027-04-01\","
              "\"einddatum\":\"%s\"%s%s%s}",
              o.einddatum, o.arrangement ? ",\"arrangement\":\"" : "", o.arrangement ? o.arrangement : "",
              o.arrangement ? "\"" : "");
@@ -462,7 +463,8 @@ TEST(start_after_the_einddatum_is_expired_R_MON_9) {
   c = fx_create(chart, AT("2027-04-01"), &PR, "c-laat", body, "rijnmond", 0, NULL);
   json_decref(body);
   OK(c, "2027-04-01", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\","
      "\"einddatum\":\"2027-04-30\"}");
   NO(c, "2027-05-03", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-MON-9");
   NO(c, "2027-05-03", &AB, "start_zorg", "{\"startdatum\":\"2027-05-01\"}", CASUS_EGUARD_FAILED, "R-MON-9");
@@ -694,30 +696,36 @@ TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   engine_result_clear(&res);
   json_decref(body);
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\"}", CASUS_EINVALID_DATA,
-     "R-MON-8");
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\"}",
+     CASUS_EINVALID_DATA, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-04-01\","
      "\"arrangement\":\"begeleiding_individueel\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-04-01\","
      "\"arrangement\":\"behandeling_groep\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2027-12-31\","
      "\"arrangement\":\"logeren\"}",
      CASUS_EINVALID_DATA, "R-MON-8");
   {
     json_t *d = json_deep_copy(c);
     OK(d, "2027-03-31", &PR, "toewijzen",
-       "{\"aanbieder\":\"a\",\"product\":\"45D01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-10-"
+       "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45D01\",\"begindatum\":\"2027-"
+       "04-01\",\"einddatum\":\"2028-10-"
        "01\","
        "\"arrangement\":\"dyslexie_behandeling\"}");
     json_decref(d);
   }
   OK(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-03-31\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-03-31\","
      "\"arrangement\":\"begeleiding_groep\"}");
   ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "begeleiding_groep");
   json_decref(c);
@@ -1471,7 +1479,8 @@ TEST(only_the_assigned_casusregisseur_acts_R_AUTH_3) {
   ASSERT(fx_effect("task", "casusregisseur_toewijzen", "procesregisseur"));
   ASSERT_STR_EQ(fx_effect_rule("task", "casusregisseur_toewijzen"), "R-AUTH-3");
   OK(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
      "\"2027-12-31\"}");
   NO(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
   OK(c, "2027-04-01", &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}");
@@ -1559,11 +1568,13 @@ TEST(refusal_until_screening_even_after_start_R_TW_3_R_TW_2) {
   ASSERT(!has_timer(c, "einde_toewijzing") && !has_timer(c, "evaluatie_termijn"));
   /* another provider; the refusing one is not assigned again */
   NO(c, "2027-04-21", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
      "\"2027-12-31\"}",
      CASUS_EGUARD_FAILED, "R-TW-3");
   OK(c, "2027-04-21", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-21\",\"einddatum\":"
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-21\",\"einddatum\":"
      "\"2027-12-31\"}");
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
   json_decref(c);
@@ -1706,17 +1717,20 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
     json_decref(body);
     /* begindatum Thu 1 April + 6 weeks = Thu 13 May: the last day is 12 May */
     snprintf(data, sizeof(data),
-             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
              "\"einddatum\":\"2027-05-13\",\"arrangement\":\"%s\"}",
              crisis[i]);
     NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
     snprintf(data, sizeof(data),
-             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
              "\"einddatum\":\"2027-11-30\",\"arrangement\":\"%s\"}",
              crisis[i]);
     NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
     snprintf(data, sizeof(data),
-             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\",\"begindatum\":\"2027-04-01\","
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
              "\"einddatum\":\"2027-05-12\",\"arrangement\":\"%s\"}",
              crisis[i]);
     OK(c, "2027-03-31", &PR, "toewijzen", data);
@@ -1736,8 +1750,9 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
     c = fx_create(chart, AT("2027-03-31"), &PR, "c-m8s", body, "rijnmond", 0, NULL);
     json_decref(body);
   }
-#define START_DATA(extra)                                                                                 \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+#define START_DATA(extra)                                                                       \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\"," \
+  "\"begindatum\":\"2027-04-01\",\"einddatum\":"                                                \
   "\"2027-09-30\",\"arrangement\":\"behandeling_start\"" extra "}"
   NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(""), CASUS_EGUARD_FAILED, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":11"), CASUS_EGUARD_FAILED,
@@ -1746,7 +1761,8 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
      "R-MON-8");
   d = json_deep_copy(c);
   NO(d, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
      "\"2028-04-01\",\"arrangement\":\"behandeling_start\",\"aantal_contacten\":10}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   json_decref(d);
@@ -1816,45 +1832,140 @@ TEST(procesregisseur_adjusts_the_toewijzing_R_MON_10) {
   json_decref(c);
 }
 
-#define TEST_LIST(X)                                               \
-  X(chart_is_valid_and_in_zorg_is_parallel)                        \
-  X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)        \
-  X(overbrugging_from_acceptance_until_start_R_TW_6)               \
-  X(start_inside_the_period_and_jz588_R_TW_7)                      \
-  X(toewijzing_ends_at_the_einddatum_R_MON_9)                      \
-  X(procesregisseur_extends_the_toewijzing_R_MON_9)                \
-  X(start_after_the_einddatum_is_expired_R_MON_9)                  \
-  X(evaluation_schedule_midden_R_MON_1)                            \
-  X(evaluation_schedule_intensief_R_MON_1)                         \
-  X(evaluation_schedule_licht_and_change_R_MON_1)                  \
-  X(evaluation_refusals_R_MON_1)                                   \
-  X(end_evaluation_8_weeks_before_einddatum_R_MON_2)               \
-  X(overdue_evaluations_task_and_flag_R_MON_3)                     \
-  X(verlenging_window_R_MON_4)                                     \
-  X(verlenging_granted_rearms_and_rejected_R_MON_4)                \
-  X(wijziging_information_deadline_R_MON_5)                        \
-  X(wijziging_beslistermijn_R_MON_5)                               \
-  X(suspension_lapses_after_8_weeks_route_a_R_MON_6)               \
-  X(suspension_lapses_after_2_months_routes_b_c_R_MON_6)           \
-  X(crisis_pauses_arrangement_R_MON_7)                             \
-  X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)          \
-  X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)           \
-  X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)  \
-  X(procesregisseur_adjusts_the_toewijzing_R_MON_10)               \
-  X(termination_approved_then_handover_R_BE_1_to_8)                \
-  X(termination_steps_cannot_be_skipped_R_BE_2_to_6)               \
-  X(parents_required_under_16_R_BE_2)                              \
-  X(termination_rejected_returns_to_normal_care_R_BE_7_R_BE_10)    \
-  X(termination_withdrawn_at_any_step_R_BE_10)                     \
-  X(opt_out_presented_anonymised_R_BE_9)                           \
-  X(termination_by_jeugdige_R_BE_11)                               \
-  X(no_bypass_of_the_termination_procedure_R_BE_12)                \
-  X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) \
-  X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)            \
-  X(agreement_closes_the_ladder_at_any_step_R_TW_4)                \
-  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)      \
-  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                \
-  X(contractmanager_view_is_anonymised_R_ESC_6)                    \
+/* R-SAFE-1 (DOMAIN 4.2; RIJ stap 1 "Beoordelen van de veiligheid (risicotaxatie)", "Warme overdracht bij
+ * veiligheidsrisico's", calamiteit, Meldcode, route C crisis): a risicotaxatie before or at the start
+ * (routes A and C); a Meldcode melding and a calamiteit give the casusregisseur and procesregisseur a task at
+ * once; with a safety risk the handover is warm (the new aanbieder confirms); route C: when the crisis team
+ * takes over, the aanbieder sends stop zorg. */
+TEST(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) {
+  static const engine_actor_t CR2 = {"cr-2", "casusregisseur", "rotterdam"};
+  json_t *c, *body;
+  setup();
+  body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                   "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-safe", body, "rijnmond", 0, NULL);
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  /* route A: no start without a risicotaxatie */
+  NO(c, "2027-04-01", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  NO(c, "2027-04-01", &CR2, "risicotaxatie_vastleggen", "{\"uitkomst\":\"risico\"}", CASUS_EGUARD_FAILED,
+     "R-AUTH-3");
+  OK(c, "2027-04-01", &CR, "risicotaxatie_vastleggen",
+     "{\"uitkomst\":\"risico\",\"toelichting\":\"huiselijk geweld\"}");
+  ASSERT(fx_has_flag(c, "veiligheidsrisico"));
+  ASSERT_STR_EQ(fx_str(c, "fields.risicotaxatie.door"), "casusregisseur");
+  /* a safety risk: the handover is warm, the new aanbieder confirms it */
+  NO(c, "2027-04-01", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"warme_overdracht_bevestigd\":true}");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.warme_overdracht_bevestigd"), "2027-04-01");
+  /* a Meldcode melding: recorded, tasks for casusregisseur and procesregisseur at once */
+  NO(c, "2027-04-12", &AB, "meldcode_melding_doen", "{\"gemeld_bij\":\"veilig_thuis\"}", CASUS_EINVALID_DATA,
+     "R-SAFE-1");
+  OK(c, "2027-04-12", &AB, "meldcode_melding_doen",
+     "{\"gemeld_bij\":\"veilig_thuis\",\"toelichting\":\"signalen\"}");
+  ASSERT(fx_effect("task", "meldcode_melding", "casusregisseur"));
+  ASSERT(fx_effect("task", "meldcode_melding", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "meldcode_melding"), "R-SAFE-1");
+  OK(c, "2027-04-13", &AB, "calamiteit_melden", "{\"toelichting\":\"ernstig incident\"}");
+  ASSERT(fx_effect("task", "calamiteit", "casusregisseur") &&
+         fx_effect("task", "calamiteit", "procesregisseur"));
+  ASSERT(fx_has_flag(c, "calamiteit"));
+  ASSERT_EQ(json_array_size(fx_get(c, "fields.veiligheidsmeldingen")), 2);
+  NO(c, "2027-04-14", &AB, "veiligheidsmelding_afhandelen", "{\"afspraken\":\"x\"}", CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-04-14", &CR, "veiligheidsmelding_afhandelen", "{\"afspraken\":\"veiligheidsplan opgesteld\"}");
+  ASSERT(fx_effect("close_tasks", "meldcode_melding", NULL) && fx_effect("close_tasks", "calamiteit", NULL));
+  ASSERT(!fx_has_flag(c, "calamiteit") && fx_has_flag(c, "veiligheidsrisico"));
+  json_decref(c);
+
+  /* the risicotaxatie may come with the toewijzing or at the start */
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-safe2", body, "rijnmond", 0, NULL);
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"risicotaxatie\":\"geen_risico\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.risicotaxatie.door"), "aanbieder");
+  json_decref(c);
+  json_decref(body);
+
+  /* after an approved termination with a safety risk: the handover is warm, the new aanbieder confirms */
+  c = form_submitted(DEFAULTS);
+  OK(c, "2027-05-26", &AB, "meldcode_melding_doen",
+     "{\"gemeld_bij\":\"jeugdbeschermingsplein\",\"toelichting\":\"zorgen\"}");
+  OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
+  NO(c, "2027-06-14", &AB, "overdracht_afronden",
+     "{\"einddatum_zorg\":\"2027-06-11\",\"overdracht\":\"bericht\"}", CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-06-14", &AB, "overdracht_afronden",
+     "{\"einddatum_zorg\":\"2027-06-11\",\"overdracht\":\"persoonlijk overgedragen\",\"nieuwe_aanbieder\":"
+     "\"zorgaanbieder-b\",\"warme_overdracht_bevestigd\":true}");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  json_decref(c);
+
+  /* route C: the crisis team takes over, the aanbieder sends stop zorg before the crisis is closed */
+  {
+    opts_t o = DEFAULTS;
+    o.verwijzer = "gi";
+    c = in_zorg_with(o);
+  }
+  OK(c, "2027-05-03", &AB, "crisis_melden", "{\"toelichting\":\"CIT ingeschakeld\"}");
+  ASSERT(fx_effect("task", "stop_zorg_na_crisis", "aanbieder"));
+  NO(c, "2027-05-10", &AB, "crisis_afronden", "{\"vervolgplan\":\"v\",\"overdracht\":\"o\"}",
+     CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-05-04", &AB, "stop_zorg_na_crisis_melden", "{\"einddatum_zorg\":\"2027-05-03\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.crisis.stop_zorg.reden_beeindiging"), "20");
+  ASSERT(fx_effect("close_tasks", "stop_zorg_na_crisis", NULL));
+  NO(c, "2027-05-05", &AB, "stop_zorg_na_crisis_melden", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-05-10", &AB, "crisis_afronden", "{\"vervolgplan\":\"v\",\"overdracht\":\"o\"}");
+  json_decref(c);
+  /* route A: no stop zorg for a crisis */
+  c = in_zorg();
+  OK(c, "2027-05-03", &AB, "crisis_melden", "{\"toelichting\":\"CIT ingeschakeld\"}");
+  ASSERT(!fx_effect("task", "stop_zorg_na_crisis", NULL));
+  NO(c, "2027-05-04", &AB, "stop_zorg_na_crisis_melden", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  json_decref(c);
+}
+
+#define TEST_LIST(X)                                                 \
+  X(chart_is_valid_and_in_zorg_is_parallel)                          \
+  X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)          \
+  X(overbrugging_from_acceptance_until_start_R_TW_6)                 \
+  X(start_inside_the_period_and_jz588_R_TW_7)                        \
+  X(toewijzing_ends_at_the_einddatum_R_MON_9)                        \
+  X(procesregisseur_extends_the_toewijzing_R_MON_9)                  \
+  X(start_after_the_einddatum_is_expired_R_MON_9)                    \
+  X(evaluation_schedule_midden_R_MON_1)                              \
+  X(evaluation_schedule_intensief_R_MON_1)                           \
+  X(evaluation_schedule_licht_and_change_R_MON_1)                    \
+  X(evaluation_refusals_R_MON_1)                                     \
+  X(end_evaluation_8_weeks_before_einddatum_R_MON_2)                 \
+  X(overdue_evaluations_task_and_flag_R_MON_3)                       \
+  X(verlenging_window_R_MON_4)                                       \
+  X(verlenging_granted_rearms_and_rejected_R_MON_4)                  \
+  X(wijziging_information_deadline_R_MON_5)                          \
+  X(wijziging_beslistermijn_R_MON_5)                                 \
+  X(suspension_lapses_after_8_weeks_route_a_R_MON_6)                 \
+  X(suspension_lapses_after_2_months_routes_b_c_R_MON_6)             \
+  X(crisis_pauses_arrangement_R_MON_7)                               \
+  X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)            \
+  X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)             \
+  X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)    \
+  X(procesregisseur_adjusts_the_toewijzing_R_MON_10)                 \
+  X(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) \
+  X(termination_approved_then_handover_R_BE_1_to_8)                  \
+  X(termination_steps_cannot_be_skipped_R_BE_2_to_6)                 \
+  X(parents_required_under_16_R_BE_2)                                \
+  X(termination_rejected_returns_to_normal_care_R_BE_7_R_BE_10)      \
+  X(termination_withdrawn_at_any_step_R_BE_10)                       \
+  X(opt_out_presented_anonymised_R_BE_9)                             \
+  X(termination_by_jeugdige_R_BE_11)                                 \
+  X(no_bypass_of_the_termination_procedure_R_BE_12)                  \
+  X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7)   \
+  X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)              \
+  X(agreement_closes_the_ladder_at_any_step_R_TW_4)                  \
+  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)        \
+  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                  \
+  X(contractmanager_view_is_anonymised_R_ESC_6)                      \
   X(allowed_events_in_care)
 
 TEST_MAIN(TEST_LIST)
