@@ -1153,6 +1153,36 @@ TEST(toewijzing_aanpassen_R_MON_10) {
   json_decref(c);
 }
 
+/* R-SAFE-1 (DOMAIN 4.2): a Meldcode melding and a calamiteit give the casusregisseur and the lokaal
+ * toegangsteam a task at once; a recorded safety risk makes the handover at the start warm (the aanbieder
+ * confirms). ALK requires no risicotaxatie at the start: it is recorded when done. */
+TEST(safety_R_SAFE_1) {
+  json_t *c;
+  setup();
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
+  c = apply(c, t("2027-03-22T11:00:00+01:00"), &PR, "risicotaxatie_vastleggen", "{\"uitkomst\":\"risico\"}",
+            0, NULL);
+  refused(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"warme_overdracht_bevestigd\":true}", 0,
+            NULL);
+  c = apply(c, t("2027-03-24T10:00:00+01:00"), &AB, "meldcode_melding_doen",
+            "{\"gemeld_bij\":\"veilig_thuis\",\"toelichting\":\"signalen\"}", 0, NULL);
+  ASSERT(fx_effect("task", "meldcode_melding", "casusregisseur") &&
+         fx_effect("task", "meldcode_melding", "procesregisseur"));
+  c = apply(c, t("2027-03-25T10:00:00+01:00"), &AB, "calamiteit_melden", "{\"toelichting\":\"incident\"}", 0,
+            NULL);
+  ASSERT(fx_effect("task", "calamiteit", "procesregisseur"));
+  c = apply(c, t("2027-03-26T10:00:00+01:00"), &CR, "veiligheidsmelding_afhandelen",
+            "{\"afspraken\":\"plan\"}", 0, NULL);
+  ASSERT(fx_effect("close_tasks", "calamiteit", NULL));
+  json_decref(c);
+  /* without a recorded risk, no risicotaxatie is required at the start in Alkmaar */
+  c = case_in_zorg();
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                                \
   X(chart_loads_and_checks_clean)                                   \
   X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9)      \
@@ -1166,6 +1196,7 @@ TEST(toewijzing_aanpassen_R_MON_10) {
   X(overbrugging_R_TW_6)                                            \
   X(arrangement_limits_R_MON_8)                                     \
   X(toewijzing_aanpassen_R_MON_10)                                  \
+  X(safety_R_SAFE_1)                                                \
   X(refusal_until_screening_and_start_in_period_R_TW_3_R_TW_7)      \
   X(answer_terms_and_stop_zorg_R_TW_7)                              \
   X(wijziging_R_MON_5)                                              \
