@@ -1926,6 +1926,51 @@ TEST(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) {
   json_decref(c);
 }
 
+/* iJw keys (issue 10; R-TW-7, R-MON-10): the toewijzing carries its toewijzingnummer (default: the case id)
+ * and the productcategorie with the productcode; start and stop echo the number (another is 422 R-TW-7);
+ * changes record a JZ002 reason, refusals of a verzoek a WJ758 code, a verzoek om wijziging a WJ759 code. */
+TEST(ijw_keys_R_TW_7) {
+  json_t *c, *body;
+  setup();
+  body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                   "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-ijw", body, "rijnmond", 0, NULL);
+  json_decref(body);
+  NO(c, "2027-03-31", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"productcategorie\":\"450\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\"}",
+     CASUS_EINVALID_DATA, "R-TW-7");
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"productcategorie\":\"45\",\"toewijzingnummer\":\"TW-2027-0001\",\"begindatum\":\"2027-04-01\","
+     "\"einddatum\":\"2027-12-31\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzingnummer"), "TW-2027-0001");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.categorie"), "45");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A01");
+  NO(c, "2027-04-01", &AB, "start_zorg", "{\"toewijzingnummer\":\"TW-2027-0002\"}", CASUS_EGUARD_FAILED,
+     "R-TW-7");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"toewijzingnummer\":\"TW-2027-0001\"}");
+  OK(c, "2027-04-20", &AB, "wijziging_aanvragen",
+     "{\"reden\":\"meer uren nodig\",\"reden_verzoek\":\"03\",\"gewenst_product\":\"45A02\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_verzoek"), "03");
+  OK(c, "2027-04-21", &PR, "wijziging_afwijzen", "{\"reden\":\"niet nodig\",\"reden_afwijzing\":\"04\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_afwijzing"), "04");
+  OK(c, "2027-05-03", &PR, "toewijzing_verlengen",
+     "{\"nieuwe_einddatum\":\"2028-01-31\",\"reden\":\"nodig\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_wijziging"), "05");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-05-31\",\"toewijzingnummer\":\"x\"}",
+     CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-05-31\",\"toewijzingnummer\":\"TW-2027-"
+     "0001\"}");
+  json_decref(c);
+  /* without a number of its own the toewijzing is numbered by the case */
+  c = in_zorg();
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzingnummer"), "c-rijnmond");
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                                 \
   X(chart_is_valid_and_in_zorg_is_parallel)                          \
   X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)          \
@@ -1952,6 +1997,7 @@ TEST(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) {
   X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)    \
   X(procesregisseur_adjusts_the_toewijzing_R_MON_10)                 \
   X(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) \
+  X(ijw_keys_R_TW_7)                                                 \
   X(termination_approved_then_handover_R_BE_1_to_8)                  \
   X(termination_steps_cannot_be_skipped_R_BE_2_to_6)                 \
   X(parents_required_under_16_R_BE_2)                                \
