@@ -42,8 +42,9 @@ static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char
   return fx_apply(rijnmond, c, now, a, event, data_json, expect_rc, expect_rule);
 }
 
-#define TOEWIJZEN                                                                                         \
-  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":" \
+#define TOEWIJZEN                                                                               \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\"," \
+  "\"begindatum\":\"2027-03-01\",\"einddatum\":"                                                \
   "\"2027-12-31\"}"
 
 TEST(chart_loads_and_checks_clean) {
@@ -246,10 +247,12 @@ TEST(index_declares_list_filters) {
   setup();
   ASSERT_EQ(index_check(NULL, &p), 0);
   ASSERT_EQ(index_check("{}", &p), 0);
-  ASSERT_EQ(index_check("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
-                        "\"geboren\":\"jeugdige.geboortedatum\"}",
-                        &p),
-            0);
+  ASSERT_EQ(
+      index_check(
+          "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
+          "\"geboren\":\"jeugdige.geboortedatum\"}",
+          &p),
+      0);
   /* at most LIMIT_CHART_INDEXES_MAX (8) */
   ASSERT_EQ(
       index_check("{\"a\":\"a\",\"b\":\"b\",\"c\":\"c\",\"d\":\"d\",\"e\":\"e\",\"f\":\"f\",\"g\":\"g\","
@@ -345,10 +348,14 @@ TEST(index_bad_path_refused) {
                 "a dotted path below \"fields\" (a string)");
   index_refused("{\"aanbieder\":{\"path\":\"fields.aanbieder\"}}", "$.index.aanbieder",
                 "a dotted path below \"fields\" (a string)");
-  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder",
+                "not a dotted path");
   memset(segment, 'a', LIMIT_ID_BYTES_MAX);
   segment[LIMIT_ID_BYTES_MAX] = '\0';
   snprintf(json, sizeof(json), "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"x.%s\"}", segment);
@@ -466,7 +473,8 @@ TEST(refusal_and_reassignment_R_TW_3) {
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
-            "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
+            "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\","
+            "\"begindatum\":\"2027-03-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
