@@ -60,6 +60,8 @@
 #define LIMIT_CHARTS_MAX 32
 #define LIMIT_CHART_INDEXES_MAX 8     /* list filters a chart declares ("index"), each an LMDB index */
 #define LIMIT_CHART_PROPERTIES_MAX 64 /* properties a chart declares for `statechart verify` */
+#define LIMIT_CHART_TABLES_MAX 16     /* tables a chart declares ("tables": its data, e.g. limits) */
+#define LIMIT_CHART_TABLE_ROWS_MAX 64 /* rows of one table */
 #define LIMIT_ACTIONS_DEPTH_MAX 8     /* nesting of "if" actions */
 #define LIMIT_FIELD_ITEMS_MAX 64      /* items an "append" action keeps in one case field (newest) */
 #define LIMIT_ACTORS_MAX 10000

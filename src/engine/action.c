@@ -107,7 +107,7 @@ void eng_timer_validate(const json_t *t, const char *path, engine_problems_t *p,
     eng_problem_add(p, path, "a timer needs \"after\" (a duration)");
   } else {
     snprintf(sub, sizeof(sub), "%s.after", path);
-    eng_duration_validate(json_object_get(t, "after"), sub, p);
+    eng_after_validate(json_object_get(t, "after"), sub, p);
   }
   if (json_object_get(t, "from") && !json_is_string(json_object_get(t, "from")))
     eng_problem_add(p, path, "\"from\" must be \"now\" or a path to a date field");

@@ -28,8 +28,8 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",      "version", "title",         "description", "calendar", "roles", "create",  "root",
-    "privacy", "index",   "timer_failure", "properties",  "$schema",  "gezin", "included"};
+    "id",      "version", "title",         "description", "calendar", "roles",   "create", "root",
+    "privacy", "index",   "timer_failure", "properties",  "tables",   "$schema", "gezin",  "included"};
 static const char *const gezin_keys[] = {"field", "within", "shared_fields", "events", "rule", "description"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
@@ -148,6 +148,61 @@ static bool is_filter_name(const char *s) {
   for (i = 1; s[i] != '\0'; i++)
     if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) return false;
   return i < LIMIT_ID_BYTES_MAX;
+}
+
+/* The chart's data, "tables": {"<table>": {"<row key>": {"<column>": <any JSON>}}}: values the chart's
+ * conditions and timers look up with {"table": {"name", "key", "column"}} (e.g. the maximum duration of
+ * an arrangement, a region's treeknorm), so that such limits are data in one place, not literals in
+ * guards. */
+static void tables_validate(const json_t *tables, engine_problems_t *p) {
+  const char *name, *key;
+  json_t *table, *row;
+  char sub[160];
+  if (tables == NULL) return;
+  if (!json_is_object(tables)) {
+    eng_problem_add(p, "$.tables", "\"tables\" must be an object of tables");
+    return;
+  }
+  if (json_object_size(tables) > LIMIT_CHART_TABLES_MAX)
+    eng_problem_add(p, "$.tables", "at most %d tables", LIMIT_CHART_TABLES_MAX);
+  json_object_foreach((json_t *)tables, name, table) {
+    snprintf(sub, sizeof(sub), "$.tables.%.64s", name);
+    if (!json_is_object(table)) {
+      eng_problem_add(p, sub, "a table is an object of rows, each an object of columns");
+      continue;
+    }
+    if (json_object_size(table) > LIMIT_CHART_TABLE_ROWS_MAX)
+      eng_problem_add(p, sub, "at most %d rows in a table", LIMIT_CHART_TABLE_ROWS_MAX);
+    json_object_foreach(table, key, row) {
+      if (!json_is_object(row)) {
+        snprintf(sub, sizeof(sub), "$.tables.%.64s.%.64s", name, key);
+        eng_problem_add(p, sub, "a row is an object of columns");
+      }
+    }
+  }
+}
+
+/* Every {"table": {"name": T, ...}} value below node names a table of the chart. */
+static void table_refs_check(const json_t *tables, const json_t *node, engine_problems_t *p, int depth) {
+  const char *key;
+  json_t *v;
+  size_t i;
+  if (depth > 64) return;
+  if (json_is_array(node)) {
+    json_array_foreach(node, i, v) {
+      table_refs_check(tables, v, p, depth + 1);
+    }
+    return;
+  }
+  if (!json_is_object(node)) return;
+  v = json_object_get(node, "table");
+  if (json_is_object(v) && json_is_string(json_object_get(v, "name")) &&
+      !json_is_object(json_object_get(tables, json_string_value(json_object_get(v, "name")))))
+    eng_problem_add(p, "$", "unknown table \"%.64s\" (declare it in \"tables\")",
+                    json_string_value(json_object_get(v, "name")));
+  json_object_foreach((json_t *)node, key, v) {
+    table_refs_check(tables, v, p, depth + 1);
+  }
 }
 
 /* The chart's list filters, "index": {"<query parameter>": "<dotted path below the case's fields>"}: the
@@ -433,6 +488,10 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
     if (v && !json_is_boolean(v)) eng_problem_add(p, sub, "\"withhold_free_text\" must be true or false");
   }
   index_validate(json_object_get(doc, "index"), p);
+  tables_validate(json_object_get(doc, "tables"), p);
+  table_refs_check(json_object_get(doc, "tables"), json_object_get(doc, "root"), p, 0);
+  table_refs_check(json_object_get(doc, "tables"), json_object_get(doc, "create"), p, 0);
+  table_refs_check(json_object_get(doc, "tables"), json_object_get(doc, "properties"), p, 0);
   timer_failure_validate(c, json_object_get(doc, "timer_failure"), p);
   v = json_object_get(doc, "root");
   if (!json_is_object(v)) {

@@ -91,15 +91,31 @@ bool eng_cond_eval(const eng_env_t *env, const json_t *cond) {
     return false;
   }
   v = json_object_get(cond, "path");
-  if (!json_is_string(v)) return false;
-  {
+  if (json_is_string(v)) {
     const json_t *left = eng_path_get(env, json_string_value(v));
     json_object_foreach((json_t *)cond, key, arg) {
       if (strcmp(key, "path") == 0) continue;
       if (!op_holds(env, left, key, arg)) return false;
     }
+    return true;
   }
-  return true;
+  /* {"value": <expression>, op: arg}: the left side computed, e.g. a cell of the chart's tables. */
+  if ((v = json_object_get(cond, "value")) != NULL) {
+    json_t *left = eng_value_eval(env, v);
+    bool ok = left != NULL;
+    if (ok) {
+      json_object_foreach((json_t *)cond, key, arg) {
+        if (strcmp(key, "value") == 0) continue;
+        if (!op_holds(env, left, key, arg)) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    json_decref(left);
+    return ok;
+  }
+  return false;
 }
 
 void eng_cond_validate(const json_t *cond, const char *path, engine_problems_t *p, int depth) {
@@ -141,14 +157,20 @@ void eng_cond_validate(const json_t *cond, const char *path, engine_problems_t *
     if (!json_is_string(v)) eng_problem_add(p, path, "\"has_flag\" takes a flag name");
     return;
   }
-  if (!json_is_string(json_object_get(cond, "path"))) {
-    eng_problem_add(p, path, "a condition needs \"path\" (or all/any/not/in_state/has_flag)");
+  if (json_object_get(cond, "value") != NULL && json_object_get(cond, "path") == NULL) {
+    snprintf(sub, sizeof(sub), "%s.value", path);
+    if (!json_is_object(json_object_get(cond, "value")))
+      eng_problem_add(p, sub, "\"value\" takes a value expression ({\"path\"}, {\"date\"}, {\"table\"})");
+    else
+      eng_value_validate(json_object_get(cond, "value"), sub, p);
+  } else if (!json_is_string(json_object_get(cond, "path"))) {
+    eng_problem_add(p, path, "a condition needs \"path\" or \"value\" (or all/any/not/in_state/has_flag)");
     return;
   }
   if (json_object_size(cond) < 2) eng_problem_add(p, path, "a condition on a path needs an operator");
   json_object_foreach((json_t *)cond, key, arg) {
     bool known = false;
-    if (strcmp(key, "path") == 0) continue;
+    if (strcmp(key, "path") == 0 || strcmp(key, "value") == 0) continue;
     for (k = 0; k < sizeof(cond_ops) / sizeof(cond_ops[0]); k++)
       if (strcmp(key, cond_ops[k]) == 0) known = true;
     snprintf(sub, sizeof(sub), "%s.%s", path, key);

@@ -237,7 +237,13 @@ static void timer_arm(run_t *r, const char *name, const json_t *spec) {
     /* A timer relative to a date the case does not have yet is not armed. */
     if (!json_is_string(v) || cal_day_parse(json_string_value(v), &base) != 0) return;
   }
-  if (eng_duration_add(r->ctx->cal, json_object_get(spec, "after"), base, &due) != 0) return;
+  {
+    /* "after" may name a cell of the chart's tables (a region's term): resolved now. */
+    json_t *after = eng_duration_eval(&r->env, json_object_get(spec, "after"));
+    int rc = after ? eng_duration_add(r->ctx->cal, after, base, &due) : -1;
+    json_decref(after);
+    if (rc != 0) return;
+  }
   if (!cal_day_in_range(due)) {
     /* A deadline the store could not keep: the event is refused (result_finish). */
     if (r->date_outside == NULL) r->date_outside = from != NULL ? from : "now";

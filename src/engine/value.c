@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "engine/index.h"
 
 /* --- paths --- */
 
@@ -97,8 +98,28 @@ void eng_duration_validate(const json_t *d, const char *path, engine_problems_t 
 /* --- values --- */
 
 static bool value_is_expr(const json_t *v) {
-  return json_is_object(v) &&
-         (json_object_get(v, "path") || json_object_get(v, "date") || json_object_get(v, "literal"));
+  return json_is_object(v) && (json_object_get(v, "path") || json_object_get(v, "date") ||
+                               json_object_get(v, "literal") || json_object_get(v, "table"));
+}
+
+/* {"table": {"name": T, "key": V, "column": C}}: the chart's tables.T[V].C (a new reference), or
+ * json_null() when the key is not a string or the table has no such row or column. */
+static json_t *table_eval(const eng_env_t *env, const json_t *spec) {
+  const json_t *tables = env->chart ? json_object_get(env->chart->doc, "tables") : NULL, *row, *cell;
+  json_t *key = eng_value_eval(env, json_object_get(spec, "key"));
+  if (key == NULL) return NULL;
+  row = json_is_string(key)
+            ? json_object_get(json_object_get(tables, json_string_value(json_object_get(spec, "name"))),
+                              json_string_value(key))
+            : NULL;
+  json_decref(key);
+  cell = json_object_get(row, json_string_value(json_object_get(spec, "column")));
+  return cell ? json_deep_copy(cell) : json_null();
+}
+
+json_t *eng_duration_eval(const eng_env_t *env, const json_t *after) {
+  if (value_is_expr(after)) return eng_value_eval(env, after);
+  return after ? json_incref((json_t *)after) : json_null();
 }
 
 /* The day a "from" names: "now" or a path to a "YYYY-MM-DD" string. -1 when absent or not a date. */
@@ -121,14 +142,19 @@ json_t *eng_value_eval(const eng_env_t *env, const json_t *expr) {
     const json_t *r = json_is_string(v) ? eng_path_get(env, json_string_value(v)) : NULL;
     return r ? json_deep_copy(r) : json_null();
   }
+  if ((v = json_object_get(expr, "table")) != NULL) return table_eval(env, v);
   v = json_object_get(expr, "date");
   {
     cal_day_t d;
     char buf[16];
-    const json_t *after = json_object_get(v, "after");
+    json_t *after = json_object_get(v, "after") ? eng_duration_eval(env, json_object_get(v, "after")) : NULL;
     const char *from = json_string_value(json_object_get(v, "from"));
-    if (from_day(env, from, &d) != 0) return json_null();
-    if (after != NULL && eng_duration_add(env->cal, after, d, &d) != 0) return json_null();
+    int rc = 0;
+    if (from_day(env, from, &d) != 0) rc = -1;
+    if (rc == 0 && after != NULL && eng_duration_add(env->cal, after, d, &d) != 0) rc = -1;
+    json_decref(after);
+    /* A duration the chart's table does not have (no limit there): no date. */
+    if (rc != 0) return json_null();
     if (!cal_day_in_range(d) && env->date_outside != NULL) *env->date_outside = from ? from : "now";
     cal_day_format(d, buf, sizeof(buf));
     return json_string(buf);
@@ -140,7 +166,7 @@ void eng_value_validate(const json_t *expr, const char *path, engine_problems_t 
   char sub[160];
   if (!json_is_object(expr)) return; /* a literal */
   if (!value_is_expr(expr)) {
-    eng_problem_add(p, path, "an object value must be {\"path\"}, {\"date\"} or {\"literal\"}");
+    eng_problem_add(p, path, "an object value must be {\"path\"}, {\"date\"}, {\"table\"} or {\"literal\"}");
     return;
   }
   if (json_object_size(expr) != 1) eng_problem_add(p, path, "a value expression has exactly one key");
@@ -154,8 +180,26 @@ void eng_value_validate(const json_t *expr, const char *path, engine_problems_t 
     }
     if (from != NULL && !json_is_string(from)) eng_problem_add(p, path, "\"date.from\" must be a string");
     snprintf(sub, sizeof(sub), "%s.date.after", path);
-    if (after != NULL) eng_duration_validate(after, sub, p);
+    if (after != NULL) eng_after_validate(after, sub, p);
   }
+  if ((v = json_object_get(expr, "table")) != NULL) {
+    snprintf(sub, sizeof(sub), "%s.table", path);
+    if (!json_is_object(v) || !json_is_string(json_object_get(v, "name")) ||
+        !json_is_string(json_object_get(v, "column")) || json_object_get(v, "key") == NULL ||
+        json_object_size(v) != 3) {
+      eng_problem_add(p, sub, "\"table\" is {\"name\": <table>, \"key\": <value>, \"column\": <name>}");
+      return;
+    }
+    snprintf(sub, sizeof(sub), "%s.table.key", path);
+    eng_value_validate(json_object_get(v, "key"), sub, p);
+  }
+}
+
+void eng_after_validate(const json_t *after, const char *path, engine_problems_t *p) {
+  if (value_is_expr(after))
+    eng_value_validate(after, path, p);
+  else
+    eng_duration_validate(after, path, p);
 }
 
 /* --- types --- */

@@ -33,10 +33,16 @@ typedef struct {
 bool eng_path_valid(const char *path);
 /* Resolves a dotted path ("fields.product.einddatum") in env->root (borrowed result, NULL when absent). */
 const json_t *eng_path_get(const eng_env_t *env, const char *path);
-/* Evaluates a value expression: a literal, {"path": P}, or {"date": {"from": P|"now", "after": D}}.
+/* Evaluates a value expression: a literal, {"path": P}, {"date": {"from": P|"now", "after": D}} (D a
+ * duration or an expression that yields one; no date when it yields none), or {"table": {"name": T,
+ * "key": V, "column": C}}: the chart's tables.T[V].C, json_null() when absent.
  * Returns a new reference (json_null() when a path is absent) or NULL on error.  A date outside
  * the range is still returned (it compares correctly) and noted in env->date_outside. */
 json_t *eng_value_eval(const eng_env_t *env, const json_t *expr);
+/* The duration an "after" names: a duration object itself, or a value expression that yields one (a
+ * {"table"} cell: the chart's data, e.g. the maximum of an arrangement).  New reference; json_null()
+ * when absent.  What it yields is checked only when it is used (eng_duration_add fails on a non-duration). */
+json_t *eng_duration_eval(const eng_env_t *env, const json_t *after);
 /* Adds a duration {"working_days"|"days"|"weeks"|"months": n} to day d. 0 or -1 when malformed. */
 int eng_duration_add(const calendar_t *cal, const json_t *duration, cal_day_t d, cal_day_t *out);
 /* Whether v (may be NULL) is of the type called `type`: string, boolean, integer, number, object,
@@ -46,5 +52,7 @@ bool eng_type_matches(const json_t *v, const char *type);
 /* Load-time validators: add problems for malformed values and durations. */
 void eng_value_validate(const json_t *expr, const char *path, engine_problems_t *p);
 void eng_duration_validate(const json_t *d, const char *path, engine_problems_t *p);
+/* An "after": a duration, or a value expression (eng_duration_eval). */
+void eng_after_validate(const json_t *after, const char *path, engine_problems_t *p);
 
 #endif

@@ -234,10 +234,39 @@ bool verify__is_data_path(const char *p) {
   return p != NULL && (strcmp(p, "data") == 0 || strncmp(p, "data.", 5) == 0);
 }
 
+/* A {"table": {"name": T, "key": K, "column": C}} lookup: each key of table T names a kind of value of
+ * K (rows with the same cell in column C are one kind), so that the explorer tries one value per kind
+ * of row (e.g. one arrangement per maximum duration). */
+static void table_lookup_note(vmodel_t *m, const json_t *spec) {
+  const json_t *table =
+      json_object_get(json_object_get(m->doc, "tables"), json_string_value(json_object_get(spec, "name")));
+  const char *key, *other, *column = json_string_value(json_object_get(spec, "column"));
+  json_t *row, *orow;
+  json_object_foreach((json_t *)table, key, row) {
+    int id = -1;
+    json_t *k = json_string(key);
+    const json_t *cell = column ? json_object_get(row, column) : NULL;
+    /* The first row with the same cell in the column looked up (in the object's order) gives the kind. */
+    json_object_foreach((json_t *)table, other, orow) {
+      const json_t *ocell = column ? json_object_get(orow, column) : NULL;
+      if (strcmp(other, key) == 0) break;
+      if (ocell == cell || (ocell != NULL && cell != NULL && json_equal(ocell, cell))) {
+        const json_t *ids = json_object_get(m->literals, other);
+        id = (int)json_integer_value(json_array_get(ids, json_array_size(ids) - 1));
+        break;
+      }
+    }
+    if (id < 0) id = m->conds_count++;
+    literal_note(m, k, id);
+    json_decref(k);
+  }
+}
+
 /* The whole chart document: every condition is noted, every flag test. */
 static void model_node_note(const json_t *node, void *ud) {
   vmodel_t *m = ud;
   if (is_cond_leaf(node)) cond_leaf_note(m, node);
+  if (json_is_object(json_object_get(node, "table"))) table_lookup_note(m, json_object_get(node, "table"));
   if (json_is_string(json_object_get(node, "has_flag")))
     json_object_set_new(m->flags_read, json_string_value(json_object_get(node, "has_flag")), json_true());
 }

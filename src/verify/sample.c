@@ -654,9 +654,39 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
     }
     json_array_foreach(d->comparands, k, expr) {
       json_t *v = engine_case_value_eval(ctx, case_, base, actor, NULL, json_array_get(expr, 1));
-      if (v != NULL && !json_is_null(v))
-        json_array_append_new(compared, json_pack("[O, O]", json_array_get(expr, 0), v));
+      int j;
+      bool none = v == NULL || json_is_null(v);
+      if (!none) json_array_append_new(compared, json_pack("[O, O]", json_array_get(expr, 0), v));
       json_decref(v);
+      /* A boundary that the base data does not give, because it depends on another field with an enum (a
+       * maximum the chart's table gives per arrangement: begindatum + the arrangement's maximum, none for
+       * the first arrangement), is a boundary for each value of that field that gives one (each once). */
+      for (j = 0; none && j < plan->count; j++) {
+        const vdim_t *e = &plan->dims[j];
+        const json_t *en = json_object_get(e->spec, "enum"), *ev;
+        size_t q;
+        if (j == i || e->object || !e->relevant || !json_is_array(en)) continue;
+        json_array_foreach(en, q, ev) {
+          json_t *alt = json_deep_copy(base), *w;
+          if (alt == NULL) continue;
+          data_set(alt, e->path, (json_t *)ev);
+          w = engine_case_value_eval(ctx, case_, alt, actor, NULL, json_array_get(expr, 1));
+          if (w != NULL && !json_is_null(w)) {
+            json_t *pair = json_pack("[O, O]", json_array_get(expr, 0), w), *have;
+            size_t h;
+            bool dup = false;
+            json_array_foreach(compared, h, have) {
+              if (json_equal(have, pair)) dup = true;
+            }
+            if (dup)
+              json_decref(pair);
+            else
+              json_array_append_new(compared, pair);
+          }
+          json_decref(w);
+          json_decref(alt);
+        }
+      }
     }
     choices_clear(&ch[i]);
     leaf_choices(m, d, compared, ctx->now_s, &ch[i]);

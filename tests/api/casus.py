@@ -421,7 +421,7 @@ class Server:
             "aanbieder": aanbieder,
             "casusregisseur": "cr-%s" % gemeente,
             "jeugdige": {"naam": "Noor Jansen", "geboortedatum": "2012-02-29"},
-            "product": {"code": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"},
+            "product": {"code": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"},
         }
         if verwijzer is None:
             del body["verwijzer"]
@@ -429,8 +429,11 @@ class Server:
         return self.create(who, body)
 
     def toewijzen(self, case_id, aanbieder=HORIZON, pr="pr-rotterdam", spoed=None,
-                  begindatum="2027-02-01", einddatum="2027-12-31", **kw):
+                  begindatum="2027-01-04", einddatum="2027-12-31", risicotaxatie="geen_risico", **kw):
+        """R-SAFE-1: the lokaal team's risicotaxatie travels with the toewijzing (None: without it)."""
         data = {"aanbieder": aanbieder, "product": "45A12", "begindatum": begindatum, "einddatum": einddatum}
+        if risicotaxatie is not None:
+            data["risicotaxatie"] = risicotaxatie
         if spoed is not None:
             data["spoed"] = spoed
         return self.event(case_id, pr, "toewijzen", data, **kw)

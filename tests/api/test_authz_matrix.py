@@ -182,7 +182,8 @@ def rijnmond_world(charts):
                  foreign={"procesregisseur": "pr-schiedam", "casusregisseur": "cr-schiedam",
                           "teammanager": "tm-schiedam", "aanbieder": "ab-kompas",
                           "aanbieder_manager": "abm-kompas", "contractmanager": "cm-holland-noord",
-                          "zbt": "zbt-holland-noord"})
+                          "zbt": "zbt-holland-noord"},
+                 toewijzen_extra={"risicotaxatie": "geen_risico"})  # R-SAFE-1: recorded before the start
 
 
 def alkmaar_world(charts):
@@ -245,7 +246,7 @@ def create_b(s, world):
         "verwijzer": "huisarts", "gemeente": world.gemeente, "aanbieder": HORIZON,
         "casusregisseur": world.local["casusregisseur"],
         "jeugdige": {"naam": "Noor Jansen", "geboortedatum": "2012-02-29"},
-        "product": {"code": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}})
+        "product": {"code": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}})
     assert st == 201, (st, case)
     assert case["status"] == "verzoek_om_toewijzing", case
     return case["id"]
@@ -253,7 +254,7 @@ def create_b(s, world):
 
 def toegewezen(s, world):
     cid = create_a(s, world)
-    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}
+    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}
     data.update(world.toewijzen_extra)
     case = must_fire(s, cid, world.pr, "toewijzen", data)
     assert case["status"] == "toegewezen", case

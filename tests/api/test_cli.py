@@ -222,7 +222,7 @@ def test_statechart_verify_be12_bypass_trace():
         rc, out, err = run("statechart", "verify", "--max-states", "5000", "--json", "--property", names, landed)
         assert rc == 0, (rc, out[-2000:], err)
         assert [p["result"] for p in json.loads(out)["charts"][0]["properties"]] == ["ok", "ok"], out[-2000:]
-        rc, out, err = run("statechart", "verify", "--max-states", "20000", "--json", "--property", names, path)
+        rc, out, err = run("statechart", "verify", "--max-states", "60000", "--json", "--property", names, path)
         assert rc == 1, (rc, out[-2000:], err)
         props = {p["name"]: p for p in json.loads(out)["charts"][0]["properties"]}
         be12 = props["geen_einde_tijdens_beeindigingsprocedure"]
@@ -270,15 +270,19 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
 def test_statechart_verify_one_property_and_the_whole_chart():
     """--property checks only the named properties (no built-in check: they need every region);
     --whole explores the chart in one piece and reaches the same verdict on R-BE-12's bypass (on a copy of
-    Rijnmond without zorg_afsluiten's R-BE-12 guards: violated; on the landed chart: holds)."""
+    Rijnmond without zorg_afsluiten's R-BE-12 guards: violated; on the landed chart: holds). The whole-chart
+    run asks for the early end with reden 33 (4 steps from the create): the end during the procedure is 5
+    steps, beyond what 40 000 configurations of the whole chart reach since the toewijzing screens,
+    bridges, is checked against its arrangement's limits and records its risicotaxatie (R-TW-3, R-TW-6,
+    R-MON-8, R-SAFE-1); the sliced run needs about 49 000 configurations for it."""
     landed = os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json")
     d = tempfile.mkdtemp()
     try:
         chart = os.path.join(d, "bypass.json")
         json.dump(without_be12_guards(json.load(open(landed)), "zorg_afsluiten"), open(chart, "w"))
-        # 20,000: the slice keeps the einddatum, since the toewijzing ends at it (R-MON-9); the bypass
-        # (5 steps) is found after about 9,000 configurations.
-        p = subprocess.run([CASUSD, "statechart", "verify", "--json", "--max-states", "20000", "--property",
+        # 60,000: the slice keeps the einddatum, since the toewijzing ends at it (R-MON-9), and the larger
+        # sample space of R-MON-8/R-MON-10; the bypass (5 steps) lies within it.
+        p = subprocess.run([CASUSD, "statechart", "verify", "--json", "--max-states", "60000", "--property",
                             "geen_einde_tijdens_beeindigingsprocedure,formulier_na_beide_waarschuwingen", chart],
                            capture_output=True, text=True, timeout=600)
         assert p.returncode == 1, (p.returncode, p.stderr)
@@ -288,7 +292,7 @@ def test_statechart_verify_one_property_and_the_whole_chart():
         assert c["checks"] == [] and [q["result"] for q in c["properties"]] == ["violated", "ok"], c
         for path, rc, result in ((chart, 1, "violated"), (landed, 0, "ok")):
             p = subprocess.run([CASUSD, "statechart", "verify", "--json", "--max-states", "40000", "--whole",
-                                "--property", "geen_einde_tijdens_beeindigingsprocedure", path],
+                                "--property", "reden_33_alleen_na_goedgekeurde_beeindiging", path],
                                capture_output=True, text=True, timeout=600)
             assert p.returncode == rc, (path, p.returncode, p.stderr)
             c = json.loads(p.stdout)["charts"][0]

@@ -232,7 +232,8 @@ def test_r_auth_3_a_case_without_casusregisseur():
         cid = _create_without_casusregisseur(s)
         one_item(s, "pr-rotterdam", cid, "casusregisseur_toewijzen", "task", "R-AUTH-3")
         s.fire(cid, "pr-rotterdam", "toewijzen",
-               {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": "2027-12-31"})
+               {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": "2027-12-31",
+                "risicotaxatie": "geen_risico"})
         s.clock(ams("2027-04-09", "09:00"))  # 5 working days passed without start zorg (R-TW-2)
         s.fire(cid, "ab-horizon", "arrangement_betwisten", {"toelichting": "te licht"})
         for who in ("cr-rotterdam", "cr2-rotterdam"):

@@ -75,7 +75,7 @@ def view_of(s, cid, who):
 def in_zorg_a(s, toestemming=True, jeugdige=None, gemeente="rotterdam", aanbieder=HORIZON):
     case = s.create_a(gemeente=gemeente, jeugdige=jeugdige or JEUGDIGE, toestemming_gegevensdeling=toestemming)
     cid = case["id"]
-    s.fire(cid, "pr-%s" % gemeente, "toewijzen", {"aanbieder": aanbieder, "product": "45A12",
+    s.fire(cid, "pr-%s" % gemeente, "toewijzen", {"aanbieder": aanbieder, "product": "45A12", "risicotaxatie": "geen_risico",
                                                  "begindatum": "2027-04-01", "einddatum": "2027-12-31"})
     s.fire(cid, "ab-horizon" if aanbieder == HORIZON else "ab-kompas", "start_zorg")
     return cid

@@ -79,7 +79,8 @@ def assign(s, intensiteit="midden", einddatum="2027-12-31", verwijzer="gemeente"
     """A route A (verwijzer gemeente) or C (gi, rechter) case assigned to horizon; returns its id."""
     case = s.create_a(verwijzer=verwijzer, regie_intensiteit=intensiteit, toestemming_gegevensdeling=toestemming,
                       jeugdige={"naam": "Sam de Vries", "geboortedatum": geboortedatum})
-    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": einddatum}
+    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": einddatum,
+            "risicotaxatie": "geen_risico"}  # R-SAFE-1
     if arrangement:
         data["arrangement"] = arrangement
     s.fire(case["id"], "pr-rotterdam", "toewijzen", data)
@@ -1086,7 +1087,7 @@ def test_r_mon_8_einddatum_required_and_12_months_for_begeleiding():
     (at most 12 months past the current einddatum); other arrangements (dyslexie) have no such limit."""
     with Server(now=T0) as s:
         cid = s.create_a()["id"]
-        base = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01"}
+        base = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "risicotaxatie": "geen_risico"}
         refused(s, cid, "pr-rotterdam", "toewijzen", base, 422, "invalid_data", "R-MON-8")
         refused(s, cid, "pr-rotterdam", "toewijzen", dict(base, einddatum="2027-04-01"), 422, "guard_failed", "R-MON-8")
         for arr in ("begeleiding_individueel", "behandeling_groep"):

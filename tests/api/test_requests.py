@@ -233,7 +233,7 @@ def test_unknown_event_400_and_not_allowed_in_state_409():
         st, resp = s.toewijzen(cid)
         assert_error(st, resp, 409, code="not_allowed_in_state")
         for event, data in [("zorg_afsluiten", {"reden_beeindiging": "31", "einddatum_zorg": "2027-01-04"}),
-                            ("overbrugging_starten", {})]:
+                            ("zorg_opschorten", {})]:
             st, resp = s.event(cid, "ab-horizon", event, data)
             assert_error(st, resp, 409, code="not_allowed_in_state")
         assert s.get_case(cid, "pr-rotterdam")["version"] == 2

@@ -37,7 +37,7 @@ def test_r_tw_1_route_a_create_and_toewijzen():
         assert case["status"] == "toegewezen" and case["version"] == 2, case
         f = case["fields"]
         assert f["aanbieder"] == HORIZON and f["product"] == {
-            "code": "45A12", "begindatum": "2027-02-01", "einddatum": "2027-12-31"}, f
+            "code": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}, f
         # the provider now sees the case and gets the toewijzing in its inbox
         seen = s.get_case(cid, "ab-horizon")
         assert set(seen["allowed_events"]) >= {"start_zorg", "toewijzing_weigeren", "arrangement_betwisten"}, seen
@@ -261,31 +261,92 @@ def test_r_tw_5_casusregisseur_wijzigen():
         assert tasks(s.inbox("cr-rotterdam"), cid, "start_zorg_termijn_verlopen") == []
 
 
-def test_r_tw_6_overbrugging_starten():
-    """R-TW-6: overbruggingshulp starts once, within a week of the start (later is flagged)."""
+def test_r_tw_6_overbrugging_from_acceptance():
+    """R-TW-6 (DOMAIN 4.1, ALK 5.2): overbruggingshulp follows the acceptance (screening recorded), starts
+    within a week of it (later is flagged), before the required care starts, ends at start zorg and lasts
+    no longer than the treeknorm (10 weeks: flagged, with tasks). Bridging in time is not a late start
+    (R-TW-2's deadline is lifted)."""
     with Server(now=MON) as s:
         cid = s.create_a()["id"]
         s.toewijzen(cid)
         st, resp = s.event(cid, "ab-horizon", "overbrugging_starten", {})
-        assert_error(st, resp, 409, code="not_allowed_in_state")
-        s.fire(cid, "ab-horizon", "start_zorg")
+        assert_error(st, resp, 422, code="guard_failed", rule="R-TW-6")
+        case = s.fire(cid, "ab-horizon", "screening_afronden", {"toelichting": "past"})
+        assert case["fields"]["geaccepteerd_op"] == "2027-01-04", case["fields"]
         s.clock("2027-01-08T09:00:00+01:00")
         case = s.fire(cid, "ab-horizon", "overbrugging_starten", {"toelichting": "wachtlijst specialistisch"})
         assert "overbrugging" in case["flags"] and "overbrugging_te_laat" not in case["flags"], case["flags"]
-        assert case["fields"]["overbrugging_sinds"] == "2027-01-08", case["fields"]
-        assert case["status"] == "in_zorg"
+        assert case["fields"]["overbrugging"] == {"gestart_op": "2027-01-08"}, case["fields"]
+        assert case["status"] == "toegewezen"
+        assert deadline(case, "start_zorg") is None, case["deadlines"]
+        assert deadline(case, "overbrugging_treeknorm")["due"] == "2027-03-19", case["deadlines"]
         assert len(tasks(s.inbox("cr-rotterdam"), cid, "overbrugging_gestart")) == 1
         st, resp = s.event(cid, "ab-horizon", "overbrugging_starten", {})
         assert_error(st, resp, 422, code="guard_failed", rule="R-TW-6")
         st, resp = s.event(cid, "pr-rotterdam", "overbrugging_starten", {})
         assert_error(st, resp, 403, rule="R-AUTH-1")
-        # more than a week after the start: accepted, flagged late
+        # the start deadline passed long ago: not late, the aanbieder bridges
+        s.clock("2027-02-01T09:00:00+01:00")
+        case = s.get_case(cid, "pr-rotterdam")
+        assert "start_zorg_termijn_verlopen" not in case["flags"], case["flags"]
+        case = s.fire(cid, "ab-horizon", "start_zorg")
+        assert case["status"] == "in_zorg" and "overbrugging" not in case["flags"], case
+        assert case["fields"]["overbrugging"]["beeindigd_op"] == "2027-02-01", case["fields"]
+        assert deadline(case, "overbrugging_treeknorm") is None, case["deadlines"]
+        st, resp = s.event(cid, "ab-horizon", "overbrugging_starten", {})
+        assert_error(st, resp, 409, code="not_allowed_in_state")
+        # more than a week after the acceptance: accepted, flagged late; past the treeknorm: flagged, tasks
         late = s.create_a()["id"]
         s.toewijzen(late)
-        s.fire(late, "ab-horizon", "start_zorg")
-        s.clock("2027-01-18T09:00:00+01:00")
+        s.fire(late, "ab-horizon", "screening_afronden")
+        s.clock("2027-02-09T09:00:00+01:00")
         case = s.fire(late, "ab-horizon", "overbrugging_starten", {})
         assert {"overbrugging", "overbrugging_te_laat"} <= set(case["flags"]), case["flags"]
+        s.clock("2027-04-21T09:00:00+02:00")
+        case = s.get_case(late, "pr-rotterdam")
+        assert "overbrugging_te_lang" in case["flags"], case["flags"]
+        for who in ("pr-rotterdam", "cr-rotterdam"):
+            assert len(tasks(s.inbox(who), late, "overbrugging_te_lang", "task")) == 1, who
+
+
+def test_r_tw_3_refusal_after_start_until_screening():
+    """R-TW-3 (DOMAIN 4.1): screening at start; the aanbieder refuses until it records that screening is
+    done, also after start zorg (R-TW-2: a start is not an acceptance); the care delivered stays recorded.
+    After screening a refusal is 422 R-TW-3."""
+    with Server(now=MON) as s:
+        cid = s.create_a()["id"]
+        s.toewijzen(cid, aanbieder=HORIZON)
+        s.fire(cid, "ab-horizon", "start_zorg")
+        s.clock("2027-01-12T09:00:00+01:00")
+        case = s.fire(cid, "ab-horizon", "toewijzing_weigeren",
+                      {"reden": "te_lichte_hulpvraag", "einddatum_zorg": "2027-01-11", "alternatief": KOMPAS})
+        assert case["status"] == "aangemeld" and "opnieuw_toewijzen" in case["state"], case
+        assert case["fields"]["geleverde_zorg"] == [{"aanbieder": HORIZON, "startdatum": "2027-01-04",
+                                                     "einddatum_zorg": "2027-01-11"}], case["fields"]
+        assert len(tasks(s.inbox("pr-rotterdam"), cid, "opnieuw_toewijzen", "task")) == 1
+        assert _last(s, cid)["rule"] == "R-TW-3"
+        accepted = s.create_a()["id"]
+        s.toewijzen(accepted, aanbieder=HORIZON)
+        s.fire(accepted, "ab-horizon", "start_zorg")
+        s.fire(accepted, "ab-horizon", "screening_afronden")
+        st, resp = s.event(accepted, "ab-horizon", "toewijzing_weigeren", {"reden": "gewichtige_redenen"})
+        assert_error(st, resp, 422, code="guard_failed", rule="R-TW-3")
+        st, resp = s.event(accepted, "ab-horizon", "screening_afronden", {})
+        assert_error(st, resp, 422, code="guard_failed", rule="R-TW-3")
+
+
+def test_r_tw_7_start_inside_the_period():
+    """R-TW-7 (DOMAIN 4.1): a start date lies inside the toewijzing's period (422 otherwise)."""
+    with Server(now=MON) as s:
+        cid = s.create_a()["id"]
+        s.toewijzen(cid, begindatum="2027-01-11")
+        st, resp = s.event(cid, "ab-horizon", "start_zorg", {})
+        assert_error(st, resp, 422, code="guard_failed", rule="R-TW-7")
+        s.clock("2027-01-12T09:00:00+01:00")
+        st, resp = s.event(cid, "ab-horizon", "start_zorg", {"startdatum": "2027-01-08"})
+        assert_error(st, resp, 422, code="guard_failed", rule="R-TW-7")
+        case = s.fire(cid, "ab-horizon", "start_zorg", {"startdatum": "2027-01-11"})
+        assert case["status"] == "in_zorg" and case["fields"]["startdatum"] == "2027-01-11", case
 
 
 def test_r_tw_7_zorg_afsluiten_jz588():

@@ -105,7 +105,9 @@ def test_r_mon_9_case_expires_at_the_einddatum_with_its_tasks():
         one_task(s, "pr-rotterdam", cid, "toewijzing_verlopen", "R-MON-9")
         told = tasks(s.inbox("cr-rotterdam"), cid, "toewijzing_verlopen", "notification")
         assert len(told) == 1 and told[0]["rule"] == "R-MON-9", s.inbox("cr-rotterdam")
-        assert s.get_case(cid, "ab-horizon")["allowed_events"] == ["zorg_afsluiten"]
+        # stop zorg; the safety events of R-SAFE-1 stay possible on the whole traject
+        assert s.get_case(cid, "ab-horizon")["allowed_events"] == [
+            "risicotaxatie_vastleggen", "meldcode_melding_doen", "calamiteit_melden", "zorg_afsluiten"]
         # nothing of care any more
         refused(s, cid, "cr-rotterdam", "evaluatie_vastleggen", {"datum": "2027-04-01", "uitkomst": "ongewijzigd"},
                 409, "not_allowed_in_state")

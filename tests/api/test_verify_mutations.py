@@ -106,6 +106,15 @@ def drop_rule_guards(chart, state_name, event, rule, path):
     return path
 
 
+def loosen_guard(chart, state_name, event, reads, old, new):
+    """Replaces old by new in the check of the transition's guard that mentions reads (an off-by-one)."""
+    t, path = find_transition(chart, state_name, event)
+    hits = [g for g in t["guards"] if reads in json.dumps(g["check"])]
+    assert len(hits) == 1 and old in json.dumps(hits[0]["check"]), (event, reads)
+    hits[0]["check"] = json.loads(json.dumps(hits[0]["check"]).replace(old, new))
+    return path
+
+
 def drop_close_tasks(chart, state_name, event, kind):
     t, path = find_transition(chart, state_name, event)
     kept = [a for a in t["actions"] if a != {"close_tasks": kind}]
@@ -151,6 +160,18 @@ MUTATIONS = [
      "toewijzing_verlengen_door_procesregisseur",
      "R-MON-9: the aanbieder added to the roles that extend an expired toewijzing on their own initiative",
      lambda c: add_role(c, "toewijzing_verlopen", "toewijzing_verlengen", "aanbieder"), None),
+    ("jeugdhulp-rijnmond", "weigeren_na_screening", "toewijzing_weigeren", "weigering_alleen_voor_screening",
+     "R-TW-3: the guard that screening is not yet recorded dropped from refusing after start zorg",
+     lambda c: drop_guard(c, "in_zorg", "toewijzing_weigeren", "fields.geaccepteerd_op"), None),
+    ("jeugdhulp-rijnmond", "crisishulp_te_lang", "toewijzen", "toekenning_binnen_maximale_duur",
+     "R-MON-8: the guard on the arrangement's maximum duration (the chart's table) in toewijzen inverted: an "
+     "arrangement with a maximum passes unchecked (dropping the guard would also drop the boundaries the "
+     "explorer samples the einddatum around)",
+     lambda c: loosen_guard(c, "aangemeld", "toewijzen", '"column": "maximale_duur"', '"exists": false',
+                            '"exists": true'), None),
+    ("jeugdhulp-alkmaar", "overbrugging_zonder_acceptatie", "overbrugging_starten", "overbrugging_na_acceptatie",
+     "R-TW-6: the guard that the toewijzing was accepted (screening recorded) dropped from overbrugging_starten",
+     lambda c: drop_guard(c, "toegewezen", "overbrugging_starten", '"exists": true'), None),
     ("jeugdhulp-alkmaar", "collega_opent_ladder", "escalatie_openen", "casusregisseur_handelt_alleen_als_toegewezen",
      "R-AUTH-3: the guard that only the case's own casusregisseur acts dropped from opening the ladder",
      lambda c: drop_guard(c, "geen_escalatie", "escalatie_openen", "actor.id"), None),

@@ -44,7 +44,7 @@ static json_t *create(int64_t now, const engine_actor_t *a, const char *body_jso
 }
 
 #define JEUGDIGE "\"jeugdige\":{\"naam\":\"Noor Bakker\",\"geboortedatum\":\"2013-02-11\"}"
-#define PRODUCT "\"product\":{\"code\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\"}"
+#define PRODUCT "\"product\":{\"code\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":\"2027-12-31\"}"
 
 /* Route 1: the lokaal toegangsteam registers its own referral. */
 static json_t *create_route1(int64_t now, bool spoed) {
@@ -85,7 +85,7 @@ static json_t *fire(json_t *c, const char *name) {
 }
 
 #define TOEWIJZEN_A                                                                                       \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\",\"einddatum\":" \
   "\"2027-12-31\",\"ondersteuningsplan\":\"OP-2027-0042\"}"
 #define TOEWIJZEN_B_ADVIES                                                                                \
   "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A07\",\"begindatum\":\"2027-06-01\",\"einddatum\":" \
@@ -218,7 +218,7 @@ TEST(route1_register_and_assign_R_TW_1) {
   ASSERT(fx_in_state(c, "geen_escalatie") && fx_in_state(c, "geen_aanpassing"));
   /* ALK §2.3.2: the toewijzing follows the ondersteuningsplan */
   refused(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
-          "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+          "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
           "\"einddatum\":\"2027-12-31\"}",
           CASUS_EINVALID_DATA, "R-TW-1");
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
@@ -386,7 +386,7 @@ TEST(refusal_and_reassignment_R_TW_3) {
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   refused(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
-            "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+            "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
@@ -415,33 +415,90 @@ TEST(casusregisseur_R_TW_5) {
   c = create(t("2027-03-22T09:00:00+01:00"), &PR,
              "{\"verwijzer\":\"gemeente\",\"gemeente\":\"alkmaar\"," JEUGDIGE "}", 0, NULL);
   refused(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
-          "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+          "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
           "\"einddatum\":\"2027-12-31\",\"ondersteuningsplan\":\"OP-1\",\"meerdere_aanbieders\":true}",
           CASUS_EGUARD_FAILED, "R-TW-5");
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "casusregisseur_wijzigen",
             "{\"casusregisseur\":\"cr-1\"}", 0, NULL);
   c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen",
-            "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+            "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-01\","
             "\"einddatum\":\"2027-12-31\",\"ondersteuningsplan\":\"OP-1\",\"meerdere_aanbieders\":true}",
             0, NULL);
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
   json_decref(c);
 }
 
-/* R-TW-6 (ALK §5.2): overbruggingshulp within one week of acceptance; later is recorded. */
+/* R-TW-6 (DOMAIN 4.1, ALK §5.2): overbrugging after the acceptance (screening recorded), within one week of
+ * it, before the required care starts; it ends at start zorg and lasts no longer than the treeknorm. */
 TEST(overbrugging_R_TW_6) {
   json_t *c;
   setup();
-  c = case_in_zorg();
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
+  refused(c, t("2027-03-23T10:00:00+01:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED,
+          "R-TW-6");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "screening_afronden", NULL, 0, NULL);
   c = apply(c, t("2027-03-29T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
   ASSERT(fx_has_flag(c, "overbrugging"));
   ASSERT(!fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT(fx_effect("notification", "overbrugging_gestart", "procesregisseur"));
+  ASSERT(fx_timer_due(c, "start_zorg_termijn") == NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "overbrugging_termijn"), "2027-06-07");
   refused(c, t("2027-03-29T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED,
           "R-TW-6");
+  c = fire(c, "overbrugging_termijn");
+  ASSERT(fx_has_flag(c, "overbrugging_te_lang"));
+  ASSERT(fx_effect("task", "overbrugging_te_lang", "procesregisseur"));
+  c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "start_zorg", NULL, 0, NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(!fx_has_flag(c, "overbrugging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.overbrugging.beeindigd_op"), "2027-06-10");
+  refused(c, t("2027-06-10T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE,
+          NULL);
   json_decref(c);
-  c = case_in_zorg();
+  /* more than a week after the acceptance: flagged late */
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
+  c = apply(c, t("2027-03-22T11:00:00+01:00"), &AB, "screening_afronden", NULL, 0, NULL);
   c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
   ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
+  json_decref(c);
+}
+
+/* R-TW-3 (DOMAIN 4.1, ALK §3.1): screening at start; refusal possible until the aanbieder records that
+ * screening is done, also after start zorg (R-TW-2: a start is not an acceptance); care delivered stays
+ * recorded. R-TW-7: the start date lies inside the toewijzing's period; JZ588 is exactly 02, 20, 31-39. */
+TEST(refusal_until_screening_and_start_in_period_R_TW_3_R_TW_7) {
+  json_t *c;
+  setup();
+  c = create_route1(t("2027-02-22T09:00:00+01:00"), false);
+  c = apply(c, t("2027-02-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL); /* begindatum 03-01 */
+  refused(c, t("2027-02-23T10:00:00+01:00"), &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-TW-7");
+  refused(c, t("2027-03-02T10:00:00+01:00"), &AB, "start_zorg", "{\"startdatum\":\"2027-02-26\"}",
+          CASUS_EGUARD_FAILED, "R-TW-7");
+  c = apply(c, t("2027-03-02T10:00:00+01:00"), &AB, "start_zorg", "{\"startdatum\":\"2027-03-01\"}", 0, NULL);
+  c = apply(c, t("2027-03-15T10:00:00+01:00"), &AB, "toewijzing_weigeren",
+            "{\"reden\":\"te_zware_hulpvraag\",\"alternatief\":\"zorgaanbieder-b\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  ASSERT(fx_effect("task", "opnieuw_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_str(json_array_get(fx_get(c, "fields.geleverde_zorg"), 0), "startdatum"), "2027-03-01");
+  ASSERT_STR_EQ(fx_str(json_array_get(fx_get(c, "fields.geleverde_zorg"), 0), "einddatum_zorg"),
+                "2027-03-15");
+  json_decref(c);
+  c = case_in_zorg();
+  c = apply(c, t("2027-03-24T10:00:00+01:00"), &AB, "screening_afronden", NULL, 0, NULL);
+  refused(c, t("2027-03-25T10:00:00+01:00"), &AB, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}",
+          CASUS_EGUARD_FAILED, "R-TW-3");
+  refused(c, t("2027-03-25T10:00:00+01:00"), &AB, "screening_afronden", NULL, CASUS_EGUARD_FAILED, "R-TW-3");
+  refused(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
+          "{\"reden_beeindiging\":\"99\",\"einddatum_zorg\":\"2027-06-01\"}", CASUS_EINVALID_DATA, "R-TW-7");
+  c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
+            "{\"reden_beeindiging\":\"36\",\"einddatum_zorg\":\"2027-06-01\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), "36");
+  json_decref(c);
+  c = case_in_zorg();
+  c = apply(c, t("2027-06-10T10:00:00+02:00"), &AB, "zorg_afsluiten",
+            "{\"reden_beeindiging\":\"02\",\"einddatum_zorg\":\"2027-06-01\"}", 0, NULL);
   json_decref(c);
 }
 
@@ -1058,6 +1115,107 @@ TEST(allowed_events_on_the_ladder) {
   json_decref(c);
 }
 
+/* R-MON-8 (DOMAIN 4.1, ARR): the chart's table arrangementen holds the limits: begeleiding and behandeling
+ * at most 12 months, crisishulp ambulant and crisisverblijf at most 6 weeks, behandeling start at most 10
+ * contacts; checked at the toewijzing, the verzoek om toewijzing, and every verlenging. */
+TEST(arrangement_limits_R_MON_8) {
+  json_t *c;
+  int64_t at = t("2027-03-22T10:00:00+01:00");
+#define TW(arr, eind, extra)                                                                              \
+  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-03-22\",\"einddatum\":" \
+  "\"" eind "\",\"ondersteuningsplan\":\"OP-1\",\"arrangement\":\"" arr "\"" extra "}"
+  setup();
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  /* 22 March + 6 weeks = 3 May: the last day is 2 May */
+  refused(c, at, &PR, "toewijzen", TW("crisishulp_ambulant", "2027-05-03", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("crisishulp_verblijf", "2027-09-30", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("begeleiding_groep", "2028-03-22", ""), CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_individueel", "2028-03-22", ""), CASUS_EGUARD_FAILED,
+          "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ""), CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ",\"aantal_contacten\":11"),
+          CASUS_EGUARD_FAILED, "R-MON-8");
+  refused(c, at, &PR, "toewijzen", TW("logeren", "2027-06-30", ""), CASUS_EINVALID_DATA, "R-MON-8");
+  c = apply(c, at, &PR, "toewijzen", TW("crisishulp_ambulant", "2027-05-02", ""), 0, NULL);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "crisishulp_ambulant");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
+  /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+  refused(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2027-06-13\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
+  c = apply(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
+            "{\"nieuwe_einddatum\":\"2027-06-12\",\"reden\":\"nog nodig\"}", 0, NULL);
+  json_decref(c);
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ",\"aantal_contacten\":10"), 0,
+            NULL);
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+  json_decref(c);
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, at, &PR, "toewijzen", TW("dyslexie_behandeling", "2028-09-30", ""), 0, NULL);
+  json_decref(c);
+  /* the verzoek om toewijzing (route 2) is checked the same way */
+  create(at, &AB,
+         "{\"verwijzer\":\"huisarts\",\"gemeente\":\"alkmaar\",\"aanbieder\":\"zorgaanbieder-a\"," JEUGDIGE
+         ",\"product\":{\"code\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+         "\"arrangement\":\"begeleiding_individueel\"}}",
+         CASUS_EGUARD_FAILED, "R-MON-8");
+#undef TW
+}
+
+/* R-MON-10 (DOMAIN 4.2): the lokaal toegangsteam (procesregisseur) adjusts the toewijzing on its own
+ * initiative, with a JZ002 reason; the end of the toewijzing is re-armed. */
+TEST(toewijzing_aanpassen_R_MON_10) {
+  json_t *c;
+  setup();
+  c = case_in_zorg();
+  refused(c, t("2027-05-03T10:00:00+02:00"), &AB, "toewijzing_aanpassen",
+          "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-06-30\"}",
+          CASUS_EFORBIDDEN, NULL);
+  refused(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+          "{\"soort\":\"afschaling\",\"einddatum\":\"2027-06-30\"}", CASUS_EINVALID_DATA, "R-MON-10");
+  refused(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+          "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"einddatum\":\"2028-06-30\"}",
+          CASUS_EGUARD_FAILED, "R-MON-10");
+  c = apply(c, t("2027-05-03T10:00:00+02:00"), &PR, "toewijzing_aanpassen",
+            "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-06-30\"}", 0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-06-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.reden_wijziging"), "04");
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "aanbieder"));
+  json_decref(c);
+}
+
+/* R-SAFE-1 (DOMAIN 4.2): a Meldcode melding and a calamiteit give the casusregisseur and the lokaal
+ * toegangsteam a task at once; a recorded safety risk makes the handover at the start warm (the aanbieder
+ * confirms). ALK requires no risicotaxatie at the start: it is recorded when done. */
+TEST(safety_R_SAFE_1) {
+  json_t *c;
+  setup();
+  c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
+  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN_A, 0, NULL);
+  c = apply(c, t("2027-03-22T11:00:00+01:00"), &PR, "risicotaxatie_vastleggen", "{\"uitkomst\":\"risico\"}",
+            0, NULL);
+  refused(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", "{\"warme_overdracht_bevestigd\":true}", 0,
+            NULL);
+  c = apply(c, t("2027-03-24T10:00:00+01:00"), &AB, "meldcode_melding_doen",
+            "{\"gemeld_bij\":\"veilig_thuis\",\"toelichting\":\"signalen\"}", 0, NULL);
+  ASSERT(fx_effect("task", "meldcode_melding", "casusregisseur") &&
+         fx_effect("task", "meldcode_melding", "procesregisseur"));
+  c = apply(c, t("2027-03-25T10:00:00+01:00"), &AB, "calamiteit_melden", "{\"toelichting\":\"incident\"}", 0,
+            NULL);
+  ASSERT(fx_effect("task", "calamiteit", "procesregisseur"));
+  c = apply(c, t("2027-03-26T10:00:00+01:00"), &CR, "veiligheidsmelding_afhandelen",
+            "{\"afspraken\":\"plan\"}", 0, NULL);
+  ASSERT(fx_effect("close_tasks", "calamiteit", NULL));
+  json_decref(c);
+  /* without a recorded risk, no risicotaxatie is required at the start in Alkmaar */
+  c = case_in_zorg();
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  json_decref(c);
+}
+
 #define TEST_LIST(X)                                                \
   X(chart_loads_and_checks_clean)                                   \
   X(every_transition_has_a_rule_and_guards_a_sentence_R_ESC_9)      \
@@ -1069,6 +1227,10 @@ TEST(allowed_events_on_the_ladder) {
   X(refusal_and_reassignment_R_TW_3)                                \
   X(casusregisseur_R_TW_5)                                          \
   X(overbrugging_R_TW_6)                                            \
+  X(arrangement_limits_R_MON_8)                                     \
+  X(toewijzing_aanpassen_R_MON_10)                                  \
+  X(safety_R_SAFE_1)                                                \
+  X(refusal_until_screening_and_start_in_period_R_TW_3_R_TW_7)      \
   X(answer_terms_and_stop_zorg_R_TW_7)                              \
   X(wijziging_R_MON_5)                                              \
   X(verlenging_R_MON_4)                                             \

@@ -56,7 +56,7 @@ static json_t *create(const engine_actor_t *a, int64_t now, engine_result_t *res
     json_object_set_new(body, "aanbieder", json_string("zorgaanbieder-a"));
     json_object_set_new(
         body, "product",
-        json_pack("{s:s, s:s, s:s}", "code", "45A01", "begindatum", "2027-04-01", "einddatum", "2027-12-31"));
+        json_pack("{s:s, s:s, s:s}", "code", "45A01", "begindatum", "2027-03-01", "einddatum", "2027-12-31"));
   }
   rc = engine_case_create(&ctx, "c-allowed", body, extra, a, res);
   json_decref(body);
@@ -89,11 +89,19 @@ static void assert_role_events(const json_t *c, const engine_actor_t *a, int64_t
   json_decref(ev);
 }
 
-#define TOEWIJZEN                                                                                         \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+#define TOEWIJZEN                                                                               \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\"," \
+  "\"begindatum\":\"2027-03-01\",\"einddatum\":"                                                \
   "\"2027-12-31\"}"
-#define AANBIEDER_IN_ZORG                                                                            \
-  "overbrugging_starten,zorg_afsluiten,zorg_beeindigen_door_jeugdige,zorg_opschorten,crisis_melden," \
+/* R-SAFE-1: the safety events of the whole traject (casusregisseur and procesregisseur also follow them up).
+ */
+#define SAFE_AB "risicotaxatie_vastleggen,meldcode_melding_doen,calamiteit_melden"
+#define SAFE_CR SAFE_AB ",veiligheidsmelding_afhandelen"
+#define AANBIEDER_IN_ZORG                                                                      \
+  SAFE_AB                                                                                      \
+  ",screening_afronden,toewijzing_weigeren,zorg_afsluiten,zorg_beeindigen_door_jeugdige,zorg_" \
+  "opschorten,"                                                                                \
+  "crisis_melden,"                                                                             \
   "verlenging_aanvragen,wijziging_aanvragen,beeindiging_aankondigen"
 
 /* Both ways of creating a case: each returns its creator's events. */
@@ -102,15 +110,16 @@ TEST(create_returns_the_creators_events) {
   json_t *c;
   setup();
   c = create(&PR, AT("2027-03-31"), &res);
-  assert_events(res.allowed_events, "casusregisseur_wijzigen,toewijzen");
-  assert_role_events(c, &AB, AT("2027-03-31"), "");
+  assert_events(res.allowed_events, "casusregisseur_wijzigen," SAFE_CR ",toewijzen");
+  assert_role_events(c, &AB, AT("2027-03-31"), SAFE_AB);
   engine_result_clear(&res);
   json_decref(c);
   /* route B: the aanbieder's request waits for the procesregisseur */
   c = create(&AB, AT("2027-03-31"), &res);
-  assert_events(res.allowed_events, "");
+  assert_events(res.allowed_events, SAFE_AB);
   assert_role_events(c, &PR, AT("2027-03-31"),
-                     "casusregisseur_wijzigen,toewijzing_toekennen,toewijzing_afwijzen,verzoek_in_onderzoek");
+                     "casusregisseur_wijzigen," SAFE_CR
+                     ",toewijzing_toekennen,toewijzing_afwijzen,verzoek_in_onderzoek");
   engine_result_clear(&res);
   json_decref(c);
 }
@@ -126,7 +135,7 @@ TEST(events_return_the_actors_events_on_the_new_case) {
   engine_result_clear(&res);
   c = step(c, AT("2027-03-31"), &PR, "toewijzen", TOEWIJZEN, &res);
   /* R-ESC-10: the procesregisseur may open the ladder once the case has an aanbieder */
-  assert_events(res.allowed_events, "casusregisseur_wijzigen,stagnatie_melden");
+  assert_events(res.allowed_events, "casusregisseur_wijzigen," SAFE_CR ",stagnatie_melden");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-01"), &AB, "start_zorg", NULL, &res);
   assert_events(res.allowed_events, AANBIEDER_IN_ZORG ",arrangement_betwisten");
@@ -137,21 +146,23 @@ TEST(events_return_the_actors_events_on_the_new_case) {
            &res);
   assert_events(res.allowed_events, AANBIEDER_IN_ZORG);
   assert_role_events(c, &CR, AT("2027-04-01"),
-                     "evaluatie_vastleggen,overeenstemming_bereiken,feiten_vastleggen");
+                     SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,feiten_vastleggen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-05"), &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
            &res);
-  assert_events(res.allowed_events, "evaluatie_vastleggen,overeenstemming_bereiken,intern_afstemmen");
+  assert_events(res.allowed_events,
+                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,intern_afstemmen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-06"), &CR, "intern_afstemmen", "{\"afstemming\":\"met het CDT\"}", &res);
-  assert_events(res.allowed_events, "evaluatie_vastleggen,overeenstemming_bereiken,gesprek_aanbieder_voeren");
+  assert_events(res.allowed_events,
+                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,gesprek_aanbieder_voeren");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-12"), &CR, "gesprek_aanbieder_voeren",
            "{\"datum\":\"2027-04-12\",\"argumenten\":\"nieuwe argumenten\",\"samenwerkingsafspraken\":"
            "\"wekelijks\",\"evaluatieafspraken\":\"na 6 weken\"}",
            &res);
   assert_events(res.allowed_events,
-                "evaluatie_vastleggen,overeenstemming_bereiken,vraagverheldering_starten");
+                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,vraagverheldering_starten");
   assert_role_events(c, &TM, AT("2027-04-12"), "overeenstemming_bereiken,teammanagers_inschakelen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-13"), &TM, "teammanagers_inschakelen",

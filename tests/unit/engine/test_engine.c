@@ -42,8 +42,9 @@ static json_t *apply(json_t *c, int64_t now, const engine_actor_t *a, const char
   return fx_apply(rijnmond, c, now, a, event, data_json, expect_rc, expect_rule);
 }
 
-#define TOEWIJZEN                                                                                         \
-  "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":" \
+#define TOEWIJZEN                                                                               \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\"," \
+  "\"begindatum\":\"2027-03-01\",\"einddatum\":"                                                \
   "\"2027-12-31\"}"
 
 TEST(chart_loads_and_checks_clean) {
@@ -52,6 +53,69 @@ TEST(chart_loads_and_checks_clean) {
   setup();
   ASSERT_EQ(engine_chart_check(doc, &p), 0);
   ASSERT_STR_EQ(engine_chart_ref(rijnmond), "jeugdhulp-rijnmond@1");
+  json_decref(doc);
+}
+
+/* A chart's "tables" (its data: R-MON-8's limits, R-TW-6's treeknorm): a guard reads a cell by a key the
+ * case or event gives ({"table": {"name", "key", "column"}}), a condition may test a cell ({"value": ...}),
+ * a date may add a duration from a cell, a timer's "after" may be one; an unknown table is a problem. */
+TEST(chart_tables_are_looked_up) {
+  engine_problems_t p;
+  engine_chart_t *c;
+  json_t *cs;
+  const engine_actor_t A = {"a-1", "a", "o1"};
+  const char *chart =
+      "{\"id\":\"t\",\"version\":1,\"roles\":{\"a\":{\"org_field\":\"o\"}},"
+      "\"tables\":{\"soorten\":{\"kort\":{\"duur\":{\"weeks\":6},\"max\":10},\"lang\":{\"duur\":{\"months\":"
+      "12}},"
+      "\"vrij\":{}}},"
+      "\"create\":[{\"event\":\"mk\",\"roles\":[\"a\"],\"target\":\"s1\","
+      "\"data\":{\"o\":{\"type\":\"string\"},\"soort\":{\"type\":\"string\"},\"begin\":{\"type\":\"date\"},"
+      "\"eind\":{\"type\":\"date\"},\"n\":{\"type\":\"integer\"}},"
+      "\"guards\":[{\"check\":{\"any\":[{\"value\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":"
+      "\"data.soort\"},\"column\":\"duur\"}},\"exists\":false},{\"path\":\"data.eind\",\"lt\":{\"date\":{"
+      "\"from\":\"data.begin\",\"after\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":\"data.soort\"},"
+      "\"column\":\"duur\"}}}}}]},\"rule\":\"R-X\",\"message\":\"te lang\"},"
+      "{\"check\":{\"any\":[{\"value\":{\"table\":{\"name\":\"soorten\",\"key\":{\"path\":\"data.soort\"},"
+      "\"column\":\"max\"}},\"exists\":false},{\"path\":\"data.n\",\"le\":{\"table\":{\"name\":\"soorten\","
+      "\"key\":{\"path\":\"data.soort\"},\"column\":\"max\"}}}]},\"rule\":\"R-Y\",\"message\":\"te "
+      "veel\"}]}],"
+      "\"root\":{\"states\":{\"s1\":{\"timers\":[{\"name\":\"t1\",\"event\":\"af\",\"after\":{\"table\":{"
+      "\"name\":\"soorten\",\"key\":\"kort\",\"column\":\"duur\"}}}],"
+      "\"transitions\":[{\"event\":\"af\",\"roles\":[\"system\"],\"target\":\"s2\"}]},"
+      "\"s2\":{\"type\":\"final\"}}}}";
+  json_t *doc = fx_json(chart), *body;
+  ASSERT_EQ(engine_chart_check(doc, &p), 0);
+  c = fx_chart_load(doc);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-15\",\"n\":10}");
+  fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, CASUS_EGUARD_FAILED, "R-X");
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-14\",\"n\":11}");
+  fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, CASUS_EGUARD_FAILED, "R-Y");
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"kort\",\"begin\":\"2027-01-04\",\"eind\":\"2027-02-14\",\"n\":10}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t1", body, NULL, 0, NULL);
+  ASSERT_STR_EQ(fx_timer_due(cs, "t1"), "2027-02-15");
+  json_decref(cs);
+  json_decref(body);
+  body =
+      fx_json("{\"o\":\"o1\",\"soort\":\"vrij\",\"begin\":\"2027-01-04\",\"eind\":\"2029-01-01\",\"n\":99}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t2", body, NULL, 0, NULL);
+  json_decref(cs);
+  json_decref(body);
+  body = fx_json("{\"o\":\"o1\",\"soort\":\"onbekend\",\"begin\":\"2027-01-04\",\"eind\":\"2029-01-01\"}");
+  cs = fx_create(c, t("2027-01-04T09:00:00+01:00"), &A, "c-t3", body, NULL, 0, NULL);
+  json_decref(cs);
+  json_decref(body);
+  engine_chart_free(c);
+  json_object_set_new(doc, "tables", json_object());
+  ASSERT(engine_chart_check(doc, &p) > 0);
+  ASSERT(strstr(p.items[0].message, "unknown table \"soorten\"") != NULL);
+  json_object_set_new(doc, "tables", json_string("x"));
+  ASSERT(engine_chart_check(doc, &p) > 0);
   json_decref(doc);
 }
 
@@ -183,10 +247,12 @@ TEST(index_declares_list_filters) {
   setup();
   ASSERT_EQ(index_check(NULL, &p), 0);
   ASSERT_EQ(index_check("{}", &p), 0);
-  ASSERT_EQ(index_check("{\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
-                        "\"geboren\":\"jeugdige.geboortedatum\"}",
-                        &p),
-            0);
+  ASSERT_EQ(
+      index_check(
+          "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder\",\"regisseur_2\":\"casusregisseur\","
+          "\"geboren\":\"jeugdige.geboortedatum\"}",
+          &p),
+      0);
   /* at most LIMIT_CHART_INDEXES_MAX (8) */
   ASSERT_EQ(
       index_check("{\"a\":\"a\",\"b\":\"b\",\"c\":\"c\",\"d\":\"d\",\"e\":\"e\",\"f\":\"f\",\"g\":\"g\","
@@ -284,13 +350,17 @@ TEST(index_bad_path_refused) {
                 "a dotted path below \"fields\" (a string)");
   index_refused("{\"aanbieder\":{\"path\":\"fields.aanbieder\"}}", "$.index.aanbieder",
                 "a dotted path below \"fields\" (a string)");
-  index_refused("{\"aanbieder\":\"\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder", "not a dotted path");
-  index_refused("{\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder", "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"jeugdige..naam\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\".aanbieder\"}", "$.index.aanbieder",
+                "not a dotted path");
+  index_refused("{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"aanbieder.\"}", "$.index.aanbieder",
+                "not a dotted path");
   memset(segment, 'a', LIMIT_ID_BYTES_MAX);
   segment[LIMIT_ID_BYTES_MAX] = '\0';
-  snprintf(json, sizeof(json), "{\"aanbieder\":\"x.%s\"}", segment);
+  snprintf(json, sizeof(json), "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"x.%s\"}", segment);
   index_refused(json, "$.index.aanbieder", "not a dotted path");
 }
 
@@ -405,7 +475,8 @@ TEST(refusal_and_reassignment_R_TW_3) {
   ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 0);
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, CASUS_EGUARD_FAILED, "R-TW-3");
   c = apply(c, t("2027-03-23T11:00:00+01:00"), &PR, "toewijzen",
-            "{\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+            "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\","
+            "\"begindatum\":\"2027-03-01\","
             "\"einddatum\":\"2027-12-31\"}",
             0, NULL);
   ASSERT_STR_EQ(fx_status(c), "toegewezen");
@@ -454,23 +525,6 @@ TEST(casusregisseur_change_R_TW_5) {
   json_decref(c);
 }
 
-/* R-TW-6: bridging care within a week of acceptance; later is recorded. */
-TEST(overbrugging_R_TW_6) {
-  json_t *c;
-  setup();
-  c = create_a(t("2027-03-22T09:00:00+01:00"), false);
-  c = apply(c, t("2027-03-22T10:00:00+01:00"), &PR, "toewijzen", TOEWIJZEN, 0, NULL);
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE,
-            NULL);
-  c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
-  c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, 0, NULL);
-  ASSERT(fx_has_flag(c, "overbrugging"));
-  ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
-  c = apply(c, t("2027-04-01T10:00:00+02:00"), &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED,
-            "R-TW-6");
-  json_decref(c);
-}
-
 /* R-TW-7: stop zorg with a JZ588 reason code; late reports are flagged; the case closes. */
 TEST(stop_zorg_R_TW_7) {
   json_t *c;
@@ -511,10 +565,11 @@ TEST(allowed_events_per_role) {
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
   ev = engine_allowed_events(rijnmond, c, "procesregisseur", t("2027-03-22T09:00:00+01:00"));
-  ASSERT_EQ(json_array_size(ev), 2); /* casusregisseur_wijzigen, toewijzen */
+  /* casusregisseur_wijzigen, the four safety events of R-SAFE-1, toewijzen */
+  ASSERT_EQ(json_array_size(ev), 6);
   json_decref(ev);
   ev = engine_allowed_events(rijnmond, c, "aanbieder", t("2027-03-22T09:00:00+01:00"));
-  ASSERT_EQ(json_array_size(ev), 0);
+  ASSERT_EQ(json_array_size(ev), 3); /* R-SAFE-1: risicotaxatie, Meldcode melding, calamiteit */
   json_decref(ev);
   json_decref(c);
 }
@@ -835,6 +890,7 @@ TEST(dates_stay_within_range) {
 }
 
 #define TEST_LIST(X)                                      \
+  X(chart_tables_are_looked_up)                           \
   X(chart_loads_and_checks_clean)                         \
   X(check_reports_unknown_target_with_path)               \
   X(check_reports_unreachable_nobody_and_unhandled_timer) \
@@ -854,7 +910,6 @@ TEST(dates_stay_within_range) {
   X(refusal_and_reassignment_R_TW_3)                      \
   X(dispute_on_time_and_late_R_TW_4)                      \
   X(casusregisseur_change_R_TW_5)                         \
-  X(overbrugging_R_TW_6)                                  \
   X(stop_zorg_R_TW_7)                                     \
   X(wrong_role_forbidden_case_unchanged_R_AUTH_1)         \
   X(allowed_events_per_role)                              \

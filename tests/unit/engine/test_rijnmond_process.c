@@ -74,8 +74,8 @@ typedef struct {
 
 static const opts_t DEFAULTS = {"gemeente", "2012-05-01", "midden", false, "2027-12-31", NULL};
 
-/* A case in care: registered and assigned on Wed 31 March 2027, care started Thu 1 April 2027. */
-static json_t *in_zorg_with(opts_t o) {
+/* A case assigned on Wed 31 March 2027 (begindatum 1 April 2027), care not started. */
+static json_t *toegewezen_with(opts_t o) {
   json_t *body, *c;
   char data[512];
   bool route_b = strcmp(o.verwijzer, "huisarts") == 0;
@@ -96,12 +96,20 @@ static json_t *in_zorg_with(opts_t o) {
     OK(c, "2027-03-31", &PR, "toewijzing_toekennen", NULL);
   } else {
     snprintf(data, sizeof(data),
-             "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+             "\"begindatum\":\"2027-04-01\","
              "\"einddatum\":\"%s\"%s%s%s}",
              o.einddatum, o.arrangement ? ",\"arrangement\":\"" : "", o.arrangement ? o.arrangement : "",
              o.arrangement ? "\"" : "");
     OK(c, "2027-03-31", &PR, "toewijzen", data);
   }
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  return c;
+}
+
+/* A case in care: registered and assigned on Wed 31 March 2027, care started Thu 1 April 2027. */
+static json_t *in_zorg_with(opts_t o) {
+  json_t *c = toegewezen_with(o);
   OK(c, "2027-04-01", &AB, "start_zorg", NULL);
   ASSERT_STR_EQ(fx_status(c), "in_zorg");
   return c;
@@ -477,7 +485,8 @@ TEST(start_after_the_einddatum_is_expired_R_MON_9) {
   c = fx_create(chart, AT("2027-04-01"), &PR, "c-laat", body, "rijnmond", 0, NULL);
   json_decref(body);
   OK(c, "2027-04-01", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\","
      "\"einddatum\":\"2027-04-30\"}");
   NO(c, "2027-05-03", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-MON-9");
   NO(c, "2027-05-03", &AB, "start_zorg", "{\"startdatum\":\"2027-05-01\"}", CASUS_EGUARD_FAILED, "R-MON-9");
@@ -709,30 +718,36 @@ TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   engine_result_clear(&res);
   json_decref(body);
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\"}", CASUS_EINVALID_DATA,
-     "R-MON-8");
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\"}",
+     CASUS_EINVALID_DATA, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-04-01\","
      "\"arrangement\":\"begeleiding_individueel\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-04-01\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-04-01\","
      "\"arrangement\":\"behandeling_groep\"}",
      CASUS_EGUARD_FAILED, "R-MON-8");
   NO(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2027-12-31\","
      "\"arrangement\":\"logeren\"}",
      CASUS_EINVALID_DATA, "R-MON-8");
   {
     json_t *d = json_deep_copy(c);
     OK(d, "2027-03-31", &PR, "toewijzen",
-       "{\"aanbieder\":\"a\",\"product\":\"45D01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-10-"
+       "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45D01\",\"begindatum\":\"2027-"
+       "04-01\",\"einddatum\":\"2028-10-"
        "01\","
        "\"arrangement\":\"dyslexie_behandeling\"}");
     json_decref(d);
   }
   OK(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2028-03-31\","
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-"
+     "01\",\"einddatum\":\"2028-03-31\","
      "\"arrangement\":\"begeleiding_groep\"}");
   ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "begeleiding_groep");
   json_decref(c);
@@ -1486,7 +1501,8 @@ TEST(only_the_assigned_casusregisseur_acts_R_AUTH_3) {
   ASSERT(fx_effect("task", "casusregisseur_toewijzen", "procesregisseur"));
   ASSERT_STR_EQ(fx_effect_rule("task", "casusregisseur_toewijzen"), "R-AUTH-3");
   OK(c, "2027-03-31", &PR, "toewijzen",
-     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
      "\"2027-12-31\"}");
   NO(c, "2027-04-01", &CR, "stagnatie_melden", "{\"toelichting\":\"t\"}", CASUS_EGUARD_FAILED, "R-AUTH-3");
   OK(c, "2027-04-01", &PR, "casusregisseur_wijzigen", "{\"casusregisseur\":\"cr-1\"}");
@@ -1541,40 +1557,483 @@ TEST(allowed_events_in_care) {
   json_decref(c);
 }
 
-#define TEST_LIST(X)                                               \
-  X(chart_is_valid_and_in_zorg_is_parallel)                        \
-  X(toewijzing_ends_at_the_einddatum_R_MON_9)                      \
-  X(procesregisseur_extends_the_toewijzing_R_MON_9)                \
-  X(start_after_the_einddatum_is_expired_R_MON_9)                  \
-  X(evaluation_schedule_midden_R_MON_1)                            \
-  X(evaluation_schedule_intensief_R_MON_1)                         \
-  X(evaluation_schedule_licht_and_change_R_MON_1)                  \
-  X(evaluation_refusals_R_MON_1)                                   \
-  X(end_evaluation_8_weeks_before_einddatum_R_MON_2)               \
-  X(overdue_evaluations_task_and_flag_R_MON_3)                     \
-  X(verlenging_window_R_MON_4)                                     \
-  X(verlenging_granted_rearms_and_rejected_R_MON_4)                \
-  X(wijziging_information_deadline_R_MON_5)                        \
-  X(wijziging_beslistermijn_R_MON_5)                               \
-  X(suspension_lapses_after_8_weeks_route_a_R_MON_6)               \
-  X(suspension_lapses_after_2_months_routes_b_c_R_MON_6)           \
-  X(crisis_pauses_arrangement_R_MON_7)                             \
-  X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)          \
-  X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)           \
-  X(termination_approved_then_handover_R_BE_1_to_8)                \
-  X(termination_steps_cannot_be_skipped_R_BE_2_to_6)               \
-  X(parents_required_under_16_R_BE_2)                              \
-  X(termination_rejected_returns_to_normal_care_R_BE_7_R_BE_10)    \
-  X(termination_withdrawn_at_any_step_R_BE_10)                     \
-  X(opt_out_presented_anonymised_R_BE_9)                           \
-  X(termination_by_jeugdige_R_BE_11)                               \
-  X(no_bypass_of_the_termination_procedure_R_BE_12)                \
-  X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7) \
-  X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)            \
-  X(agreement_closes_the_ladder_at_any_step_R_TW_4)                \
-  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)      \
-  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                \
-  X(contractmanager_view_is_anonymised_R_ESC_6)                    \
+/* ================================================================== */
+/* Toewijzing: screening, refusal, overbrugging, start date            */
+/* ================================================================== */
+
+/* R-TW-3 (DOMAIN 4.1, ALK 3.1): screening happens at start; the aanbieder may refuse for one of the three
+ * reasons until it records that screening is done, before or after start zorg. R-TW-2: a start is not an
+ * acceptance. Care already delivered stays recorded. Not inside a termination procedure (R-BE-12). */
+TEST(refusal_until_screening_even_after_start_R_TW_3_R_TW_2) {
+  json_t *c;
+  const json_t *g;
+  setup();
+  /* refused after start: the care delivered stays recorded, the case goes back for another provider */
+  c = in_zorg();
+  NO(c, "2027-04-20", &AB, "toewijzing_weigeren", "{\"reden\":\"geen_plek\"}", CASUS_EINVALID_DATA, "R-TW-3");
+  NO(c, "2027-04-20", &AB, "toewijzing_weigeren",
+     "{\"reden\":\"te_zware_hulpvraag\",\"einddatum_zorg\":\"2027-04-21\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-20", &PR, "toewijzing_weigeren", "{\"reden\":\"te_zware_hulpvraag\"}", CASUS_EFORBIDDEN,
+     NULL);
+  OK(c, "2027-04-20", &AB, "toewijzing_weigeren",
+     "{\"reden\":\"te_zware_hulpvraag\",\"einddatum_zorg\":\"2027-04-19\",\"alternatief\":\"zorgaanbieder-"
+     "b\"}");
+  ASSERT_STR_EQ(fx_status(c), "aangemeld");
+  ASSERT(fx_in_state(c, "opnieuw_toewijzen"));
+  ASSERT(fx_effect("task", "opnieuw_toewijzen", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "opnieuw_toewijzen"), "R-TW-3");
+  g = json_array_get(fx_get(c, "fields.geleverde_zorg"), 0);
+  ASSERT_STR_EQ(fx_str(g, "aanbieder"), "zorgaanbieder-a");
+  ASSERT_STR_EQ(fx_str(g, "startdatum"), "2027-04-01");
+  ASSERT_STR_EQ(fx_str(g, "einddatum_zorg"), "2027-04-19");
+  ASSERT(fx_get(c, "fields.startdatum") == NULL);
+  ASSERT(!has_timer(c, "einde_toewijzing") && !has_timer(c, "evaluatie_termijn"));
+  /* another provider; the refusing one is not assigned again */
+  NO(c, "2027-04-21", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}",
+     CASUS_EGUARD_FAILED, "R-TW-3");
+  OK(c, "2027-04-21", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-b\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-21\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  ASSERT_STR_EQ(fx_status(c), "toegewezen");
+  json_decref(c);
+
+  /* screening recorded after the start: the toewijzing is accepted and can no longer be refused */
+  c = in_zorg();
+  OK(c, "2027-04-08", &AB, "screening_afronden", "{\"toelichting\":\"past bij de hulpvraag\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.geaccepteerd_op"), "2027-04-08");
+  NO(c, "2027-04-09", &AB, "screening_afronden", NULL, CASUS_EGUARD_FAILED, "R-TW-3");
+  NO(c, "2027-04-09", &AB, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED,
+     "R-TW-3");
+  json_decref(c);
+
+  /* screening before the start: the same */
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2027-03-31", &CR, "screening_afronden", NULL, CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-03-31", &AB, "screening_afronden", NULL);
+  NO(c, "2027-03-31", &AB, "toewijzing_weigeren", "{\"reden\":\"te_lichte_hulpvraag\"}", CASUS_EGUARD_FAILED,
+     "R-TW-3");
+  OK(c, "2027-04-01", &AB, "start_zorg", NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  json_decref(c);
+
+  /* no refusal out of an open termination procedure (R-BE-12) */
+  c = in_zorg();
+  OK(c, "2027-04-12", &AB, "beeindiging_aankondigen", "{\"redenen\":\"ernstige incidenten\"}");
+  NO(c, "2027-04-13", &AB, "toewijzing_weigeren", "{\"reden\":\"gewichtige_redenen\"}", CASUS_EGUARD_FAILED,
+     "R-BE-12");
+  json_decref(c);
+}
+
+/* R-TW-6 (DOMAIN 4.1, ALK 5.2): overbrugging starts after the acceptance, within one week of it, before the
+ * required care starts; it ends when the care starts; it lasts no longer than the treeknorm (10 weeks in
+ * Rijnmond). Bridging in time is not a late start (R-TW-2's deadline is lifted). */
+TEST(overbrugging_from_acceptance_until_start_R_TW_6) {
+  json_t *c;
+  setup();
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2027-04-01", &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  OK(c, "2027-04-01", &AB, "screening_afronden", NULL);
+  ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-07");
+  NO(c, "2027-04-07", &PR, "overbrugging_starten", NULL, CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-04-07", &AB, "overbrugging_starten",
+     "{\"toelichting\":\"wachtlijst\",\"verwachte_startdatum\":\"2027-05-03\"}");
+  ASSERT(fx_has_flag(c, "overbrugging") && !fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT_STR_EQ(fx_str(c, "fields.overbrugging.gestart_op"), "2027-04-07");
+  ASSERT(fx_effect("notification", "overbrugging_gestart", "casusregisseur"));
+  /* in time: no late start zorg; the treeknorm runs */
+  ASSERT(!has_timer(c, "start_zorg_termijn"));
+  ASSERT_STR_EQ(fx_timer_due(c, "overbrugging_termijn"), "2027-06-16");
+  ASSERT_STR_EQ(timer_kind(c, "overbrugging_termijn"), "overbrugging_treeknorm");
+  NO(c, "2027-04-08", &AB, "overbrugging_starten", NULL, CASUS_EGUARD_FAILED, "R-TW-6");
+  /* the required care starts: the overbrugging ends */
+  OK(c, "2027-05-03", &AB, "start_zorg", NULL);
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT(!fx_has_flag(c, "overbrugging"));
+  ASSERT_STR_EQ(fx_str(c, "fields.overbrugging.beeindigd_op"), "2027-05-03");
+  ASSERT(fx_effect("notification", "overbrugging_beeindigd", "casusregisseur"));
+  ASSERT(!has_timer(c, "overbrugging_termijn"));
+  NO(c, "2027-05-04", &AB, "overbrugging_starten", NULL, CASUS_ENOT_ALLOWED_IN_STATE, NULL);
+  json_decref(c);
+
+  /* more than a week after the acceptance: accepted, flagged late, the start deadline stays */
+  c = toegewezen_with(DEFAULTS);
+  OK(c, "2027-04-01", &AB, "screening_afronden", NULL);
+  OK(c, "2027-04-09", &AB, "overbrugging_starten", NULL);
+  ASSERT(fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT(has_timer(c, "start_zorg_termijn"));
+  /* longer than the treeknorm: flagged, procesregisseur and casusregisseur get a task */
+  c = fire(c, "overbrugging_termijn");
+  ASSERT(fx_has_flag(c, "overbrugging_te_lang"));
+  ASSERT(fx_effect("task", "overbrugging_te_lang", "procesregisseur"));
+  ASSERT(fx_effect("task", "overbrugging_te_lang", "casusregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "overbrugging_te_lang"), "R-TW-6");
+  OK(c, "2027-06-21", &AB, "start_zorg", NULL);
+  ASSERT(fx_effect("close_tasks", "overbrugging_te_lang", NULL));
+  json_decref(c);
+
+  /* the start deadline passed, then bridging within a week of the acceptance: not late after all */
+  c = toegewezen_with(DEFAULTS);
+  OK(c, "2027-04-06", &AB, "screening_afronden", NULL);
+  c = fire(c, "start_zorg_termijn");
+  ASSERT(fx_has_flag(c, "start_zorg_termijn_verlopen"));
+  OK(c, "2027-04-09", &AB, "overbrugging_starten", NULL);
+  ASSERT(!fx_has_flag(c, "start_zorg_termijn_verlopen") && !fx_has_flag(c, "overbrugging_te_laat"));
+  ASSERT(fx_effect("close_tasks", "start_zorg_termijn_verlopen", NULL));
+  json_decref(c);
+}
+
+/* R-TW-7 (DOMAIN 4.1): the start date lies inside the toewijzing's period; JZ588 is exactly 02, 20, 31-39
+ * (99 refused; 02 and 36-39 accepted; 33 only through the procedure, R-BE-12). */
+TEST(start_inside_the_period_and_jz588_R_TW_7) {
+  json_t *c;
+  const char *codes[] = {"02", "20", "31", "32", "34", "35", "36", "37", "38", "39"};
+  size_t i;
+  setup();
+  c = toegewezen_with(DEFAULTS); /* begindatum 2027-04-01 */
+  NO(c, "2027-03-31", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-03-31\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  NO(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-04-03\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2027-04-02", &AB, "start_zorg", "{\"startdatum\":\"2027-04-01\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.startdatum"), "2027-04-01");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"99\",\"einddatum_zorg\":\"2027-05-31\"}", CASUS_EINVALID_DATA, "R-TW-7");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-05-31\"}", CASUS_EGUARD_FAILED, "R-BE-12");
+  json_decref(c);
+  for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+    char data[128];
+    c = in_zorg();
+    snprintf(data, sizeof(data), "{\"reden_beeindiging\":\"%s\",\"einddatum_zorg\":\"2027-05-31\"}",
+             codes[i]);
+    OK(c, "2027-06-01", &AB, "zorg_afsluiten", data);
+    ASSERT_STR_EQ(fx_str(c, "fields.reden_beeindiging"), codes[i]);
+    json_decref(c);
+  }
+  /* a late start (after the einddatum) also lies inside the period */
+  c = toegewezen_with(DEFAULTS);
+  NO(c, "2028-01-05", &AB, "start_zorg", "{\"startdatum\":\"2027-03-30\"}", CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2028-01-05", &AB, "start_zorg", "{\"startdatum\":\"2027-12-01\"}");
+  ASSERT(fx_in_state(c, "toewijzing_verlopen"));
+  json_decref(c);
+}
+
+/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the chart's table arrangementen: crisishulp ambulant and
+ * crisisverblijf at most 6 weeks; behandeling (individueel, start, groep) and begeleiding at most 12
+ * months; behandeling start at most 10 contacts; an arrangement without a maximum has none. */
+TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
+  json_t *c, *d;
+  const char *crisis[] = {"crisishulp_ambulant", "crisishulp_verblijf"};
+  size_t i;
+  char data[256];
+  opts_t o = DEFAULTS;
+  setup();
+  for (i = 0; i < 2; i++) {
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                  "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+    c = fx_create(chart, AT("2027-03-31"), &PR, "c-m8c", body, "rijnmond", 0, NULL);
+    json_decref(body);
+    /* begindatum Thu 1 April + 6 weeks = Thu 13 May: the last day is 12 May */
+    snprintf(data, sizeof(data),
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-05-13\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
+    snprintf(data, sizeof(data),
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-11-30\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    NO(c, "2027-03-31", &PR, "toewijzen", data, CASUS_EGUARD_FAILED, "R-MON-8");
+    snprintf(data, sizeof(data),
+             "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45C01\","
+             "\"begindatum\":\"2027-04-01\","
+             "\"einddatum\":\"2027-05-12\",\"arrangement\":\"%s\"}",
+             crisis[i]);
+    OK(c, "2027-03-31", &PR, "toewijzen", data);
+    OK(c, "2027-04-01", &AB, "start_zorg", NULL);
+    /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+    NO(c, "2027-05-03", &PR, "toewijzing_verlengen",
+       "{\"nieuwe_einddatum\":\"2027-06-23\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
+    OK(c, "2027-05-03", &PR, "toewijzing_verlengen",
+       "{\"nieuwe_einddatum\":\"2027-06-22\",\"reden\":\"nog nodig\"}");
+    json_decref(c);
+  }
+  /* behandeling start: at most 10 contacts, the number is required */
+  {
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                  "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+    c = fx_create(chart, AT("2027-03-31"), &PR, "c-m8s", body, "rijnmond", 0, NULL);
+    json_decref(body);
+  }
+#define START_DATA(extra)                                                                       \
+  "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\"," \
+  "\"begindatum\":\"2027-04-01\",\"einddatum\":"                                                \
+  "\"2027-09-30\",\"arrangement\":\"behandeling_start\"" extra "}"
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(""), CASUS_EGUARD_FAILED, "R-MON-8");
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":11"), CASUS_EGUARD_FAILED,
+     "R-MON-8");
+  NO(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":0"), CASUS_EINVALID_DATA,
+     "R-MON-8");
+  d = json_deep_copy(c);
+  NO(d, "2027-03-31", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2028-04-01\",\"arrangement\":\"behandeling_start\",\"aantal_contacten\":10}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  json_decref(d);
+  OK(c, "2027-03-31", &PR, "toewijzen", START_DATA(",\"aantal_contacten\":10"));
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+#undef START_DATA
+  json_decref(c);
+  /* an arrangement with a maximum of 12 months takes no contact limit */
+  o.arrangement = "behandeling_individueel";
+  o.einddatum = "2028-03-31";
+  c = in_zorg_with(o);
+  ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "behandeling_individueel");
+  json_decref(c);
+}
+
+/* R-MON-10 (DOMAIN 4.2, RIJ stap 2 backoffice): the procesregisseur starts an aanpassing, op- or afschaling
+ * of the toewijzing, recorded with a JZ002 reason; the arrangement's limits still hold (R-MON-8); a later
+ * einddatum is a verlenging, not an aanpassing. */
+TEST(procesregisseur_adjusts_the_toewijzing_R_MON_10) {
+  json_t *c;
+  setup();
+  c = in_zorg();
+  NO(c, "2027-05-03", &CR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EFORBIDDEN, NULL);
+  NO(c, "2027-05-03", &AB, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EFORBIDDEN, NULL);
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"einddatum\":\"2027-09-30\"}",
+     CASUS_EINVALID_DATA, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"99\",\"einddatum\":\"2027-09-30\"}",
+     CASUS_EINVALID_DATA, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen", "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"einddatum\":\"2028-01-31\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-05-02\"}",
+     CASUS_EGUARD_FAILED, "R-MON-10");
+  /* a crisishulp arrangement needs an einddatum within its 6 weeks (R-MON-8) */
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"opschaling\",\"reden_wijziging\":\"03\",\"arrangement\":\"crisishulp_ambulant\"}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  NO(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"aanpassing\",\"reden_wijziging\":\"02\",\"arrangement\":\"behandeling_start\","
+     "\"aantal_contacten\":11,\"einddatum\":\"2027-09-30\"}",
+     CASUS_EGUARD_FAILED, "R-MON-8");
+  OK(c, "2027-05-03", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"afschaling\",\"reden_wijziging\":\"04\",\"einddatum\":\"2027-09-30\",\"product\":"
+     "\"45A02\","
+     "\"toelichting\":\"doelen eerder bereikt\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2027-09-30");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A02");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.vorige_code"), "45A01");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.soort"), "afschaling");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzing_aanpassing.reden_wijziging"), "04");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_wijziging"), "04");
+  ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-09-30");
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2027-08-05");
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "aanbieder"));
+  ASSERT(fx_effect("notification", "toewijzing_aangepast", "casusregisseur"));
+  OK(c, "2027-05-10", &PR, "toewijzing_aanpassen",
+     "{\"soort\":\"aanpassing\",\"reden_wijziging\":\"02\",\"arrangement\":\"behandeling_start\","
+     "\"aantal_contacten\":10}");
+  ASSERT_EQ(json_integer_value(fx_get(c, "fields.product.aantal_contacten")), 10);
+  ASSERT_EQ(json_array_size(fx_get(c, "fields.aanpassingen")), 2);
+  json_decref(c);
+}
+
+/* R-SAFE-1 (DOMAIN 4.2; RIJ stap 1 "Beoordelen van de veiligheid (risicotaxatie)", "Warme overdracht bij
+ * veiligheidsrisico's", calamiteit, Meldcode, route C crisis): a risicotaxatie before or at the start
+ * (routes A and C); a Meldcode melding and a calamiteit give the casusregisseur and procesregisseur a task at
+ * once; with a safety risk the handover is warm (the new aanbieder confirms); route C: when the crisis team
+ * takes over, the aanbieder sends stop zorg. */
+TEST(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) {
+  static const engine_actor_t CR2 = {"cr-2", "casusregisseur", "rotterdam"};
+  json_t *c, *body;
+  setup();
+  body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                   "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-safe", body, "rijnmond", 0, NULL);
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  /* route A: no start without a risicotaxatie */
+  NO(c, "2027-04-01", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  NO(c, "2027-04-01", &CR2, "risicotaxatie_vastleggen", "{\"uitkomst\":\"risico\"}", CASUS_EGUARD_FAILED,
+     "R-AUTH-3");
+  OK(c, "2027-04-01", &CR, "risicotaxatie_vastleggen",
+     "{\"uitkomst\":\"risico\",\"toelichting\":\"huiselijk geweld\"}");
+  ASSERT(fx_has_flag(c, "veiligheidsrisico"));
+  ASSERT_STR_EQ(fx_str(c, "fields.risicotaxatie.door"), "casusregisseur");
+  /* a safety risk: the handover is warm, the new aanbieder confirms it */
+  NO(c, "2027-04-01", &AB, "start_zorg", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"warme_overdracht_bevestigd\":true}");
+  ASSERT_STR_EQ(fx_status(c), "in_zorg");
+  ASSERT_STR_EQ(fx_str(c, "fields.warme_overdracht_bevestigd"), "2027-04-01");
+  /* a Meldcode melding: recorded, tasks for casusregisseur and procesregisseur at once */
+  NO(c, "2027-04-12", &AB, "meldcode_melding_doen", "{\"gemeld_bij\":\"veilig_thuis\"}", CASUS_EINVALID_DATA,
+     "R-SAFE-1");
+  OK(c, "2027-04-12", &AB, "meldcode_melding_doen",
+     "{\"gemeld_bij\":\"veilig_thuis\",\"toelichting\":\"signalen\"}");
+  ASSERT(fx_effect("task", "meldcode_melding", "casusregisseur"));
+  ASSERT(fx_effect("task", "meldcode_melding", "procesregisseur"));
+  ASSERT_STR_EQ(fx_effect_rule("task", "meldcode_melding"), "R-SAFE-1");
+  OK(c, "2027-04-13", &AB, "calamiteit_melden", "{\"toelichting\":\"ernstig incident\"}");
+  ASSERT(fx_effect("task", "calamiteit", "casusregisseur") &&
+         fx_effect("task", "calamiteit", "procesregisseur"));
+  ASSERT(fx_has_flag(c, "calamiteit"));
+  ASSERT_EQ(json_array_size(fx_get(c, "fields.veiligheidsmeldingen")), 2);
+  NO(c, "2027-04-14", &AB, "veiligheidsmelding_afhandelen", "{\"afspraken\":\"x\"}", CASUS_EFORBIDDEN, NULL);
+  OK(c, "2027-04-14", &CR, "veiligheidsmelding_afhandelen", "{\"afspraken\":\"veiligheidsplan opgesteld\"}");
+  ASSERT(fx_effect("close_tasks", "meldcode_melding", NULL) && fx_effect("close_tasks", "calamiteit", NULL));
+  ASSERT(!fx_has_flag(c, "calamiteit") && fx_has_flag(c, "veiligheidsrisico"));
+  json_decref(c);
+
+  /* the risicotaxatie may come with the toewijzing or at the start */
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-safe2", body, "rijnmond", 0, NULL);
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":"
+     "\"2027-12-31\"}");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"risicotaxatie\":\"geen_risico\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.risicotaxatie.door"), "aanbieder");
+  json_decref(c);
+  json_decref(body);
+
+  /* after an approved termination with a safety risk: the handover is warm, the new aanbieder confirms */
+  c = form_submitted(DEFAULTS);
+  OK(c, "2027-05-26", &AB, "meldcode_melding_doen",
+     "{\"gemeld_bij\":\"jeugdbeschermingsplein\",\"toelichting\":\"zorgen\"}");
+  OK(c, "2027-05-27", &CR, "beeindiging_goedkeuren", ALLE_OVERWEGINGEN);
+  NO(c, "2027-06-14", &AB, "overdracht_afronden",
+     "{\"einddatum_zorg\":\"2027-06-11\",\"overdracht\":\"bericht\"}", CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-06-14", &AB, "overdracht_afronden",
+     "{\"einddatum_zorg\":\"2027-06-11\",\"overdracht\":\"persoonlijk overgedragen\",\"nieuwe_aanbieder\":"
+     "\"zorgaanbieder-b\",\"warme_overdracht_bevestigd\":true}");
+  ASSERT_STR_EQ(fx_status(c), "beeindigd");
+  json_decref(c);
+
+  /* route C: the crisis team takes over, the aanbieder sends stop zorg before the crisis is closed */
+  {
+    opts_t o = DEFAULTS;
+    o.verwijzer = "gi";
+    c = in_zorg_with(o);
+  }
+  OK(c, "2027-05-03", &AB, "crisis_melden", "{\"toelichting\":\"CIT ingeschakeld\"}");
+  ASSERT(fx_effect("task", "stop_zorg_na_crisis", "aanbieder"));
+  NO(c, "2027-05-10", &AB, "crisis_afronden", "{\"vervolgplan\":\"v\",\"overdracht\":\"o\"}",
+     CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-05-04", &AB, "stop_zorg_na_crisis_melden", "{\"einddatum_zorg\":\"2027-05-03\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.crisis.stop_zorg.reden_beeindiging"), "20");
+  ASSERT(fx_effect("close_tasks", "stop_zorg_na_crisis", NULL));
+  NO(c, "2027-05-05", &AB, "stop_zorg_na_crisis_melden", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  OK(c, "2027-05-10", &AB, "crisis_afronden", "{\"vervolgplan\":\"v\",\"overdracht\":\"o\"}");
+  json_decref(c);
+  /* route A: no stop zorg for a crisis */
+  c = in_zorg();
+  OK(c, "2027-05-03", &AB, "crisis_melden", "{\"toelichting\":\"CIT ingeschakeld\"}");
+  ASSERT(!fx_effect("task", "stop_zorg_na_crisis", NULL));
+  NO(c, "2027-05-04", &AB, "stop_zorg_na_crisis_melden", NULL, CASUS_EGUARD_FAILED, "R-SAFE-1");
+  json_decref(c);
+}
+
+/* iJw keys (issue 10; R-TW-7, R-MON-10): the toewijzing carries its toewijzingnummer (default: the case id)
+ * and the productcategorie with the productcode; start and stop echo the number (another is 422 R-TW-7);
+ * changes record a JZ002 reason, refusals of a verzoek a WJ758 code, a verzoek om wijziging a WJ759 code. */
+TEST(ijw_keys_R_TW_7) {
+  json_t *c, *body;
+  setup();
+  body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
+                   "casusregisseur", "cr-1", "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
+  c = fx_create(chart, AT("2027-03-31"), &PR, "c-ijw", body, "rijnmond", 0, NULL);
+  json_decref(body);
+  NO(c, "2027-03-31", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"productcategorie\":\"450\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\"}",
+     CASUS_EINVALID_DATA, "R-TW-7");
+  OK(c, "2027-03-31", &PR, "toewijzen",
+     "{\"risicotaxatie\":\"geen_risico\",\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\","
+     "\"productcategorie\":\"45\",\"toewijzingnummer\":\"TW-2027-0001\",\"begindatum\":\"2027-04-01\","
+     "\"einddatum\":\"2027-12-31\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.toewijzingnummer"), "TW-2027-0001");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.categorie"), "45");
+  ASSERT_STR_EQ(fx_str(c, "fields.product.code"), "45A01");
+  NO(c, "2027-04-01", &AB, "start_zorg", "{\"toewijzingnummer\":\"TW-2027-0002\"}", CASUS_EGUARD_FAILED,
+     "R-TW-7");
+  OK(c, "2027-04-01", &AB, "start_zorg", "{\"toewijzingnummer\":\"TW-2027-0001\"}");
+  OK(c, "2027-04-20", &AB, "wijziging_aanvragen",
+     "{\"reden\":\"meer uren nodig\",\"reden_verzoek\":\"03\",\"gewenst_product\":\"45A02\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_verzoek"), "03");
+  OK(c, "2027-04-21", &PR, "wijziging_afwijzen", "{\"reden\":\"niet nodig\",\"reden_afwijzing\":\"04\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_afwijzing"), "04");
+  OK(c, "2027-05-03", &PR, "toewijzing_verlengen",
+     "{\"nieuwe_einddatum\":\"2028-01-31\",\"reden\":\"nodig\"}");
+  ASSERT_STR_EQ(fx_str(c, "fields.reden_wijziging"), "05");
+  NO(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-05-31\",\"toewijzingnummer\":\"x\"}",
+     CASUS_EGUARD_FAILED, "R-TW-7");
+  OK(c, "2027-06-01", &AB, "zorg_afsluiten",
+     "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-05-31\",\"toewijzingnummer\":\"TW-2027-"
+     "0001\"}");
+  json_decref(c);
+  /* without a number the toewijzing has none to echo: any start is accepted */
+  c = in_zorg();
+  ASSERT(fx_get(c, "fields.toewijzingnummer") == NULL);
+  json_decref(c);
+}
+
+#define TEST_LIST(X)                                                 \
+  X(chart_is_valid_and_in_zorg_is_parallel)                          \
+  X(refusal_until_screening_even_after_start_R_TW_3_R_TW_2)          \
+  X(overbrugging_from_acceptance_until_start_R_TW_6)                 \
+  X(start_inside_the_period_and_jz588_R_TW_7)                        \
+  X(toewijzing_ends_at_the_einddatum_R_MON_9)                        \
+  X(procesregisseur_extends_the_toewijzing_R_MON_9)                  \
+  X(start_after_the_einddatum_is_expired_R_MON_9)                    \
+  X(evaluation_schedule_midden_R_MON_1)                              \
+  X(evaluation_schedule_intensief_R_MON_1)                           \
+  X(evaluation_schedule_licht_and_change_R_MON_1)                    \
+  X(evaluation_refusals_R_MON_1)                                     \
+  X(end_evaluation_8_weeks_before_einddatum_R_MON_2)                 \
+  X(overdue_evaluations_task_and_flag_R_MON_3)                       \
+  X(verlenging_window_R_MON_4)                                       \
+  X(verlenging_granted_rearms_and_rejected_R_MON_4)                  \
+  X(wijziging_information_deadline_R_MON_5)                          \
+  X(wijziging_beslistermijn_R_MON_5)                                 \
+  X(suspension_lapses_after_8_weeks_route_a_R_MON_6)                 \
+  X(suspension_lapses_after_2_months_routes_b_c_R_MON_6)             \
+  X(crisis_pauses_arrangement_R_MON_7)                               \
+  X(toekenning_at_most_12_months_for_begeleiding_R_MON_8)            \
+  X(verlenging_of_begeleiding_at_most_12_months_R_MON_8)             \
+  X(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8)    \
+  X(procesregisseur_adjusts_the_toewijzing_R_MON_10)                 \
+  X(safety_risicotaxatie_meldcode_calamiteit_warm_handover_R_SAFE_1) \
+  X(ijw_keys_R_TW_7)                                                 \
+  X(termination_approved_then_handover_R_BE_1_to_8)                  \
+  X(termination_steps_cannot_be_skipped_R_BE_2_to_6)                 \
+  X(parents_required_under_16_R_BE_2)                                \
+  X(termination_rejected_returns_to_normal_care_R_BE_7_R_BE_10)      \
+  X(termination_withdrawn_at_any_step_R_BE_10)                       \
+  X(opt_out_presented_anonymised_R_BE_9)                             \
+  X(termination_by_jeugdige_R_BE_11)                                 \
+  X(no_bypass_of_the_termination_procedure_R_BE_12)                  \
+  X(ladder_up_to_contractmanager_and_missed_feedback_R_ESC_1_to_7)   \
+  X(ladder_steps_in_order_step_4_optional_R_ESC_1_to_5)              \
+  X(agreement_closes_the_ladder_at_any_step_R_TW_4)                  \
+  X(stagnation_escalated_to_contractmanager_R_ESC_8_R_ESC_10)        \
+  X(only_the_assigned_casusregisseur_acts_R_AUTH_3)                  \
+  X(contractmanager_view_is_anonymised_R_ESC_6)                      \
   X(allowed_events_in_care)
 
 TEST_MAIN(TEST_LIST)
