@@ -20,7 +20,8 @@ from test_process import FORMULIER, ams, in_zorg, procedure_to_form  # noqa: E40
 
 T0 = "2027-04-01T09:00:00+02:00"
 JEUGDIGE = {"naam": "Femke Zwanenburg", "geboortedatum": "2013-09-17", "bsn": "999990019"}
-TOEWIJZING = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": "2027-12-31"}
+TOEWIJZING = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-04-01", "einddatum": "2027-12-31",
+              "risicotaxatie": "geen_risico"}
 
 
 def route_c_body(**extra):

@@ -201,11 +201,19 @@ MUTATIONS = [
 ]
 
 
+# Mutations whose violation lies deeper than MAX_STATES reaches on their property's slice: the trace of
+# weigeren_na_screening is 5 steps (aanmelden, toewijzen, start_zorg, screening_afronden,
+# toewijzing_weigeren), and since the toewijzing ends at its einddatum (R-MON-9) its slice keeps 5 of
+# Rijnmond's 8 regions; it is found after about 60 000 configurations (docs/statecharts.md, what limits depth).
+MAX_STATES_FOR = {"weigering_alleen_voor_screening": 60000}
+
+
 def verify(path, trace, catcher=None):
     """The whole report, or (catcher given) only that property on its slice: deeper within the same bound."""
     only = ["--property", catcher] if catcher else []
+    bound = max(MAX_STATES, MAX_STATES_FOR.get(catcher, 0))
     p = subprocess.run([CASUSD, "statechart", "verify", path, "--json", "--trace-out", trace,
-                        "--max-states", str(MAX_STATES), "--depth", str(DEPTH), *only],
+                        "--max-states", str(bound), "--depth", str(DEPTH), *only],
                        capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout, p.stderr
 
@@ -277,13 +285,14 @@ def test_mutations():
 def test_properties_name_their_rules():
     """The landed charts' properties (docs/statecharts.md): each has a name, the rule it proves and a
     description; the rules that are properties of a run are all there. Not here: R-BE-3 (what a talk
-    records is the event's data schema), R-MON-10 and R-SAFE-1 (no chart models them yet)."""
+    records is the event's data schema)."""
     expected = {
         "jeugdhulp-rijnmond": {"R-BE-1", "R-BE-2", "R-BE-4", "R-BE-5", "R-BE-6", "R-BE-7", "R-BE-8", "R-BE-9",
                                "R-BE-10", "R-BE-11", "R-BE-12", "R-ESC-1", "R-ESC-2", "R-ESC-3", "R-ESC-4",
                                "R-ESC-5", "R-ESC-6", "R-ESC-7", "R-ESC-8", "R-ESC-10", "R-AUTH-3", "R-PRIV-1",
-                               "R-MON-9", "R-TW-7"},
-        "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7"},
+                               "R-MON-9", "R-TW-7", "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-TW-1"},
+        "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7",
+                              "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1"},
     }
     for chart_id, rules in expected.items():
         props = load(chart_id)["properties"]

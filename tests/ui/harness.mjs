@@ -153,6 +153,7 @@ export class Server {
     });
     await this.fire(c.id, 'pr-rotterdam', 'toewijzen', {
       aanbieder: 'horizon-jeugdzorg', product: '45A12', begindatum, einddatum: '2027-12-31',
+      risicotaxatie: 'geen_risico', // R-SAFE-1: recorded before or at the start
     });
     return c.id;
   }

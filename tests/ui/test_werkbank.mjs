@@ -122,6 +122,7 @@ async function test_termination_journey_every_role() {
     await field(f, 'Product (verplicht)').fill('45A12');
     await field(f, 'Begindatum (verplicht)').fill('2027-04-01');
     await field(f, 'Einddatum (verplicht)').fill('2027-12-31');
+    await field(f, 'Risicotaxatie').selectOption('geen_risico'); // R-SAFE-1: before or at the start
   });
   assert.match(await pr.page.locator('#casus-status').textContent(), /Toegewezen/);
   pr.assertClean();

@@ -145,24 +145,29 @@ TEST(events_return_the_actors_events_on_the_new_case) {
   c = step(c, AT("2027-04-01"), &AB, "arrangement_betwisten", "{\"toelichting\":\"te licht arrangement\"}",
            &res);
   assert_events(res.allowed_events, AANBIEDER_IN_ZORG);
-  assert_role_events(c, &CR, AT("2027-04-01"),
-                     SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,feiten_vastleggen");
+  assert_role_events(
+      c, &CR, AT("2027-04-01"),
+      SAFE_CR
+      ",evaluatie_vastleggen,evaluatiefrequentie_vastleggen,overeenstemming_bereiken,feiten_vastleggen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-05"), &CR, "feiten_vastleggen", "{\"feiten\":\"f\",\"doorlopen_stappen\":\"s\"}",
            &res);
-  assert_events(res.allowed_events,
-                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,intern_afstemmen");
+  assert_events(
+      res.allowed_events, SAFE_CR
+      ",evaluatie_vastleggen,evaluatiefrequentie_vastleggen,overeenstemming_bereiken,intern_afstemmen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-06"), &CR, "intern_afstemmen", "{\"afstemming\":\"met het CDT\"}", &res);
-  assert_events(res.allowed_events,
-                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,gesprek_aanbieder_voeren");
+  assert_events(res.allowed_events, SAFE_CR
+                ",evaluatie_vastleggen,evaluatiefrequentie_vastleggen,overeenstemming_bereiken,gesprek_"
+                "aanbieder_voeren");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-12"), &CR, "gesprek_aanbieder_voeren",
            "{\"datum\":\"2027-04-12\",\"argumenten\":\"nieuwe argumenten\",\"samenwerkingsafspraken\":"
            "\"wekelijks\",\"evaluatieafspraken\":\"na 6 weken\"}",
            &res);
-  assert_events(res.allowed_events,
-                SAFE_CR ",evaluatie_vastleggen,overeenstemming_bereiken,vraagverheldering_starten");
+  assert_events(res.allowed_events, SAFE_CR
+                ",evaluatie_vastleggen,evaluatiefrequentie_vastleggen,overeenstemming_bereiken,"
+                "vraagverheldering_starten");
   assert_role_events(c, &TM, AT("2027-04-12"), "overeenstemming_bereiken,teammanagers_inschakelen");
   engine_result_clear(&res);
   c = step(c, AT("2027-04-13"), &TM, "teammanagers_inschakelen",
