@@ -152,23 +152,6 @@ typedef struct {
   const char *config_path; /* NULL: the embedded demo configuration */
 } serve_t;
 
-/* A line on stderr, prefixed with the UTC time (as the API's log lines). */
-static void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void serve_log(const char *fmt, ...) {
-  char ts[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  va_list ap;
-  gmtime_r(&now, &tm);
-  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fprintf(stderr, "%s casusd: ", ts);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  fflush(stderr);
-}
-
 static void serve_signal_cb(uv_signal_t *h, int signum) {
   serve_t *s = h->data;
   fprintf(stderr, "casusd: signal %d, stopping\n", signum);
@@ -189,20 +172,20 @@ static void serve_reload_cb(uv_signal_t *h, int signum) {
   (void)signum;
   if (s->api == NULL) return;
   if (s->config_path == NULL) {
-    serve_log("SIGHUP: no --config file (the embedded demo configuration); nothing to reload");
+    api_log("SIGHUP: no --config file (the embedded demo configuration); nothing to reload");
     return;
   }
   cfg = core_json_file_load(s->config_path, LIMIT_CONFIG_BYTES_MAX, "configuration", msg, sizeof(msg));
   if (cfg == NULL) {
     api_reload(s->api, NULL, err, sizeof(err));
-    serve_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
+    api_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
     return;
   }
   if (api_reload(s->api, cfg, err, sizeof(err)) != 0)
-    serve_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, err);
+    api_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, err);
   else
-    serve_log("SIGHUP: configuration reloaded from %s (actors, tokens, oidc and its JWKS, rate_limit)",
-              s->config_path);
+    api_log("SIGHUP: configuration reloaded from %s (actors, tokens, oidc and its JWKS, rate_limit)",
+            s->config_path);
   json_decref(cfg);
 }
 

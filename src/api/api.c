@@ -16,7 +16,7 @@
 #include "core/jsonbody.h"
 #include "core/sha256.h"
 
-void api__log(const char *fmt, ...) {
+void api_log(const char *fmt, ...) {
   va_list ap;
   char ts[32];
   time_t now = time(NULL);
@@ -28,6 +28,7 @@ void api__log(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+  fflush(stderr);
 }
 
 /* A test-only knob (docs/operations.md): the environment variable `name`

@@ -122,7 +122,7 @@ typedef struct {
 
 /* api.c */
 /* A line on stderr, prefixed with the UTC time. */
-void api__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define api__log api_log /* api.h */
 
 /* registry.c: charts, regions, calendars */
 /* The loaded chart "<id>@<version>", or NULL. */
