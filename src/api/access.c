@@ -64,7 +64,8 @@ static bool access_log_allowed(const auth_actor_t *actor, const json_t *case_) {
   const char *cr = json_string_value(json_object_get(fields, "casusregisseur"));
   const char *gemeente = json_string_value(json_object_get(fields, "gemeente"));
   if (strcmp(actor->role, "casusregisseur") == 0) return cr != NULL && strcmp(cr, actor->id) == 0;
-  if (strcmp(actor->role, "procesregisseur") == 0) return gemeente != NULL && strcmp(gemeente, actor->org) == 0;
+  if (strcmp(actor->role, "procesregisseur") == 0)
+    return gemeente != NULL && strcmp(gemeente, actor->org) == 0;
   return false;
 }
 
@@ -98,9 +99,10 @@ void api__handle_access_log(call_t *c) {
   if (!access_log_allowed(c->actor, case_)) {
     store_txn_abort(txn);
     json_decref(case_);
-    http_respond_error(c->req, CASUS_EFORBIDDEN,
-                       "Only the case's casusregisseur and the procesregisseur of its gemeente read its access log.",
-                       "R-AUTH-2");
+    http_respond_error(
+        c->req, CASUS_EFORBIDDEN,
+        "Only the case's casusregisseur and the procesregisseur of its gemeente read its access log.",
+        "R-AUTH-2");
     return;
   }
   rc = store_access_page(txn, c->param, after, (size_t)limit, &entries, &next);

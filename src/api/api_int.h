@@ -12,6 +12,7 @@
  *   timers_fire.c  firing due timers in bounded chunks
  *   views.c        the case view and the privacy of anonymised views (R-PRIV-1)
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
+ *   inzage.c       the inzage document (AVG art. 15): casusd export and GET /v1/inzage
  *   access.c       the access log (NEN 7513): entries, reads held for the group commit, GET .../access-log
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
@@ -51,9 +52,9 @@ typedef struct pending_s {
   char case_id[LIMIT_ID_BYTES_MAX];
   json_t *body;
   char request_hash[65];
-  bool retried; /* requeued once after its child transaction found the map full */
+  bool retried;    /* requeued once after its child transaction found the map full */
   int read_status; /* W_READ: the reply's status; body is its JSON */
-  json_t *access; /* W_READ: the access-log entries to append before the reply leaves */
+  json_t *access;  /* W_READ: the access-log entries to append before the reply leaves */
   /* the outcome, sent after the commit */
   int status;
   char *resp;
@@ -82,7 +83,7 @@ struct api_s {
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
     uint64_t writes_rate_limited, timers_failed;
-    uint64_t idem_swept, inbox_swept; /* entries the sweeps looked at (growth.c) */
+    uint64_t idem_swept, inbox_swept;                    /* entries the sweeps looked at (growth.c) */
     uint64_t reads_logged, access_entries, access_swept; /* the access log (access.c) */
   } m;
   /* The write-rate bucket of each actor that wrote, by actor id (write_queue.c):
@@ -163,6 +164,8 @@ void api__access_reply(call_t *c, int status, json_t *body, json_t *entries);
  * (a stream's pushes); stolen. */
 void api__access_later(api_t *api, json_t *entry);
 void api__handle_access_log(call_t *c);
+/* inzage.c: GET /v1/inzage for the procesregisseur */
+void api__handle_inzage(call_t *c);
 /* write_queue.c: keeps the loop from blocking until the batch ran. */
 void api__batch_idle_cb(uv_idle_t *h);
 /* Begins a read transaction (*txn, for the caller to end) and reads the

@@ -34,8 +34,9 @@ static int list_fn(const json_t *case_, void *ud) {
   if (chart == NULL || !auth_case_visible(chart, l->c->actor, case_)) return 0;
   json_array_append_new(l->items, api__case_view(l->c->api, chart, case_, l->c->actor, NULL));
   /* NEN 7513: one access-log entry per case returned. */
-  json_array_append_new(l->access, api__access_entry(l->c->api, l->c->actor, l->c->req,
-                                                     json_string_value(json_object_get(case_, "id")), "list"));
+  json_array_append_new(l->access,
+                        api__access_entry(l->c->api, l->c->actor, l->c->req,
+                                          json_string_value(json_object_get(case_, "id")), "list"));
   return 0;
 }
 

@@ -41,6 +41,7 @@ static const route_t routes[] = {
     {"GET", "/v1/cases/{}/history", ROUTE_READ, true, api__handle_history},
     {"GET", "/v1/cases/{}/access-log", ROUTE_READ, true, api__handle_access_log},
     {"GET", "/v1/me", ROUTE_READ, true, api__handle_me},
+    {"GET", "/v1/inzage", ROUTE_READ, true, api__handle_inzage},
     {"GET", "/v1/inbox", ROUTE_READ, true, api__handle_inbox},
     {"POST", "/v1/inbox/{}/read", ROUTE_WRITE, true, api__handle_inbox_read},
     {"GET", "/v1/stream", ROUTE_READ, true, api__handle_stream},

@@ -42,9 +42,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/assert.h"
 #include "core/errbody.h"
@@ -482,7 +482,8 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   uv_buf_t b;
   int head_len;
   if (!no_body) snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
-  head_len = http_format_head(NULL, 0, status, date, content_type, length, connection, extra, c->req.request_id);
+  head_len =
+      http_format_head(NULL, 0, status, date, content_type, length, connection, extra, c->req.request_id);
   CASUS_ASSERT(head_len > 0);
   w = malloc(sizeof *w + (size_t)head_len + 1 + body_sent);
   if (w == NULL) {
