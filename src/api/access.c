@@ -42,6 +42,7 @@ int api__access_append(api_t *api, store_txn_t *txn, const json_t *entries) {
     int rc = store_access_append(txn, json_string_value(json_object_get(e, "case_id")), now, e, NULL);
     if (rc != 0) return rc;
     api->m.access_entries++;
+    api->access_batch++;
   }
   return 0;
 }

@@ -112,7 +112,8 @@ struct api_s {
   engine_chart_t *charts[LIMIT_CHARTS_MAX];
   int charts_count;
   pending_t *head, *tail;
-  json_t *access_later; /* api__access_later's entries, for the next group commit */
+  json_t *access_later;  /* api__access_later's entries, for the next group commit */
+  uint64_t access_batch; /* access-log entries appended since the last sweep (its budget) */
   int pending_count;
   int handles_open;
 };

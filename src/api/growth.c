@@ -35,9 +35,14 @@ void api__growth_sweep(api_t *api, store_txn_t *parent, int batch_requests) {
   if (rc == 0) rc = store_idem_sweep(txn, now - api->cfg.idempotency_ttl_s, max, &idem);
   if (rc == 0)
     rc = store_inbox_sweep(txn, now, (int64_t)LIMIT_NOTIFICATION_AGE_DAYS * API_DAY_S, max, &inbox);
-  /* NEN 7513: access-log entries older than the retention go. */
+  /* NEN 7513: access-log entries older than the retention go.  A read may
+   * append many entries (a list page: one per case), so this sweep may look
+   * at twice as many as the batch appended, besides the usual budget: it
+   * outpaces the appends as the other sweeps outpace the writes. */
   if (rc == 0)
-    rc = store_access_sweep(txn, now - (int64_t)LIMIT_ACCESS_LOG_RETENTION_DAYS * API_DAY_S, max, &access);
+    rc = store_access_sweep(txn, now - (int64_t)LIMIT_ACCESS_LOG_RETENTION_DAYS * API_DAY_S,
+                            max + 2 * (size_t)api->access_batch, &access);
+  api->access_batch = 0;
   if (rc == 0) {
     rc = store_txn_commit(txn);
   } else if (txn != NULL) {
