@@ -39,6 +39,7 @@ static const char usage_main[] =
     "  hash-token         print the token_sha256 of a bearer token for the configuration\n"
     "  verify             check every record of a store and its hash-chained history (R-AUD-1)\n"
     "  backup             copy a store consistently, also while the server runs\n"
+    "  export             the inzage (AVG art. 15): every case of one jeugdige, with history and access log\n"
     "  version            print the version\n"
     "\n"
     "Run 'casusd <command> --help' for a command's options.  Documentation: README.md and docs/.\n";
@@ -136,6 +137,95 @@ static const char usage_backup[] =
     "\n"
     "Writes a consistent, compacted copy of the store at DIR into the empty or new folder DIR2,\n"
     "also while a server runs on DIR.  Start a server with --data DIR2 to serve the copy.\n";
+
+static const char usage_export[] =
+    "Usage: casusd export --data DIR (--bsn BSN | --jeugdige NAME --geboortedatum YYYY-MM-DD)\n"
+    "\n"
+    "Writes one JSON document on stdout: every case of that jeugdige in the store at DIR, each with its\n"
+    "whole history and its whole access log (the inzage of AVG art. 15; docs/security.md).  The\n"
+    "jeugdige is matched exactly on the case's fields.jeugdige: bsn, or naam and geboortedatum\n"
+    "together, byte for byte (no change of case or spaces).  It reads one consistent snapshot and\n"
+    "writes nothing, so it may run while a server serves DIR; it is not itself in the access log\n"
+    "(GET /v1/inzage is).  Exit status 0 (also when no case matches: \"cases\" is empty), 2 for wrong\n"
+    "options or a store that cannot be opened or read.\n";
+
+static int cmd_export(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"data", required_argument, NULL, 'd'},     {"bsn", required_argument, NULL, 'b'},
+      {"jeugdige", required_argument, NULL, 'j'}, {"geboortedatum", required_argument, NULL, 'g'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  const char *data = NULL;
+  api_inzage_who_t who = {NULL, NULL, NULL};
+  char why[160];
+  store_t *st;
+  store_txn_t *txn;
+  json_t *doc = NULL;
+  int c, rc;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+      case 'd':
+        data = optarg;
+        break;
+      case 'b':
+        who.bsn = optarg;
+        break;
+      case 'j':
+        who.naam = optarg;
+        break;
+      case 'g':
+        who.geboortedatum = optarg;
+        break;
+      case 'h':
+        fputs(usage_export, stdout);
+        return 0;
+      default:
+        fputs(usage_export, stderr);
+        return 2;
+    }
+  }
+  if (data == NULL || optind < argc) {
+    fputs(usage_export, stderr);
+    return 2;
+  }
+  if (api_inzage_who_check(&who, why, sizeof(why)) != 0) {
+    fprintf(stderr, "casusd export: %s\n", why);
+    fputs(usage_export, stderr);
+    return 2;
+  }
+  {
+    /* An export reads a store; it never makes an empty one. */
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/data.mdb", data);
+    if (stat(path, &sb) != 0) {
+      fprintf(stderr, "casusd export: there is no store in %s\n", data);
+      return 2;
+    }
+  }
+  rc = store_open(&st, data, 0);
+  if (rc != 0) {
+    fprintf(stderr, "casusd export: cannot open the store in %s: %s\n", data, core_err_message(rc));
+    return 2;
+  }
+  rc = store_txn_begin(st, false, &txn);
+  if (rc == 0) {
+    rc = api_inzage_build(txn, &who, (int64_t)time(NULL), NULL, NULL, &doc);
+    store_txn_abort(txn);
+  }
+  store_close(st);
+  if (rc != 0) {
+    fprintf(stderr, "casusd export: the store could not be read: %s\n", core_err_message(rc));
+    return 2;
+  }
+  rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);
+  json_decref(doc);
+  if (rc != 0 || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+    fprintf(stderr, "casusd export: writing the document failed\n");
+    return 2;
+  }
+  return 0;
+}
 
 static bool wants_help(int argc, char **argv) {
   int i;
@@ -788,6 +878,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "hash-token") == 0) return cmd_hash_token(argc - 1, argv + 1);
   if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 1, argv + 1);
   if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 1, argv + 1);
+  if (strcmp(cmd, "export") == 0) return cmd_export(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("casusd %s\n", CASUSD_VERSION);
     return 0;

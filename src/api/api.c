@@ -178,6 +178,7 @@ fail:
   free(api->calendars);
   free(api->rate);
   json_decref(api->regions_doc);
+  json_decref(api->access_later);
   auth_config_free(&api->cfg);
   free(api);
   return rc;
@@ -284,6 +285,8 @@ void api_stop(api_t *api) {
   free(api->rate);
   api->rate = NULL;
   json_decref(api->regions_doc);
+  json_decref(api->access_later);
+  api->access_later = NULL;
   api->regions_doc = NULL;
   auth_config_free(&api->cfg);
   api->handles_open = 3;

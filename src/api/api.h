@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "store/store.h"
+
 typedef struct api_s api_t;
 
 typedef struct {
@@ -49,5 +51,26 @@ int api_reload(api_t *api, const json_t *config, char *err, size_t err_size);
 void api_stop(api_t *api);
 /* A line on stderr, prefixed with the UTC time: the server's log (also for main.c's own lines). */
 void api_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The inzage (AVG art. 15; inzage.c): one jeugdige, by bsn, or by naam and
+ * geboortedatum together (exact matches on fields.jeugdige). */
+typedef struct {
+  const char *bsn;           /* NULL: by name and birth date */
+  const char *naam;          /* exact, byte for byte */
+  const char *geboortedatum; /* YYYY-MM-DD */
+} api_inzage_who_t;
+/* 0 when who asks for one jeugdige the one way or the other; else
+ * CASUS_EBAD_REQUEST with a sentence in why. */
+int api_inzage_who_check(const api_inzage_who_t *who, char *why, size_t why_size);
+/* Whether case_ is of that jeugdige. */
+bool api_inzage_matches(const api_inzage_who_t *who, const json_t *case_);
+/* A filter over the matching cases (NULL: all of them). */
+typedef bool (*api_inzage_keep_fn)(const json_t *case_, void *ud);
+/* The inzage document, a new object in *out: {"inzage", "jeugdige",
+ * "generated" (now_s), "cases": [{"case", "history", "access_log"}]} over
+ * every case of the store (one read transaction txn) that matches and keep
+ * keeps.  0 or the store's errors. */
+int api_inzage_build(store_txn_t *txn, const api_inzage_who_t *who, int64_t now_s, api_inzage_keep_fn keep,
+                     void *keep_ud, json_t **out);
 
 #endif

@@ -12,6 +12,8 @@
  *   timers_fire.c  firing due timers in bounded chunks
  *   views.c        the case view and the privacy of anonymised views (R-PRIV-1)
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
+ *   inzage.c       the inzage document (AVG art. 15): casusd export and GET /v1/inzage
+ *   access.c       the access log (NEN 7513): entries, reads held for the group commit, GET .../access-log
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
  *   ui.c           GET /ui/...: the werkbank's static files (docs/ui.md)
@@ -38,7 +40,7 @@
 #include "timers/timers.h"
 
 /* The kinds of queued writes. */
-enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ };
+enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ, W_READ };
 
 /* One queued write request and, after the batch ran, its outcome. */
 typedef struct pending_s {
@@ -50,7 +52,9 @@ typedef struct pending_s {
   char case_id[LIMIT_ID_BYTES_MAX];
   json_t *body;
   char request_hash[65];
-  bool retried; /* requeued once after its child transaction found the map full */
+  bool retried;    /* requeued once after its child transaction found the map full */
+  int read_status; /* W_READ: the reply's status; body is its JSON */
+  json_t *access;  /* W_READ: the access-log entries to append before the reply leaves */
   /* the outcome, sent after the commit */
   int status;
   char *resp;
@@ -79,7 +83,8 @@ struct api_s {
     uint64_t requests, unauthenticated, writes_ok, writes_refused, writes_failed;
     uint64_t commits, commit_failures, batch_requests_max, timers_fired, timer_chunks;
     uint64_t writes_rate_limited, timers_failed;
-    uint64_t idem_swept, inbox_swept; /* entries the sweeps looked at (growth.c) */
+    uint64_t idem_swept, inbox_swept;                    /* entries the sweeps looked at (growth.c) */
+    uint64_t reads_logged, access_entries, access_swept; /* the access log (access.c) */
   } m;
   /* The write-rate bucket of each actor that wrote, by actor id (write_queue.c):
    * static and OIDC actors alike, and kept across a reload. */
@@ -107,6 +112,8 @@ struct api_s {
   engine_chart_t *charts[LIMIT_CHARTS_MAX];
   int charts_count;
   pending_t *head, *tail;
+  json_t *access_later;  /* api__access_later's entries, for the next group commit */
+  uint64_t access_batch; /* access-log entries appended since the last sweep (its budget) */
   int pending_count;
   int handles_open;
 };
@@ -139,6 +146,33 @@ void api__handle_charts(call_t *c);
 void api__handle_chart(call_t *c);
 /* GET /v1/me: who the token is, and the charts whose cases its role may create. */
 void api__handle_me(call_t *c);
+
+/* access.c: the access log (NEN 7513) */
+/* An access-log entry (new reference, NULL when memory runs out) of actor's
+ * access of kind `what` ("view", "history", "list", "stream", "export",
+ * "event") to case_id, dated by the service's clock, with req's id. */
+json_t *api__access_entry(const api_t *api, const auth_actor_t *actor, const http_request_t *req,
+                          const char *case_id, const char *what);
+/* Appends every entry of the array entries (borrowed; each names its
+ * "case_id") to the store.  0 or the store's error. */
+int api__access_append(api_t *api, store_txn_t *txn, const json_t *entries);
+/* Answers a read whose access-log entries (stolen array, may be empty) must
+ * be committed first: the reply (body stolen) waits for the next group
+ * commit, which carries them with the writes: no commit, and no fsync, of
+ * its own.  An empty array replies at once. */
+void api__access_reply(call_t *c, int status, json_t *body, json_t *entries);
+/* Entries to write with the next group commit that no reply waits for
+ * (a stream's pushes); stolen. */
+void api__access_later(api_t *api, json_t *entry);
+void api__handle_access_log(call_t *c);
+/* inzage.c: GET /v1/inzage for the procesregisseur */
+void api__handle_inzage(call_t *c);
+/* write_queue.c: keeps the loop from blocking until the batch ran. */
+void api__batch_idle_cb(uv_idle_t *h);
+/* Begins a read transaction (*txn, for the caller to end) and reads the
+ * case of the path when the caller may see it; otherwise replies (404) and
+ * returns NULL (reads.c). */
+json_t *api__case_open(call_t *c, store_txn_t **txn, const engine_chart_t **chart);
 
 /* views.c */
 /* Replaces the chart's identifying fields of `fields` (in place) by a pseudonym and an age band. */

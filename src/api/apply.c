@@ -153,6 +153,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, rc, NULL, NULL);
     return rc;
   }
+  snprintf(p->case_id, sizeof(p->case_id), "%s", id); /* for the access log */
   ctx.chart = chart;
   ctx.cal = &api->calendars[region - api->cfg.regions];
   ctx.now_s = timers_now(api->timers);
@@ -343,9 +344,39 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
       return;
     }
   }
+  if (p->kind == W_READ) {
+    /* A read's access-log entries, in this batch's commit (access.c). */
+    rc = api__access_append(api, txn, p->access);
+    if (rc != 0) {
+      store_txn_abort(txn);
+      api__pending_fail(p, rc, NULL, NULL);
+      return;
+    }
+    rc = store_txn_commit(txn);
+    if (rc != 0) {
+      api__pending_fail(p, rc, NULL, NULL);
+      return;
+    }
+    /* The body stays for a retry after the map grew; the reply is a copy. */
+    api__pending_ok(p, p->read_status, json_incref(p->body));
+    return;
+  }
   rc = p->kind == W_CREATE       ? process_create(api, txn, p)
        : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
                                  : process_event(api, txn, p);
+  /* A case written: its access-log entry, in the same child transaction. */
+  if (rc == 0 && p->err == 0 && (p->kind == W_CREATE || p->kind == W_EVENT)) {
+    json_t *e = api__access_entry(api, p->actor, p->req, p->case_id, "event");
+    json_t *one = json_array();
+    json_array_append_new(one, e);
+    rc = e ? api__access_append(api, txn, one) : CASUS_ENOMEM;
+    json_decref(one);
+    if (rc != 0) {
+      free(p->resp);
+      p->resp = NULL;
+      api__pending_fail(p, rc, NULL, NULL);
+    }
+  }
   if (rc == 0 && idem_key != NULL) {
     /* No reply (it could not be serialised): nothing to record, the request fails. */
     rc = p->resp == NULL ? CASUS_ENOMEM

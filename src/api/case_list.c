@@ -23,6 +23,7 @@
 typedef struct {
   call_t *c;
   json_t *items;
+  json_t *access; /* the access-log entries, one per case listed */
 } list_ctx_t;
 
 static int list_fn(const json_t *case_, void *ud) {
@@ -32,6 +33,10 @@ static int list_fn(const json_t *case_, void *ud) {
   /* The index scoped the query; this is the pair assertion on the way out. */
   if (chart == NULL || !auth_case_visible(chart, l->c->actor, case_)) return 0;
   json_array_append_new(l->items, api__case_view(l->c->api, chart, case_, l->c->actor, NULL));
+  /* NEN 7513: one access-log entry per case returned. */
+  json_array_append_new(l->access,
+                        api__access_entry(l->c->api, l->c->actor, l->c->req,
+                                          json_string_value(json_object_get(case_, "id")), "list"));
   return 0;
 }
 
@@ -119,6 +124,7 @@ void api__handle_case_list(call_t *c) {
   q.cursor = cursor;
   l.c = c;
   l.items = json_array();
+  l.access = json_array();
   next[0] = '\0';
   if (q.scopes_count > 0) {
     rc = store_txn_begin(c->api->store, false, &txn);
@@ -128,6 +134,7 @@ void api__handle_case_list(call_t *c) {
     }
     if (rc != 0) {
       json_decref(l.items);
+      json_decref(l.access);
       http_respond_error(c->req, rc,
                          rc == CASUS_EBAD_REQUEST ? "The cursor does not belong to this query." : NULL, NULL);
       return;
@@ -136,5 +143,5 @@ void api__handle_case_list(call_t *c) {
   out = json_object();
   json_object_set_new(out, "cases", l.items);
   json_object_set_new(out, "next_cursor", next[0] ? json_string(next) : json_null());
-  api__reply_json(c->req, 200, out);
+  api__access_reply(c, 200, out, l.access);
 }

@@ -29,12 +29,20 @@ void api__growth_sweep(api_t *api, store_txn_t *parent, int batch_requests) {
   int64_t now = timers_now(api->timers);
   size_t max =
       LIMIT_SWEEP_PER_COMMIT_BASE + LIMIT_SWEEP_PER_WRITE * (size_t)(batch_requests > 0 ? batch_requests : 0);
-  size_t idem = 0, inbox = 0;
+  size_t idem = 0, inbox = 0, access = 0;
   store_txn_t *txn;
   int rc = store_txn_child(parent, &txn);
   if (rc == 0) rc = store_idem_sweep(txn, now - api->cfg.idempotency_ttl_s, max, &idem);
   if (rc == 0)
     rc = store_inbox_sweep(txn, now, (int64_t)LIMIT_NOTIFICATION_AGE_DAYS * API_DAY_S, max, &inbox);
+  /* NEN 7513: access-log entries older than the retention go.  A read may
+   * append many entries (a list page: one per case), so this sweep may look
+   * at twice as many as the batch appended, besides the usual budget: it
+   * outpaces the appends as the other sweeps outpace the writes. */
+  if (rc == 0)
+    rc = store_access_sweep(txn, now - (int64_t)LIMIT_ACCESS_LOG_RETENTION_DAYS * API_DAY_S,
+                            max + 2 * (size_t)api->access_batch, &access);
+  api->access_batch = 0;
   if (rc == 0) {
     rc = store_txn_commit(txn);
   } else if (txn != NULL) {
@@ -46,6 +54,7 @@ void api__growth_sweep(api_t *api, store_txn_t *parent, int batch_requests) {
   }
   api->m.idem_swept += idem;
   api->m.inbox_swept += inbox;
+  api->m.access_swept += access;
 }
 
 int api__growth_upgrade(api_t *api) {

@@ -44,12 +44,19 @@ void api__handle_metrics(call_t *c) {
       {"casusd_connections", "gauge", "Open HTTP connections.", "",
        (unsigned long long)http_server_connections(api->http)},
       {"casusd_streams", "gauge", "Open event streams.", "", (unsigned long long)api->subs_count},
-      {"casusd_pending_writes", "gauge", "Writes waiting for the next group commit.", "",
+      {"casusd_pending_writes", "gauge",
+       "Writes (and reads held for their access-log entries) waiting for the next group commit.", "",
        (unsigned long long)api->pending_count},
       {"casusd_swept_total", "counter",
        "Entries the sweeps of expired records looked at (docs/operations.md).", "{db=\"idem\"}",
        api->m.idem_swept},
       {"casusd_swept_total", NULL, NULL, "{db=\"inbox\"}", api->m.inbox_swept},
+      {"casusd_swept_total", NULL, NULL, "{db=\"access\"}", api->m.access_swept},
+      {"casusd_reads_logged_total", "counter",
+       "Reads answered after the group commit that carried their access-log entries.", "",
+       api->m.reads_logged},
+      {"casusd_access_entries_total", "counter", "Access-log entries appended (NEN 7513).", "",
+       api->m.access_entries},
       {"casusd_config_reloads_total", "counter", "SIGHUP reloads of the configuration by outcome.",
        "{outcome=\"ok\"}", api->reloads},
       {"casusd_config_reloads_total", NULL, NULL, "{outcome=\"refused\"}", api->reloads_refused},
@@ -58,7 +65,7 @@ void api__handle_metrics(call_t *c) {
       {"casusd_json_serialisations_total", "counter", "JSON documents serialised (records and replies).", "",
        core_json_serialisations()},
   };
-  char buf[4096];
+  char buf[8192];
   size_t i, n = 0;
   if (strcmp(c->actor->role, AUTH_ROLE_ADMIN) != 0) {
     http_respond_error(c->req, CASUS_EFORBIDDEN, "Only an admin may read the metrics.", NULL);

@@ -24,7 +24,7 @@ void api__handle_healthz(call_t *c) {
  * (404 as for an unknown id, R-AUTH-2; 500 store_corrupt when the case is
  * damaged and filed under the caller's scopes; or the store's error), ends
  * the transaction and returns NULL. */
-static json_t *case_open(call_t *c, store_txn_t **txn, const engine_chart_t **chart) {
+json_t *api__case_open(call_t *c, store_txn_t **txn, const engine_chart_t **chart) {
   json_t *case_ = NULL;
   int rc = store_txn_begin(c->api->store, false, txn);
   if (rc == 0) rc = store_case_get(*txn, c->param, &case_);
@@ -52,10 +52,11 @@ static json_t *case_open(call_t *c, store_txn_t **txn, const engine_chart_t **ch
 void api__handle_case_get(call_t *c) {
   store_txn_t *txn = NULL;
   const engine_chart_t *chart;
-  json_t *case_ = case_open(c, &txn, &chart);
+  json_t *case_ = api__case_open(c, &txn, &chart);
   if (case_ == NULL) return;
   store_txn_abort(txn);
-  api__reply_json(c->req, 200, api__case_view(c->api, chart, case_, c->actor, NULL));
+  api__access_reply(c, 200, api__case_view(c->api, chart, case_, c->actor, NULL),
+                    json_pack("[o]", api__access_entry(c->api, c->actor, c->req, c->param, "view")));
   json_decref(case_);
 }
 
@@ -93,7 +94,7 @@ void api__handle_history(call_t *c) {
     http_respond_error(c->req, CASUS_EBAD_REQUEST, msg, NULL);
     return;
   }
-  case_ = case_open(c, &txn, &chart);
+  case_ = api__case_open(c, &txn, &chart);
   if (case_ == NULL) return;
   rc = store_history_page(txn, c->param, after, (size_t)limit, LIMIT_HISTORY_PAGE_BYTES_MAX, &entries, &next);
   store_txn_abort(txn);
@@ -114,7 +115,8 @@ void api__handle_history(call_t *c) {
     }
     out = json_pack("{s:s, s:o}", "case_id", c->param, "entries", entries);
     json_object_set_new(out, "next", next > 0 ? json_integer((json_int_t)next) : json_null());
-    api__reply_json(c->req, 200, out);
+    api__access_reply(c, 200, out,
+                      json_pack("[o]", api__access_entry(c->api, c->actor, c->req, c->param, "history")));
   }
   json_decref(case_);
 }

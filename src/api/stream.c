@@ -38,6 +38,12 @@ static bool sub_push(api_t *api, sub_t *sub) {
     free(data);
     if (!alive) break;
     sub->last_seq = seq;
+    /* NEN 7513: what the stream sent of a case is an access; the entry is
+     * written with the next group commit. */
+    if (json_is_string(json_object_get(item, "case_id")))
+      api__access_later(api,
+                        api__access_entry(api, sub->actor, sub->req,
+                                          json_string_value(json_object_get(item, "case_id")), "stream"));
   }
   json_decref(items);
   return alive;

@@ -35,7 +35,9 @@ void api__pending_ok(pending_t *p, int status, json_t *body) {
 }
 
 void api__pending_reply(api_t *api, pending_t *p) {
-  if (p->err == CASUS_ESTORE || p->err == CASUS_ESTORE_FULL || p->err == CASUS_ENOMEM)
+  if (p->kind == W_READ)
+    api->m.reads_logged++;
+  else if (p->err == CASUS_ESTORE || p->err == CASUS_ESTORE_FULL || p->err == CASUS_ENOMEM)
     api->m.writes_failed++;
   else if (p->err != 0)
     api->m.writes_refused++;
@@ -47,6 +49,7 @@ void api__pending_reply(api_t *api, pending_t *p) {
     http_respond(p->req, p->status, NULL, p->resp, p->resp_len, NULL);
   free(p->resp);
   json_decref(p->body);
+  json_decref(p->access);
   free(p);
 }
 
@@ -73,9 +76,10 @@ static bool clock_apply(api_t *api, pending_t *p) {
   return false;
 }
 
-static void batch_idle_cb(uv_idle_t *h) {
+void api__batch_idle_cb(uv_idle_t *h) {
   (void)h;
 }
+#define batch_idle_cb api__batch_idle_cb
 
 /* Forgets an outcome, so that the request can be applied again. */
 static void pending_reset(pending_t *p) {
@@ -100,6 +104,18 @@ static int batch_run(api_t *api, pending_t *batch, int n) {
     return rc;
   }
   for (p = batch; p; p = p->next) api__pending_apply(api, txn, p);
+  /* The entries no reply waits for (a stream's pushes), in a child
+   * transaction: when they fail they are rolled back alone, and tried again. */
+  if (json_array_size(api->access_later) > 0) {
+    store_txn_t *child = NULL;
+    int lrc = store_txn_child(txn, &child);
+    if (lrc == 0) lrc = api__access_append(api, child, api->access_later);
+    if (lrc == 0)
+      lrc = store_txn_commit(child);
+    else if (child != NULL)
+      store_txn_abort(child);
+    if (lrc == 0) json_array_clear(api->access_later);
+  }
   api__growth_sweep(api, txn, n);
   rc = store_txn_commit(txn);
   api->m.commits++;
@@ -123,7 +139,8 @@ void api__batch_cb(uv_check_t *h) {
   api_t *api = h->data;
   pending_t *batch = NULL, **tailp = &batch, *p, *clocks = NULL, **ctail = &clocks;
   int n = 0, rc;
-  if (api->head == NULL) {
+  bool later = json_array_size(api->access_later) > 0;
+  if (api->head == NULL && !later) {
     uv_idle_stop(&api->batch_idle);
     return;
   }
@@ -143,7 +160,7 @@ void api__batch_cb(uv_check_t *h) {
     }
   }
   if (api->head == NULL) api->tail = NULL;
-  if (batch != NULL) {
+  if (batch != NULL || later) {
     rc = batch_run(api, batch, n);
     if (rc == CASUS_ESTORE_FULL) {
       /* The commit found the map full; the store has grown it now that no
@@ -304,6 +321,46 @@ static void enqueue(call_t *c, int kind, json_t *body) {
    * pipelined input from a 0 ms timer) must not wait for unrelated I/O:
    * an active idle handle keeps the next poll from blocking, so api__batch_cb
    * runs in this loop iteration. */
+  uv_idle_start(&api->batch_idle, batch_idle_cb);
+}
+
+void api__access_reply(call_t *c, int status, json_t *body, json_t *entries) {
+  api_t *api = c->api;
+  pending_t *p;
+  if (body == NULL || entries == NULL) {
+    json_decref(body);
+    json_decref(entries);
+    http_respond_error(c->req, CASUS_ENOMEM, NULL, NULL);
+    return;
+  }
+  if (json_array_size(entries) == 0) {
+    json_decref(entries);
+    api__reply_json(c->req, status, body);
+    return;
+  }
+  /* Reads are not refused for a full queue: they cost the batch only their
+   * entries.  (LIMIT_PENDING_REQUESTS_MAX bounds the writes.) */
+  p = calloc(1, sizeof(*p));
+  if (p == NULL) {
+    json_decref(body);
+    json_decref(entries);
+    http_respond_error(c->req, CASUS_ENOMEM, NULL, NULL);
+    return;
+  }
+  p->req = c->req;
+  p->actor_copy = *c->actor;
+  p->actor = &p->actor_copy;
+  p->kind = W_READ;
+  p->body = body;
+  p->read_status = status;
+  p->access = entries;
+  snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);
+  if (api->tail)
+    api->tail->next = p;
+  else
+    api->head = p;
+  api->tail = p;
+  api->pending_count++;
   uv_idle_start(&api->batch_idle, batch_idle_cb);
 }
 

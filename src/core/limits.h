@@ -48,7 +48,12 @@
 #define LIMIT_HISTORY_PAGE_BYTES_MAX (1024 * 1024)
 #define LIMIT_INBOX_ITEMS_MAX 500 /* items per page of GET /v1/inbox, and per push of /v1/stream */
 #define LIMIT_INBOX_PAGE_ITEMS_DEFAULT 100
-#define LIMIT_INBOX_EXAMINE_MAX 4000   /* index entries one GET /v1/inbox looks at; then a short page */
+#define LIMIT_INBOX_EXAMINE_MAX 4000 /* index entries one GET /v1/inbox looks at; then a short page */
+/* The access log (NEN 7513) keeps an entry at least 5 years: 5 x 365 days
+ * and 2 leap days; the group commit's sweep deletes it after that. */
+#define LIMIT_ACCESS_LOG_RETENTION_DAYS (5 * 365 + 2)
+#define LIMIT_ACCESS_PAGE_ENTRIES_MAX 1000 /* entries per page of GET .../access-log */
+#define LIMIT_ACCESS_PAGE_ENTRIES_DEFAULT 100
 #define LIMIT_NOTIFICATION_AGE_DAYS 30 /* a notification is no longer listed, and is deleted, after this */
 #define LIMIT_TIMERS_PER_CASE_MAX 32
 #define LIMIT_CHART_DEPTH_MAX 8 /* nesting of states in a chart */

@@ -41,8 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/assert.h"
 #include "core/errbody.h"
@@ -446,9 +448,24 @@ static int http_conn_send(http_conn_t *c, const char *data, size_t len) {
 /* Formats a response head into dst (cap bytes, may be 0); returns its length
  * as snprintf does. */
 static int http_format_head(char *dst, size_t cap, int status, const char *date, const char *content_type,
-                            const char *length, const char *connection, const char *extra_headers) {
-  return snprintf(dst, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status,
-                  http_reason(status), date, content_type, length, connection, extra_headers);
+                            const char *length, const char *connection, const char *extra_headers,
+                            const char *request_id) {
+  return snprintf(dst, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s%s%s%s%s%s\r\n", status,
+                  http_reason(status), date, content_type, length, connection, extra_headers,
+                  request_id[0] ? "X-Request-Id: " : "", request_id, request_id[0] ? "\r\n" : "");
+}
+
+/* A new request id: a random 64-bit prefix drawn once per process and a
+ * counter, as 32 hex digits; unique per run without a syscall per request. */
+static void http_request_id_new(char out[HTTP_REQUEST_ID_BYTES]) {
+  static uint64_t prefix, counter;
+  if (prefix == 0) {
+    if (getrandom(&prefix, sizeof(prefix), 0) != (ssize_t)sizeof(prefix) || prefix == 0)
+      prefix = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+  }
+  counter++;
+  snprintf(out, HTTP_REQUEST_ID_BYTES, "%016llx%016llx", (unsigned long long)prefix,
+           (unsigned long long)counter);
 }
 
 static void http_conn_write_response(http_conn_t *c, int status, const char *content_type, const char *body,
@@ -465,14 +482,16 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   uv_buf_t b;
   int head_len;
   if (!no_body) snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
-  head_len = http_format_head(NULL, 0, status, date, content_type, length, connection, extra);
+  head_len =
+      http_format_head(NULL, 0, status, date, content_type, length, connection, extra, c->req.request_id);
   CASUS_ASSERT(head_len > 0);
   w = malloc(sizeof *w + (size_t)head_len + 1 + body_sent);
   if (w == NULL) {
     http_conn_close(c);
     return;
   }
-  http_format_head(w->data, (size_t)head_len + 1, status, date, content_type, length, connection, extra);
+  http_format_head(w->data, (size_t)head_len + 1, status, date, content_type, length, connection, extra,
+                   c->req.request_id);
   if (body_sent > 0) memcpy(w->data + head_len, body, body_sent);
   w->len = (size_t)head_len + body_sent;
   b = uv_buf_init(w->data, (unsigned)w->len);
@@ -536,6 +555,7 @@ static int http_count_header_bytes(http_conn_t *c, size_t n) {
 static int http_on_message_begin(http_parser *p) {
   http_conn_t *c = p->data;
   http_reqstate_clear(c);
+  c->req.request_id[0] = '\0'; /* an edge error of this request has none yet */
   c->in_message = true;
   http_conn_set_timer(c, HTTP_TIMER_REQUEST, c->srv->request_ms);
   return 0;
@@ -728,6 +748,7 @@ static int http_on_message_complete(http_parser *p) {
   req->peer_loopback = c->peer_loopback;
   req->closed = false;
   req->app_data = NULL;
+  http_request_id_new(req->request_id);
   c->in_message = false;
   http_conn_set_timer(c, HTTP_TIMER_NONE, 0);
   /* One request at a time: the rest of the input waits in c->in. */
@@ -1044,9 +1065,8 @@ void http_respond_error(http_request_t *req, int err, const char *message, const
 }
 
 void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void *ud) {
-  static const char head[] =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-      "Connection: keep-alive\r\n\r\n";
+  char head[192];
+  int head_len;
   http_conn_t *c;
   CASUS_ASSERT(req != NULL);
   c = http_conn_of(req);
@@ -1058,7 +1078,12 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
   /* The stream owns the connection now: pipelined input is meaningless. */
   c->in_off = c->in_len = 0;
   http_conn_set_timer(c, HTTP_TIMER_NONE, 0);
-  http_conn_send(c, head, sizeof head - 1);
+  head_len = snprintf(head, sizeof head,
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                      "Connection: keep-alive\r\nX-Request-Id: %s\r\n\r\n",
+                      req->request_id);
+  CASUS_ASSERT(head_len > 0 && (size_t)head_len < sizeof head);
+  http_conn_send(c, head, (size_t)head_len);
   http_conn_read(c, true); /* to see the client's EOF */
 }
 

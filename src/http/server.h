@@ -35,6 +35,8 @@
 
 typedef struct http_server_s http_server_t;
 
+#define HTTP_REQUEST_ID_BYTES 33 /* 32 hex digits and a NUL */
+
 typedef struct http_request_s {
   const char *method;        /* "GET", "POST", "PUT", ... */
   const char *path;          /* the path of the target, without the query, not decoded */
@@ -48,6 +50,9 @@ typedef struct http_request_s {
   bool peer_loopback; /* the client connected from 127.0.0.0/8 or ::1 */
   bool closed;        /* the client went away; responses are dropped */
   void *app_data;     /* free for the application */
+  /* The request id, made by the server for each request (32 hex digits,
+   * unique per process run), and sent back as "X-Request-Id". */
+  char request_id[HTTP_REQUEST_ID_BYTES];
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);

@@ -478,6 +478,30 @@ int store_inbox_page(store_txn_t *txn, const store_inbox_query_t *q, json_t **ou
  * 0 or the store's errors. */
 int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max, size_t *swept);
 
+/* --- the access log (NEN 7513; store_access.c) --- */
+
+/* Appends entry (borrowed, a JSON object) to case_id's access log, dated
+ * at_s (the service's clock: the sweep's order).  Only its string members
+ * "time", "actor", "role", "org", "on_behalf_of", "case_id", "access" and
+ * "request_id" are kept (binary, no JSON), each optional; the store adds
+ * "seq" (global, increasing; *seq_out, may be NULL).  CASUS_EINVALID_DATA
+ * for an invalid case id, an entry that is not an object, or one of those
+ * members that is not a string, holds a NUL or is longer than
+ * 2 x LIMIT_ID_BYTES_MAX. */
+int store_access_append(store_txn_t *txn, const char *case_id, int64_t at_s, const json_t *entry,
+                        uint64_t *seq_out);
+/* A page of case_id's access log: the entries with seq > after_seq, oldest
+ * first, at most max_entries, as a new JSON array; *next_seq is the
+ * after_seq of the next page, 0 at the end.  An entry lists the members
+ * it was appended with (empty ones left out) and "seq".  CASUS_EINVALID_DATA
+ * for an invalid id or max_entries 0; CASUS_ESTORE_CORRUPT for a damaged
+ * entry. */
+int store_access_page(store_txn_t *txn, const char *case_id, uint64_t after_seq, size_t max_entries,
+                      json_t **out, uint64_t *next_seq);
+/* The sweep: deletes the entries dated before before_s, oldest first,
+ * looking at no more than max; *swept (may be NULL) is how many it removed. */
+int store_access_sweep(store_txn_t *txn, int64_t before_s, size_t max, size_t *swept);
+
 /* --- the upgrade of an older store's idempotency records and inbox --- */
 
 /* A store written before idem_time, inbox_open and inbox_time existed holds

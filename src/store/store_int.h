@@ -70,6 +70,8 @@ enum {
   STORE_DB_IDEM_TIME,
   STORE_DB_INBOX_OPEN,
   STORE_DB_INBOX_TIME,
+  STORE_DB_ACCESS,      /* case id NUL seq -> access-log entry JSON (store_access.c) */
+  STORE_DB_ACCESS_TIME, /* t seq -> case id: the access log's sweep order */
   STORE_DB_COUNT
 };
 

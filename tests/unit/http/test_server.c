@@ -893,9 +893,16 @@ static void client_sse_end(fixture_t *f) {
 
 TEST(sse_begin_write_end) {
   fixture_run(client_sse_end, 0, 0, WATCHDOG_MS);
-  ASSERT_STR_EQ(F->raw,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                "Connection: keep-alive\r\n\r\n");
+  {
+    /* the head, and the request's id: 32 hex digits */
+    static const char head[] =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+        "Connection: keep-alive\r\nX-Request-Id: ";
+    size_t n = sizeof(head) - 1, i;
+    ASSERT_EQ(strncmp(F->raw, head, n), 0);
+    for (i = 0; i < 32; i++) ASSERT(strchr("0123456789abcdef", F->raw[n + i]) != NULL);
+    ASSERT_STR_EQ(F->raw + n + 32, "\r\n\r\n");
+  }
   ASSERT_STR_EQ(F->resp[0].body, "data: hello\n\ndata: two\n\n");
   ASSERT_EQ(atomic_load(&F->stream_closes), 0);
   fixture_free();
