@@ -236,6 +236,20 @@ int api__rate_init(api_t *api) {
   return api->rate ? 0 : CASUS_ENOMEM;
 }
 
+/* Appends p to the queue of the next group commit.  A request parsed
+ * outside the poll phase (the HTTP server resumes pipelined input from a
+ * 0 ms timer) must not wait for unrelated I/O: an active idle handle keeps
+ * the next poll from blocking, so api__batch_cb runs in this loop iteration. */
+static void pending_append(api_t *api, pending_t *p) {
+  if (api->tail)
+    api->tail->next = p;
+  else
+    api->head = p;
+  api->tail = p;
+  api->pending_count++;
+  uv_idle_start(&api->batch_idle, batch_idle_cb);
+}
+
 /* The write-rate limit: one token of the actor's bucket per case write
  * (docs/api.md, "rate_limit").  The buckets run on the monotonic clock
  * (uv_hrtime), never on the case clock, which a manual clock moves at will;
@@ -311,17 +325,7 @@ static void enqueue(call_t *c, int kind, json_t *body) {
     sha256_to_hex(d, p->request_hash);
     free(canon);
   }
-  if (api->tail)
-    api->tail->next = p;
-  else
-    api->head = p;
-  api->tail = p;
-  api->pending_count++;
-  /* A request parsed outside the poll phase (the HTTP server resumes
-   * pipelined input from a 0 ms timer) must not wait for unrelated I/O:
-   * an active idle handle keeps the next poll from blocking, so api__batch_cb
-   * runs in this loop iteration. */
-  uv_idle_start(&api->batch_idle, batch_idle_cb);
+  pending_append(api, p);
 }
 
 void api__access_reply(call_t *c, int status, json_t *body, json_t *entries) {
@@ -355,13 +359,7 @@ void api__access_reply(call_t *c, int status, json_t *body, json_t *entries) {
   p->read_status = status;
   p->access = entries;
   snprintf(p->case_id, sizeof(p->case_id), "%s", c->param);
-  if (api->tail)
-    api->tail->next = p;
-  else
-    api->head = p;
-  api->tail = p;
-  api->pending_count++;
-  uv_idle_start(&api->batch_idle, batch_idle_cb);
+  pending_append(api, p);
 }
 
 void api__handle_case_create(call_t *c) {
