@@ -143,7 +143,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
       "\"product\":{\"code\":\"45A01\",\"begindatum\":\"2027-04-01\",\"einddatum\":\"2027-12-31\"}}";
   static const char toewijzing[] =
       "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
-      "\"einddatum\":\"2027-12-31\"}";
+      "\"einddatum\":\"2027-12-31\",\"risicotaxatie\":\"geen_risico\"}"; /* R-SAFE-1 */
   json_t *doc, *c, *zorg;
   const char *role;
   json_t *v;
