@@ -309,6 +309,7 @@ void api__handle_case_list(call_t *c);
 /* ui.c */
 /* GET /ui and /ui/...: the werkbank's files, compiled into the binary. */
 void api__handle_ui(call_t *c);
+void api__handle_openapi(call_t *c);
 
 /* routes.c */
 /* Whether role is admin or declared by a loaded chart (an OIDC token's role must be). */

@@ -46,6 +46,8 @@ static const route_t routes[] = {
     {"GET", "/v1/statecharts", ROUTE_READ, true, api__handle_charts},
     {"GET", "/v1/statecharts/{}", ROUTE_READ, true, api__handle_chart},
     {"PUT", "/v1/admin/clock", ROUTE_ADMIN, true, api__handle_clock},
+    /* The OpenAPI 3.1 description (docs/openapi.json, embedded): public, as the UI's files. */
+    {"GET", "/v1/openapi.json", ROUTE_READ, false, api__handle_openapi},
     /* The werkbank's static files (ui.c): no data, so no token; the UI
      * sends the user's token with every /v1 request it makes. */
     {"GET", "/ui", ROUTE_READ, false, api__handle_ui},

@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/api_version.h"
 #include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
@@ -447,8 +448,10 @@ static int http_conn_send(http_conn_t *c, const char *data, size_t len) {
  * as snprintf does. */
 static int http_format_head(char *dst, size_t cap, int status, const char *date, const char *content_type,
                             const char *length, const char *connection, const char *extra_headers) {
-  return snprintf(dst, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status,
-                  http_reason(status), date, content_type, length, connection, extra_headers);
+  return snprintf(dst, cap,
+                  "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nAPI-Version: " CASUS_API_VERSION
+                  "\r\n%s%s%s\r\n",
+                  status, http_reason(status), date, content_type, length, connection, extra_headers);
 }
 
 static void http_conn_write_response(http_conn_t *c, int status, const char *content_type, const char *body,
@@ -1046,6 +1049,8 @@ void http_respond_error(http_request_t *req, int err, const char *message, const
 void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void *ud) {
   static const char head[] =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "API-Version: " CASUS_API_VERSION
+      "\r\n"
       "Connection: keep-alive\r\n\r\n";
   http_conn_t *c;
   CASUS_ASSERT(req != NULL);
