@@ -150,12 +150,14 @@ def ref(name):
 
 
 def err_resp(desc):
-    return {"description": desc, "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
+    return {"description": desc, "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"},
+                                             "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
             "content": {"application/json": {"schema": ref("ErrorBody")}}}
 
 
 def ok(desc, schema, status_headers=None):
-    h = {"API-Version": {"$ref": "#/components/headers/API-Version"}}
+    h = {"API-Version": {"$ref": "#/components/headers/API-Version"},
+         "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
     h.update(status_headers or {})
     return {"description": desc, "headers": h, "content": {"application/json": {"schema": schema}}}
 
@@ -193,6 +195,10 @@ def responses(success, errors):
 AUTH = [401, 403, 500]
 CASE_ID = {"name": "id", "in": "path", "required": True, "description": "The case id (`c-` and 16 hex digits).",
            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.@-]{1,128}$"}}
+REQUEST_ID = {"name": "X-Request-Id", "in": "header", "required": False,
+              "description": "Taken when 1 to 64 letters, digits or `-_.:`; returned on the response and recorded "
+                             "in the history entries the request writes.",
+              "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}}
 IDEM = {"name": "Idempotency-Key", "in": "header", "required": False,
         "description": "Per actor, at most 128 bytes: a retry with the same key and request returns the first reply.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
@@ -273,6 +279,8 @@ def document():
                 "time": {"type": "string", "format": "date-time"}, "actor": str_, "role": str_,
                 "event": str_, "data": {}, "from": {}, "to": {}, "version": {"type": "integer"},
                 "rule": {"type": ["string", "null"]}, "failed": {"type": "boolean"},
+                "request_id": {"type": "string", "maxLength": 64,
+                               "description": "The X-Request-Id of the request that wrote the entry."},
                 "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                 "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
         "HistoryPage": {
@@ -325,7 +333,7 @@ def document():
         "/v1/cases": {
             "post": op("createCase", "Create a case", "cases",
                        responses({"201": ok("The new case.", ref("CaseView"))}, AUTH + [404, 409, 415, 422, 429]),
-                       params=[IDEM], body=json_body(ref("CreateBody"), "The create body of the gemeente's chart.")),
+                       params=[IDEM, REQUEST_ID], body=json_body(ref("CreateBody"), "The create body of the gemeente's chart.")),
             "get": op("listCases", "A page of the cases the caller may see", "cases",
                       responses({"200": ok("A page of cases.", ref("CaseList"))}, AUTH), params=[
                           q("status", "The case's status.", str_), q("flag", "A flag the case carries.", str_),
@@ -345,7 +353,7 @@ def document():
             "fireEvent", "Fire one event", "cases",
             responses({"200": ok("The case after the event.", ref("CaseView"))},
                       AUTH + [404, 409, 415, 422, 429]),
-            params=[CASE_ID, IDEM], body=json_body(ref("EventBody"), "One event of the case's chart."))},
+            params=[CASE_ID, IDEM, REQUEST_ID], body=json_body(ref("EventBody"), "One event of the case's chart."))},
         "/v1/cases/{id}/history": {"get": op(
             "getHistory", "A page of the case's history", "cases",
             responses({"200": ok("A page of history entries.", ref("HistoryPage"))}, AUTH + [404]),
@@ -412,7 +420,11 @@ def document():
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "A static token of the configuration or an OIDC token."}},
             "headers": {"API-Version": {"description": "The API version (CASUS_API_VERSION); on every response.",
-                                        "schema": {"type": "string"}, "required": True}},
+                                        "schema": {"type": "string"}, "required": True},
+                        "X-Request-Id": {"description": "The request's X-Request-Id when well-formed (1 to 64 "
+                                                        "letters, digits, `-_.:`), else one the server made up.",
+                                         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                                         "required": True}},
             "schemas": schemas},
     }
 

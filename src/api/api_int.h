@@ -71,6 +71,9 @@ typedef struct sub_s {
 
 struct api_s {
   uv_loop_t *loop;
+  /* While a queued write is applied (api__pending_apply): its X-Request-Id,
+   * recorded in the history entries it writes (not in timers' entries). */
+  const char *request_id;
   uint8_t secret[STORE_SECRET_BYTES]; /* keys pseudonyms (R-PRIV-1) */
   sub_t *subs;
   int subs_count;

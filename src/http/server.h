@@ -35,6 +35,11 @@
 
 typedef struct http_server_s http_server_t;
 
+/* X-Request-Id: taken from the request when well-formed (1 to this many
+ * bytes of letters, digits and "-_.:"), made up otherwise; sent back on the
+ * response (docs/api.md, Request ids). */
+#define HTTP_REQUEST_ID_BYTES_MAX 64
+
 typedef struct http_request_s {
   const char *method;        /* "GET", "POST", "PUT", ... */
   const char *path;          /* the path of the target, without the query, not decoded */
@@ -45,9 +50,10 @@ typedef struct http_request_s {
   const char *last_event_id;
   const char *body; /* NUL-terminated; "" when no body */
   size_t body_len;
-  bool peer_loopback; /* the client connected from 127.0.0.0/8 or ::1 */
-  bool closed;        /* the client went away; responses are dropped */
-  void *app_data;     /* free for the application */
+  bool peer_loopback;                             /* the client connected from 127.0.0.0/8 or ::1 */
+  bool closed;                                    /* the client went away; responses are dropped */
+  void *app_data;                                 /* free for the application */
+  char request_id[HTTP_REQUEST_ID_BYTES_MAX + 1]; /* X-Request-Id of the request and its response */
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);

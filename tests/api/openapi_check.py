@@ -3,7 +3,8 @@
 casus.Server.raw calls check() on each response (issue 14: the document cannot drift from the
 server).  What is checked:
 
-- the `API-Version` header is present and equals the document's `info.version`;
+- the `API-Version` header is present and equals the document's `info.version`, and an
+  `X-Request-Id` header of the documented form is present;
 - the request's method and path name an operation of the document, and the status is one of that
   operation's responses (a path the document does not have, or a method it does not list, may only
   answer an error: 404 or 405 and the like, with the error body);
@@ -81,6 +82,9 @@ def check(method, path, status, headers, data):
     if headers.get("api-version") != API_VERSION:
         _fail(method, path, status, "API-Version header %r, the document's version is %r"
               % (headers.get("api-version"), API_VERSION))
+    rid = headers.get("x-request-id", "")
+    if not re.match(r"^[A-Za-z0-9_.:-]{1,64}$", rid):
+        _fail(method, path, status, "X-Request-Id header %r is missing or malformed" % rid)
     template, op, known = operation(method, path)
     route = "%s %s" % (method, template or path)
     ctype = headers.get("content-type", "").split(";")[0].strip()
