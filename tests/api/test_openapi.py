@@ -87,7 +87,8 @@ def test_api_version_everywhere():
 
 def test_check_refuses_what_the_document_does_not_say():
     "the harness's check fails a response that the document does not describe, naming route and status"
-    ok_headers = {"api-version": openapi_check.API_VERSION, "content-type": "application/json"}
+    ok_headers = {"api-version": openapi_check.API_VERSION, "content-type": "application/json",
+                  "x-request-id": "r-test-1"}
     cases = [
         # a case view without its required members
         ("GET", "/v1/cases/c-0123456789abcdef", 200, ok_headers, b'{"id": "c-0123456789abcdef"}',
@@ -98,6 +99,9 @@ def test_check_refuses_what_the_document_does_not_say():
         ("GET", "/v1/me", 401, ok_headers, b'{"error": {"code": "nope", "message": "x"}}', "nope"),
         # no API-Version
         ("GET", "/healthz", 200, {"content-type": "application/json"}, b'{"status": "ok"}', "API-Version"),
+        # no X-Request-Id
+        ("GET", "/healthz", 200, {"api-version": openapi_check.API_VERSION, "content-type": "application/json"},
+         b'{"status": "ok"}', "X-Request-Id"),
     ]
     for method, path, st, h, body, needle in cases:
         try:
