@@ -14,20 +14,16 @@
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 #include "core/sha256.h"
 
 void api__log(const char *fmt, ...) {
   va_list ap;
-  char ts[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fprintf(stderr, "%s casusd: ", ts);
+  char msg[2048];
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  core_log("info", "%s", msg);
 }
 
 /* A test-only knob (docs/operations.md): the environment variable `name`

@@ -116,6 +116,7 @@ void api__on_request(http_request_t *req, void *ud) {
         return;
       }
       c.actor = &c.actor_copy;
+      snprintf(req->actor, sizeof(req->actor), "%s", c.actor_copy.id); /* for the request log */
     }
     r->handler(&c);
     return;

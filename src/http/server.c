@@ -49,6 +49,7 @@
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/log.h"
 
 /* Programmer errors (a request answered twice, a stream call on a plain
  * request) abort with context in every build type; operating errors are
@@ -241,6 +242,14 @@ static void http_request_id_assign(http_conn_t *c) {
   }
   snprintf(c->req.request_id, sizeof c->req.request_id, "r-%s-%llx", c->srv->rid_prefix,
            (unsigned long long)++c->srv->rid_next);
+}
+
+/* The request line of the log (--log-format): once per response. */
+static void http_log_request(http_conn_t *c, int status) {
+  uint64_t start = c->req.start_ns;
+  if (!core_log_requests()) return;
+  core_log_request(c->req.request_id, c->req.method ? c->req.method : "-", c->req.path ? c->req.path : "-",
+                   status, start ? (double)(uv_hrtime() - start) / 1e6 : 0.0, c->req.actor);
 }
 
 static const char *http_reason(int status) {
@@ -502,6 +511,7 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   int head_len;
   if (!no_body) snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
   http_request_id_assign(c);
+  http_log_request(c, status);
   head_len =
       http_format_head(NULL, 0, status, date, content_type, c->req.request_id, length, connection, extra);
   CASUS_ASSERT(head_len > 0);
@@ -576,6 +586,10 @@ static int http_on_message_begin(http_parser *p) {
   http_conn_t *c = p->data;
   http_reqstate_clear(c);
   c->req.request_id[0] = '\0';
+  c->req.actor[0] = '\0';
+  c->req.method = NULL; /* set again when the request is complete; the log shows "-" before */
+  c->req.path = NULL;
+  c->req.start_ns = uv_hrtime();
   c->in_message = true;
   http_conn_set_timer(c, HTTP_TIMER_REQUEST, c->srv->request_ms);
   return 0;
@@ -1110,6 +1124,7 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
                "API-Version: " CASUS_API_VERSION "\r\nX-Request-Id: %s\r\nConnection: keep-alive\r\n\r\n",
                req->request_id);
   CASUS_ASSERT(head_len > 0 && (size_t)head_len < sizeof head);
+  http_log_request(c, 200);
   http_conn_send(c, head, (size_t)head_len);
   http_conn_read(c, true); /* to see the client's EOF */
 }

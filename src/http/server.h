@@ -54,6 +54,8 @@ typedef struct http_request_s {
   bool closed;                                    /* the client went away; responses are dropped */
   void *app_data;                                 /* free for the application */
   char request_id[HTTP_REQUEST_ID_BYTES_MAX + 1]; /* X-Request-Id of the request and its response */
+  char actor[HTTP_REQUEST_ID_BYTES_MAX * 2];      /* the authenticated actor's id for the log, "" when none */
+  uint64_t start_ns;                              /* uv_hrtime when the request began */
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);
