@@ -4,16 +4,17 @@
 # clang-format for the format test, redis-server and redis-tools for the
 # side-by-side mode of bench/run.sh, chromium and node for the browser tests
 # of the werkbank in tests/ui/; libcjose-dev verifies OIDC tokens,
-# python3-jwt and python3-cryptography mint them in tests/api/test_oidc.py),
-# then the browser tests' npm packages (package-lock.json: playwright-core
-# and @axe-core/playwright, exact versions) with `npm ci`.  The browser is
+# python3-jwt and python3-cryptography mint them in tests/api/test_oidc.py,
+# python3-jsonschema checks every API response against docs/openapi.json),
+# then the npm packages (package-lock.json: playwright-core,
+# @axe-core/playwright and @redocly/cli, exact versions) with `npm ci`.  The browser is
 # Debian's chromium: never a downloaded one (no `playwright install`).
 # Idempotent: packages already present are not fetched again, and `npm ci`
 # runs only when node_modules was not installed from this package-lock.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 pkgs=(build-essential cmake pkg-config libuv1-dev libjansson-dev liblmdb-dev
-      libhttp-parser-dev libcjose-dev lmdb-utils curl python3 python3-jwt
+      libhttp-parser-dev libcjose-dev lmdb-utils curl python3 python3-jwt python3-jsonschema
       python3-cryptography valgrind graphviz
       libclang-rt-14-dev clang clang-format redis-server redis-tools
       chromium nodejs)

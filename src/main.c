@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/jsonbody.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/sha256.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -46,7 +47,7 @@ static const char usage_main[] =
 
 static const char usage_serve[] =
     "Usage: casusd serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--clock real|manual]\n"
-    "                    [--charts DIR] [--map-bytes N]\n"
+    "                    [--charts DIR] [--map-bytes N] [--log-format json|text]\n"
     "\n"
     "Runs the service.  Without --config it serves the embedded demo: the bundled charts, a demo\n"
     "configuration whose (public!) tokens it prints, data in ./casusd-data.\n"
@@ -56,6 +57,9 @@ static const char usage_serve[] =
     "docs/security.md.\n"
     "                      SIGHUP reads it again: actors, tokens, oidc and its JWKS, rate_limit (a bad\n"
     "                      file is refused and logged; the running configuration stays)\n"
+    "  --log-format F      json: every log line on stderr one JSON object (time, level, msg), and a\n"
+    "                      line per request (request_id, method, path, status, duration_ms, actor);\n"
+    "                      text: the same as text lines.  Without it: text, no request lines\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 picks a free port,\n"
     "                      printed on stdout as 'listening on HOST:PORT')\n"
     "  --data DIR          the LMDB store's folder (default ./casusd-data); one server per folder: a second\n"
@@ -244,7 +248,7 @@ typedef struct {
 
 static void serve_signal_cb(uv_signal_t *h, int signum) {
   serve_t *s = h->data;
-  fprintf(stderr, "casusd: signal %d, stopping\n", signum);
+  core_log("info", "signal %d, stopping", signum);
   api_stop(s->api);
   s->api = NULL;
   uv_close((uv_handle_t *)&s->sigint, NULL);
@@ -262,20 +266,20 @@ static void serve_reload_cb(uv_signal_t *h, int signum) {
   (void)signum;
   if (s->api == NULL) return;
   if (s->config_path == NULL) {
-    api_log("SIGHUP: no --config file (the embedded demo configuration); nothing to reload");
+    core_log("info", "SIGHUP: no --config file (the embedded demo configuration); nothing to reload");
     return;
   }
   cfg = core_json_file_load(s->config_path, LIMIT_CONFIG_BYTES_MAX, "configuration", msg, sizeof(msg));
   if (cfg == NULL) {
     api_reload(s->api, NULL, err, sizeof(err));
-    api_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
+    core_log("warn", "SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, msg);
     return;
   }
   if (api_reload(s->api, cfg, err, sizeof(err)) != 0)
-    api_log("SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, err);
+    core_log("warn", "SIGHUP: reload refused, the running configuration stays: %s: %s", s->config_path, err);
   else
-    api_log("SIGHUP: configuration reloaded from %s (actors, tokens, oidc and its JWKS, rate_limit)",
-            s->config_path);
+    core_log("info", "SIGHUP: configuration reloaded from %s (actors, tokens, oidc and its JWKS, rate_limit)",
+             s->config_path);
   json_decref(cfg);
 }
 
@@ -316,11 +320,15 @@ static void print_demo_tokens(const json_t *cfg) {
 }
 
 static int cmd_serve(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-      {"data", required_argument, NULL, 'd'},   {"clock", required_argument, NULL, 'k'},
-      {"charts", required_argument, NULL, 's'}, {"map-bytes", required_argument, NULL, 'm'},
-      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                       {"listen", required_argument, NULL, 'l'},
+                                       {"data", required_argument, NULL, 'd'},
+                                       {"clock", required_argument, NULL, 'k'},
+                                       {"charts", required_argument, NULL, 's'},
+                                       {"map-bytes", required_argument, NULL, 'm'},
+                                       {"log-format", required_argument, NULL, 'f'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *config_path = NULL, *listen = "127.0.0.1:8080";
   api_options_t opt;
   store_lock_t *lock = NULL;
@@ -359,6 +367,16 @@ static int cmd_serve(int argc, char **argv) {
           opt.manual_clock = true;
         } else if (strcmp(optarg, "real") != 0) {
           fprintf(stderr, "casusd serve: --clock takes real or manual\n");
+          return 2;
+        }
+        break;
+      case 'f':
+        if (strcmp(optarg, "json") == 0) {
+          core_log_configure(CORE_LOG_JSON, true);
+        } else if (strcmp(optarg, "text") == 0) {
+          core_log_configure(CORE_LOG_TEXT, true);
+        } else {
+          fprintf(stderr, "casusd serve: --log-format takes json or text\n");
           return 2;
         }
         break;

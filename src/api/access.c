@@ -20,6 +20,7 @@
 
 #include "api/api_int.h"
 #include "core/error.h"
+#include "core/log.h"
 
 json_t *api__access_entry(const api_t *api, const auth_actor_t *actor, const http_request_t *req,
                           const char *case_id, const char *what) {
@@ -51,7 +52,7 @@ void api__access_later(api_t *api, json_t *entry) {
   if (entry == NULL) return;
   if (api->access_later == NULL) api->access_later = json_array();
   if (api->access_later == NULL || json_array_append_new(api->access_later, entry) != 0) {
-    api__log("an access-log entry was lost: out of memory");
+    core_log("error", "an access-log entry was lost: out of memory");
     return;
   }
   uv_idle_start(&api->batch_idle, api__batch_idle_cb);

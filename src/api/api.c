@@ -14,22 +14,8 @@
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 #include "core/sha256.h"
-
-void api_log(const char *fmt, ...) {
-  va_list ap;
-  char ts[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fprintf(stderr, "%s casusd: ", ts);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  fflush(stderr);
-}
 
 /* A test-only knob (docs/operations.md): the environment variable `name`
  * may lower a limit so that a test reaches it with a few requests, e.g. a
@@ -49,7 +35,7 @@ static int test_limit_get(const char *name, int64_t max, int64_t *out, char *err
     return CASUS_ECONFIG_INVALID;
   }
   *out = n;
-  api__log("test only: %s lowers the limit from %lld to %lld", name, (long long)max, n);
+  core_log("warn", "test only: %s lowers the limit from %lld to %lld", name, (long long)max, n);
   return 0;
 }
 
@@ -64,7 +50,7 @@ static int test_fault_arm(store_t *st, char *err, size_t err_size) {
   if (v == NULL) return 0;
 #ifdef CASUS_TEST_HOOKS
   if (store_fault_arm_spec(st, v) == 0) {
-    api__log("test only: CASUSD_TEST_FAULT=%s: the store's LMDB operations will fail", v);
+    core_log("warn", "test only: CASUSD_TEST_FAULT=%s: the store's LMDB operations will fail", v);
     return 0;
   }
   snprintf(

@@ -49,8 +49,6 @@ int api_port(const api_t *api);
 int api_reload(api_t *api, const json_t *config, char *err, size_t err_size);
 /* Stops listening, closes the store and every handle. */
 void api_stop(api_t *api);
-/* A line on stderr, prefixed with the UTC time: the server's log (also for main.c's own lines). */
-void api_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The inzage (AVG art. 15; inzage.c): one jeugdige, by bsn, or by naam and
  * geboortedatum together (exact matches on fields.jeugdige). */

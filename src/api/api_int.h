@@ -75,6 +75,9 @@ typedef struct sub_s {
 
 struct api_s {
   uv_loop_t *loop;
+  /* While a queued write is applied (api__pending_apply): its X-Request-Id,
+   * recorded in the history entries it writes (not in timers' entries). */
+  const char *request_id;
   uint8_t secret[STORE_SECRET_BYTES]; /* keys pseudonyms (R-PRIV-1) */
   sub_t *subs;
   int subs_count;
@@ -126,10 +129,6 @@ typedef struct {
   auth_actor_t actor_copy;
   char param[LIMIT_ID_BYTES_MAX]; /* the {id} of the path */
 } call_t;
-
-/* api.c */
-/* A line on stderr, prefixed with the UTC time. */
-#define api__log api_log /* api.h */
 
 /* registry.c: charts, regions, calendars */
 /* The loaded chart "<id>@<version>", or NULL. */
@@ -343,6 +342,7 @@ void api__handle_case_list(call_t *c);
 /* ui.c */
 /* GET /ui and /ui/...: the werkbank's files, compiled into the binary. */
 void api__handle_ui(call_t *c);
+void api__handle_openapi(call_t *c);
 
 /* routes.c */
 /* Whether role is admin or declared by a loaded chart (an OIDC token's role must be). */

@@ -59,6 +59,12 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
                       bool is_new, int64_t now_s) {
   const char *id = json_string_value(json_object_get(res->case_, "id"));
   int rc = 0;
+  if (res->history != NULL && api->request_id != NULL && api->request_id[0] != '\0') {
+    const char *who = json_string_value(json_object_get(res->history, "actor"));
+    if (who != NULL && strcmp(who, "system") != 0 &&
+        json_object_set_new(res->history, "request_id", json_string(api->request_id)) != 0)
+      return CASUS_ENOMEM;
+  }
   if (res->history != NULL) {
     /* The chain's head travels in the case record, so the append reads no
      * earlier entry; a case written before heads existed lets the store look. */
@@ -361,9 +367,12 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
     api__pending_ok(p, p->read_status, json_incref(p->body));
     return;
   }
+  /* The history entries this request writes carry its X-Request-Id. */
+  api->request_id = p->req->request_id;
   rc = p->kind == W_CREATE       ? process_create(api, txn, p)
        : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
                                  : process_event(api, txn, p);
+  api->request_id = NULL;
   /* A case written: its access-log entry, in the same child transaction. */
   if (rc == 0 && p->err == 0 && (p->kind == W_CREATE || p->kind == W_EVENT)) {
     json_t *e = api__access_entry(api, p->actor, p->req, p->case_id, "event");

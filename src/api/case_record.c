@@ -28,6 +28,7 @@
 #include "api/api_int.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 
 /* Adds scope "<kind>:<field>=<value>" to scopes (deduplicated), stored in
  * buf.  False when it does not fit (too many, too long). */
@@ -100,10 +101,10 @@ int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, c
    * shown them anyway. */
   int rc = store_case_scoped(txn, id, scopes, n);
   if (rc == 0) return CASUS_ENOT_FOUND;
-  api__log(
-      "case %s is damaged (its record does not parse, or does not match its index record): %s gets 500 "
-      "store_corrupt; run casusd verify",
-      id, actor->id);
+  core_log("error",
+           "case %s is damaged (its record does not parse, or does not match its index record): %s gets 500 "
+           "store_corrupt; run casusd verify",
+           id, actor->id);
   return CASUS_ESTORE_CORRUPT;
 }
 
@@ -259,7 +260,7 @@ int api__cases_reindex(api_t *api) {
   store_txn_t *txn;
   int rc, i;
   if (!store_reindex_needed(api->store)) return 0;
-  api__log("this store was written by an older casusd: building its case indexes");
+  core_log("info", "this store was written by an older casusd: building its case indexes");
   for (;;) {
     rc = store_txn_begin(api->store, true, &txn);
     if (rc != 0) return rc;
@@ -272,7 +273,7 @@ int api__cases_reindex(api_t *api) {
       if (rc != 0) break;
       chart = api__chart_by_ref(api, json_string_value(json_object_get(case_, "chart")));
       if (chart == NULL) {
-        api__log("case %s names chart %s, which is not loaded", chunk.ids[i],
+        core_log("warn", "case %s names chart %s, which is not loaded", chunk.ids[i],
                  json_string_value(json_object_get(case_, "chart")));
         rc = CASUS_ECHART_INVALID;
       } else {
@@ -291,6 +292,6 @@ int api__cases_reindex(api_t *api) {
     if (chunk.count < API_REINDEX_CHUNK) break;
     snprintf(after, sizeof(after), "%s", chunk.ids[chunk.count - 1]);
   }
-  api__log("indexed %llu cases", (unsigned long long)done);
+  core_log("info", "indexed %llu cases", (unsigned long long)done);
   return 0;
 }

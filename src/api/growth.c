@@ -22,6 +22,7 @@
 
 #include "api/api_int.h"
 #include "core/error.h"
+#include "core/log.h"
 
 #define API_DAY_S ((int64_t)24 * 3600)
 
@@ -49,7 +50,8 @@ void api__growth_sweep(api_t *api, store_txn_t *parent, int batch_requests) {
     store_txn_abort(txn);
   }
   if (rc != 0) {
-    api__log("sweep of expired records failed (tried again at the next commit): %s", core_err_message(rc));
+    core_log("warn", "sweep of expired records failed (tried again at the next commit): %s",
+             core_err_message(rc));
     return;
   }
   api->m.idem_swept += idem;
@@ -63,7 +65,7 @@ int api__growth_upgrade(api_t *api) {
   bool done = false;
   int rc = 0;
   if (!store_growth_upgrade_needed(api->store)) return 0;
-  api__log("indexing the idempotency records and inbox of an older store");
+  core_log("info", "indexing the idempotency records and inbox of an older store");
   memset(&pos, 0, sizeof(pos));
   while (rc == 0 && !done) {
     store_txn_t *txn;

@@ -48,6 +48,8 @@ static const route_t routes[] = {
     {"GET", "/v1/statecharts", ROUTE_READ, true, api__handle_charts},
     {"GET", "/v1/statecharts/{}", ROUTE_READ, true, api__handle_chart},
     {"PUT", "/v1/admin/clock", ROUTE_ADMIN, true, api__handle_clock},
+    /* The OpenAPI 3.1 description (docs/openapi.json, embedded): public, as the UI's files. */
+    {"GET", "/v1/openapi.json", ROUTE_READ, false, api__handle_openapi},
     /* The werkbank's static files (ui.c): no data, so no token; the UI
      * sends the user's token with every /v1 request it makes. */
     {"GET", "/ui", ROUTE_READ, false, api__handle_ui},
@@ -116,6 +118,7 @@ void api__on_request(http_request_t *req, void *ud) {
         return;
       }
       c.actor = &c.actor_copy;
+      snprintf(req->actor, sizeof(req->actor), "%s", c.actor_copy.id); /* for the request log */
     }
     r->handler(&c);
     return;

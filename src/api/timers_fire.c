@@ -21,6 +21,7 @@
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 #include "core/sha256.h"
 
 int64_t api__next_due(api_t *api) {
@@ -154,18 +155,18 @@ static int timer_fail(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
     }
     if (rc == 0) {
       if (step == 1)
-        api__log("timer %s of case %s failed %s (%s: %s); consumed as failed: a history entry and %s", name,
-                 case_id, where, core_err_code(err), reason, task);
+        core_log("warn", "timer %s of case %s failed %s (%s: %s); consumed as failed: a history entry and %s",
+                 name, case_id, where, core_err_code(err), reason, task);
       else if (step == 2)
-        api__log(
-            "timer %s of case %s failed %s (%s: %s); its history takes no entry, so it was consumed "
-            "without one, with %s",
-            name, case_id, where, core_err_code(err), reason, task);
+        core_log("warn",
+                 "timer %s of case %s failed %s (%s: %s); its history takes no entry, so it was consumed "
+                 "without one, with %s",
+                 name, case_id, where, core_err_code(err), reason, task);
       else
-        api__log(
-            "timer %s of case %s failed %s (%s: %s) and its case cannot be written; its index entry was "
-            "dropped",
-            name, case_id, where, core_err_code(err), reason);
+        core_log("error",
+                 "timer %s of case %s failed %s (%s: %s) and its case cannot be written; its index entry was "
+                 "dropped",
+                 name, case_id, where, core_err_code(err), reason);
       if (after != NULL) *after = json_incref(step < 3 ? res.case_ : (json_t *)case_);
       engine_result_clear(&res);
       return 0;
@@ -173,7 +174,7 @@ static int timer_fail(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
     engine_result_clear(&res);
     if (fire_err_is_store(rc)) return rc;
   }
-  api__log("timer %s of case %s failed %s (%s: %s) and cannot be consumed: %s", name, case_id, where,
+  core_log("error", "timer %s of case %s failed %s (%s: %s) and cannot be consumed: %s", name, case_id, where,
            core_err_code(err), reason, core_err_message(rc));
   return rc;
 }
@@ -218,8 +219,8 @@ static int timer_fire_one(api_t *api, store_txn_t *txn, int64_t due, const char 
   if (rc != 0 && !fire_err_is_store(rc)) {
     /* The case is missing or damaged: its timer cannot fire, and must not
      * block every timer after it.  The entry goes; the case stays as it is. */
-    api__log("timer %s of case %s cannot fire: the case cannot be read (%s); index entry dropped", name,
-             case_id, core_err_message(rc));
+    core_log("error", "timer %s of case %s cannot fire: the case cannot be read (%s); index entry dropped",
+             name, case_id, core_err_message(rc));
     *failed = true;
     return store_timer_drop(txn, due, case_id, name);
   }
@@ -231,10 +232,10 @@ static int timer_fire_one(api_t *api, store_txn_t *txn, int64_t due, const char 
      * store_case_put keeps the index), or the case's chart is not loaded:
      * drop the entry, not the case's timer, rather than loop on it. */
     if (chart == NULL)
-      api__log("timer %s of case %s cannot fire: its chart %s is not loaded; index entry dropped", name,
-               case_id, json_string_value(json_object_get(case_, "chart")));
+      core_log("error", "timer %s of case %s cannot fire: its chart %s is not loaded; index entry dropped",
+               name, case_id, json_string_value(json_object_get(case_, "chart")));
     else
-      api__log("timer %s of case %s does not match its index entry; entry dropped", name, case_id);
+      core_log("error", "timer %s of case %s does not match its index entry; entry dropped", name, case_id);
     json_decref(case_);
     return store_timer_drop(txn, due, case_id, name);
   }
@@ -316,13 +317,13 @@ static int fire_chunk(api_t *api, bool *more) {
   if (rc != 0) {
     store_txn_abort(txn);
     api->inbox_changed = false;
-    api__log("firing timers failed: %s", core_err_message(rc));
+    core_log("error", "firing timers failed: %s", core_err_message(rc));
     return rc;
   }
   rc = store_txn_commit(txn);
   if (rc != 0) {
     api->inbox_changed = false;
-    api__log("committing fired timers failed: %s", core_err_message(rc));
+    core_log("error", "committing fired timers failed: %s", core_err_message(rc));
     return rc;
   }
   api->m.timers_fired += (uint64_t)fired;

@@ -109,3 +109,16 @@ void api__handle_ui(call_t *c) {
   }
   http_respond(c->req, 200, type, f->data, f->bytes, UI_HEADERS);
 }
+
+/* GET /v1/openapi.json: docs/openapi.json as compiled into the binary
+ * (scripts/openapi.py writes it; lint/openapi-drift keeps it in step with
+ * the charts). */
+void api__handle_openapi(call_t *c) {
+  const embedded_file_t *f = ui_file_find("docs/openapi.json");
+  if (f == NULL) {
+    http_respond_error(c->req, CASUS_ENOT_FOUND, "No OpenAPI document is compiled in.", NULL);
+    return;
+  }
+  http_respond(c->req, 200, "application/json", f->data, f->bytes,
+               "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n");
+}

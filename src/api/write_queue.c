@@ -18,6 +18,7 @@
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 #include "core/sha256.h"
 
 void api__pending_fail(pending_t *p, int err, const char *rule, const char *message) {
@@ -123,7 +124,7 @@ static int batch_run(api_t *api, pending_t *batch, int n) {
   if (rc != 0) {
     api->m.commit_failures++;
     api->inbox_changed = false;
-    api__log("group commit of %d requests failed: %s", n, core_err_message(rc));
+    core_log("error", "group commit of %d requests failed: %s", n, core_err_message(rc));
     for (p = batch; p; p = p->next) {
       if (p->err == 0) {
         free(p->resp);
@@ -166,7 +167,7 @@ void api__batch_cb(uv_check_t *h) {
       /* The commit found the map full; the store has grown it now that no
        * transaction is open.  Nothing of the batch was kept and no reply
        * left: run it once more rather than fail every request of it. */
-      api__log("group commit of %d requests hit the map's end; retrying after growth", n);
+      core_log("warn", "group commit of %d requests hit the map's end; retrying after growth", n);
       for (p = batch; p; p = p->next) pending_reset(p);
       (void)batch_run(api, batch, n);
     }

@@ -41,15 +41,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/api_version.h"
 #include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/log.h"
 
 /* Programmer errors (a request answered twice, a stream call on a plain
  * request) abort with context in every build type; operating errors are
@@ -82,12 +83,13 @@ enum {
   HTTP_H_EXPECT,
   HTTP_H_CONTENT_LENGTH,
   HTTP_H_TRANSFER_ENCODING,
+  HTTP_H_REQUEST_ID,
   HTTP_H_COUNT
 };
 
 static const char *const http_header_names[HTTP_H_COUNT] = {
     "authorization", "idempotency-key", "content-type",      "last-event-id",
-    "expect",        "content-length",  "transfer-encoding",
+    "expect",        "content-length",  "transfer-encoding", "x-request-id",
 };
 
 typedef enum { HTTP_HS_NONE, HTTP_HS_FIELD, HTTP_HS_VALUE } http_hstate_t;
@@ -162,6 +164,8 @@ struct http_server_s {
   bool listener_closed;
   time_t date_sec;
   char date[32];
+  uint64_t rid_prefix; /* made-up request ids: this random prefix and a counter */
+  uint64_t rid_next;
 };
 
 /* A queued write and its bytes, freed in its callback. */
@@ -211,6 +215,43 @@ static void http_reqstate_clear(http_conn_t *c) {
   for (i = 0; i < HTTP_H_COUNT; i++) http_buf_free(&rs->hdr[i]);
   memset(rs, 0, sizeof *rs);
   rs->cur = -1;
+}
+
+/* Whether v (NUL-terminated) is a request id we take: 1 to
+ * HTTP_REQUEST_ID_BYTES_MAX bytes of letters, digits and "-_.:". */
+static bool http_request_id_valid(const char *v) {
+  size_t n = 0;
+  for (; v[n] != '\0'; n++) {
+    char ch = v[n];
+    if (n >= HTTP_REQUEST_ID_BYTES_MAX) return false;
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.' || ch == ':'))
+      return false;
+  }
+  return n > 0;
+}
+
+/* Gives the connection's request its id, once: the client's X-Request-Id
+ * when well-formed, else a made-up one: 32 hex digits, the server's random
+ * 64-bit prefix and a counter (unique per run without a syscall per request). */
+static void http_request_id_assign(http_conn_t *c) {
+  http_reqstate_t *rs = &c->rs;
+  if (c->req.request_id[0] != '\0') return;
+  if (rs->hdr_seen[HTTP_H_REQUEST_ID] && rs->hdr[HTTP_H_REQUEST_ID].data != NULL &&
+      http_request_id_valid(rs->hdr[HTTP_H_REQUEST_ID].data)) {
+    snprintf(c->req.request_id, sizeof c->req.request_id, "%s", rs->hdr[HTTP_H_REQUEST_ID].data);
+    return;
+  }
+  snprintf(c->req.request_id, sizeof c->req.request_id, "%016llx%016llx",
+           (unsigned long long)c->srv->rid_prefix, (unsigned long long)++c->srv->rid_next);
+}
+
+/* The request line of the log (--log-format): once per response. */
+static void http_log_request(http_conn_t *c, int status) {
+  uint64_t start = c->req.start_ns;
+  if (!core_log_requests()) return;
+  core_log_request(c->req.request_id, c->req.method ? c->req.method : "-", c->req.path ? c->req.path : "-",
+                   status, start ? (double)(uv_hrtime() - start) / 1e6 : 0.0, c->req.actor);
 }
 
 static const char *http_reason(int status) {
@@ -448,24 +489,13 @@ static int http_conn_send(http_conn_t *c, const char *data, size_t len) {
 /* Formats a response head into dst (cap bytes, may be 0); returns its length
  * as snprintf does. */
 static int http_format_head(char *dst, size_t cap, int status, const char *date, const char *content_type,
-                            const char *length, const char *connection, const char *extra_headers,
-                            const char *request_id) {
-  return snprintf(dst, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n%s%s%s%s%s%s\r\n", status,
-                  http_reason(status), date, content_type, length, connection, extra_headers,
-                  request_id[0] ? "X-Request-Id: " : "", request_id, request_id[0] ? "\r\n" : "");
-}
-
-/* A new request id: a random 64-bit prefix drawn once per process and a
- * counter, as 32 hex digits; unique per run without a syscall per request. */
-static void http_request_id_new(char out[HTTP_REQUEST_ID_BYTES]) {
-  static uint64_t prefix, counter;
-  if (prefix == 0) {
-    if (getrandom(&prefix, sizeof(prefix), 0) != (ssize_t)sizeof(prefix) || prefix == 0)
-      prefix = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
-  }
-  counter++;
-  snprintf(out, HTTP_REQUEST_ID_BYTES, "%016llx%016llx", (unsigned long long)prefix,
-           (unsigned long long)counter);
+                            const char *request_id, const char *length, const char *connection,
+                            const char *extra_headers) {
+  return snprintf(dst, cap,
+                  "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nAPI-Version: " CASUS_API_VERSION
+                  "\r\nX-Request-Id: %s\r\n%s%s%s\r\n",
+                  status, http_reason(status), date, content_type, request_id, length, connection,
+                  extra_headers);
 }
 
 static void http_conn_write_response(http_conn_t *c, int status, const char *content_type, const char *body,
@@ -482,16 +512,18 @@ static void http_conn_write_response(http_conn_t *c, int status, const char *con
   uv_buf_t b;
   int head_len;
   if (!no_body) snprintf(length, sizeof length, "Content-Length: %zu\r\n", len);
+  http_request_id_assign(c);
+  http_log_request(c, status);
   head_len =
-      http_format_head(NULL, 0, status, date, content_type, length, connection, extra, c->req.request_id);
+      http_format_head(NULL, 0, status, date, content_type, c->req.request_id, length, connection, extra);
   CASUS_ASSERT(head_len > 0);
   w = malloc(sizeof *w + (size_t)head_len + 1 + body_sent);
   if (w == NULL) {
     http_conn_close(c);
     return;
   }
-  http_format_head(w->data, (size_t)head_len + 1, status, date, content_type, length, connection, extra,
-                   c->req.request_id);
+  http_format_head(w->data, (size_t)head_len + 1, status, date, content_type, c->req.request_id, length,
+                   connection, extra);
   if (body_sent > 0) memcpy(w->data + head_len, body, body_sent);
   w->len = (size_t)head_len + body_sent;
   b = uv_buf_init(w->data, (unsigned)w->len);
@@ -555,7 +587,11 @@ static int http_count_header_bytes(http_conn_t *c, size_t n) {
 static int http_on_message_begin(http_parser *p) {
   http_conn_t *c = p->data;
   http_reqstate_clear(c);
-  c->req.request_id[0] = '\0'; /* an edge error of this request has none yet */
+  c->req.request_id[0] = '\0';
+  c->req.actor[0] = '\0';
+  c->req.method = NULL; /* set again when the request is complete; the log shows "-" before */
+  c->req.path = NULL;
+  c->req.start_ns = uv_hrtime();
   c->in_message = true;
   http_conn_set_timer(c, HTTP_TIMER_REQUEST, c->srv->request_ms);
   return 0;
@@ -748,7 +784,7 @@ static int http_on_message_complete(http_parser *p) {
   req->peer_loopback = c->peer_loopback;
   req->closed = false;
   req->app_data = NULL;
-  http_request_id_new(req->request_id);
+  http_request_id_assign(c);
   c->in_message = false;
   http_conn_set_timer(c, HTTP_TIMER_NONE, 0);
   /* One request at a time: the rest of the input waits in c->in. */
@@ -878,6 +914,7 @@ static void http_conn_timer_cb(uv_timer_t *t) {
 static void http_conn_release(http_conn_t *c) {
   c->req_owned = false;
   http_reqstate_clear(c);
+  c->req.request_id[0] = '\0'; /* an edge error before the next request gets its own */
   if (c->handles_open == 0) {
     http_conn_maybe_free(c);
     return;
@@ -984,6 +1021,8 @@ int http_server_start(http_server_t **out, uv_loop_t *loop, const char *host, in
   srv->loop = loop;
   srv->cb = cb;
   srv->ud = ud;
+  if (uv_random(NULL, NULL, &srv->rid_prefix, sizeof srv->rid_prefix, 0, NULL) != 0 || srv->rid_prefix == 0)
+    srv->rid_prefix = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
   srv->request_ms = LIMIT_REQUEST_TIMEOUT_MS;
   srv->idle_ms = LIMIT_IDLE_TIMEOUT_MS;
   rc = uv_tcp_init(loop, &srv->listener);
@@ -1065,7 +1104,7 @@ void http_respond_error(http_request_t *req, int err, const char *message, const
 }
 
 void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void *ud) {
-  char head[192];
+  char head[256 + HTTP_REQUEST_ID_BYTES_MAX];
   int head_len;
   http_conn_t *c;
   CASUS_ASSERT(req != NULL);
@@ -1078,11 +1117,13 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
   /* The stream owns the connection now: pipelined input is meaningless. */
   c->in_off = c->in_len = 0;
   http_conn_set_timer(c, HTTP_TIMER_NONE, 0);
-  head_len = snprintf(head, sizeof head,
-                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                      "Connection: keep-alive\r\nX-Request-Id: %s\r\n\r\n",
-                      req->request_id);
+  head_len =
+      snprintf(head, sizeof head,
+               "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+               "API-Version: " CASUS_API_VERSION "\r\nX-Request-Id: %s\r\nConnection: keep-alive\r\n\r\n",
+               req->request_id);
   CASUS_ASSERT(head_len > 0 && (size_t)head_len < sizeof head);
+  http_log_request(c, 200);
   http_conn_send(c, head, (size_t)head_len);
   http_conn_read(c, true); /* to see the client's EOF */
 }

@@ -35,7 +35,10 @@
 
 typedef struct http_server_s http_server_t;
 
-#define HTTP_REQUEST_ID_BYTES 33 /* 32 hex digits and a NUL */
+/* X-Request-Id: taken from the request when well-formed (1 to this many
+ * bytes of letters, digits and "-_.:"), made up otherwise (32 hex digits); sent back on the
+ * response (docs/api.md, Request ids). */
+#define HTTP_REQUEST_ID_BYTES_MAX 64
 
 typedef struct http_request_s {
   const char *method;        /* "GET", "POST", "PUT", ... */
@@ -47,12 +50,12 @@ typedef struct http_request_s {
   const char *last_event_id;
   const char *body; /* NUL-terminated; "" when no body */
   size_t body_len;
-  bool peer_loopback; /* the client connected from 127.0.0.0/8 or ::1 */
-  bool closed;        /* the client went away; responses are dropped */
-  void *app_data;     /* free for the application */
-  /* The request id, made by the server for each request (32 hex digits,
-   * unique per process run), and sent back as "X-Request-Id". */
-  char request_id[HTTP_REQUEST_ID_BYTES];
+  bool peer_loopback;                             /* the client connected from 127.0.0.0/8 or ::1 */
+  bool closed;                                    /* the client went away; responses are dropped */
+  void *app_data;                                 /* free for the application */
+  char request_id[HTTP_REQUEST_ID_BYTES_MAX + 1]; /* X-Request-Id of the request and its response */
+  char actor[HTTP_REQUEST_ID_BYTES_MAX * 2];      /* the authenticated actor's id for the log, "" when none */
+  uint64_t start_ns;                              /* uv_hrtime when the request began */
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);

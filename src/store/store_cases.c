@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/jsonbody.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -159,8 +160,8 @@ int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
     if (rc == CASUS_ENOT_FOUND) return 0;
     if (rc < 0) return rc;
   }
-  fprintf(stderr, "casusd: store: %d random case ids in a row were taken; is the random source broken?\n",
-          STORE_CASE_ID_ATTEMPTS_MAX);
+  core_log("warn", "store: %d random case ids in a row were taken; is the random source broken?\n",
+           STORE_CASE_ID_ATTEMPTS_MAX);
   return CASUS_EIO;
 }
 

@@ -18,6 +18,7 @@
 #include "core/assert.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -45,10 +46,10 @@ int store__err_from_mdb(int rc, const char *what) {
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
-      fprintf(stderr, "casusd: store: %s: %s\n", what, mdb_strerror(rc));
+      core_log("warn", "store: %s: %s\n", what, mdb_strerror(rc));
       return CASUS_ESTORE_CORRUPT;
     default:
-      fprintf(stderr, "casusd: store: %s: %s\n", what, mdb_strerror(rc));
+      core_log("warn", "store: %s: %s\n", what, mdb_strerror(rc));
       return CASUS_ESTORE;
   }
 }
@@ -154,7 +155,7 @@ static void store_grow_maybe(store_t *st, bool write_begins) {
   if (st->grow_pending) {
     st->grow_pending = false;
     if (size >= LIMIT_MAP_BYTES_MAX)
-      fprintf(stderr, "casusd: store: the map is full at its maximum of %" PRIu64 " bytes\n", size);
+      core_log("warn", "store: the map is full at its maximum of %" PRIu64 " bytes\n", size);
     size = store_map_double(size);
     why = "after MDB_MAP_FULL";
   }
@@ -167,8 +168,7 @@ static void store_grow_maybe(store_t *st, bool write_begins) {
     store__err_from_mdb(rc, "grow map");
     return;
   }
-  fprintf(stderr, "casusd: store: map grown to %" PRIu64 " bytes (%s; %" PRIu64 " bytes used)\n", size, why,
-          used);
+  core_log("warn", "store: map grown to %" PRIu64 " bytes (%s; %" PRIu64 " bytes used)\n", size, why, used);
 }
 
 void store_debug_grow_ahead(store_t *st, bool on, uint64_t reserve_bytes) {
@@ -240,16 +240,16 @@ static int store_open_dbs(store_t *st, const char *dir) {
   if (rc < 0) goto fail;
   rc = store__meta_u64_get(txn, "schema_version", &version);
   if (rc == 0 && version == 0) rc = CASUS_ESTORE_CORRUPT;
-  if (rc == CASUS_ESTORE_CORRUPT) fprintf(stderr, "casusd: store: %s: unreadable schema version\n", dir);
+  if (rc == CASUS_ESTORE_CORRUPT) core_log("warn", "store: %s: unreadable schema version\n", dir);
   if (rc < 0) goto fail;
   if (version > STORE_SCHEMA_VERSION) {
     /* Its records may mean something this build does not know; writing to
      * it could destroy them. */
-    fprintf(stderr,
-            "casusd: store: %s has schema version %" PRIu64
-            " but this casusd supports at most %d; "
-            "use a newer casusd\n",
-            dir, version, STORE_SCHEMA_VERSION);
+    core_log("warn",
+             "store: %s has schema version %" PRIu64
+             " but this casusd supports at most %d; "
+             "use a newer casusd\n",
+             dir, version, STORE_SCHEMA_VERSION);
     rc = CASUS_ESTORE_CORRUPT;
     goto fail;
   }
@@ -274,11 +274,11 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
   if (map_bytes == 0) map_bytes = LIMIT_MAP_BYTES_DEFAULT;
   if (map_bytes > LIMIT_MAP_BYTES_MAX) map_bytes = LIMIT_MAP_BYTES_MAX;
   if (store__dir_make(dir) != 0) {
-    fprintf(stderr, "casusd: store: cannot create directory %s: %s\n", dir, strerror(errno));
+    core_log("warn", "store: cannot create directory %s: %s\n", dir, strerror(errno));
     return CASUS_ESTORE;
   }
   if ((size_t)snprintf(data_path, sizeof(data_path), "%s/data.mdb", dir) >= sizeof(data_path)) {
-    fprintf(stderr, "casusd: store: path too long: %s\n", dir);
+    core_log("warn", "store: path too long: %s\n", dir);
     return CASUS_ESTORE;
   }
   is_new = stat(data_path, &sb) != 0;
@@ -288,7 +288,7 @@ int store_open(store_t **out, const char *dir, uint64_t map_bytes) {
     char why[1024];
     rc = store_file_check(dir, why, sizeof(why));
     if (rc < 0) {
-      fprintf(stderr, "casusd: store: %s\n", why);
+      core_log("warn", "store: %s\n", why);
       return rc;
     }
   }

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/jsonbody.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/sha256.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -187,9 +188,9 @@ int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, s
     rc = store_history_head_check(txn, case_id, &prev);
     if (rc == CASUS_ESTORE_CORRUPT) {
       /* As for an existing key below: the caller's idea of the case is wrong. */
-      fprintf(stderr,
-              "casusd: store: history of case %s: the head (seq %" PRIu64 ") does not match the chain\n",
-              case_id, prev.seq);
+      core_log("warn",
+               "casusd: store: history of case %s: the head (seq %" PRIu64 ") does not match the chain\n",
+               case_id, prev.seq);
       store__txn_fail(txn, rc);
     }
   }
@@ -221,8 +222,8 @@ int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, s
     head->seq = seq;
     memcpy(head->hash, hash, STORE_HASH_HEX_BYTES);
   } else if (rc == CASUS_ESTORE_CORRUPT) {
-    fprintf(stderr, "casusd: store: history of case %s: entry %" PRIu64 " exists already (a stale head)\n",
-            case_id, seq);
+    core_log("warn", "store: history of case %s: entry %" PRIu64 " exists already (a stale head)\n", case_id,
+             seq);
   }
   free(s);
   return rc;

@@ -20,6 +20,7 @@
 #include "core/assert.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -609,8 +610,8 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
       if (rc == CASUS_ESTORE_CORRUPT) {
         /* Without its case id the item cannot leave inbox_case with it:
          * a damaged item stays, for verify to report. */
-        fprintf(stderr, "casusd: store: inbox item %s/%llu is damaged; the sweep leaves it\n", rbuf,
-                (unsigned long long)seq);
+        core_log("warn", "store: inbox item %s/%llu is damaged; the sweep leaves it\n", rbuf,
+                 (unsigned long long)seq);
         rc = 0;
         continue;
       }
@@ -659,7 +660,7 @@ int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t
     pos->key_bytes = key.mv_size;
     n++;
     if (rlen == 0 || kb[rlen] != '\0' || memchr(kb, '\0', rlen) != NULL) {
-      fprintf(stderr, "casusd: store: an inbox key of %zu bytes is malformed; not indexed\n", key.mv_size);
+      core_log("warn", "store: an inbox key of %zu bytes is malformed; not indexed\n", key.mv_size);
       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
       continue;
     }
@@ -669,8 +670,7 @@ int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t
     rc = store_inbox_load(&val, seq, &it);
     if (rc == CASUS_ESTORE_CORRUPT) {
       /* One damaged item does not keep the server from starting; verify names it. */
-      fprintf(stderr, "casusd: store: inbox item %s/%llu is damaged; not indexed\n", rbuf,
-              (unsigned long long)seq);
+      core_log("warn", "store: inbox item %s/%llu is damaged; not indexed\n", rbuf, (unsigned long long)seq);
       rc = 0;
       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
       continue;

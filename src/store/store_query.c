@@ -47,6 +47,7 @@
 #include "core/assert.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -133,8 +134,8 @@ static void store_skip_log(store_str_t id, const char *why, bool entry_only) {
   memcpy(seen[next], id.p, id.n);
   seen[next][id.n] = '\0';
   next = (next + 1) % STORE_SKIPS_REMEMBERED;
-  fprintf(stderr, "casusd: store: case %.*s %s; lists leave %s out (run casusd verify)\n", (int)id.n, id.p,
-          why, entry_only ? "that entry" : "it");
+  core_log("warn", "store: case %.*s %s; lists leave %s out (run casusd verify)\n", (int)id.n, id.p, why,
+           entry_only ? "that entry" : "it");
 }
 
 /* A read of a case or its casemeta record failed with rc: a damaged (or

@@ -33,6 +33,8 @@ import threading
 import time
 import traceback
 
+import openapi_check  # every response is checked against docs/openapi.json (issue 14)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CASUS_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
 CASUSD = os.environ.get("CASUSD") or os.path.join(SOURCE_DIR, "build-api", "casusd")
@@ -317,6 +319,7 @@ class Server:
                 hdrs = {k.lower(): v for k, v in resp.getheaders()}
                 if resp.will_close:
                     self._close_conn()
+                openapi_check.check(method, path, resp.status, hdrs, data)
                 return resp.status, hdrs, data
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # The server closed an idle keep-alive connection: retry once on a new one.

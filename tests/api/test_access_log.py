@@ -7,9 +7,9 @@ it for the case's casusregisseur and the procesregisseur of its gemeente (403 fo
 the case, 404 for those who do not).  Reads share the group commit (no commit of their own), their
 entries survive a kill -9 once the read is answered, and entries older than five years are swept.
 
-Pinned to /usr/bin/python3 for the OIDC token with an on-behalf-of claim (python3-jwt).
+Runs under /usr/bin/python3, as every API test: the OIDC token with an on-behalf-of claim needs
+python3-jwt.
 """
-# ctest: system python
 import http.client
 import json
 import os

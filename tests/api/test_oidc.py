@@ -1,9 +1,8 @@
 """HTTP API tests: OIDC bearer tokens (issue 13 part 1, R-AUTH-1) and SIGHUP reloads (part 2).
 
 Tokens are minted with Debian's python3-jwt and python3-cryptography, which import only under
-/usr/bin/python3: CMake runs this file with that interpreter (the line below).
+/usr/bin/python3: CMake runs every API test with that interpreter.
 """
-# ctest: system python
 import base64
 import hashlib
 import hmac

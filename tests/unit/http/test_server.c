@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "core/api_version.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "http/server.h"
@@ -878,7 +879,8 @@ TEST(peer_disconnect_before_async_answer) {
 static void client_sse_end(fixture_t *f) {
   cli_t *c = cli_open(f->port);
   CHECK(c != NULL);
-  CHECK(cli_sends(c, "GET /sse?end=1 HTTP/1.1\r\nHost: t\r\nLast-Event-ID: 7\r\n\r\n") == 0);
+  CHECK(cli_sends(
+            c, "GET /sse?end=1 HTTP/1.1\r\nHost: t\r\nLast-Event-ID: 7\r\nX-Request-Id: sse-1\r\n\r\n") == 0);
   CHECK(cli_read_head(c, f->raw, sizeof f->raw) == 0);
   for (;;) {
     int rc = cli_fill(c);
@@ -893,16 +895,10 @@ static void client_sse_end(fixture_t *f) {
 
 TEST(sse_begin_write_end) {
   fixture_run(client_sse_end, 0, 0, WATCHDOG_MS);
-  {
-    /* the head, and the request's id: 32 hex digits */
-    static const char head[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-        "Connection: keep-alive\r\nX-Request-Id: ";
-    size_t n = sizeof(head) - 1, i;
-    ASSERT_EQ(strncmp(F->raw, head, n), 0);
-    for (i = 0; i < 32; i++) ASSERT(strchr("0123456789abcdef", F->raw[n + i]) != NULL);
-    ASSERT_STR_EQ(F->raw + n + 32, "\r\n\r\n");
-  }
+  ASSERT_STR_EQ(F->raw,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                "API-Version: " CASUS_API_VERSION
+                "\r\nX-Request-Id: sse-1\r\nConnection: keep-alive\r\n\r\n");
   ASSERT_STR_EQ(F->resp[0].body, "data: hello\n\ndata: two\n\n");
   ASSERT_EQ(atomic_load(&F->stream_closes), 0);
   fixture_free();
@@ -920,6 +916,15 @@ static void client_sse_disconnect(fixture_t *f) {
 
 TEST(sse_close_cb_on_client_disconnect) {
   fixture_run(client_sse_disconnect, 0, 0, WATCHDOG_MS);
+  {
+    /* no X-Request-Id sent: the head carries a made-up one, 32 hex digits */
+    const char *id = strstr(F->raw, "\r\nX-Request-Id: ");
+    size_t i;
+    ASSERT(id != NULL);
+    id += strlen("\r\nX-Request-Id: ");
+    for (i = 0; i < 32; i++) ASSERT(strchr("0123456789abcdef", id[i]) != NULL);
+    ASSERT_EQ(strncmp(id + 32, "\r\n", 2), 0);
+  }
   ASSERT_EQ(atomic_load(&F->stream_closes), 1);
   ASSERT_EQ(F->write_after_close, UV_ECONNRESET);
   fixture_free();
