@@ -13,6 +13,11 @@ derived from the sources so that the document cannot drift from them:
 - the error codes (`ErrorBody`): every row of CASUS_ERR_MAP in src/core/error.h;
 - `info.version`: CASUS_API_VERSION of src/core/api_version.h (the `API-Version` header).
 
+The paths are those of the route table in src/api/routes.c except the werkbank's static files
+(`/ui`, `/ui/...`): they are not under /v1, carry no data and are not part of the API (docs/ui.md).
+A chart's fragments (`"include"`, statecharts/common/) are resolved as the server does before its
+events are read.
+
 The CTest test lint/openapi-drift runs `--check`, so a chart, error or version change that is not
 regenerated fails the tests.  Standard library only.
 """
@@ -93,6 +98,38 @@ def transitions(node):
         yield from transitions(child)
 
 
+def fragment(name):
+    with open(os.path.join(ROOT, "statecharts", "common", name + ".json")) as f:
+        return json.load(f)
+
+
+def substitute(node, values):
+    """node with every {"param": NAME} replaced by its value (docs/statecharts.md, Composition)."""
+    if isinstance(node, dict):
+        if set(node) == {"param"} and node["param"] in values:
+            return values[node["param"]]
+        return {k: substitute(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [substitute(v, values) for v in node]
+    return node
+
+
+def resolve(state, depth=0):
+    """A state with its includes replaced by the fragments' states, as the server resolves them
+    (src/engine/include.c); only what the events need: transitions and child states."""
+    if "include" in state:
+        if depth >= 4:  # LIMIT_CHART_INCLUDE_DEPTH_MAX
+            raise SystemExit("openapi.py: fragment %s included too deep" % state["include"])
+        frag = fragment(state["include"])
+        values = {k: v.get("default") for k, v in frag.get("params", {}).items()}
+        values.update(state.get("with", {}))
+        return resolve(substitute(frag["state"], values), depth + 1)
+    out = dict(state)
+    if "states" in state:
+        out["states"] = {k: resolve(v, depth) for k, v in state["states"].items()}
+    return out
+
+
 def chart_files():
     d = os.path.join(ROOT, "statecharts")
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".json"))
@@ -110,7 +147,7 @@ def chart_schemas():
             chart = json.load(f)
         cid = chart["id"]
         by_event = {}
-        for t in transitions(chart["root"]):
+        for t in transitions(resolve(chart["root"])):
             data = object_schema(t.get("data", {}))
             lst = by_event.setdefault(t["event"], [])
             if data not in lst:
@@ -196,8 +233,9 @@ AUTH = [401, 403, 500]
 CASE_ID = {"name": "id", "in": "path", "required": True, "description": "The case id (`c-` and 16 hex digits).",
            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.@-]{1,128}$"}}
 REQUEST_ID = {"name": "X-Request-Id", "in": "header", "required": False,
-              "description": "Taken when 1 to 64 letters, digits or `-_.:`; returned on the response and recorded "
-                             "in the history entries the request writes.",
+              "description": "Taken when 1 to 64 letters, digits or `-_.:` (otherwise the server makes one up: 32 "
+                             "hex digits); returned on the response and recorded in the history entries and "
+                             "access-log entries the request writes.",
               "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}}
 IDEM = {"name": "Idempotency-Key", "in": "header", "required": False,
         "description": "Per actor, at most 128 bytes: a retry with the same key and request returns the first reply.",
@@ -212,8 +250,8 @@ def op(op_id, summary, tag, resp, params=None, body=None, security=True, desc=No
     o = {"operationId": op_id, "summary": summary, "tags": [tag], "responses": resp}
     if desc:
         o["description"] = desc
-    if params:
-        o["parameters"] = params
+    params = [p for p in (params or []) if p is not REQUEST_ID] + [REQUEST_ID]
+    o["parameters"] = params
     if body:
         o["requestBody"] = body
     if not security:
@@ -298,6 +336,39 @@ def document():
             "type": "object", "additionalProperties": False, "required": ["items", "next_cursor"],
             "properties": {"items": {"type": "array", "items": ref("InboxItem")},
                            "next_cursor": {"type": ["string", "null"]}}},
+        "AccessLogEntry": {
+            "type": "object", "additionalProperties": False,
+            "required": ["seq", "time", "actor", "role", "org", "case_id", "access", "request_id"],
+            "description": "One read or write of the case's data (NEN 7513; docs/security.md, Access log).",
+            "properties": {
+                "seq": {"type": "integer", "minimum": 1}, "time": {"type": "string", "format": "date-time"},
+                "actor": str_, "role": str_, "org": str_,
+                "on_behalf_of": {"type": "string", "description": "The person the token acts for (OIDC claim)."},
+                "case_id": str_,
+                "access": {"enum": ["view", "history", "list", "stream", "export", "event"]},
+                "request_id": {"type": "string", "maxLength": 64,
+                               "description": "The X-Request-Id of the request that accessed the case."}}},
+        "AccessLogPage": {
+            "type": "object", "additionalProperties": False, "required": ["case_id", "entries", "next"],
+            "properties": {"case_id": str_, "entries": {"type": "array", "items": ref("AccessLogEntry")},
+                           "next": {"type": ["integer", "null"]}}},
+        "Inzage": {
+            "type": "object", "additionalProperties": False, "required": ["inzage", "jeugdige", "generated", "cases"],
+            "description": "Everything casusd holds about one jeugdige (AVG art. 15; docs/security.md, Inzage): "
+                           "each case record of the procesregisseur's gemeente, its whole history and its whole "
+                           "access log.",
+            "properties": {
+                "inzage": {"const": "AVG art. 15"},
+                "jeugdige": {"type": "object", "additionalProperties": False,
+                             "description": "The jeugdige as asked: `bsn`, or `naam` and `geboortedatum`.",
+                             "properties": {"bsn": str_, "naam": str_,
+                                            "geboortedatum": {"type": "string", "format": "date"}}},
+                "generated": {"type": "string", "format": "date-time"},
+                "cases": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["case", "history", "access_log"],
+                    "properties": {"case": {"type": "object", "description": "The case record as stored."},
+                                   "history": {"type": "array", "items": ref("HistoryEntry")},
+                                   "access_log": {"type": "array", "items": ref("AccessLogEntry")}}}}}},
         "Me": {
             "type": "object", "additionalProperties": False, "required": ["id", "role", "org"],
             "properties": {"id": str_, "role": str_, "org": str_, "creates": {"type": "array", "items": str_}}},
@@ -359,6 +430,26 @@ def document():
             responses({"200": ok("A page of history entries.", ref("HistoryPage"))}, AUTH + [404]),
             params=[CASE_ID, after, q("limit", "Entries per page.", {"type": "integer", "minimum": 1,
                                                                       "maximum": 1000})])},
+        "/v1/cases/{id}/access-log": {"get": op(
+            "getAccessLog", "A page of the case's access log (NEN 7513)", "cases",
+            responses({"200": ok("A page of access-log entries, oldest first.", ref("AccessLogPage"))}, AUTH + [404]),
+            params=[CASE_ID, q("after", "Only entries with a seq above this.", {"type": "integer", "minimum": 0}),
+                    q("limit", "Entries per page (default 100).", {"type": "integer", "minimum": 1,
+                                                                   "maximum": 1000})],
+            desc="For the case's casusregisseur and the procesregisseur of its gemeente: 403 for others who see "
+                 "the case, 404 for those who do not (R-AUTH-2).")},
+        "/v1/inzage": {"get": op(
+            "getInzage", "The inzage of one jeugdige (AVG art. 15)", "cases",
+            responses({"200": ok("The inzage document of the jeugdige's cases of the caller's gemeente.",
+                                 ref("Inzage"))}, AUTH),
+            params=[q("bsn", "The jeugdige's bsn (not with naam and geboortedatum).",
+                      {"type": "string", "minLength": 1, "maxLength": 16}),
+                    q("naam", "The jeugdige's name, exactly as recorded (with geboortedatum).",
+                      {"type": "string", "minLength": 1}),
+                    q("geboortedatum", "The jeugdige's birth date (with naam).",
+                      {"type": "string", "format": "date", "pattern": DATE})],
+            desc="Procesregisseur only (403). Give `bsn`, or `naam` and `geboortedatum` together; neither or both is "
+                 "400. Each case exported leaves an `export` access-log entry.")},
         "/v1/me": {"get": op("getMe", "Who the token is", "meta", responses({"200": ok("The caller.", ref("Me"))},
                                                                             AUTH))},
         "/v1/inbox": {"get": op("getInbox", "The caller's open tasks and unread notifications", "inbox",
@@ -392,16 +483,6 @@ def document():
                       AUTH + [409, 415, 422]),
             body=json_body({"type": "object", "additionalProperties": False, "required": ["now"],
                             "properties": {"now": {"type": "string", "format": "date-time"}}}, "The new time."))},
-        "/ui/{path}": {"get": op(
-            "getUi", "The werkbank's static files", "ui", responses({
-                "200": {"description": "A file of the web UI.",
-                        "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
-                        "content": {"text/html": {"schema": str_}, "text/javascript": {"schema": str_},
-                                    "text/css": {"schema": str_}, "image/svg+xml": {"schema": str_}}},
-                "301": {"description": "`/ui` redirects to `/ui/`.",
-                        "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}}}}, [404]),
-            params=[{"name": "path", "in": "path", "required": True, "description": "A file or page of the UI.",
-                     "schema": str_}], security=False)},
     }
     return {
         "openapi": "3.1.0",
@@ -414,7 +495,7 @@ def document():
         "tags": [{"name": n, "description": d} for n, d in [
             ("cases", "Cases, their events and history."), ("inbox", "Tasks and notifications."),
             ("statecharts", "The loaded charts."), ("meta", "The caller and this document."),
-            ("operations", "Health, metrics and the manual clock."), ("ui", "The werkbank (web UI).")]],
+            ("operations", "Health, metrics and the manual clock.")]],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
