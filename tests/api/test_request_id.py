@@ -1,6 +1,6 @@
 """X-Request-Id (issue 14): taken from the request when well-formed (1 to 64 letters, digits, "-_.:"),
-made up otherwise, returned on every response (errors and the stream too) and recorded in the
-history entries of the writes it makes."""
+made up otherwise (32 hex digits), returned on every response (errors and the stream too) and
+recorded in the history entries of the writes it makes and in the access-log entries it leaves."""
 import socket
 
 from casus import Server, run, TOKEN
@@ -66,6 +66,24 @@ def test_recorded_in_history():
         assert st == 200, (st, h)
         entries = s.history(case["id"], "pr-rotterdam")
         assert entries[-1]["request_id"] == h["x-request-id"], (entries[-1], h)
+
+
+
+def test_recorded_in_access_log():
+    "a client's id is the access-log entry's request_id, for a write and for a read"
+    with Server() as s:
+        cid = s.create_a()["id"]
+        st, h, _ = s.raw("GET", "/v1/cases/%s" % cid, TOKEN["cr-rotterdam"], headers={"X-Request-Id": "view:1"})
+        assert st == 200 and h["x-request-id"] == "view:1", (st, h)
+        st, h, _ = s.raw("POST", "/v1/cases/%s/events" % cid, TOKEN["pr-rotterdam"],
+                         '{"event": "casusregisseur_wijzigen", "data": {"casusregisseur": "cr2-rotterdam"}}',
+                         {"X-Request-Id": "event.2"})
+        assert st == 200 and h["x-request-id"] == "event.2", (st, h)
+        st, body = s.req("GET", "/v1/cases/%s/access-log" % cid, TOKEN["pr-rotterdam"])
+        assert st == 200, (st, body)
+        got = [(e["access"], e["request_id"]) for e in body["entries"]]
+        assert got[1:] == [("view", "view:1"), ("event", "event.2")], got
+        assert got[0][0] == "event" and len(got[0][1]) == 32, got
 
 
 if __name__ == "__main__":
