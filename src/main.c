@@ -84,8 +84,8 @@ static const char usage_check[] =
     "(statecharts/common/).  check, verify, export and the server resolve them the same way.\n";
 
 static const char usage_verify_chart[] =
-    "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--property NAME[,NAME...]]\n"
-    "                                [--whole] [--json] [--trace-out FILE]\n"
+    "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--walks N] [--seed N]\n"
+    "                                [--property NAME[,NAME...]] [--whole] [--json] [--trace-out FILE]\n"
     "\n"
     "Explores each chart breadth first with the engine the server runs: from every create entry, every\n"
     "event by every role that sees the case, with data drawn from the event's schema (enum values,\n"
@@ -102,8 +102,15 @@ static const char usage_verify_chart[] =
     "One slice per region (its states and transitions, traps) and one per property no region slice\n"
     "covers; the bounds apply to each slice.\n"
     "\n"
+    "Breadth first reaches a few steps before the configurations bound stops it.  Past it, random walks\n"
+    "start from where it stopped and go on to the depth bound, favouring the transitions taken least;\n"
+    "a violation they find is shown with its trace (not a shortest one).  The walks search, they do not\n"
+    "prove: \"ok\" means no violation within the search's bound nor on the walks.\n"
+    "\n"
     "  --depth N         steps from the create, the create included (default %d, at most %d)\n"
     "  --max-states N    configurations to keep in each slice (default %d, at most %d)\n"
+    "  --walks N         random walks per slice past the bound (default %d, at most %d; 0: none)\n"
+    "  --seed N          the walks' random seed (default: a fixed one, so runs repeat)\n"
     "  --property NAMES  check only these properties (comma-separated), on their slices; no built-in check\n"
     "  --whole           one exploration of the whole chart, without slices (slow; a cross-check)\n"
     "  --json            print the report as JSON: {\"ok\", \"charts\": [{\"file\", \"time_s\", report}]}\n"
@@ -523,7 +530,8 @@ static int parse_count(const char *s, long min, long max, long *out) {
 
 static void print_verify_usage(FILE *out) {
   fprintf(out, usage_verify_chart, LIMIT_VERIFY_DEPTH_DEFAULT, LIMIT_VERIFY_DEPTH_MAX,
-          LIMIT_VERIFY_STATES_DEFAULT, LIMIT_VERIFY_STATES_MAX);
+          LIMIT_VERIFY_STATES_DEFAULT, LIMIT_VERIFY_STATES_MAX, LIMIT_VERIFY_WALKS_DEFAULT,
+          LIMIT_VERIFY_WALKS_MAX);
 }
 
 /* Loads the chart in `file` and its calendar; prints why not and returns 2. */
@@ -566,7 +574,7 @@ static double seconds_since(const struct timespec *t0) {
 }
 
 static int cmd_statechart_verify(int argc, char **argv) {
-  verify_options_t opt = {0, 0, 0, false, NULL};
+  verify_options_t opt = {0, 0, 0, false, NULL, 0, 0};
   const char *trace_out = NULL;
   const char **files = calloc((size_t)argc + 1, sizeof(char *));
   json_t *all = json_array(), *script = NULL;
@@ -591,6 +599,7 @@ static int cmd_statechart_verify(int argc, char **argv) {
       }
       opt.only = val;
     } else if (strncmp(a, "--depth", 7) == 0 || strncmp(a, "--max-states", 12) == 0 ||
+               strncmp(a, "--walks", 7) == 0 || strncmp(a, "--seed", 6) == 0 ||
                strncmp(a, "--trace-out", 11) == 0) {
       const char *eq = strchr(a, '=');
       size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
@@ -607,6 +616,18 @@ static int cmd_statechart_verify(int argc, char **argv) {
           rc = 2;
         }
         opt.states_max = (uint32_t)v;
+      } else if (name_len == 7 && strncmp(a, "--walks", 7) == 0) {
+        if (parse_count(val, 0, LIMIT_VERIFY_WALKS_MAX, &v) != 0) {
+          fprintf(stderr, "casusd statechart verify: --walks takes 0 to %d\n", LIMIT_VERIFY_WALKS_MAX);
+          rc = 2;
+        }
+        opt.walks = v == 0 ? -1 : (int)v;
+      } else if (name_len == 6 && strncmp(a, "--seed", 6) == 0) {
+        if (parse_count(val, 1, 2147483647L, &v) != 0) {
+          fprintf(stderr, "casusd statechart verify: --seed takes 1 to 2147483647\n");
+          rc = 2;
+        }
+        opt.seed = (uint64_t)v;
       } else if (name_len == 11 && strncmp(a, "--trace-out", 11) == 0 && val != NULL && val[0] != '\0') {
         trace_out = val;
       } else {

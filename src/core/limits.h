@@ -103,8 +103,10 @@
 #define LIMIT_VERIFY_STATES_MAX 2000000 /* configurations kept per slice (--max-states), ~2 KB each */
 /* Per slice; under a minute for each bundled chart (docs/statecharts.md). */
 #define LIMIT_VERIFY_STATES_DEFAULT 20000
-#define LIMIT_VERIFY_DEPTH_MAX 64         /* steps from the create, the create included (--depth) */
-#define LIMIT_VERIFY_DEPTH_DEFAULT 64     /* the states bound is the one that binds */
+#define LIMIT_VERIFY_DEPTH_MAX 64      /* steps from the create, the create included (--depth) */
+#define LIMIT_VERIFY_DEPTH_DEFAULT 64  /* the states bound is the one that binds */
+#define LIMIT_VERIFY_WALKS_DEFAULT 300 /* random walks per slice past the search's bound (--walks) */
+#define LIMIT_VERIFY_WALKS_MAX 1000000
 #define LIMIT_VERIFY_SAMPLES_MAX 64       /* data samples tried per transition in one configuration */
 #define LIMIT_VERIFY_FIELD_CHOICES_MAX 12 /* values tried for one data field */
 #define LIMIT_VERIFY_DATA_FIELDS_MAX 48   /* fields of one data schema that vary; the rest keep one value */
