@@ -268,8 +268,10 @@ def test_reassign_aanbieder():
         assert s.toewijzen(kompas, aanbieder=KOMPAS)[0] == 200
         cmd = ("reassign", "aanbieder", HORIZON, "--toelichting", "contract beeindigd")
 
-        first = by_case(ctl_json(s, "ab-horizon", *cmd, "--max", "1", want=1))
+        # Two sends: at least one of them is not the accepted case, so the first run did something.
+        first = by_case(ctl_json(s, "ab-horizon", *cmd, "--max", "2", want=1))
         assert set(first) == set(cases), first
+        assert [r["result"] for r in first.values()].count("ok") >= 1, first
         second = by_case(ctl_json(s, "ab-horizon", *cmd, want=1))
         assert set(second) == set(cases), second
         assert second[accepted]["result"] == "refused", second[accepted]
@@ -277,7 +279,9 @@ def test_reassign_aanbieder():
         for cid in cases[:2]:
             assert second[cid]["result"] in ("ok", "already_done"), second[cid]
             assert "opnieuw_toewijzen" in s.get_case(cid, "pr-rotterdam")["state"], cid
-        assert [r["result"] for c, r in second.items() if first[c]["result"] == "ok"] == ["already_done"], second
+        for cid in cases:
+            if first[cid]["result"] == "ok":
+                assert second[cid]["result"] == "already_done", (cid, first, second)
         third = by_case(ctl_json(s, "ab-horizon", *cmd, want=1))
         assert [third[c]["result"] for c in cases[:2]] == ["already_done"] * 2, third
         queue = {i["case_id"] for i in s.inbox("pr-rotterdam") if i["kind"] == "opnieuw_toewijzen" and i["open"]}
