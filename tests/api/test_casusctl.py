@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from casus import HORIZON, KOMPAS, SOURCE_DIR, TOKEN, Server, run, tmpdir  # noqa: E402
@@ -300,6 +299,10 @@ def test_errors_and_configuration():
         assert rc == 1 and "401 unauthenticated" in err and "wrong" not in err, (rc, out, err)
         rc, out, err = ctl(s, None, "cases")
         assert rc == 1 and "401 unauthenticated" in err, (rc, out, err)
+        rc, out, err = ctl(s, None, "tail", "--token", "wrong")
+        assert rc == 1 and "401 unauthenticated" in err, (rc, out, err)
+        rc, out, err = ctl(s, "pr-rotterdam", "tail", url="http://127.0.0.1:%d" % free_port())
+        assert rc == 2 and "cannot reach" in err, (rc, out, err)
         rc, out, err = ctl(s, "pr-rotterdam", "cases", url="http://127.0.0.1:%d" % free_port())
         assert rc == 2 and "cannot reach" in err, (rc, out, err)
         rc, out, err = ctl(s, "pr-rotterdam", "reassign", "casusregisseur", "a", "b",
