@@ -130,6 +130,106 @@ def test_security_exposure():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def syscall_group(name, seen=None):
+    """The system calls of a systemd-analyze syscall-filter group, its nested groups resolved."""
+    seen = seen if seen is not None else set()
+    seen.add(name)
+    r = subprocess.run([ANALYZE, "syscall-filter", name], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (name, r.stderr)
+    calls = set()
+    for line in r.stdout.splitlines()[1:]:
+        word = line.strip().split(" ")[0] if line.strip() else ""
+        if not word or word.startswith("#"):
+            continue
+        if word.startswith("@"):
+            if word not in seen:
+                calls |= syscall_group(word, seen)
+        else:
+            calls.add(word)
+    return calls
+
+
+def test_syscalls_allowed():
+    """Every system call casusd makes while it starts, serves reads and writes, reloads on SIGHUP and
+    stops is one the unit's SystemCallFilter= allows (observed with strace; skipped without it, and
+    under the sanitizers, whose runtime makes calls of its own)."""
+    strace = shutil.which("strace")
+    if strace is None or os.environ.get("CASUS_SANITIZE") in ("ON", "1", "TRUE"):
+        print("     (no strace, or a sanitizer build: not observed)")
+        return
+    import hashlib
+    import http.client
+    import json
+    import select
+    import signal
+    import time
+    d = tmpdir()
+    try:
+        cfg = json.load(open(os.path.join(SOURCE, "deploy", "config.example.json")))
+        cfg["actors"][0]["token_sha256"] = hashlib.sha256(b"t-pr").hexdigest()  # pr-rotterdam
+        with open(os.path.join(d, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        log = os.path.join(d, "strace.log")
+        child = None
+        p = subprocess.Popen([strace, "-f", "-qq", "-o", log, CASUSD, "serve", "--config",
+                              os.path.join(d, "config.json"), "--data", os.path.join(d, "data"),
+                              "--listen", "127.0.0.1:0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        try:
+            buf, deadline = b"", time.monotonic() + 60
+            while b"listening on " not in buf and time.monotonic() < deadline and p.poll() is None:
+                if select.select([p.stdout], [], [], 1)[0]:
+                    buf += os.read(p.stdout.fileno(), 4096) or b""
+            if b"listening on " not in buf:
+                p.kill()
+                err = p.stderr.read().decode(errors="replace")
+                if "ptrace" in err or "Operation not permitted" in err:
+                    print("     (strace may not trace here: %s)" % err.strip()[:200])
+                    return
+                raise AssertionError("casusd under strace did not start: %r %r" % (buf, err))
+            port = int(buf.decode().split("listening on ")[1].split()[0].rsplit(":", 1)[1])
+            # Signals go to casusd, strace's child (strace itself would stop tracing on them).
+            with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                child = int(f.read().split()[0])
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            h = {"Authorization": "Bearer t-pr", "Content-Type": "application/json"}
+            body = {"verwijzer": "gemeente", "gemeente": "rotterdam", "casusregisseur": "cr-rotterdam-1",
+                    "jeugdige": {"naam": "Sam", "geboortedatum": "2015-06-01"}}
+            for method, path, b in [("GET", "/healthz", None), ("POST", "/v1/cases", body),
+                                    ("GET", "/v1/cases", None), ("GET", "/metrics", None)]:
+                conn.request(method, path, body=json.dumps(b) if b else None, headers=h)
+                r = conn.getresponse()
+                r.read()
+                assert r.status in (200, 201, 403), (method, path, r.status)
+            conn.close()
+            os.kill(child, signal.SIGHUP)
+            time.sleep(0.5)
+            os.kill(child, signal.SIGTERM)
+            p.wait(timeout=60)
+        finally:
+            if p.poll() is None:
+                if child is not None:
+                    try:
+                        os.kill(child, signal.SIGKILL)
+                    except OSError:
+                        pass
+                p.kill()
+                p.wait(timeout=60)
+        used = set()
+        for line in open(log):
+            parts = line.split(None, 1)
+            m = re.match(r"([a-z0-9_]+)\(", parts[1]) if len(parts) == 2 else None
+            if m:
+                used.add(m.group(1))
+        assert "openat" in used or "open" in used, sorted(used)
+        allowed = syscall_group("@system-service") - syscall_group("@privileged") - syscall_group("@resources")
+        allowed |= {"execve"}  # strace's own start of casusd; systemd's exec precedes the filter too
+        print("     %d distinct system calls, all allowed" % len(used))
+        assert used <= allowed, "not allowed by the unit's SystemCallFilter=: %s" % sorted(used - allowed)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     failed = 0
     for name, fn in [(n, f) for n, f in list(globals().items()) if n.startswith("test_") and callable(f)]:
