@@ -4,7 +4,8 @@
  *
  * Databases (named DBIs in one environment):
  *   meta      "schema_version" -> decimal string; "inbox_seq" -> decimal string; "case_seq" (the
- *             counter of the sequential ids stores made before ids were random); "secret"
+ *             counter of the sequential ids stores made before ids were random); "secret";
+ *             "counts_built" (1 once the counts database is kept)
  *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
  *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
  *             timers (name, due_s), scopes, attributes, deadline and update time, and a digest of
@@ -612,7 +613,9 @@ typedef void (*store_check_fn)(const char *problem, void *ud);
  * turn has every timer key and index entry it implies; every casemeta
  * record, index entry and timer key names a case that has it; every inbox
  * item parses and every inbox_case link points at an item of its case;
- * every idempotency record decodes.  A broken chain is reported once, at
+ * every idempotency record decodes; once the store keeps the metrics'
+ * counts, every case is counted and every count equals what a walk of the
+ * cases and the inbox finds.  A broken chain is reported once, at
  * its first broken entry.  report gets the first report_max problems; all
  * are counted in stats.  Returns 0 when nothing is wrong,
  * CASUS_ESTORE_CORRUPT when problems were found, or a store error (the

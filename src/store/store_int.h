@@ -21,7 +21,8 @@
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
  * store_idem.c (idem, idem_time), store_inbox.c (inbox, inbox_case,
- * inbox_open, inbox_time), store_growth.c (the upgrade of older stores to
+ * inbox_open, inbox_time), store_counts.c (the counts behind the
+ * metrics' gauges), store_growth.c (the upgrade of older stores to
  * idem_time and the inbox orders).
  *
  * Records are checked before they are written and after they are read back
