@@ -572,7 +572,9 @@ int store_count_case(store_txn_t *txn, const char *case_id, const char *status, 
  * difference).  Returns 0, CASUS_EINVALID_DATA (a label that does not fit a
  * key) or a store error. */
 int store_count_task(store_txn_t *txn, const char *kind, const char *deadline, int delta);
-/* Calls fn with every count (label2 is "" but for cases), in key order; fn
+/* Calls fn with every count (label2 is "" but for cases), in key order,
+ * reading the counts only (a handful of keys per status, region and kind,
+ * however many cases there are); fn
  * returns 0 to go on, a positive value to stop (0 is returned), a negative
  * one to stop and have it returned.  CASUS_ESTORE_CORRUPT for a damaged
  * count. */

@@ -181,10 +181,20 @@ int store_counts_each(store_txn_t *txn, store_count_fn fn, void *ud) {
   int rc = 0, mrc;
 
   if (txn->err < 0) return txn->err;
+  _Static_assert(STORE_COUNT_CASE_LABEL < STORE_COUNT_CASES && STORE_COUNT_CASES < STORE_COUNT_OVERDUE &&
+                     STORE_COUNT_OVERDUE < STORE_COUNT_TASKS,
+                 "the per-case records sort before every count");
   rc = store__cursor_open(txn, STORE_DB_COUNTS, &cur);
   if (rc < 0) return rc;
-  for (mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); mrc == 0;
-       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+  /* From the first count on: the per-case records, one per case, sort
+   * before them, so a scrape never walks them. */
+  {
+    char first = STORE_COUNT_CASES;
+    key.mv_data = &first;
+    key.mv_size = 1;
+    mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+  }
+  for (; mrc == 0; mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
     char kind;
     uint64_t n;
     store_count_t what;
