@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -53,6 +54,19 @@ static const route_t routes[] = {
     {"GET", "/ui", ROUTE_READ, false, api__handle_ui},
     {"GET", "/ui/*", ROUTE_READ, false, api__handle_ui},
 };
+
+int api__routes_count(void) {
+  return (int)(sizeof(routes) / sizeof(routes[0]));
+}
+
+void api__route_name(int i, const char **method, const char **pattern) {
+  CASUS_ASSERT(i >= 0 && i < api__routes_count());
+  *method = routes[i].method;
+  *pattern = routes[i].pattern;
+}
+
+/* The latency histogram has a row per route (api_int.h). */
+_Static_assert(sizeof(routes) / sizeof(routes[0]) <= API_ROUTES_MAX, "API_ROUTES_MAX holds every route");
 
 /* Matches path against pattern, capturing the "{}" segment into param. */
 static bool route_match(const char *pattern, const char *path, char *param, size_t param_size) {
@@ -98,6 +112,7 @@ void api__on_request(http_request_t *req, void *ud) {
     if (!route_match(r->pattern, req->path, c.param, sizeof(c.param))) continue;
     path_known = true;
     if (strcmp(r->method, req->method) != 0) continue;
+    req->route = (int)i; /* the latency histogram's row (metrics.c) */
     if (r->authenticated) {
       char why[256];
       /* R-AUTH-1: a static token or an OIDC token, on the real clock (a

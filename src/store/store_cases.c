@@ -2,8 +2,8 @@
  * store_cases.c -- the cases database (case id -> case JSON) and the upkeep
  * of the indexes: every store_case_put writes the case, its casemeta record
  * (store_meta.c), and the difference between the case's old and new timer
- * keys (store_timers.c) and sindex entries (store_index.c), in the same
- * transaction.  The old terms come from the old casemeta record, so a put
+ * keys (store_timers.c) and sindex entries (store_index.c), and its count
+ * (store_counts.c), in the same transaction.  The old terms come from the old casemeta record, so a put
  * parses nothing; only a case written before casemeta existed (schema 1) is
  * parsed once, for its timers.
  */
@@ -258,6 +258,8 @@ int store_case_put(store_txn_t *txn, const store_case_rec_t *rec) {
     rc = store__raw_put(txn, STORE_DB_CASES, &k, rec->json, rec->json_bytes);
   }
   if (rc == 0) rc = store__meta_put(txn, rec->id, &new_);
+  /* The metrics' count of cases per status and region, in the same transaction. */
+  if (rc == 0) rc = store_count_case(txn, rec->id, rec->status ? rec->status : "", rec->region);
   if (rc < 0) store__txn_fail(txn, rc);
 
 done:

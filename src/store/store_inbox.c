@@ -187,6 +187,8 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   if (rc == 0)
     rc = store_inbox_open_put(txn, recipient, strlen(recipient), store_inbox_section(item), seq, created_s);
   if (rc == 0) rc = store_inbox_time_put(txn, created_s, recipient, strlen(recipient), seq);
+  /* A task is open from the start: the metrics count it. */
+  if (rc == 0) rc = store__count_item(txn, item, 1);
   if (rc < 0) return store__txn_fail(txn, rc);
   if (seq_out != NULL) *seq_out = seq;
   return 0;
@@ -217,6 +219,7 @@ static int store_inbox_close_one(store_txn_t *txn, const MDB_val *recipient, uin
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
     if (rc == 0) rc = store_inbox_open_del(txn, rbuf, strlen(rbuf), store_inbox_section(it), seq);
+    if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
   return rc;
@@ -396,6 +399,7 @@ int store_inbox_mark_read(store_txn_t *txn, const char *recipient, uint64_t seq)
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
     if (rc == 0) rc = store_inbox_open_del(txn, recipient, strlen(recipient), store_inbox_section(it), seq);
+    if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
   return rc < 0 ? store__txn_fail(txn, rc) : 0;

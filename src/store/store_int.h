@@ -21,7 +21,8 @@
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
  * store_idem.c (idem, idem_time), store_inbox.c (inbox, inbox_case,
- * inbox_open, inbox_time), store_growth.c (the upgrade of older stores to
+ * inbox_open, inbox_time), store_counts.c (the counts behind the
+ * metrics' gauges), store_growth.c (the upgrade of older stores to
  * idem_time and the inbox orders).
  *
  * Records are checked before they are written and after they are read back
@@ -72,6 +73,7 @@ enum {
   STORE_DB_INBOX_TIME,
   STORE_DB_ACCESS,      /* case id NUL seq -> access-log entry JSON (store_access.c) */
   STORE_DB_ACCESS_TIME, /* t seq -> case id: the access log's sweep order */
+  STORE_DB_COUNTS,      /* the metrics' counts (store_counts.c) */
   STORE_DB_COUNT
 };
 
@@ -304,5 +306,25 @@ int store__meta_u64_get(store_txn_t *txn, const char *name, uint64_t *out);
 int store__meta_u64_put(store_txn_t *txn, const char *name, uint64_t v);
 /* Increments a meta counter and returns its new value in *out. */
 int store__meta_next(store_txn_t *txn, const char *name, uint64_t *out);
+
+/* --- counts (store_counts.c) --- */
+
+/* meta: 1 once the counts are kept (a new store starts with it; an older
+ * one gets them from the server's rebuild at start-up). */
+#define STORE_COUNTS_META "counts_built"
+/* The kind bytes of the counts database's keys (store_counts.c). */
+#define STORE_COUNT_CASES 'c'
+#define STORE_COUNT_TASKS 't'
+#define STORE_COUNT_OVERDUE 'o'
+#define STORE_COUNT_CASE_LABEL 'L'
+/* Counts an inbox item (borrowed) with delta (+1: it is now open; -1: it
+ * closed or went): only a task counts, under its "kind", and also under its
+ * "deadline" when it has one (store_count_task). */
+int store__count_item(store_txn_t *txn, const json_t *item, int delta);
+/* Decodes a count's key and value (not an 'L' record): *kind is one of the
+ * kind bytes, label (and for cases label2) NUL-terminated.
+ * CASUS_ESTORE_CORRUPT when they are not what store_counts.c writes. */
+int store__count_decode(const MDB_val *key, const MDB_val *val, char *kind, char *label, size_t label_size,
+                        char *label2, size_t label2_size, uint64_t *n);
 
 #endif /* CASUS_STORE_INT_H */
