@@ -166,7 +166,8 @@ static const char usage_purge[] =
     "'would destroy ID: ...'), and a summary line.\n"
     "\n"
     "  --data DIR    the store's folder (it must hold a store)\n"
-    "  --dry-run     only show what would be destroyed; nothing is changed\n"
+    "  --dry-run     only show what would be destroyed; nothing is changed (each case's destruction\n"
+    "                runs and is rolled back, so the counts are exact)\n"
     "  --now DAY     judge as on this day (YYYY-MM-DD, or an RFC 3339 time; default: today in\n"
     "                Europe/Amsterdam): for a look ahead, and for tests\n"
     "\n"
@@ -1083,11 +1084,11 @@ static int cmd_purge(int argc, char **argv) {
         (unsigned long long)n.access_entries, (unsigned long long)n.idem_records,
         (unsigned long long)n.timers, (unsigned long long)n.index_terms);
   }
-  printf("purge%s: %llu cases %s as of %.10s, %llu closed cases not yet due, %llu open cases kept%s\n",
+  printf("purge%s: %llu cases %s as of %.10s, %llu closed cases not yet due, %llu open cases kept",
          dry_run ? " --dry-run" : "", (unsigned long long)done, dry_run ? "would be destroyed" : "destroyed",
-         now_text, (unsigned long long)ps.not_due, (unsigned long long)ps.open,
-         failed ? "; some could NOT be destroyed (see above)" : "");
-  (void)gone;
+         now_text, (unsigned long long)ps.not_due, (unsigned long long)ps.open);
+  if (gone > 0) printf(", %llu skipped (destroyed or changed meanwhile)", (unsigned long long)gone);
+  printf("%s\n", failed ? "; some could NOT be destroyed (see above)" : "");
   json_decref(ps.due);
   store_close(st);
   return failed ? 1 : 0;
