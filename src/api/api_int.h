@@ -14,6 +14,7 @@
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
  *   inzage.c       the inzage document (AVG art. 15): casusd export and GET /v1/inzage
  *   access.c       the access log (NEN 7513): entries, reads held for the group commit, GET .../access-log
+ *   retention.c    the archiefactiedatum of a closed case, and destroying a case on request
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
  *   ui.c           GET /ui/...: the werkbank's static files (docs/ui.md)
@@ -40,7 +41,7 @@
 #include "timers/timers.h"
 
 /* The kinds of queued writes. */
-enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ, W_READ };
+enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ, W_READ, W_DESTROY };
 
 /* One queued write request and, after the batch ran, its outcome. */
 typedef struct pending_s {
@@ -204,6 +205,18 @@ void api__access_reply(call_t *c, int status, json_t *body, json_t *entries);
  * (a stream's pushes); stolen. */
 void api__access_later(api_t *api, json_t *entry);
 void api__handle_access_log(call_t *c);
+/* retention.c (R-RET-1, R-RET-3, R-RET-4) */
+/* Gives a closed case (in place) its "archiefactiedatum": the local day of
+ * now_s plus its region's bewaartermijn; a case that has one keeps it.
+ * 0 or CASUS_ENOMEM. */
+int api__retention_mark(const api_t *api, json_t *case_, int64_t now_s);
+/* The body of POST /v1/cases/{id}/destroy ({"verzocht_door", "reden",
+ * "uitzondering"}: codes): replies itself (400/422) and returns false when
+ * it does not hold. */
+bool api__destroy_body_ok(http_request_t *req, const json_t *body);
+/* Destroys the case of a queued destroy request inside the batch, or fails p. */
+int api__destroy_process(api_t *api, store_txn_t *txn, pending_t *p);
+void api__handle_case_destroy(call_t *c);
 /* inzage.c: GET /v1/inzage for the procesregisseur */
 void api__handle_inzage(call_t *c);
 /* write_queue.c: keeps the loop from blocking until the batch ran. */

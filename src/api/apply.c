@@ -90,6 +90,8 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
                ? 0
                : CASUS_ENOMEM;
   }
+  /* R-RET-1: the write that closes a case dates its file's destruction. */
+  if (rc == 0) rc = api__retention_mark(api, res->case_, now_s);
   if (rc == 0) rc = api__case_put(api, txn, chart, res->case_);
   if (rc == 0) rc = effects_apply(api, txn, chart, res->case_, res->effects, now_s);
   return rc;
@@ -375,6 +377,7 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
   rc = p->kind == W_CREATE       ? process_create(api, txn, p)
        : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
+       : p->kind == W_DESTROY    ? api__destroy_process(api, txn, p)
                                  : process_event(api, txn, p);
   /* A case written: its access-log entry, in the same child transaction. */
   if (rc == 0 && p->err == 0 && (p->kind == W_CREATE || p->kind == W_EVENT)) {

@@ -41,6 +41,7 @@ static const route_t routes[] = {
     {"POST", "/v1/cases/{}/events", ROUTE_WRITE, true, api__handle_event},
     {"GET", "/v1/cases/{}/history", ROUTE_READ, true, api__handle_history},
     {"GET", "/v1/cases/{}/access-log", ROUTE_READ, true, api__handle_access_log},
+    {"POST", "/v1/cases/{}/destroy", ROUTE_WRITE, true, api__handle_case_destroy},
     {"GET", "/v1/me", ROUTE_READ, true, api__handle_me},
     {"GET", "/v1/inzage", ROUTE_READ, true, api__handle_inzage},
     {"GET", "/v1/inbox", ROUTE_READ, true, api__handle_inbox},

@@ -417,6 +417,17 @@ void api__handle_event(call_t *c) {
   enqueue(c, W_EVENT, body);
 }
 
+/* POST /v1/cases/{id}/destroy (retention.c): a write like an event. */
+void api__handle_case_destroy(call_t *c) {
+  json_t *body = api__body_parse(c->req);
+  if (body == NULL) return;
+  if (!api__destroy_body_ok(c->req, body)) {
+    json_decref(body);
+    return;
+  }
+  enqueue(c, W_DESTROY, body);
+}
+
 /* POST /v1/inbox/{seq}/read: a write like an event (group commit); no body. */
 void api__handle_inbox_read(call_t *c) {
   uint64_t seq;

@@ -52,6 +52,13 @@
 /* The access log (NEN 7513) keeps an entry at least 5 years: 5 x 365 days
  * and 2 leap days; the group commit's sweep deletes it after that. */
 #define LIMIT_ACCESS_LOG_RETENTION_DAYS (5 * 365 + 2)
+/* Retention (Jeugdwet art. 7.3.8): a closed case's archiefactiedatum is the
+ * day its care ended plus the region's "bewaartermijn_jaren": 20 years by
+ * default and at least (the law's term is a minimum), at most 115 (a
+ * lifetime: no date beyond the calendar's 2199). */
+#define LIMIT_BEWAARTERMIJN_YEARS_DEFAULT 20
+#define LIMIT_BEWAARTERMIJN_YEARS_MIN 20
+#define LIMIT_BEWAARTERMIJN_YEARS_MAX 115
 #define LIMIT_ACCESS_PAGE_ENTRIES_MAX 1000 /* entries per page of GET .../access-log */
 #define LIMIT_ACCESS_PAGE_ENTRIES_DEFAULT 100
 #define LIMIT_NOTIFICATION_AGE_DAYS 30 /* a notification is no longer listed, and is deleted, after this */

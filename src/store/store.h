@@ -34,6 +34,9 @@
  *   inbox_time t(8) recipient NUL seq(8 bytes BE) -> ""   (t: when the sweep next
  *             looks at the item: its creation, or for an open task, which is
  *             kept, the sweep's last look)
+ *   access     case id NUL seq(8 bytes BE) -> access-log entry;  access_time t(8) seq(8) -> case id
+ *   destroyed  case id -> the tombstone of a destroyed case (JSON; store_destroy.c): the register
+ *             of destruction, hash-chained by its own seq, that outlives the case
  *   t is 8 bytes BE offset by 2^63, as in timers.  These orders are kept in
  *   the same write transaction as the records they index.
  *   counts    the gauges of /metrics, kept in the same transaction as what
@@ -490,7 +493,10 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
 /* --- the access log (NEN 7513; store_access.c) --- */
 
 /* Appends entry (borrowed, a JSON object) to case_id's access log, dated
- * at_s (the service's clock: the sweep's order).  Only its string members
+ * at_s (the service's clock: the sweep's order).  For a case in the
+ * register of destroyed cases nothing is appended (0, *seq_out 0): a read
+ * answered from a snapshot before the case was destroyed leaves no log of
+ * a case that no longer exists.  Only its string members
  * "time", "actor", "role", "org", "on_behalf_of", "case_id", "access" and
  * "request_id" are kept (binary, no JSON), each optional; the store adds
  * "seq" (global, increasing; *seq_out, may be NULL).  CASUS_EINVALID_DATA
@@ -510,6 +516,56 @@ int store_access_page(store_txn_t *txn, const char *case_id, uint64_t after_seq,
 /* The sweep: deletes the entries dated before before_s, oldest first,
  * looking at no more than max; *swept (may be NULL) is how many it removed. */
 int store_access_sweep(store_txn_t *txn, int64_t before_s, size_t max, size_t *swept);
+
+/* --- destroying a case, and the register of destroyed cases (store_destroy.c) --- */
+
+/* What store_case_destroy removed (or, in a transaction the caller aborts,
+ * would remove) of one case. */
+typedef struct {
+  uint64_t history_entries, inbox_items, access_entries, idem_records, timers, index_terms;
+} store_destroy_counts_t;
+
+/* Destroys case id with everything the store holds of it, in txn: its
+ * record, its casemeta record, its index entries (lists, gezin, notified
+ * scopes) and timer keys, every history entry, every inbox item addressed
+ * about it (with its inbox_case, inbox_open and, where its time is known,
+ * inbox_time entries), its whole access log (access and access_time), and
+ * every idempotency record whose stored reply names the case (with its
+ * idem_time entry).  In the same transaction it appends the case's
+ * tombstone to the register (database "destroyed", key the case id): the
+ * string members of entry (borrowed) named "time", "grond",
+ * "archiefactiedatum", "reden", "verzocht_door" and "besloten_door" -- no
+ * other member is accepted, so no content of the case can enter it -- and
+ * the store's own: "case_id", "history" {"seq", "hash"} (the destroyed
+ * chain's last entry: the tombstone closes the chain), "removed" (counts),
+ * "seq" (the register's own counter), "prev_hash" (the previous
+ * tombstone's hash) and "hash" (SHA-256 of the canonical record without
+ * "hash", as a history entry's).  The register's head is kept in meta
+ * ("destroyed_seq", "destroyed_head") so that store_check can tell a
+ * missing tombstone.  A destroyed case's id is never drawn again
+ * (store_case_next_id) and collects no access log (store_access_append).
+ *
+ * The one function for a case's end: whatever else a case comes to hold
+ * (counts kept per case, new indexes) is removed here too.  Bounded by the
+ * case's own records, plus one pass over the idempotency records (which
+ * their sweep keeps to a few days of writes).
+ *
+ * *record_out (may be NULL) is the tombstone as written (new reference);
+ * counts (may be NULL) what was removed.  Errors: CASUS_ENOT_FOUND when
+ * there is no case id (nothing written); CASUS_EINVALID_DATA for an
+ * invalid id or an entry that is not an object, has another member, or one
+ * that is not a string, holds a NUL or is longer than 2 x
+ * LIMIT_ID_BYTES_MAX (nothing written; txn stays usable);
+ * CASUS_ESTORE_CORRUPT for a damaged casemeta record, history or inbox
+ * link; and the store's errors (after which txn must be aborted). */
+int store_case_destroy(store_txn_t *txn, const char *id, const json_t *entry, store_destroy_counts_t *counts,
+                       json_t **record_out);
+/* The tombstone of destroyed case id (new reference).  CASUS_ENOT_FOUND
+ * when it was not destroyed; CASUS_ESTORE_CORRUPT when it does not parse. */
+int store_destroyed_get(store_txn_t *txn, const char *id, json_t **out);
+/* The register in the order of destruction (seq), at most max tombstones
+ * with seq > after_seq, as a new JSON array. */
+int store_destroyed_list(store_txn_t *txn, uint64_t after_seq, size_t max, json_t **out);
 
 /* --- the upgrade of an older store's idempotency records and inbox --- */
 
@@ -600,8 +656,9 @@ int store_counts_rebuild_finish(store_txn_t *txn);
 /* What store_check looked at, and the problems it found. */
 typedef struct {
   uint64_t cases, history_entries, index_entries, timers, inbox_items, inbox_links, idem_records;
-  uint64_t counts;   /* the counts of the metrics compared with what they count */
-  uint64_t problems; /* all found; at most report_max of them were reported */
+  uint64_t counts;    /* the counts of the metrics compared with what they count */
+  uint64_t destroyed; /* tombstones in the register */
+  uint64_t problems;  /* all found; at most report_max of them were reported */
 } store_check_stats_t;
 /* Called with each problem: a sentence that names the damaged record (a
  * case id, a history seq, an index or timer key, an inbox item, an
@@ -617,8 +674,11 @@ typedef void (*store_check_fn)(const char *problem, void *ud);
  * item parses and every inbox_case link points at an item of its case;
  * every idempotency record decodes; once the store keeps the metrics'
  * counts, every case is counted and every count equals what a walk of the
- * cases and the inbox finds.  A broken chain is reported once, at
- * its first broken entry.  report gets the first report_max problems; all
+ * cases and the inbox finds; the register of destroyed cases is an
+ * unbroken hash chain (seq 1.., prev_hash, hash) ending at the head meta
+ * keeps, and nothing of a destroyed case remains (its record, casemeta
+ * record, history, inbox links or access log).  A broken chain is reported
+ * once, at its first broken entry.  report gets the first report_max problems; all
  * are counted in stats.  Returns 0 when nothing is wrong,
  * CASUS_ESTORE_CORRUPT when problems were found, or a store error (the
  * store could not be read: LMDB's own structure is damaged, or memory ran

@@ -156,7 +156,12 @@ int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
     id[2 + 2 * sizeof(r)] = '\0';
     store_case_key(&k, id);
     rc = store__raw_get(txn, STORE_DB_CASES, &k, &val);
-    if (rc == CASUS_ENOT_FOUND) return 0;
+    /* Nor one of a destroyed case: the register names it for ever, and its
+     * access log must not grow again (store_destroy.c). */
+    if (rc == CASUS_ENOT_FOUND) {
+      rc = store__destroyed_has(txn, id);
+      if (rc == 0) return 0;
+    }
     if (rc < 0) return rc;
   }
   fprintf(stderr, "casusd: store: %d random case ids in a row were taken; is the random source broken?\n",
@@ -212,8 +217,8 @@ int store_case_get(store_txn_t *txn, const char *id, json_t **out) {
  * point into) or, for a case written by schema 1, from the stored case
  * itself (*legacy holds it): such a case has timer keys but no sindex
  * entries yet. */
-static int store_case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
-                                void **buf, json_t **legacy) {
+int store__case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
+                          void **buf, json_t **legacy) {
   const json_t *timers;
   int rc = store__meta_get(txn, id, m, buf);
 
@@ -248,7 +253,7 @@ int store_case_put(store_txn_t *txn, const store_case_rec_t *rec) {
    * invalid case leaves the transaction usable. */
   rc = store_meta_from_rec(rec, &new_);
   if (rc < 0) return rc;
-  rc = store_case_old_terms(txn, rec->id, &old_terms, &old, &buf, &legacy);
+  rc = store__case_old_terms(txn, rec->id, &old_terms, &old, &buf, &legacy);
   if (rc < 0) goto done;
 
   rc = store__timers_update(txn, rec->id, old, &new_);

@@ -24,6 +24,11 @@
  *              names a case; each count of cases per status and region
  *              equals the cases recorded under it, each count of open tasks
  *              and overdue deadlines the open tasks the inbox holds
+ *   destroyed  the register of destroyed cases: each tombstone parses, names
+ *              its key and has its hash; the tombstones chain by seq (1, 2,
+ *              ... and prev_hash) to the head meta keeps; nothing of a
+ *              destroyed case remains (record, casemeta, history, inbox
+ *              links, access log)
  * A chain that breaks is reported once, at its first broken entry.  All of
  * it runs in the caller's read transaction: one consistent snapshot, also
  * while a server writes.  The work is one pass over each database plus a
@@ -821,6 +826,154 @@ static int store_check_idem(store_checker_t *ck, const MDB_val *key, const MDB_v
   return rc < 0 && rc != CASUS_ENOT_FOUND ? rc : 0;
 }
 
+/* --- the register of destroyed cases --- */
+
+typedef struct {
+  uint64_t seq;
+  char id[LIMIT_ID_BYTES_MAX + 1];
+  char prev[STORE_HASH_HEX_BYTES], hash[STORE_HASH_HEX_BYTES];
+} store_tomb_t;
+
+static int store_tomb_cmp(const void *a, const void *b) {
+  const store_tomb_t *x = a, *y = b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* What of destroyed case id remains in the store; each is a problem. */
+static int store_check_remains(store_checker_t *ck, const char *id, uint64_t seq) {
+  static const struct {
+    int db;
+    const char *what;
+  } prefixed[] = {{STORE_DB_HISTORY, "history entries"},
+                  {STORE_DB_INBOX_CASE, "inbox items"},
+                  {STORE_DB_ACCESS, "access-log entries"}};
+  store_key_t k;
+  MDB_val val;
+  size_t i;
+  int rc = store_check_case_exists(ck, id);
+  if (rc < 0) return rc;
+  if (rc == 1)
+    store_check_problem(ck, "case %s was destroyed (register seq %" PRIu64 "), but its record remains", id,
+                        seq);
+  if (ck->indexed) {
+    store__key_init(&k);
+    store__key_add_str(&k, id);
+    rc = store__raw_get(ck->txn, STORE_DB_CASEMETA, &k, &val);
+    if (rc == 0)
+      store_check_problem(
+          ck, "case %s was destroyed (register seq %" PRIu64 "), but its index record remains", id, seq);
+    else if (rc != CASUS_ENOT_FOUND)
+      return rc;
+  }
+  for (i = 0; i < sizeof(prefixed) / sizeof(prefixed[0]); i++) {
+    rc = store__prefix_first(ck->txn, prefixed[i].db, id, &k, &val);
+    if (rc == 0)
+      store_check_problem(ck, "case %s was destroyed (register seq %" PRIu64 "), but its %s remain", id, seq,
+                          prefixed[i].what);
+    else if (rc != CASUS_ENOT_FOUND)
+      return rc;
+  }
+  return 0;
+}
+
+static int store_check_destroyed(store_checker_t *ck) {
+  char shown[STORE_CHECK_SHOWN_BYTES], prev[STORE_HASH_HEX_BYTES];
+  store_tomb_t *t = NULL;
+  size_t n = 0, cap = 0, i;
+  uint64_t meta_seq = 0;
+  MDB_cursor *cur;
+  MDB_val key, val;
+  store_key_t k;
+  int rc = 0, mrc;
+
+  rc = store__cursor_open(ck->txn, STORE_DB_DESTROYED, &cur);
+  if (rc < 0) return rc;
+  for (mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); mrc == 0 && rc == 0;
+       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    char id[LIMIT_ID_BYTES_MAX + 1], hash[STORE_HASH_HEX_BYTES];
+    const char *named, *stored, *prev_hash;
+    uint64_t seq = 0;
+    json_t *e;
+    ck->stats->destroyed++;
+    if (!store_check_id(key.mv_data, key.mv_size, id)) {
+      store_check_problem(ck, "register key %s is malformed",
+                          store_shown(key.mv_data, key.mv_size, shown, sizeof(shown)));
+      continue;
+    }
+    rc = store__json_load(&val, &e);
+    if (rc == CASUS_ENOMEM) break;
+    if (rc < 0) {
+      rc = 0;
+      store_check_problem(ck, "the register's tombstone of case %s does not parse", id);
+      continue;
+    }
+    named = json_string_value(json_object_get(e, "case_id"));
+    stored = json_string_value(json_object_get(e, "hash"));
+    prev_hash = json_string_value(json_object_get(e, "prev_hash"));
+    if (named == NULL || strcmp(named, id) != 0 || !store__json_u64(e, "seq", &seq) || stored == NULL ||
+        prev_hash == NULL || strlen(prev_hash) != STORE_HASH_HEX_BYTES - 1) {
+      store_check_problem(ck, "the register's tombstone of case %s is malformed", id);
+    } else if ((rc = store_history_hash(e, hash)) == 0 && strcmp(hash, stored) != 0) {
+      store_check_problem(ck, "the register's tombstone of case %s (seq %" PRIu64 ") does not match its hash",
+                          id, seq);
+    } else if (rc == 0) {
+      if (n == cap) {
+        size_t c = cap ? cap * 2 : 64;
+        store_tomb_t *nt = realloc(t, c * sizeof(*nt));
+        if (nt == NULL) rc = CASUS_ENOMEM;
+        t = nt ? nt : t;
+        cap = nt ? c : cap;
+      }
+      if (rc == 0) {
+        t[n].seq = seq;
+        memcpy(t[n].id, id, strlen(id) + 1);
+        memcpy(t[n].prev, prev_hash, STORE_HASH_HEX_BYTES);
+        memcpy(t[n].hash, hash, STORE_HASH_HEX_BYTES);
+        n++;
+      }
+    }
+    json_decref(e);
+    if (rc == 0) rc = store_check_remains(ck, id, seq);
+  }
+  mdb_cursor_close(cur);
+  if (rc == 0 && mrc != MDB_NOTFOUND && mrc != 0) rc = store__txn_mdb(ck->txn, mrc, "verify register");
+  if (rc == 0) rc = store__meta_u64_get(ck->txn, "destroyed_seq", &meta_seq);
+  if (rc < 0) {
+    free(t);
+    return rc;
+  }
+  /* The chain in the order of destruction, from the zero hash to the head. */
+  if (n > 0) qsort(t, n, sizeof(*t), store_tomb_cmp);
+  memcpy(prev, STORE_HISTORY_ZERO_HASH, STORE_HASH_HEX_BYTES);
+  for (i = 0; i < n; i++) {
+    if (t[i].seq != i + 1 || strcmp(t[i].prev, prev) != 0) {
+      store_check_problem(ck, "the register is broken at seq %" PRIu64 " (case %s): %s", t[i].seq, t[i].id,
+                          t[i].seq != i + 1 ? "a tombstone before it is missing"
+                                            : "prev_hash does not match the tombstone before it");
+      break;
+    }
+    memcpy(prev, t[i].hash, STORE_HASH_HEX_BYTES);
+  }
+  if (i == n) {
+    store__meta_key(&k, "destroyed_head");
+    rc = store__raw_get(ck->txn, STORE_DB_META, &k, &val);
+    if (rc == CASUS_ENOT_FOUND && n == 0 && meta_seq == 0) {
+      rc = 0;
+    } else if (rc == 0 || rc == CASUS_ENOT_FOUND) {
+      if (meta_seq != n || rc == CASUS_ENOT_FOUND || val.mv_size != STORE_HASH_HEX_BYTES - 1 ||
+          memcmp(val.mv_data, prev, val.mv_size) != 0)
+        store_check_problem(ck,
+                            "the register's head (meta, %" PRIu64
+                            " tombstones) is not its last tombstone (%zu "
+                            "found): a tombstone was removed or changed",
+                            meta_seq, n);
+      rc = 0;
+    }
+  }
+  free(t);
+  return rc;
+}
+
 int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report_max,
                 store_check_stats_t *stats) {
   store_checker_t ck;
@@ -857,6 +1010,7 @@ int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report
   if (rc == 0 && ck.expected != NULL) rc = store_check_walk(&ck, STORE_DB_COUNTS, store_check_count);
   if (rc == 0 && ck.expected != NULL) rc = store_check_counts_compare(&ck);
   json_decref(ck.expected);
+  if (rc == 0) rc = store_check_destroyed(&ck);
   if (rc < 0) return rc;
   return stats->problems > 0 ? CASUS_ESTORE_CORRUPT : 0;
 }

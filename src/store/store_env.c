@@ -24,7 +24,7 @@
 /* Named DBIs, in the order of the STORE_DB_ enum. */
 static const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",   "cases",     "history",    "timers",     "idem",   "inbox",       "inbox_case", "casemeta",
-    "sindex", "idem_time", "inbox_open", "inbox_time", "access", "access_time", "counts",
+    "sindex", "idem_time", "inbox_open", "inbox_time", "access", "access_time", "counts",     "destroyed",
 };
 
 /* --- errors --- */
