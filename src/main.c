@@ -898,11 +898,11 @@ static int cmd_verify(int argc, char **argv) {
            (unsigned long long)stats.history_entries);
   printf(
       "%llu cases, %llu index entries, %llu timers, %llu inbox items (%llu links), %llu idempotency "
-      "records, %llu metric counts, %llu destroyed cases in the register%s\n",
+      "records, %llu destroyed cases in the register, %llu metric counts%s\n",
       (unsigned long long)stats.cases, (unsigned long long)stats.index_entries,
       (unsigned long long)stats.timers, (unsigned long long)stats.inbox_items,
       (unsigned long long)stats.inbox_links, (unsigned long long)stats.idem_records,
-      (unsigned long long)stats.counts, (unsigned long long)stats.destroyed, rc == 0 ? " checked" : "");
+      (unsigned long long)stats.destroyed, (unsigned long long)stats.counts, rc == 0 ? " checked" : "");
   return rc == 0 ? 0 : 1;
 }
 
