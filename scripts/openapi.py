@@ -135,6 +135,15 @@ def chart_files():
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".json"))
 
 
+def index_fields():
+    """The list filters the charts' `index` declarations add (GET /v1/cases?<field>=...)."""
+    names = set()
+    for path in chart_files():
+        with open(path) as f:
+            names.update(json.load(f).get("index", {}))
+    return sorted(names)
+
+
 def schema_name(s):
     return re.sub(r"[^A-Za-z0-9]", "_", s)
 
@@ -369,6 +378,34 @@ def document():
                     "properties": {"case": {"type": "object", "description": "The case record as stored."},
                                    "history": {"type": "array", "items": ref("HistoryEntry")},
                                    "access_log": {"type": "array", "items": ref("AccessLogEntry")}}}}}},
+        "DestroyBody": {
+            "type": "object", "additionalProperties": False, "required": ["verzocht_door", "reden", "uitzondering"],
+            "description": "Codes only, no names (docs/security.md, Retention). Another member is 400, a missing "
+                           "or unknown code 422.",
+            "properties": {
+                "verzocht_door": {"enum": ["jeugdige", "ouder", "voogd", "wettelijk_vertegenwoordiger"]},
+                "reden": {"enum": ["jeugdwet_7_3_9", "avg_17"]},
+                "uitzondering": {"enum": ["geen", "aanmerkelijk_belang_ander", "wettelijke_plicht"]}}},
+        "Tombstone": {
+            "type": "object",
+            "required": ["case_id", "seq", "time", "grond", "archiefactiedatum", "besloten_door", "history",
+                         "removed", "prev_hash", "hash"],
+            "description": "The register's entry for a destroyed case: no content of the case (docs/security.md, "
+                           "Retention).",
+            "properties": {
+                "case_id": str_, "seq": {"type": "integer", "minimum": 1},
+                "time": {"type": "string", "format": "date-time"},
+                "grond": {"enum": ["bewaartermijn", "verzoek"]},
+                "archiefactiedatum": {"type": "string", "format": "date"},
+                "reden": str_, "verzocht_door": str_, "besloten_door": str_,
+                "history": {"type": "object", "required": ["seq", "hash"],
+                            "properties": {"seq": {"type": "integer", "minimum": 0}, "hash": str_}},
+                "removed": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+        "Destroyed": {
+            "type": "object", "additionalProperties": False, "required": ["destroyed"],
+            "properties": {"destroyed": ref("Tombstone")}},
         "Me": {
             "type": "object", "additionalProperties": False, "required": ["id", "role", "org"],
             "properties": {"id": str_, "role": str_, "org": str_, "creates": {"type": "array", "items": str_}}},
@@ -408,8 +445,8 @@ def document():
             "get": op("listCases", "A page of the cases the caller may see", "cases",
                       responses({"200": ok("A page of cases.", ref("CaseList"))}, AUTH), params=[
                           q("status", "The case's status.", str_), q("flag", "A flag the case carries.", str_),
-                          q("aanbieder", "Field value.", str_), q("casusregisseur", "Field value.", str_),
-                          q("gemeente", "Field value.", str_), q("gezin", "Field value.", str_),
+                          *[q(f, "Cases whose field `%s` has this value (the charts' `index` declaration)." % f,
+                              str_) for f in index_fields()],
                           q("deadline_before", "Earliest open deadline before this day.",
                             {"type": "string", "format": "date"}),
                           q("overdue", "Earliest open deadline before today.", {"const": "true"}),
@@ -450,6 +487,15 @@ def document():
                       {"type": "string", "format": "date", "pattern": DATE})],
             desc="Procesregisseur only (403). Give `bsn`, or `naam` and `geboortedatum` together; neither or both is "
                  "400. Each case exported leaves an `export` access-log entry.")},
+        "/v1/cases/{id}/destroy": {"post": op(
+            "destroyCase", "Destroy a closed case's file early, on request (Jeugdwet art. 7.3.9)", "cases",
+            responses({"200": ok("The case is destroyed; its tombstone in the register.", ref("Destroyed"))},
+                      AUTH + [404, 409, 415, 422, 429]),
+            params=[CASE_ID, IDEM], body=json_body(ref("DestroyBody"), "Who asked, on what ground, and whether an "
+                                                                   "exception applies."),
+            desc="The procesregisseur of the case's gemeente (403 for other roles, R-RET-3). 409 for an open case; "
+                 "422 guard_failed when an exception applies (nothing is destroyed, R-RET-4). Afterwards the "
+                 "case, its history, inbox items and access log are 404.")},
         "/v1/me": {"get": op("getMe", "Who the token is", "meta", responses({"200": ok("The caller.", ref("Me"))},
                                                                             AUTH))},
         "/v1/inbox": {"get": op("getInbox", "The caller's open tasks and unread notifications", "inbox",

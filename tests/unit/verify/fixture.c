@@ -75,7 +75,7 @@ engine_chart_t *vx_chart_parallel(const char *initial, const char *states_json, 
 
 static const verify_report_t *verify_with(const engine_chart_t *chart, int depth_max, uint32_t states_max,
                                           bool whole) {
-  verify_options_t opt = {depth_max, states_max, 0, whole, NULL};
+  verify_options_t opt = {depth_max, states_max, 0, whole, NULL, 0, 0};
   char err[128];
   verify_report_free(report);
   report = NULL;

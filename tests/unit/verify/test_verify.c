@@ -410,7 +410,7 @@ TEST(states_bound_stops_the_exploration) {
 
 TEST(options_out_of_range) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
-  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0, false, NULL};
+  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0, false, NULL, 0, 0};
   verify_report_t *r = NULL;
   char err[128];
   ASSERT_EQ(verify_chart(c, &vx_cal, &opt, &r, err, sizeof(err)), CASUS_EBAD_REQUEST);
