@@ -303,6 +303,9 @@ ALKMAAR_STATES = [
     ("ladder bij_verwijzer", ALK_BIJ_VERWIJZER),
     ("ladder intern_besproken", then(ALK_BIJ_VERWIJZER, "procesregisseur", "intern_bespreken",
                                      {"verslag": "besproken in het team"})),
+    # version 2: the parts shared with Rijnmond
+    ("opgeschort", then(in_zorg, "aanbieder", "zorg_opschorten", {"reden": "ziekenhuisopname"}, "opgeschort")),
+    ("beeindiging_procedure", then(in_zorg, "aanbieder", "beeindiging_aankondigen", {"redenen": "geen voortgang"})),
 ]
 
 
