@@ -4,7 +4,9 @@
 # clang-format for the format test, redis-server and redis-tools for the
 # side-by-side mode of bench/run.sh, chromium and node for the browser tests
 # of the werkbank in tests/ui/; libcjose-dev verifies OIDC tokens,
-# python3-jwt and python3-cryptography mint them in tests/api/test_oidc.py),
+# python3-jwt and python3-cryptography mint them in tests/api/test_oidc.py;
+# prometheus for its promtool, which checks a live scrape of /metrics and the
+# example alert rules of deploy/),
 # then the browser tests' npm packages (package-lock.json: playwright-core
 # and @axe-core/playwright, exact versions) with `npm ci`.  The browser is
 # Debian's chromium: never a downloaded one (no `playwright install`).
@@ -16,7 +18,7 @@ pkgs=(build-essential cmake pkg-config libuv1-dev libjansson-dev liblmdb-dev
       libhttp-parser-dev libcjose-dev lmdb-utils curl python3 python3-jwt
       python3-cryptography valgrind graphviz
       libclang-rt-14-dev clang clang-format redis-server redis-tools
-      chromium nodejs)
+      chromium nodejs prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -151,6 +151,12 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
     snprintf(err, err_size, "indexing the idempotency records and inbox failed: %s", core_err_message(rc));
     goto fail_handles;
   }
+  /* ... and the counts of the metrics' gauges (store_counts.c). */
+  rc = api__counts_rebuild(api);
+  if (rc != 0) {
+    snprintf(err, err_size, "counting the cases and tasks for the metrics failed: %s", core_err_message(rc));
+    goto fail_handles;
+  }
   /* R-TIME-3: what came due while we were down fires now, before serving. */
   rc = api__timers_fire_due(api);
   if (rc != 0) {
@@ -162,6 +168,7 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
     snprintf(err, err_size, "cannot listen on %s:%d: %s", opt->host, opt->port, uv_strerror(rc));
     goto fail_handles;
   }
+  http_server_on_respond(api->http, api__on_respond);
   *out = api;
   return 0;
 fail_handles:
@@ -287,6 +294,9 @@ void api_stop(api_t *api) {
   json_decref(api->regions_doc);
   json_decref(api->access_later);
   api->access_later = NULL;
+  json_decref(api->m_events);
+  json_decref(api->m_refusals);
+  api->m_events = api->m_refusals = NULL;
   api->regions_doc = NULL;
   auth_config_free(&api->cfg);
   api->handles_open = 3;

@@ -14,6 +14,7 @@
  *   stream.c       GET /v1/stream: inbox items as Server-Sent Events
  *   inzage.c       the inzage document (AVG art. 15): casusd export and GET /v1/inzage
  *   access.c       the access log (NEN 7513): entries, reads held for the group commit, GET .../access-log
+ *   retention.c    the archiefactiedatum of a closed case, and destroying a case on request
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
  *   ui.c           GET /ui/...: the werkbank's static files (docs/ui.md)
@@ -40,7 +41,7 @@
 #include "timers/timers.h"
 
 /* The kinds of queued writes. */
-enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ, W_READ };
+enum { W_CREATE = 1, W_EVENT, W_CLOCK, W_INBOX_READ, W_READ, W_DESTROY };
 
 /* One queued write request and, after the batch ran, its outcome. */
 typedef struct pending_s {
@@ -62,6 +63,10 @@ typedef struct pending_s {
   int err;
   const char *rule;
   char message[ENGINE_MESSAGE_BYTES_MAX];
+  /* An accepted event, for the metrics once its commit is done: the chart's
+   * id and the event ("" when none). */
+  char m_chart[LIMIT_ID_BYTES_MAX];
+  char m_event[LIMIT_ID_BYTES_MAX];
 } pending_t;
 
 /* A GET /v1/stream client: gets its new inbox items as Server-Sent Events. */
@@ -72,6 +77,12 @@ typedef struct sub_s {
   auth_actor_t actor_copy;
   uint64_t last_seq;
 } sub_t;
+
+/* The request latency histogram's size (metrics.c): the route table's rows
+ * at most (asserted), the status classes 1xx..5xx, the buckets. */
+#define API_ROUTES_MAX 32
+#define API_STATUS_CLASSES 5
+#define API_LATENCY_BUCKETS_COUNT 12
 
 struct api_s {
   uv_loop_t *loop;
@@ -116,7 +127,36 @@ struct api_s {
   uint64_t access_batch; /* access-log entries appended since the last sweep (its budget) */
   int pending_count;
   int handles_open;
+  /* The metrics that have labels (metrics.c): the latency histogram per
+   * route (routes.c's row; API_ROUTES_MAX for a request no route took) and
+   * status class (1xx..5xx), its buckets not cumulative (the last one is
+   * +Inf); and the counters of accepted events {chart: {event: n}} and of
+   * refusals {rule id: n}, whose keys come from the loaded charts. */
+  struct {
+    uint64_t counts[API_ROUTES_MAX + 1][API_STATUS_CLASSES][API_LATENCY_BUCKETS_COUNT + 1];
+    uint64_t sum_ns[API_ROUTES_MAX + 1][API_STATUS_CLASSES];
+  } latency;
+  json_t *m_events;
+  json_t *m_refusals;
 };
+
+/* GET /metrics' latency histogram (metrics.c). */
+extern const double api__latency_buckets_s[API_LATENCY_BUCKETS_COUNT];
+/* Records a response's latency (http_server_on_respond's hook). */
+void api__on_respond(http_request_t *req, int status, void *ud);
+/* The number of rows of the route table, and row i's method and pattern (routes.c). */
+int api__routes_count(void);
+void api__route_name(int i, const char **method, const char **pattern);
+/* Counts an accepted event of chart, or a refusal by rule (NULL: "none"), for
+ * the metrics; after the commit that kept (or would have kept) it. */
+void api__metrics_event(api_t *api, const char *chart, const char *event);
+void api__metrics_refusal(api_t *api, const char *rule);
+/* What the gauge of cases per status and region counts a case under:
+ * its "status" and its region (fields.regio).  Borrowed from case_. */
+void api__case_count_labels(const json_t *case_, const char **status, const char **region);
+/* A store made before the metrics' counts existed gets them, at start-up
+ * (case_record.c).  0 or a store error. */
+int api__counts_rebuild(api_t *api);
 
 /* One routed request: what a handler gets. */
 typedef struct {
@@ -165,6 +205,18 @@ void api__access_reply(call_t *c, int status, json_t *body, json_t *entries);
  * (a stream's pushes); stolen. */
 void api__access_later(api_t *api, json_t *entry);
 void api__handle_access_log(call_t *c);
+/* retention.c (R-RET-1, R-RET-3, R-RET-4) */
+/* Gives a closed case (in place) its "archiefactiedatum": the local day of
+ * now_s plus its region's bewaartermijn; a case that has one keeps it.
+ * 0 or CASUS_ENOMEM. */
+int api__retention_mark(const api_t *api, json_t *case_, int64_t now_s);
+/* The body of POST /v1/cases/{id}/destroy ({"verzocht_door", "reden",
+ * "uitzondering"}: codes): replies itself (400/422) and returns false when
+ * it does not hold. */
+bool api__destroy_body_ok(http_request_t *req, const json_t *body);
+/* Destroys the case of a queued destroy request inside the batch, or fails p. */
+int api__destroy_process(api_t *api, store_txn_t *txn, pending_t *p);
+void api__handle_case_destroy(call_t *c);
 /* inzage.c: GET /v1/inzage for the procesregisseur */
 void api__handle_inzage(call_t *c);
 /* write_queue.c: keeps the loop from blocking until the batch ran. */

@@ -17,6 +17,12 @@
 #include "core/jsonbody.h"
 #include "core/sha256.h"
 
+/* Notes an accepted event for the metrics, counted once its commit is done. */
+static void pending_note_event(pending_t *p, const engine_chart_t *chart, const char *event) {
+  snprintf(p->m_chart, sizeof(p->m_chart), "%s", engine_chart_id(chart));
+  snprintf(p->m_event, sizeof(p->m_event), "%s", event != NULL ? event : "");
+}
+
 static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_,
                          const json_t *effects, int64_t now_s) {
   const char *case_id = json_string_value(json_object_get(case_, "id"));
@@ -41,6 +47,9 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
       json_object_set(item, "kind", json_object_get(e, "kind"));
       json_object_set(item, "title", json_object_get(e, "title"));
       if (json_object_get(e, "rule")) json_object_set(item, "rule", json_object_get(e, "rule"));
+      /* A task a missed deadline raised names the deadline's kind: the
+       * metrics count it as an overdue deadline while it is open. */
+      if (json_object_get(e, "deadline")) json_object_set(item, "deadline", json_object_get(e, "deadline"));
       json_object_set(item, "role", role);
       json_object_set_new(item, "created", json_string(now_time));
       rc = store_inbox_add(txn, recipient, case_id, item, now_s, NULL);
@@ -81,6 +90,8 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
                ? 0
                : CASUS_ENOMEM;
   }
+  /* R-RET-1: the write that closes a case dates its file's destruction. */
+  if (rc == 0) rc = api__retention_mark(api, res->case_, now_s);
   if (rc == 0) rc = api__case_put(api, txn, chart, res->case_);
   if (rc == 0) rc = effects_apply(api, txn, chart, res->case_, res->effects, now_s);
   return rc;
@@ -178,6 +189,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, rc, NULL, NULL);
   } else {
     api__pending_ok(p, 201, api__case_view(api, chart, res.case_, p->actor, res.allowed_events));
+    pending_note_event(p, chart, json_string_value(json_object_get(res.transition, "event")));
   }
   engine_result_clear(&res);
   return rc ? rc : p->err;
@@ -257,8 +269,10 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, rc, "R-AUD-1", msg);
   } else if (rc != 0)
     api__pending_fail(p, rc, NULL, NULL);
-  else
+  else {
     api__pending_ok(p, 200, api__case_view(api, chart, res.case_, p->actor, res.allowed_events));
+    pending_note_event(p, chart, event);
+  }
   engine_result_clear(&res);
   return rc;
 }
@@ -363,6 +377,7 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   }
   rc = p->kind == W_CREATE       ? process_create(api, txn, p)
        : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
+       : p->kind == W_DESTROY    ? api__destroy_process(api, txn, p)
                                  : process_event(api, txn, p);
   /* A case written: its access-log entry, in the same child transaction. */
   if (rc == 0 && p->err == 0 && (p->kind == W_CREATE || p->kind == W_EVENT)) {

@@ -165,6 +165,7 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
     if (rec.deadline_s == STORE_TIME_NONE || s < rec.deadline_s) rec.deadline_s = s;
   }
   rec.updated_s = timers_now(api->timers);
+  api__case_count_labels(case_, &rec.status, &rec.region);
   json = core_json_dumps(case_, JSON_COMPACT);
   if (json == NULL) return CASUS_ENOMEM;
   rec.json = json;
@@ -293,4 +294,41 @@ int api__cases_reindex(api_t *api) {
   }
   api__log("indexed %llu cases", (unsigned long long)done);
   return 0;
+}
+
+void api__case_count_labels(const json_t *case_, const char **status, const char **region) {
+  *status = json_string_value(json_object_get(case_, "status"));
+  *region = json_string_value(json_object_get(json_object_get(case_, "fields"), "regio"));
+  if (*status == NULL) *status = "";
+  if (*region == NULL) *region = "";
+}
+
+/* Counts a case of the rebuild (store_case_scan's callback). */
+static int counts_case(const json_t *case_, void *ud) {
+  store_txn_t *txn = ud;
+  const char *status, *region;
+  api__case_count_labels(case_, &status, &region);
+  return store_count_case(txn, json_string_value(json_object_get(case_, "id")), status, region);
+}
+
+int api__counts_rebuild(api_t *api) {
+  store_txn_t *txn;
+  int rc;
+  if (!store_counts_needed(api->store)) return 0;
+  api__log("this store was written by an older casusd: counting its cases and tasks for the metrics");
+  /* One write transaction: the rebuild writes a record per case and a few
+   * counts; an interruption leaves the marker unset, and the next start
+   * begins again. */
+  rc = store_txn_begin(api->store, true, &txn);
+  if (rc != 0) return rc;
+  rc = store_counts_rebuild_begin(txn);
+  if (rc == 0) rc = store_case_scan(txn, NULL, counts_case, txn);
+  if (rc == 0) rc = store_counts_rebuild_finish(txn);
+  if (rc != 0) {
+    store_txn_abort(txn);
+    return rc;
+  }
+  rc = store_txn_commit(txn);
+  if (rc == 0) api__log("counted the cases and tasks for the metrics");
+  return rc;
 }

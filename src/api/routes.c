@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/assert.h"
 #include "core/errbody.h"
 #include "core/error.h"
 #include "core/jsonbody.h"
@@ -40,6 +41,7 @@ static const route_t routes[] = {
     {"POST", "/v1/cases/{}/events", ROUTE_WRITE, true, api__handle_event},
     {"GET", "/v1/cases/{}/history", ROUTE_READ, true, api__handle_history},
     {"GET", "/v1/cases/{}/access-log", ROUTE_READ, true, api__handle_access_log},
+    {"POST", "/v1/cases/{}/destroy", ROUTE_WRITE, true, api__handle_case_destroy},
     {"GET", "/v1/me", ROUTE_READ, true, api__handle_me},
     {"GET", "/v1/inzage", ROUTE_READ, true, api__handle_inzage},
     {"GET", "/v1/inbox", ROUTE_READ, true, api__handle_inbox},
@@ -53,6 +55,19 @@ static const route_t routes[] = {
     {"GET", "/ui", ROUTE_READ, false, api__handle_ui},
     {"GET", "/ui/*", ROUTE_READ, false, api__handle_ui},
 };
+
+int api__routes_count(void) {
+  return (int)(sizeof(routes) / sizeof(routes[0]));
+}
+
+void api__route_name(int i, const char **method, const char **pattern) {
+  CASUS_ASSERT(i >= 0 && i < api__routes_count());
+  *method = routes[i].method;
+  *pattern = routes[i].pattern;
+}
+
+/* The latency histogram has a row per route (api_int.h). */
+_Static_assert(sizeof(routes) / sizeof(routes[0]) <= API_ROUTES_MAX, "API_ROUTES_MAX holds every route");
 
 /* Matches path against pattern, capturing the "{}" segment into param. */
 static bool route_match(const char *pattern, const char *path, char *param, size_t param_size) {
@@ -98,6 +113,7 @@ void api__on_request(http_request_t *req, void *ud) {
     if (!route_match(r->pattern, req->path, c.param, sizeof(c.param))) continue;
     path_known = true;
     if (strcmp(r->method, req->method) != 0) continue;
+    req->route = (int)i; /* the latency histogram's row (metrics.c) */
     if (r->authenticated) {
       char why[256];
       /* R-AUTH-1: a static token or an OIDC token, on the real clock (a

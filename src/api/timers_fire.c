@@ -41,6 +41,22 @@ static bool fire_err_is_store(int rc) {
   return rc == CASUS_ESTORE || rc == CASUS_ESTORE_FULL || rc == CASUS_ENOMEM;
 }
 
+/* A deadline missed: the tasks its timer's event raises carry the
+ * deadline's kind (the timer's "kind", else its name) as "deadline", so
+ * that the metrics count each as an overdue deadline while it is open
+ * (store_count_task; docs/operations.md, Metrics). */
+static void deadline_mark(const json_t *case_, const char *name, json_t *effects) {
+  const json_t *timer = json_object_get(json_object_get(case_, "timers"), name);
+  const char *kind = json_string_value(json_object_get(timer, "kind"));
+  size_t i;
+  json_t *e;
+  json_array_foreach(effects, i, e) {
+    const char *type = json_string_value(json_object_get(e, "type"));
+    if (type != NULL && strcmp(type, "task") == 0)
+      json_object_set_new(e, "deadline", json_string(kind != NULL ? kind : name));
+  }
+}
+
 /* Fires timer `name` of case_ (borrowed) at its due time and stores the
  * result inside txn.  *after (may be NULL) receives the new case.  On an
  * error, reason receives a sentence for the failed-timer record. */
@@ -56,6 +72,7 @@ static int timer_fire_case(api_t *api, store_txn_t *txn, const engine_chart_t *c
   if (rc != 0) {
     snprintf(reason, reason_size, "%s", res.message[0] ? res.message : core_err_message(rc));
   } else {
+    deadline_mark(case_, name, res.effects);
     rc = api__result_store(api, txn, chart, &res, false, due);
     if (rc == CASUS_EINVALID_DATA && json_integer_value(json_object_get(json_object_get(case_, "history"),
                                                                         "seq")) >= api->events_per_case_max)

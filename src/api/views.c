@@ -119,8 +119,10 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   const char *name;
   json_t *t;
   /* "notified": when the case reached a role that sees only such cases (R-PRIV-1). */
-  static const char *const copy[] = {"id",    "chart",    "version", "status",  "state",   "closed",
-                                     "flags", "counters", "created", "updated", "notified"};
+  /* "archiefactiedatum": when a closed case's file is destroyed (R-RET-1). */
+  static const char *const copy[] = {"id",      "chart",   "version",  "status",
+                                     "state",   "closed",  "flags",    "counters",
+                                     "created", "updated", "notified", "archiefactiedatum"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
     if (json_object_get(case_, copy[i]) != NULL) json_object_set(v, copy[i], json_object_get(case_, copy[i]));

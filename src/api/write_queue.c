@@ -43,6 +43,14 @@ void api__pending_reply(api_t *api, pending_t *p) {
     api->m.writes_refused++;
   else
     api->m.writes_ok++;
+  if (p->kind == W_CREATE || p->kind == W_EVENT || p->kind == W_INBOX_READ) {
+    /* After the commit: a refused request's rule, an accepted one's event
+     * (an idempotent replay, which changed nothing, has none). */
+    if (p->err != 0 && p->err != CASUS_ESTORE && p->err != CASUS_ESTORE_FULL && p->err != CASUS_ENOMEM)
+      api__metrics_refusal(api, p->rule);
+    else if (p->err == 0 && p->m_event[0] != '\0')
+      api__metrics_event(api, p->m_chart, p->m_event);
+  }
   if (p->err != 0)
     http_respond_error(p->req, p->err, p->message, p->rule);
   else
@@ -90,6 +98,8 @@ static void pending_reset(pending_t *p) {
   p->err = 0;
   p->rule = NULL;
   p->message[0] = '\0';
+  p->m_chart[0] = '\0';
+  p->m_event[0] = '\0';
 }
 
 /* Applies the batch in one write transaction and commits it; when the
@@ -405,6 +415,17 @@ void api__handle_event(call_t *c) {
     return;
   }
   enqueue(c, W_EVENT, body);
+}
+
+/* POST /v1/cases/{id}/destroy (retention.c): a write like an event. */
+void api__handle_case_destroy(call_t *c) {
+  json_t *body = api__body_parse(c->req);
+  if (body == NULL) return;
+  if (!api__destroy_body_ok(c->req, body)) {
+    json_decref(body);
+    return;
+  }
+  enqueue(c, W_DESTROY, body);
 }
 
 /* POST /v1/inbox/{seq}/read: a write like an event (group commit); no body. */

@@ -148,6 +148,20 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
     }
     reg->holidays = json_incref(v);
     cfg->regions_count = ++n;
+    /* Retention (Jeugdwet art. 7.3.8): years after the end of care. */
+    v = json_object_get(r, "bewaartermijn_jaren");
+    reg->bewaartermijn_jaren = LIMIT_BEWAARTERMIJN_YEARS_DEFAULT;
+    if (v != NULL) {
+      if (!json_is_integer(v) || json_integer_value(v) < LIMIT_BEWAARTERMIJN_YEARS_MIN ||
+          json_integer_value(v) > LIMIT_BEWAARTERMIJN_YEARS_MAX) {
+        rc = fail(err, err_size,
+                  "region \"%s\": \"bewaartermijn_jaren\" must be a whole number of years from 20 (Jeugdwet "
+                  "art. 7.3.8) to 115",
+                  name);
+        goto error;
+      }
+      reg->bewaartermijn_jaren = (int)json_integer_value(v);
+    }
     /* "gis" (R-TW-1 route C): the GIs that register and run the route C
      * cases of this region's gemeenten.  A GI is an organisation of its own:
      * not a gemeente, not a region (their actors would be scoped twice). */

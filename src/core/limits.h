@@ -52,6 +52,13 @@
 /* The access log (NEN 7513) keeps an entry at least 5 years: 5 x 365 days
  * and 2 leap days; the group commit's sweep deletes it after that. */
 #define LIMIT_ACCESS_LOG_RETENTION_DAYS (5 * 365 + 2)
+/* Retention (Jeugdwet art. 7.3.8): a closed case's archiefactiedatum is the
+ * day its care ended plus the region's "bewaartermijn_jaren": 20 years by
+ * default and at least (the law's term is a minimum), at most 115 (a
+ * lifetime: no date beyond the calendar's 2199). */
+#define LIMIT_BEWAARTERMIJN_YEARS_DEFAULT 20
+#define LIMIT_BEWAARTERMIJN_YEARS_MIN 20
+#define LIMIT_BEWAARTERMIJN_YEARS_MAX 115
 #define LIMIT_ACCESS_PAGE_ENTRIES_MAX 1000 /* entries per page of GET .../access-log */
 #define LIMIT_ACCESS_PAGE_ENTRIES_DEFAULT 100
 #define LIMIT_NOTIFICATION_AGE_DAYS 30 /* a notification is no longer listed, and is deleted, after this */
@@ -103,8 +110,10 @@
 #define LIMIT_VERIFY_STATES_MAX 2000000 /* configurations kept per slice (--max-states), ~2 KB each */
 /* Per slice; under a minute for each bundled chart (docs/statecharts.md). */
 #define LIMIT_VERIFY_STATES_DEFAULT 20000
-#define LIMIT_VERIFY_DEPTH_MAX 64         /* steps from the create, the create included (--depth) */
-#define LIMIT_VERIFY_DEPTH_DEFAULT 64     /* the states bound is the one that binds */
+#define LIMIT_VERIFY_DEPTH_MAX 64      /* steps from the create, the create included (--depth) */
+#define LIMIT_VERIFY_DEPTH_DEFAULT 64  /* the states bound is the one that binds */
+#define LIMIT_VERIFY_WALKS_DEFAULT 300 /* random walks per slice past the search's bound (--walks) */
+#define LIMIT_VERIFY_WALKS_MAX 1000000
 #define LIMIT_VERIFY_SAMPLES_MAX 64       /* data samples tried per transition in one configuration */
 #define LIMIT_VERIFY_FIELD_CHOICES_MAX 12 /* values tried for one data field */
 #define LIMIT_VERIFY_DATA_FIELDS_MAX 48   /* fields of one data schema that vary; the rest keep one value */

@@ -152,6 +152,7 @@ struct http_server_s {
   uv_loop_t *loop;
   uv_tcp_t listener;
   http_request_cb cb;
+  http_respond_cb respond_cb; /* http_server_on_respond */
   void *ud;
   http_conn_t *conns;
   int nconns;
@@ -748,6 +749,7 @@ static int http_on_message_complete(http_parser *p) {
   req->peer_loopback = c->peer_loopback;
   req->closed = false;
   req->app_data = NULL;
+  req->route = -1;
   http_request_id_new(req->request_id);
   c->in_message = false;
   http_conn_set_timer(c, HTTP_TIMER_NONE, 0);
@@ -803,6 +805,7 @@ static void http_conn_process(http_conn_t *c) {
     c->in_off += n;
     if (e == HPE_PAUSED) {
       c->req_owned = true;
+      c->req.start_ns = uv_hrtime();
       c->srv->cb(&c->req, c->srv->ud);
     } else if (e != HPE_OK) {
       http_conn_fail_parse(c, e);
@@ -1011,6 +1014,10 @@ int http_server_port(const http_server_t *srv) {
   return srv->port;
 }
 
+void http_server_on_respond(http_server_t *srv, http_respond_cb cb) {
+  srv->respond_cb = cb;
+}
+
 int http_server_connections(const http_server_t *srv) {
   return srv->nconns;
 }
@@ -1040,6 +1047,8 @@ void http_respond(http_request_t *req, int status, const char *content_type, con
   CASUS_ASSERT(c->req_owned && !c->streaming);
   CASUS_ASSERT(status >= 100 && status <= 999);
   CASUS_ASSERT(body != NULL || len == 0);
+  /* A connection that closed while the application held req has no server. */
+  if (c->srv != NULL && c->srv->respond_cb != NULL) c->srv->respond_cb(req, status, c->srv->ud);
   if (!req->closed && !c->closing) {
     bool keep_alive = c->rs.keep_alive;
     if (len > LIMIT_RESPONSE_BYTES_MAX) {
@@ -1074,6 +1083,7 @@ void http_stream_begin(http_request_t *req, http_stream_close_cb close_cb, void 
   c->streaming = true;
   c->stream_close_cb = close_cb;
   c->stream_ud = ud;
+  if (c->srv != NULL && c->srv->respond_cb != NULL) c->srv->respond_cb(req, 200, c->srv->ud);
   if (req->closed || c->closing) return;
   /* The stream owns the connection now: pipelined input is meaningless. */
   c->in_off = c->in_len = 0;

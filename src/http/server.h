@@ -50,12 +50,19 @@ typedef struct http_request_s {
   bool peer_loopback; /* the client connected from 127.0.0.0/8 or ::1 */
   bool closed;        /* the client went away; responses are dropped */
   void *app_data;     /* free for the application */
+  int route;          /* free for the application: its route, -1 until it sets one (metrics) */
+  uint64_t start_ns;  /* uv_hrtime() when the request was complete and handed over */
   /* The request id, made by the server for each request (32 hex digits,
    * unique per process run), and sent back as "X-Request-Id". */
   char request_id[HTTP_REQUEST_ID_BYTES];
 } http_request_t;
 
 typedef void (*http_request_cb)(http_request_t *req, void *ud);
+/* Called as a response to req leaves (http_respond, http_respond_error) or a
+ * stream begins (status 200), with the ud of http_server_start: for the
+ * application's latency metrics.  Not for the server's own edge errors (a
+ * request that never reached the application). */
+typedef void (*http_respond_cb)(http_request_t *req, int status, void *ud);
 /* Called when a stream's client disconnects (after which http_stream_end
  * must still be called once to release the request). */
 typedef void (*http_stream_close_cb)(http_request_t *req, void *ud);
@@ -70,6 +77,8 @@ int http_server_start(http_server_t **out, uv_loop_t *loop, const char *host, in
                       void *ud);
 /* The bound port. */
 int http_server_port(const http_server_t *srv);
+/* Sets the hook called as each response leaves (NULL: none). */
+void http_server_on_respond(http_server_t *srv, http_respond_cb cb);
 /* Number of open connections. */
 int http_server_connections(const http_server_t *srv);
 /* Stops accepting, closes every connection and frees the server once all

@@ -4,7 +4,8 @@
  *
  * Databases (named DBIs in one environment):
  *   meta      "schema_version" -> decimal string; "inbox_seq" -> decimal string; "case_seq" (the
- *             counter of the sequential ids stores made before ids were random); "secret"
+ *             counter of the sequential ids stores made before ids were random); "secret";
+ *             "counts_built" (1 once the counts database is kept)
  *   cases     case id -> case JSON (compact), stored verbatim as the caller serialised it
  *   casemeta  case id -> the case's index terms in a compact binary record (store_meta.c): its
  *             timers (name, due_s), scopes, attributes, deadline and update time, and a digest of
@@ -33,8 +34,15 @@
  *   inbox_time t(8) recipient NUL seq(8 bytes BE) -> ""   (t: when the sweep next
  *             looks at the item: its creation, or for an open task, which is
  *             kept, the sweep's last look)
+ *   access     case id NUL seq(8 bytes BE) -> access-log entry;  access_time t(8) seq(8) -> case id
+ *   destroyed  case id -> the tombstone of a destroyed case (JSON; store_destroy.c): the register
+ *             of destruction, hash-chained by its own seq, that outlives the case
  *   t is 8 bytes BE offset by 2^63, as in timers.  These orders are kept in
  *   the same write transaction as the records they index.
+ *   counts    the gauges of /metrics, kept in the same transaction as what
+ *             they count (store_counts.c): cases per status and region, open
+ *             tasks per kind, overdue deadlines per kind; and per case what it
+ *             is counted under
  *
  * Transactions: the server runs all writes of one loop iteration in one
  * write transaction (group commit) with a child transaction per request, so
@@ -193,6 +201,10 @@ typedef struct {
   size_t attrs_count;
   int64_t deadline_s; /* earliest open deadline (s since epoch), STORE_TIME_NONE when none */
   int64_t updated_s;  /* last change; STORE_TIME_NONE leaves the case out of "updated after" lists */
+  /* What the case is counted under in the metrics' gauge of cases per status
+   * and region (store_count_case); NULL counts as "". */
+  const char *status;
+  const char *region;
 } store_case_rec_t;
 
 /* Writes the case and keeps in step, in the same transaction, the timer
@@ -481,7 +493,10 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
 /* --- the access log (NEN 7513; store_access.c) --- */
 
 /* Appends entry (borrowed, a JSON object) to case_id's access log, dated
- * at_s (the service's clock: the sweep's order).  Only its string members
+ * at_s (the service's clock: the sweep's order).  For a case in the
+ * register of destroyed cases nothing is appended (0, *seq_out 0): a read
+ * answered from a snapshot before the case was destroyed leaves no log of
+ * a case that no longer exists.  Only its string members
  * "time", "actor", "role", "org", "on_behalf_of", "case_id", "access" and
  * "request_id" are kept (binary, no JSON), each optional; the store adds
  * "seq" (global, increasing; *seq_out, may be NULL).  CASUS_EINVALID_DATA
@@ -501,6 +516,56 @@ int store_access_page(store_txn_t *txn, const char *case_id, uint64_t after_seq,
 /* The sweep: deletes the entries dated before before_s, oldest first,
  * looking at no more than max; *swept (may be NULL) is how many it removed. */
 int store_access_sweep(store_txn_t *txn, int64_t before_s, size_t max, size_t *swept);
+
+/* --- destroying a case, and the register of destroyed cases (store_destroy.c) --- */
+
+/* What store_case_destroy removed (or, in a transaction the caller aborts,
+ * would remove) of one case. */
+typedef struct {
+  uint64_t history_entries, inbox_items, access_entries, idem_records, timers, index_terms;
+} store_destroy_counts_t;
+
+/* Destroys case id with everything the store holds of it, in txn: its
+ * record, its casemeta record, its index entries (lists, gezin, notified
+ * scopes) and timer keys, every history entry, every inbox item addressed
+ * about it (with its inbox_case, inbox_open and, where its time is known,
+ * inbox_time entries), its whole access log (access and access_time), and
+ * every idempotency record whose stored reply names the case (with its
+ * idem_time entry).  In the same transaction it appends the case's
+ * tombstone to the register (database "destroyed", key the case id): the
+ * string members of entry (borrowed) named "time", "grond",
+ * "archiefactiedatum", "reden", "verzocht_door" and "besloten_door" -- no
+ * other member is accepted, so no content of the case can enter it -- and
+ * the store's own: "case_id", "history" {"seq", "hash"} (the destroyed
+ * chain's last entry: the tombstone closes the chain), "removed" (counts),
+ * "seq" (the register's own counter), "prev_hash" (the previous
+ * tombstone's hash) and "hash" (SHA-256 of the canonical record without
+ * "hash", as a history entry's).  The register's head is kept in meta
+ * ("destroyed_seq", "destroyed_head") so that store_check can tell a
+ * missing tombstone.  A destroyed case's id is never drawn again
+ * (store_case_next_id) and collects no access log (store_access_append).
+ *
+ * The one function for a case's end: whatever else a case comes to hold
+ * (counts kept per case, new indexes) is removed here too.  Bounded by the
+ * case's own records, plus one pass over the idempotency records (which
+ * their sweep keeps to a few days of writes).
+ *
+ * *record_out (may be NULL) is the tombstone as written (new reference);
+ * counts (may be NULL) what was removed.  Errors: CASUS_ENOT_FOUND when
+ * there is no case id (nothing written); CASUS_EINVALID_DATA for an
+ * invalid id or an entry that is not an object, has another member, or one
+ * that is not a string, holds a NUL or is longer than 2 x
+ * LIMIT_ID_BYTES_MAX (nothing written; txn stays usable);
+ * CASUS_ESTORE_CORRUPT for a damaged casemeta record, history or inbox
+ * link; and the store's errors (after which txn must be aborted). */
+int store_case_destroy(store_txn_t *txn, const char *id, const json_t *entry, store_destroy_counts_t *counts,
+                       json_t **record_out);
+/* The tombstone of destroyed case id (new reference).  CASUS_ENOT_FOUND
+ * when it was not destroyed; CASUS_ESTORE_CORRUPT when it does not parse. */
+int store_destroyed_get(store_txn_t *txn, const char *id, json_t **out);
+/* The register in the order of destruction (seq), at most max tombstones
+ * with seq > after_seq, as a new JSON array. */
+int store_destroyed_list(store_txn_t *txn, uint64_t after_seq, size_t max, json_t **out);
 
 /* --- the upgrade of an older store's idempotency records and inbox --- */
 
@@ -525,12 +590,75 @@ bool store_growth_upgrade_needed(store_t *st);
 int store_growth_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
                               bool *done);
 
+/* --- counts for the metrics' gauges (store_counts.c) ---
+ *
+ * The gauges of /metrics are counts the store keeps in the same write
+ * transaction as the records they count, so that a scrape reads a few keys
+ * and never scans.  Each count has ONE function that changes it; the store
+ * calls it where it writes what is counted, and anything else that creates
+ * or destroys such records (casusd purge) must call it too:
+ *   - cases per (status, region): store_count_case.  store_case_put calls it
+ *     with rec->status and rec->region; destroying a case calls it with
+ *     status NULL.
+ *   - open tasks per kind, and overdue deadlines per kind: store_count_task.
+ *     The inbox calls it when a task is added (+1) and when an open task
+ *     closes or is marked read (-1); destroying an open task calls it with
+ *     -1, its "kind" and its "deadline" member (the sweep never deletes an
+ *     open task).
+ * Pending timers and idempotency records are counted by LMDB itself (the
+ * entries of their databases: store_counts_entries). */
+
+typedef enum {
+  STORE_COUNT_CASES_BY_STATUS,   /* label: status, label2: region */
+  STORE_COUNT_TASKS_OPEN,        /* label: the task's kind */
+  STORE_COUNT_DEADLINES_OVERDUE, /* label: the deadline's kind */
+} store_count_t;
+
+/* Counts case_id under (status, region) from now on: it leaves the count it
+ * was under (the store remembers it per case) and joins the new one; the
+ * same pair again changes nothing.  status NULL: the case is gone (purge),
+ * it leaves its count and the store forgets it.  region NULL counts as "".
+ * Returns 0, CASUS_EINVALID_DATA (an invalid id, or labels that do not fit
+ * a key; the transaction stays usable), CASUS_ESTORE_CORRUPT (the case's
+ * record of its count is damaged) or a store error. */
+int store_count_case(store_txn_t *txn, const char *case_id, const char *status, const char *region);
+/* Adds delta (+1 or -1) to the open tasks of kind (NULL counts as ""), and,
+ * when deadline is not NULL, to the overdue deadlines of that kind.  A count
+ * never falls below 0 (it stays at 0; casusd verify reports the
+ * difference).  Returns 0, CASUS_EINVALID_DATA (a label that does not fit a
+ * key) or a store error. */
+int store_count_task(store_txn_t *txn, const char *kind, const char *deadline, int delta);
+/* Calls fn with every count (label2 is "" but for cases), in key order,
+ * reading the counts only (a handful of keys per status, region and kind,
+ * however many cases there are); fn
+ * returns 0 to go on, a positive value to stop (0 is returned), a negative
+ * one to stop and have it returned.  CASUS_ESTORE_CORRUPT for a damaged
+ * count. */
+typedef int (*store_count_fn)(store_count_t what, const char *label, const char *label2, uint64_t n,
+                              void *ud);
+int store_counts_each(store_txn_t *txn, store_count_fn fn, void *ud);
+/* The pending timers (entries of the timers database) and the idempotency
+ * records kept (entries of idem): LMDB's own counts, no walk. */
+int store_counts_entries(store_txn_t *txn, uint64_t *timers, uint64_t *idem);
+/* A store made before the counts existed has none (meta "counts_built"
+ * missing): the server then rebuilds them once at start-up, in write
+ * transactions of its own: store_counts_rebuild_begin (drops every count),
+ * store_count_case for every case (in as many transactions as it likes),
+ * then store_counts_rebuild_finish (counts the open tasks of the inbox and
+ * sets the marker).  An interrupted rebuild leaves the marker unset, so the
+ * next start begins again.  (On a store error _needed returns true.) */
+bool store_counts_needed(store_t *st);
+int store_counts_rebuild_begin(store_txn_t *txn);
+int store_counts_rebuild_finish(store_txn_t *txn);
+
 /* --- verification (casusd verify) --- */
 
 /* What store_check looked at, and the problems it found. */
 typedef struct {
   uint64_t cases, history_entries, index_entries, timers, inbox_items, inbox_links, idem_records;
-  uint64_t problems; /* all found; at most report_max of them were reported */
+  uint64_t counts;    /* the counts of the metrics compared with what they count */
+  uint64_t destroyed; /* tombstones in the register */
+  uint64_t problems;  /* all found; at most report_max of them were reported */
 } store_check_stats_t;
 /* Called with each problem: a sentence that names the damaged record (a
  * case id, a history seq, an index or timer key, an inbox item, an
@@ -544,8 +672,13 @@ typedef void (*store_check_fn)(const char *problem, void *ud);
  * turn has every timer key and index entry it implies; every casemeta
  * record, index entry and timer key names a case that has it; every inbox
  * item parses and every inbox_case link points at an item of its case;
- * every idempotency record decodes.  A broken chain is reported once, at
- * its first broken entry.  report gets the first report_max problems; all
+ * every idempotency record decodes; once the store keeps the metrics'
+ * counts, every case is counted and every count equals what a walk of the
+ * cases and the inbox finds; the register of destroyed cases is an
+ * unbroken hash chain (seq 1.., prev_hash, hash) ending at the head meta
+ * keeps, and nothing of a destroyed case remains (its record, casemeta
+ * record, history, inbox links or access log).  A broken chain is reported
+ * once, at its first broken entry.  report gets the first report_max problems; all
  * are counted in stats.  Returns 0 when nothing is wrong,
  * CASUS_ESTORE_CORRUPT when problems were found, or a store error (the
  * store could not be read: LMDB's own structure is damaged, or memory ran

@@ -50,6 +50,7 @@ int store_access_append(store_txn_t *txn, const char *case_id, int64_t at_s, con
   int rc;
 
   CASUS_ASSERT(txn->write);
+  if (seq_out != NULL) *seq_out = 0;
   if (txn->err < 0) return txn->err;
   if (!store__id_ok(case_id) || !json_is_object(entry)) return CASUS_EINVALID_DATA;
   for (i = 0; i < STORE_ACCESS_MEMBERS_COUNT; i++) {
@@ -62,6 +63,10 @@ int store_access_append(store_txn_t *txn, const char *case_id, int64_t at_s, con
     if (len[i] > LIMIT_ID_BYTES_MAX * 2) return CASUS_EINVALID_DATA;
     total += len[i] + 1;
   }
+  /* A destroyed case keeps no log: a read answered from a snapshot taken
+   * before its destruction (or beside a purge) appends nothing. */
+  rc = store__destroyed_has(txn, case_id);
+  if (rc != 0) return rc < 0 ? rc : 0;
   rc = store__meta_next(txn, "access_seq", &seq);
   if (rc < 0) return rc;
   store_access_key(&k, case_id, seq);
@@ -213,4 +218,35 @@ int store_access_sweep(store_txn_t *txn, int64_t before_s, size_t max, size_t *s
   if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "access sweep");
   if (swept != NULL) *swept = n;
   return rc < 0 ? store__txn_fail(txn, rc) : 0;
+}
+
+int store__access_destroy(store_txn_t *txn, const char *case_id, uint64_t *count) {
+  store_key_t k, tk;
+  MDB_val val;
+  int rc;
+
+  CASUS_ASSERT(txn->write);
+  *count = 0;
+  while ((rc = store__prefix_first(txn, STORE_DB_ACCESS, case_id, &k, &val)) == 0) {
+    uint64_t seq;
+    int64_t t;
+    const char *when = (const char *)val.mv_data + 1;
+    size_t n;
+    if (k.len < STORE_SEQ_BYTES) return store__txn_fail(txn, CASUS_ESTORE_CORRUPT);
+    seq = store__u64_from_be(k.bytes + k.len - STORE_SEQ_BYTES);
+    /* Its access_time entry: the API dates an entry's "time" (the first
+     * member) by the same clock as its key, so it is found without a scan.
+     * An entry dated otherwise leaves its access_time entry (time, seq, the
+     * case id) to the sweep, which deletes it when it comes due. */
+    if (val.mv_size > 1 && ((const uint8_t *)val.mv_data)[0] == STORE_ACCESS_FORMAT &&
+        (n = strnlen(when, val.mv_size - 1)) < val.mv_size - 1 && store__time_parse(when, n, &t)) {
+      store_access_time_key(&tk, t, seq);
+      rc = store__raw_del(txn, STORE_DB_ACCESS_TIME, &tk);
+      if (rc < 0 && rc != CASUS_ENOT_FOUND) return rc;
+    }
+    rc = store__raw_del(txn, STORE_DB_ACCESS, &k);
+    if (rc < 0) return rc;
+    (*count)++;
+  }
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }

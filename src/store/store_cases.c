@@ -2,8 +2,8 @@
  * store_cases.c -- the cases database (case id -> case JSON) and the upkeep
  * of the indexes: every store_case_put writes the case, its casemeta record
  * (store_meta.c), and the difference between the case's old and new timer
- * keys (store_timers.c) and sindex entries (store_index.c), in the same
- * transaction.  The old terms come from the old casemeta record, so a put
+ * keys (store_timers.c) and sindex entries (store_index.c), and its count
+ * (store_counts.c), in the same transaction.  The old terms come from the old casemeta record, so a put
  * parses nothing; only a case written before casemeta existed (schema 1) is
  * parsed once, for its timers.
  */
@@ -156,7 +156,12 @@ int store_case_next_id(store_txn_t *txn, char *id, size_t id_size) {
     id[2 + 2 * sizeof(r)] = '\0';
     store_case_key(&k, id);
     rc = store__raw_get(txn, STORE_DB_CASES, &k, &val);
-    if (rc == CASUS_ENOT_FOUND) return 0;
+    /* Nor one of a destroyed case: the register names it for ever, and its
+     * access log must not grow again (store_destroy.c). */
+    if (rc == CASUS_ENOT_FOUND) {
+      rc = store__destroyed_has(txn, id);
+      if (rc == 0) return 0;
+    }
     if (rc < 0) return rc;
   }
   fprintf(stderr, "casusd: store: %d random case ids in a row were taken; is the random source broken?\n",
@@ -212,8 +217,8 @@ int store_case_get(store_txn_t *txn, const char *id, json_t **out) {
  * point into) or, for a case written by schema 1, from the stored case
  * itself (*legacy holds it): such a case has timer keys but no sindex
  * entries yet. */
-static int store_case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
-                                void **buf, json_t **legacy) {
+int store__case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
+                          void **buf, json_t **legacy) {
   const json_t *timers;
   int rc = store__meta_get(txn, id, m, buf);
 
@@ -248,7 +253,7 @@ int store_case_put(store_txn_t *txn, const store_case_rec_t *rec) {
    * invalid case leaves the transaction usable. */
   rc = store_meta_from_rec(rec, &new_);
   if (rc < 0) return rc;
-  rc = store_case_old_terms(txn, rec->id, &old_terms, &old, &buf, &legacy);
+  rc = store__case_old_terms(txn, rec->id, &old_terms, &old, &buf, &legacy);
   if (rc < 0) goto done;
 
   rc = store__timers_update(txn, rec->id, old, &new_);
@@ -258,6 +263,8 @@ int store_case_put(store_txn_t *txn, const store_case_rec_t *rec) {
     rc = store__raw_put(txn, STORE_DB_CASES, &k, rec->json, rec->json_bytes);
   }
   if (rc == 0) rc = store__meta_put(txn, rec->id, &new_);
+  /* The metrics' count of cases per status and region, in the same transaction. */
+  if (rc == 0) rc = store_count_case(txn, rec->id, rec->status ? rec->status : "", rec->region);
   if (rc < 0) store__txn_fail(txn, rc);
 
 done:

@@ -19,6 +19,16 @@
  *   inbox      every item parses and carries its key's seq; every link of
  *              inbox_case points at an item of that case
  *   idem       every record decodes
+ *   counts     once the store keeps them (meta counts_built): every case has
+ *              its record of what it is counted under and every such record
+ *              names a case; each count of cases per status and region
+ *              equals the cases recorded under it, each count of open tasks
+ *              and overdue deadlines the open tasks the inbox holds
+ *   destroyed  the register of destroyed cases: each tombstone parses, names
+ *              its key and has its hash; the tombstones chain by seq (1, 2,
+ *              ... and prev_hash) to the head meta keeps; nothing of a
+ *              destroyed case remains (record, casemeta, history, inbox
+ *              links, access log)
  * A chain that breaks is reported once, at its first broken entry.  All of
  * it runs in the caller's read transaction: one consistent snapshot, also
  * while a server writes.  The work is one pass over each database plus a
@@ -49,6 +59,9 @@ typedef struct {
   size_t report_max;
   store_check_stats_t *stats;
   bool indexed; /* schema 2: casemeta and sindex are kept */
+  /* The counts (store_counts.c) the walks found, by the hex of their key;
+   * NULL when the store keeps no counts yet (the server builds them). */
+  json_t *expected;
 } store_checker_t;
 
 static void store_check_problem(store_checker_t *ck, const char *fmt, ...)
@@ -556,6 +569,162 @@ static int store_check_timer(store_checker_t *ck, const MDB_val *key, const MDB_
   return 0;
 }
 
+/* --- counts --- */
+
+/* Adds 1 to the count of the key at p (n bytes) that the walks expect. */
+static int store_check_count_expect(store_checker_t *ck, const void *p, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  char name[2 * STORE_KEY_BYTES_MAX + 1];
+  const uint8_t *b = p;
+  size_t i;
+  CASUS_ASSERT(n <= STORE_KEY_BYTES_MAX);
+  for (i = 0; i < n; i++) {
+    name[2 * i] = hex[b[i] >> 4];
+    name[2 * i + 1] = hex[b[i] & 15];
+  }
+  name[2 * n] = '\0';
+  return json_object_set_new(ck->expected, name,
+                             json_integer(json_integer_value(json_object_get(ck->expected, name)) + 1)) == 0
+             ? 0
+             : CASUS_ENOMEM;
+}
+
+/* An open inbox item: a task counts under its kind, and its deadline's. */
+static int store_check_count_item(store_checker_t *ck, const json_t *item) {
+  const char *type = json_string_value(json_object_get(item, "type"));
+  const char *kind = json_string_value(json_object_get(item, "kind"));
+  const char *deadline = json_string_value(json_object_get(item, "deadline"));
+  store_key_t k;
+  char c;
+  int rc;
+  if (type == NULL || strcmp(type, "task") != 0) return 0;
+  store__key_init(&k);
+  c = STORE_COUNT_TASKS;
+  store__key_add(&k, &c, 1);
+  store__key_add_str(&k, kind ? kind : "");
+  if (k.overflow) return 0;
+  rc = store_check_count_expect(ck, k.bytes, k.len);
+  if (rc < 0 || deadline == NULL) return rc;
+  store__key_init(&k);
+  c = STORE_COUNT_OVERDUE;
+  store__key_add(&k, &c, 1);
+  store__key_add_str(&k, deadline);
+  return k.overflow ? 0 : store_check_count_expect(ck, k.bytes, k.len);
+}
+
+/* Each case has its record of what it is counted under. */
+static int store_check_case_counted(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
+  char shown[STORE_CHECK_SHOWN_BYTES];
+  store_key_t k;
+  MDB_val v;
+  char c = STORE_COUNT_CASE_LABEL;
+  int rc;
+  store_meta_t m;
+  (void)val;
+  /* A case without its casemeta record was not written by store_case_put:
+   * the walk of the cases reported it already. */
+  rc = store__meta_peek(ck->txn, (store_str_t){key->mv_data, key->mv_size}, &m);
+  if (rc == CASUS_ENOT_FOUND || (rc == CASUS_ESTORE_CORRUPT && ck->txn->err == 0)) return 0;
+  if (rc < 0) return rc;
+  store__key_init(&k);
+  store__key_add(&k, &c, 1);
+  store__key_add(&k, key->mv_data, key->mv_size);
+  if (k.overflow) return 0; /* a malformed case key: the walk of the cases says so */
+  rc = store__raw_get(ck->txn, STORE_DB_COUNTS, &k, &v);
+  if (rc == CASUS_ENOT_FOUND)
+    store_check_problem(ck, "case %s is not counted in the metrics' cases per status and region",
+                        store_shown(key->mv_data, key->mv_size, shown, sizeof(shown)));
+  else if (rc < 0)
+    return rc;
+  return 0;
+}
+
+/* A record of the counts database: a case's record of its count (which
+ * must name a case, and is expected once in its count), or a count (kept to
+ * compare once every walk is done). */
+static int store_check_count(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
+  char shown[STORE_CHECK_SHOWN_BYTES], label[STORE_KEY_BYTES_MAX + 1], label2[STORE_KEY_BYTES_MAX + 1];
+  const char *kb = key->mv_data;
+  uint64_t n;
+  char kind;
+  int rc;
+  ck->stats->counts++;
+  store_shown(kb, key->mv_size, shown, sizeof(shown));
+  if (key->mv_size >= 2 && kb[0] == STORE_COUNT_CASE_LABEL) {
+    store_key_t k, ck_key;
+    MDB_val v;
+    char c = STORE_COUNT_CASES;
+    store__key_init(&k);
+    store__key_add(&k, kb + 1, key->mv_size - 1);
+    rc = store__raw_get(ck->txn, STORE_DB_CASES, &k, &v);
+    if (rc == CASUS_ENOT_FOUND) {
+      store_check_problem(ck, "metrics count record %s names no case", shown);
+      return 0;
+    }
+    if (rc < 0) return rc;
+    store__key_init(&ck_key);
+    store__key_add(&ck_key, &c, 1);
+    store__key_add(&ck_key, val->mv_data, val->mv_size);
+    if (val->mv_size == 0 || memchr(val->mv_data, '\0', val->mv_size) == NULL || ck_key.overflow) {
+      store_check_problem(ck, "metrics count record %s is malformed", shown);
+      return 0;
+    }
+    return store_check_count_expect(ck, ck_key.bytes, ck_key.len);
+  }
+  rc = store__count_decode(key, val, &kind, label, sizeof(label), label2, sizeof(label2), &n);
+  if (rc < 0) store_check_problem(ck, "metrics count %s is malformed", shown);
+  return 0;
+}
+
+/* Compares every count with what the walks expect of it. */
+static int store_check_counts_compare(store_checker_t *ck) {
+  char shown[STORE_CHECK_SHOWN_BYTES], label[STORE_KEY_BYTES_MAX + 1], label2[STORE_KEY_BYTES_MAX + 1];
+  MDB_cursor *cur;
+  MDB_val key, val;
+  const char *name;
+  json_t *want;
+  int rc, mrc;
+  rc = store__cursor_open(ck->txn, STORE_DB_COUNTS, &cur);
+  if (rc < 0) return rc;
+  for (mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    static const char hex[] = "0123456789abcdef";
+    char hname[2 * STORE_KEY_BYTES_MAX + 1];
+    const uint8_t *b = key.mv_data;
+    uint64_t n, expected;
+    char kind;
+    size_t i;
+    if (key.mv_size >= 1 && b[0] == STORE_COUNT_CASE_LABEL) continue;
+    if (store__count_decode(&key, &val, &kind, label, sizeof(label), label2, sizeof(label2), &n) < 0)
+      continue; /* reported by the walk */
+    for (i = 0; i < key.mv_size; i++) {
+      hname[2 * i] = hex[b[i] >> 4];
+      hname[2 * i + 1] = hex[b[i] & 15];
+    }
+    hname[2 * key.mv_size] = '\0';
+    expected = (uint64_t)json_integer_value(json_object_get(ck->expected, hname));
+    json_object_del(ck->expected, hname);
+    if (n != expected)
+      store_check_problem(ck, "metrics count %s is %" PRIu64 " but the store holds %" PRIu64,
+                          store_shown(b, key.mv_size, shown, sizeof(shown)), n, expected);
+  }
+  mdb_cursor_close(cur);
+  if (mrc != MDB_NOTFOUND) return store__txn_mdb(ck->txn, mrc, "verify counts");
+  /* What the walks found and no count holds. */
+  json_object_foreach(ck->expected, name, want) {
+    uint8_t raw[STORE_KEY_BYTES_MAX];
+    size_t i, n = strlen(name) / 2;
+    for (i = 0; i < n; i++) {
+      unsigned v;
+      sscanf(name + 2 * i, "%2x", &v);
+      raw[i] = (uint8_t)v;
+    }
+    store_check_problem(ck, "metrics count %s is missing; the store holds %" PRId64,
+                        store_shown(raw, n, shown, sizeof(shown)), (int64_t)json_integer_value(want));
+  }
+  return 0;
+}
+
 /* --- inbox and idempotency records --- */
 
 static int store_check_inbox(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
@@ -577,8 +746,10 @@ static int store_check_inbox(store_checker_t *ck, const MDB_val *key, const MDB_
   if (rc < 0 || !store__json_u64(item, "seq", &json_seq) || json_seq != seq)
     store_check_problem(ck, "inbox item %" PRIu64 " of %s: %s", seq, shown,
                         rc < 0 ? "it does not parse" : "its seq does not match its key");
+  else if (ck->expected != NULL && json_is_true(json_object_get(item, "open")))
+    rc = store_check_count_item(ck, item);
   json_decref(item);
-  return 0;
+  return rc == CASUS_ENOMEM ? rc : 0;
 }
 
 static int store_check_inbox_link(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
@@ -655,6 +826,154 @@ static int store_check_idem(store_checker_t *ck, const MDB_val *key, const MDB_v
   return rc < 0 && rc != CASUS_ENOT_FOUND ? rc : 0;
 }
 
+/* --- the register of destroyed cases --- */
+
+typedef struct {
+  uint64_t seq;
+  char id[LIMIT_ID_BYTES_MAX + 1];
+  char prev[STORE_HASH_HEX_BYTES], hash[STORE_HASH_HEX_BYTES];
+} store_tomb_t;
+
+static int store_tomb_cmp(const void *a, const void *b) {
+  const store_tomb_t *x = a, *y = b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* What of destroyed case id remains in the store; each is a problem. */
+static int store_check_remains(store_checker_t *ck, const char *id, uint64_t seq) {
+  static const struct {
+    int db;
+    const char *what;
+  } prefixed[] = {{STORE_DB_HISTORY, "history entries"},
+                  {STORE_DB_INBOX_CASE, "inbox items"},
+                  {STORE_DB_ACCESS, "access-log entries"}};
+  store_key_t k;
+  MDB_val val;
+  size_t i;
+  int rc = store_check_case_exists(ck, id);
+  if (rc < 0) return rc;
+  if (rc == 1)
+    store_check_problem(ck, "case %s was destroyed (register seq %" PRIu64 "), but its record remains", id,
+                        seq);
+  if (ck->indexed) {
+    store__key_init(&k);
+    store__key_add_str(&k, id);
+    rc = store__raw_get(ck->txn, STORE_DB_CASEMETA, &k, &val);
+    if (rc == 0)
+      store_check_problem(
+          ck, "case %s was destroyed (register seq %" PRIu64 "), but its index record remains", id, seq);
+    else if (rc != CASUS_ENOT_FOUND)
+      return rc;
+  }
+  for (i = 0; i < sizeof(prefixed) / sizeof(prefixed[0]); i++) {
+    rc = store__prefix_first(ck->txn, prefixed[i].db, id, &k, &val);
+    if (rc == 0)
+      store_check_problem(ck, "case %s was destroyed (register seq %" PRIu64 "), but its %s remain", id, seq,
+                          prefixed[i].what);
+    else if (rc != CASUS_ENOT_FOUND)
+      return rc;
+  }
+  return 0;
+}
+
+static int store_check_destroyed(store_checker_t *ck) {
+  char shown[STORE_CHECK_SHOWN_BYTES], prev[STORE_HASH_HEX_BYTES];
+  store_tomb_t *t = NULL;
+  size_t n = 0, cap = 0, i;
+  uint64_t meta_seq = 0;
+  MDB_cursor *cur;
+  MDB_val key, val;
+  store_key_t k;
+  int rc = 0, mrc;
+
+  rc = store__cursor_open(ck->txn, STORE_DB_DESTROYED, &cur);
+  if (rc < 0) return rc;
+  for (mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); mrc == 0 && rc == 0;
+       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    char id[LIMIT_ID_BYTES_MAX + 1], hash[STORE_HASH_HEX_BYTES];
+    const char *named, *stored, *prev_hash;
+    uint64_t seq = 0;
+    json_t *e;
+    ck->stats->destroyed++;
+    if (!store_check_id(key.mv_data, key.mv_size, id)) {
+      store_check_problem(ck, "register key %s is malformed",
+                          store_shown(key.mv_data, key.mv_size, shown, sizeof(shown)));
+      continue;
+    }
+    rc = store__json_load(&val, &e);
+    if (rc == CASUS_ENOMEM) break;
+    if (rc < 0) {
+      rc = 0;
+      store_check_problem(ck, "the register's tombstone of case %s does not parse", id);
+      continue;
+    }
+    named = json_string_value(json_object_get(e, "case_id"));
+    stored = json_string_value(json_object_get(e, "hash"));
+    prev_hash = json_string_value(json_object_get(e, "prev_hash"));
+    if (named == NULL || strcmp(named, id) != 0 || !store__json_u64(e, "seq", &seq) || stored == NULL ||
+        prev_hash == NULL || strlen(prev_hash) != STORE_HASH_HEX_BYTES - 1) {
+      store_check_problem(ck, "the register's tombstone of case %s is malformed", id);
+    } else if ((rc = store_history_hash(e, hash)) == 0 && strcmp(hash, stored) != 0) {
+      store_check_problem(ck, "the register's tombstone of case %s (seq %" PRIu64 ") does not match its hash",
+                          id, seq);
+    } else if (rc == 0) {
+      if (n == cap) {
+        size_t c = cap ? cap * 2 : 64;
+        store_tomb_t *nt = realloc(t, c * sizeof(*nt));
+        if (nt == NULL) rc = CASUS_ENOMEM;
+        t = nt ? nt : t;
+        cap = nt ? c : cap;
+      }
+      if (rc == 0) {
+        t[n].seq = seq;
+        memcpy(t[n].id, id, strlen(id) + 1);
+        memcpy(t[n].prev, prev_hash, STORE_HASH_HEX_BYTES);
+        memcpy(t[n].hash, hash, STORE_HASH_HEX_BYTES);
+        n++;
+      }
+    }
+    json_decref(e);
+    if (rc == 0) rc = store_check_remains(ck, id, seq);
+  }
+  mdb_cursor_close(cur);
+  if (rc == 0 && mrc != MDB_NOTFOUND && mrc != 0) rc = store__txn_mdb(ck->txn, mrc, "verify register");
+  if (rc == 0) rc = store__meta_u64_get(ck->txn, "destroyed_seq", &meta_seq);
+  if (rc < 0) {
+    free(t);
+    return rc;
+  }
+  /* The chain in the order of destruction, from the zero hash to the head. */
+  if (n > 0) qsort(t, n, sizeof(*t), store_tomb_cmp);
+  memcpy(prev, STORE_HISTORY_ZERO_HASH, STORE_HASH_HEX_BYTES);
+  for (i = 0; i < n; i++) {
+    if (t[i].seq != i + 1 || strcmp(t[i].prev, prev) != 0) {
+      store_check_problem(ck, "the register is broken at seq %" PRIu64 " (case %s): %s", t[i].seq, t[i].id,
+                          t[i].seq != i + 1 ? "a tombstone before it is missing"
+                                            : "prev_hash does not match the tombstone before it");
+      break;
+    }
+    memcpy(prev, t[i].hash, STORE_HASH_HEX_BYTES);
+  }
+  if (i == n) {
+    store__meta_key(&k, "destroyed_head");
+    rc = store__raw_get(ck->txn, STORE_DB_META, &k, &val);
+    if (rc == CASUS_ENOT_FOUND && n == 0 && meta_seq == 0) {
+      rc = 0;
+    } else if (rc == 0 || rc == CASUS_ENOT_FOUND) {
+      if (meta_seq != n || rc == CASUS_ENOT_FOUND || val.mv_size != STORE_HASH_HEX_BYTES - 1 ||
+          memcmp(val.mv_data, prev, val.mv_size) != 0)
+        store_check_problem(ck,
+                            "the register's head (meta, %" PRIu64
+                            " tombstones) is not its last tombstone (%zu "
+                            "found): a tombstone was removed or changed",
+                            meta_seq, n);
+      rc = 0;
+    }
+  }
+  free(t);
+  return rc;
+}
+
 int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report_max,
                 store_check_stats_t *stats) {
   store_checker_t ck;
@@ -671,6 +990,14 @@ int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report
   rc = store__meta_u64_get(txn, "schema_version", &version);
   if (rc < 0) return rc;
   ck.indexed = version >= STORE_SCHEMA_VERSION;
+  ck.expected = NULL;
+  {
+    uint64_t counted = 0;
+    rc = store__meta_u64_get(txn, STORE_COUNTS_META, &counted);
+    if (rc < 0) return rc;
+    /* A store of schema 1 has no counts either: the server builds both. */
+    if (counted == 1 && ck.indexed && (ck.expected = json_object()) == NULL) return CASUS_ENOMEM;
+  }
   rc = store_check_history(&ck);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_CASES, store_check_case);
   if (rc == 0 && ck.indexed) rc = store_check_walk(&ck, STORE_DB_CASEMETA, store_check_casemeta);
@@ -679,6 +1006,11 @@ int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_INBOX, store_check_inbox);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_INBOX_CASE, store_check_inbox_link);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_IDEM, store_check_idem);
+  if (rc == 0 && ck.expected != NULL) rc = store_check_walk(&ck, STORE_DB_CASES, store_check_case_counted);
+  if (rc == 0 && ck.expected != NULL) rc = store_check_walk(&ck, STORE_DB_COUNTS, store_check_count);
+  if (rc == 0 && ck.expected != NULL) rc = store_check_counts_compare(&ck);
+  json_decref(ck.expected);
+  if (rc == 0) rc = store_check_destroyed(&ck);
   if (rc < 0) return rc;
   return stats->problems > 0 ? CASUS_ESTORE_CORRUPT : 0;
 }

@@ -23,8 +23,8 @@
 
 /* Named DBIs, in the order of the STORE_DB_ enum. */
 static const char *const store_db_names[STORE_DB_COUNT] = {
-    "meta",     "cases",  "history",   "timers",     "idem",       "inbox",  "inbox_case",
-    "casemeta", "sindex", "idem_time", "inbox_open", "inbox_time", "access", "access_time",
+    "meta",   "cases",     "history",    "timers",     "idem",   "inbox",       "inbox_case", "casemeta",
+    "sindex", "idem_time", "inbox_open", "inbox_time", "access", "access_time", "counts",     "destroyed",
 };
 
 /* --- errors --- */
@@ -233,6 +233,7 @@ static int store_open_dbs(store_t *st, const char *dir) {
      * older store to file in the growth orders. */
     rc = store__meta_u64_put(txn, "schema_version", STORE_SCHEMA_VERSION);
     if (rc == 0) rc = store__meta_u64_put(txn, STORE_GROWTH_META, 1);
+    if (rc == 0) rc = store__meta_u64_put(txn, STORE_COUNTS_META, 1);
     if (rc == 0) rc = store_secret_ensure(txn);
     if (rc < 0) goto fail;
     return store_txn_commit(txn);

@@ -101,7 +101,7 @@ static int store_history_entry_hash(const MDB_val *val, uint64_t key_seq, char h
 
 /* The head of the case's chain, read from its last entry: seq 0 and 64
  * zeros when the case has none yet. */
-static int store_history_last(store_txn_t *txn, const char *case_id, store_history_head_t *head) {
+int store__history_last(store_txn_t *txn, const char *case_id, store_history_head_t *head) {
   MDB_cursor *cur;
   MDB_val key, val;
   store_key_t prefix, seek;
@@ -181,7 +181,7 @@ int store_history_append(store_txn_t *txn, const char *case_id, json_t *entry, s
   if (txn->err < 0) return txn->err;
   if (!store__id_ok(case_id)) return CASUS_EINVALID_DATA;
   if (head->seq == STORE_HISTORY_SEQ_UNKNOWN) {
-    rc = store_history_last(txn, case_id, &prev);
+    rc = store__history_last(txn, case_id, &prev);
   } else {
     prev = *head;
     rc = store_history_head_check(txn, case_id, &prev);
@@ -395,7 +395,7 @@ static int store_history_head_verify(store_txn_t *txn, const MDB_val *key, const
   } else if (!store__id_ok(case_id)) {
     why = "the case id is not a valid id";
   } else {
-    rc = store_history_last(txn, case_id, &last);
+    rc = store__history_last(txn, case_id, &last);
     if (rc == CASUS_ENOMEM || (rc < 0 && rc != CASUS_ESTORE_CORRUPT)) {
       json_decref(c);
       return rc;
@@ -476,5 +476,24 @@ int store_history_verify(store_txn_t *txn, char *problem, size_t problem_size, u
   mdb_cursor_close(cur);
   if (rc < 0) return rc;
   rc = store__txn_mdb(txn, mrc, "history verify heads");
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
+}
+
+int store__history_destroy(store_txn_t *txn, const char *case_id, store_history_head_t *head,
+                           uint64_t *count) {
+  store_key_t k;
+  MDB_val val;
+  int rc;
+
+  CASUS_ASSERT(txn->write);
+  *count = 0;
+  /* The last entry's seq and hash, for the tombstone that closes the chain. */
+  rc = store__history_last(txn, case_id, head);
+  /* One seek per entry, from the first: a chain is at most
+   * LIMIT_EVENTS_PER_CASE_MAX entries. */
+  while (rc == 0 && (rc = store__prefix_first(txn, STORE_DB_HISTORY, case_id, &k, &val)) == 0) {
+    rc = store__raw_del(txn, STORE_DB_HISTORY, &k);
+    if (rc == 0) (*count)++;
+  }
   return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }

@@ -261,3 +261,71 @@ int store__idem_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t 
   }
   return mrc == 0 ? 0 : store__txn_mdb(txn, mrc, "idem upgrade");
 }
+
+/* Does the stored record in val name case id: the id between quotes (a
+ * reply's JSON), or between escaped quotes (the body of the oldest form,
+ * a JSON string)?  Ids are letters, digits and marks, so the quotes make a
+ * match exact: "c-01" does not match inside "c-012". */
+static bool store_idem_names(const MDB_val *val, const char *id, size_t id_len) {
+  const char *b = val->mv_data, *end = b + val->mv_size, *p = b;
+  while (p < end && (size_t)(end - p) >= id_len) {
+    const char *hit = memchr(p, id[0], (size_t)(end - p) - id_len + 1);
+    if (hit == NULL) return false;
+    if (memcmp(hit, id, id_len) == 0 && hit > b && hit[-1] == '"' && hit + id_len < end &&
+        (hit[id_len] == '"' || hit[id_len] == '\\'))
+      return true;
+    p = hit + 1;
+  }
+  return false;
+}
+
+int store__idem_destroy(store_txn_t *txn, const char *case_id, uint64_t *count) {
+  size_t id_len = strlen(case_id), n = 0, cap = 0, i;
+  store_key_t *doomed = NULL;
+  MDB_cursor *cur;
+  MDB_val key, val;
+  int rc = 0, mrc;
+
+  CASUS_ASSERT(txn->write);
+  *count = 0;
+  /* One pass over the records (the sweep keeps them to a few days of
+   * writes), collecting the keys; then the deletions. */
+  rc = store__cursor_open(txn, STORE_DB_IDEM, &cur);
+  if (rc < 0) return rc;
+  for (mrc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); mrc == 0;
+       mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    if (!store_idem_names(&val, case_id, id_len)) continue;
+    if (n == cap) {
+      size_t c = cap ? cap * 2 : 8;
+      store_key_t *d = realloc(doomed, c * sizeof(*d));
+      if (d == NULL) {
+        rc = CASUS_ENOMEM;
+        break;
+      }
+      doomed = d;
+      cap = c;
+    }
+    store__key_init(&doomed[n]);
+    store__key_add(&doomed[n], key.mv_data, key.mv_size);
+    if (!doomed[n].overflow) n++;
+  }
+  mdb_cursor_close(cur);
+  if (rc == 0 && mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "idem destroy");
+  for (i = 0; rc == 0 && i < n; i++) {
+    MDB_val rec;
+    rc = store__raw_get(txn, STORE_DB_IDEM, &doomed[i], &rec);
+    if (rc == 0) {
+      int64_t t = store_idem_created(&rec);
+      if (t != STORE_TIME_NONE) {
+        store_key_t tk;
+        store_idem_time_key(&tk, t, doomed[i].bytes, doomed[i].len);
+        rc = store__raw_del(txn, STORE_DB_IDEM_TIME, &tk);
+        if (rc == CASUS_ENOT_FOUND) rc = 0;
+      }
+    }
+    if (rc == 0) rc = store__raw_del(txn, STORE_DB_IDEM, &doomed[i]);
+    if (rc == 0) (*count)++;
+  }
+  free(doomed);
+  return rc;
+}

@@ -187,6 +187,8 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   if (rc == 0)
     rc = store_inbox_open_put(txn, recipient, strlen(recipient), store_inbox_section(item), seq, created_s);
   if (rc == 0) rc = store_inbox_time_put(txn, created_s, recipient, strlen(recipient), seq);
+  /* A task is open from the start: the metrics count it. */
+  if (rc == 0) rc = store__count_item(txn, item, 1);
   if (rc < 0) return store__txn_fail(txn, rc);
   if (seq_out != NULL) *seq_out = seq;
   return 0;
@@ -217,6 +219,7 @@ static int store_inbox_close_one(store_txn_t *txn, const MDB_val *recipient, uin
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
     if (rc == 0) rc = store_inbox_open_del(txn, rbuf, strlen(rbuf), store_inbox_section(it), seq);
+    if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
   return rc;
@@ -396,6 +399,7 @@ int store_inbox_mark_read(store_txn_t *txn, const char *recipient, uint64_t seq)
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
     if (rc == 0) rc = store_inbox_open_del(txn, recipient, strlen(recipient), store_inbox_section(it), seq);
+    if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
   return rc < 0 ? store__txn_fail(txn, rc) : 0;
@@ -692,4 +696,77 @@ int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t
     return 0;
   }
   return mrc == 0 ? 0 : store__txn_mdb(txn, mrc, "inbox upgrade");
+}
+
+/* --- destroying a case's items (store_destroy.c) --- */
+
+/* Removes recipient's item seq from inbox_open's section, and its
+ * inbox_time entry under the time inbox_open kept.  Missing is fine. */
+static int store_inbox_destroy_open(store_txn_t *txn, const char *recipient, char section, uint64_t seq) {
+  store_key_t k, tk;
+  MDB_val v;
+  int rc;
+  store_inbox_open_key(&k, recipient, strlen(recipient), section, seq);
+  rc = store__raw_get(txn, STORE_DB_INBOX_OPEN, &k, &v);
+  if (rc == CASUS_ENOT_FOUND) return 0;
+  if (rc < 0) return rc;
+  if (v.mv_size == STORE_SEQ_BYTES) {
+    store_inbox_time_key(&tk, store__time_from_be(v.mv_data), recipient, strlen(recipient), seq);
+    rc = store__raw_del(txn, STORE_DB_INBOX_TIME, &tk);
+    if (rc < 0 && rc != CASUS_ENOT_FOUND) return rc;
+  }
+  rc = store__raw_del(txn, STORE_DB_INBOX_OPEN, &k);
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
+}
+
+int store__inbox_destroy(store_txn_t *txn, const char *case_id, uint64_t *count) {
+  char rbuf[STORE_KEY_BYTES_MAX + 1];
+  store_key_t k, ik, tk;
+  MDB_val val;
+  int rc;
+
+  CASUS_ASSERT(txn->write);
+  *count = 0;
+  while ((rc = store__prefix_first(txn, STORE_DB_INBOX_CASE, case_id, &k, &val)) == 0) {
+    uint64_t seq;
+    json_t *it = NULL;
+    if (k.len < STORE_SEQ_BYTES || val.mv_size == 0 || val.mv_size >= sizeof(rbuf) ||
+        memchr(val.mv_data, '\0', val.mv_size) != NULL)
+      return store__txn_fail(txn, CASUS_ESTORE_CORRUPT);
+    seq = store__u64_from_be(k.bytes + k.len - STORE_SEQ_BYTES);
+    memcpy(rbuf, val.mv_data, val.mv_size);
+    rbuf[val.mv_size] = '\0';
+    /* The link goes first; then the item, wherever it is listed. */
+    rc = store__raw_del(txn, STORE_DB_INBOX_CASE, &k);
+    if (rc == 0) rc = store_inbox_destroy_open(txn, rbuf, STORE_INBOX_TASKS, seq);
+    if (rc == 0) rc = store_inbox_destroy_open(txn, rbuf, STORE_INBOX_NOTIFICATIONS, seq);
+    if (rc < 0) return rc;
+    rc = store_inbox_get(txn, rbuf, seq, &it);
+    if (rc == CASUS_ENOT_FOUND) continue; /* swept already */
+    if (rc == 0) {
+      /* A closed item's inbox_time entry is dated its creation, which the
+       * item carries ("created", by the service's clock); one the sweep
+       * filed again is left to it, and names no case. */
+      const json_t *created = json_object_get(it, "created");
+      int64_t t;
+      /* An open task leaves the metrics' counts with it. */
+      if (json_is_true(json_object_get(it, "open"))) rc = store__count_item(txn, it, -1);
+      if (rc == 0 && json_is_string(created) &&
+          store__time_parse(json_string_value(created), json_string_length(created), &t)) {
+        store_inbox_time_key(&tk, t, rbuf, strlen(rbuf), seq);
+        rc = store__raw_del(txn, STORE_DB_INBOX_TIME, &tk);
+        if (rc == CASUS_ENOT_FOUND) rc = 0;
+      }
+      json_decref(it);
+    } else if (rc == CASUS_ESTORE_CORRUPT && txn->err == 0) {
+      rc = 0; /* a damaged item of the case goes all the same */
+    }
+    if (rc == 0) {
+      store_inbox_key(&ik, rbuf, seq);
+      rc = store__raw_del(txn, STORE_DB_INBOX, &ik);
+    }
+    if (rc < 0) return rc;
+    (*count)++;
+  }
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }

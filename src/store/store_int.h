@@ -21,8 +21,10 @@
  * (casemeta), store_index.c (sindex upkeep and the schema upgrade),
  * store_query.c (list queries on sindex), store_history.c, store_timers.c,
  * store_idem.c (idem, idem_time), store_inbox.c (inbox, inbox_case,
- * inbox_open, inbox_time), store_growth.c (the upgrade of older stores to
- * idem_time and the inbox orders).
+ * inbox_open, inbox_time), store_counts.c (the counts behind the
+ * metrics' gauges), store_growth.c (the upgrade of older stores to
+ * idem_time and the inbox orders), store_destroy.c (destroying a case and
+ * the register of destroyed cases).
  *
  * Records are checked before they are written and after they are read back
  * (TIGER_STYLE's paired assertions): a case must carry its own id, a history
@@ -72,6 +74,8 @@ enum {
   STORE_DB_INBOX_TIME,
   STORE_DB_ACCESS,      /* case id NUL seq -> access-log entry JSON (store_access.c) */
   STORE_DB_ACCESS_TIME, /* t seq -> case id: the access log's sweep order */
+  STORE_DB_COUNTS,      /* the metrics' counts (store_counts.c) */
+  STORE_DB_DESTROYED,   /* case id -> the register's tombstone of a destroyed case (store_destroy.c) */
   STORE_DB_COUNT
 };
 
@@ -230,6 +234,32 @@ int store__meta_peek(store_txn_t *txn, store_str_t id, store_meta_t *m);
 /* Writes m as id's casemeta record. */
 int store__meta_put(store_txn_t *txn, const char *id, const store_meta_t *m);
 
+/* The terms the stored version of case id was indexed with (store_cases.c):
+ * *old points at m (filled from its casemeta record, copied into *buf, or
+ * for a case of schema 1 from the stored case, kept in *legacy) or is NULL
+ * when the case does not exist.  Free *buf and decref *legacy after use. */
+int store__case_old_terms(store_txn_t *txn, const char *id, store_meta_t *m, const store_meta_t **old,
+                          void **buf, json_t **legacy);
+
+/* --- history (store_history.c) --- */
+
+/* The head of the case's chain, read from its last entry: seq 0 and 64
+ * zeros when it has none. */
+int store__history_last(store_txn_t *txn, const char *case_id, store_history_head_t *head);
+
+/* --- the register of destroyed cases (store_destroy.c) --- */
+
+/* 1 when case id is in the register (destroyed), 0 when not, or an error. */
+int store__destroyed_has(store_txn_t *txn, const char *id);
+/* Each database's part of store_case_destroy, in its own file: every record
+ * of case id removed, *count how many.  History: *head gets the chain's last
+ * entry first.  Idem: the records whose reply names the case. */
+int store__history_destroy(store_txn_t *txn, const char *case_id, store_history_head_t *head,
+                           uint64_t *count);
+int store__inbox_destroy(store_txn_t *txn, const char *case_id, uint64_t *count);
+int store__access_destroy(store_txn_t *txn, const char *case_id, uint64_t *count);
+int store__idem_destroy(store_txn_t *txn, const char *case_id, uint64_t *count);
+
 /* --- timers (store_timers.c) --- */
 
 /* Builds the timers key of (due_s, case_id, name); check k->overflow. */
@@ -294,6 +324,18 @@ int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_bytes, 
 /* A JSON integer member as uint64; false when missing, not an integer or negative. */
 bool store__json_u64(const json_t *obj, const char *name, uint64_t *out);
 
+/* --- helpers for destroying a case (store_record.c) --- */
+
+/* Parses an RFC 3339 instant of n bytes ("2027-01-04T09:00:00+01:00",
+ * "...Z", fractional seconds ignored), as the API dates records, into
+ * seconds since the epoch.  False when it is not one. */
+bool store__time_parse(const char *s, size_t n, int64_t *out);
+/* The first record of db whose key starts with id NUL: its key copied into
+ * key_out, its value in val (pointing into the map until the next write).
+ * CASUS_ENOT_FOUND when there is none; CASUS_EINVALID_DATA when id does not
+ * fit in a key. */
+int store__prefix_first(store_txn_t *txn, int db, const char *id, store_key_t *key_out, MDB_val *val);
+
 /* --- meta counters (store_record.c) --- */
 
 /* The meta key of name. */
@@ -304,5 +346,25 @@ int store__meta_u64_get(store_txn_t *txn, const char *name, uint64_t *out);
 int store__meta_u64_put(store_txn_t *txn, const char *name, uint64_t v);
 /* Increments a meta counter and returns its new value in *out. */
 int store__meta_next(store_txn_t *txn, const char *name, uint64_t *out);
+
+/* --- counts (store_counts.c) --- */
+
+/* meta: 1 once the counts are kept (a new store starts with it; an older
+ * one gets them from the server's rebuild at start-up). */
+#define STORE_COUNTS_META "counts_built"
+/* The kind bytes of the counts database's keys (store_counts.c). */
+#define STORE_COUNT_CASES 'c'
+#define STORE_COUNT_TASKS 't'
+#define STORE_COUNT_OVERDUE 'o'
+#define STORE_COUNT_CASE_LABEL 'L'
+/* Counts an inbox item (borrowed) with delta (+1: it is now open; -1: it
+ * closed or went): only a task counts, under its "kind", and also under its
+ * "deadline" when it has one (store_count_task). */
+int store__count_item(store_txn_t *txn, const json_t *item, int delta);
+/* Decodes a count's key and value (not an 'L' record): *kind is one of the
+ * kind bytes, label (and for cases label2) NUL-terminated.
+ * CASUS_ESTORE_CORRUPT when they are not what store_counts.c writes. */
+int store__count_decode(const MDB_val *key, const MDB_val *val, char *kind, char *label, size_t label_size,
+                        char *label2, size_t label2_size, uint64_t *n);
 
 #endif /* CASUS_STORE_INT_H */

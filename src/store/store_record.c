@@ -250,3 +250,82 @@ int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_bytes, 
     mrc = mdb_cursor_get(cur, key, val, MDB_NEXT);
   return mrc;
 }
+
+/* --- helpers for destroying a case (store_destroy.c and each database's file) --- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil, written out for int64). */
+static int64_t store_days_from_civil(int64_t y, int64_t m, int64_t d) {
+  int64_t era, yoe, doy, doe;
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/* n decimal digits at p, or -1. */
+static int64_t store_digits(const char *p, size_t n) {
+  int64_t v = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return -1;
+    v = v * 10 + (p[i] - '0');
+  }
+  return v;
+}
+
+bool store__time_parse(const char *s, size_t n, int64_t *out) {
+  int64_t y, mo, d, h, mi, sec, off = 0;
+  size_t i = 19;
+  if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+    return false;
+  y = store_digits(s, 4);
+  mo = store_digits(s + 5, 2);
+  d = store_digits(s + 8, 2);
+  h = store_digits(s + 11, 2);
+  mi = store_digits(s + 14, 2);
+  sec = store_digits(s + 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 ||
+      sec > 60)
+    return false;
+  if (s[i] == '.')
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+    }
+  if (i + 1 == n && s[i] == 'Z') {
+    off = 0;
+  } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    int64_t oh = store_digits(s + i + 1, 2), om = store_digits(s + i + 4, 2);
+    if (oh < 0 || om < 0) return false;
+    off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+  } else {
+    return false;
+  }
+  *out = store_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+  return true;
+}
+
+int store__prefix_first(store_txn_t *txn, int db, const char *id, store_key_t *key_out, MDB_val *val) {
+  MDB_cursor *cur;
+  MDB_val key;
+  store_key_t prefix;
+  int rc, mrc;
+  store__key_init(&prefix);
+  store__key_add_str(&prefix, id);
+  store__key_add_nul(&prefix);
+  if (prefix.overflow) return CASUS_EINVALID_DATA;
+  rc = store__cursor_open(txn, db, &cur);
+  if (rc < 0) return rc;
+  key = store__key_val(&prefix);
+  mrc = mdb_cursor_get(cur, &key, val, MDB_SET_RANGE);
+  if (mrc == 0 && !store__key_has_prefix(&key, &prefix)) mrc = MDB_NOTFOUND;
+  if (mrc == 0) {
+    store__key_init(key_out);
+    store__key_add(key_out, key.mv_data, key.mv_size);
+    if (key_out->overflow) mrc = MDB_CORRUPTED; /* no stored key is longer than a key */
+  }
+  mdb_cursor_close(cur);
+  if (mrc == MDB_NOTFOUND) return CASUS_ENOT_FOUND;
+  return mrc == 0 ? 0 : store__txn_mdb(txn, mrc, "prefix seek");
+}

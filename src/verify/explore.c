@@ -105,7 +105,7 @@ void explore_free(vexplore_t *x) {
 
 /* --- findings and configurations --- */
 
-static void finding_note(vfinding_t *f, uint32_t from, const char *step, const char *message) {
+void explore_finding_note(vfinding_t *f, uint32_t from, const char *step, const char *message) {
   f->count++;
   if (f->count > 1) return; /* the first is from the shallowest configuration */
   f->from = from;
@@ -154,7 +154,7 @@ json_t *explore_holds(vexplore_t *x, const json_t *case_, const json_t *run, int
 
 /* Checks the properties on a configuration met for the first time: holds
  * from explore_holds. */
-static void props_check(vexplore_t *x, uint32_t id, const json_t *holds, const bool *active) {
+void explore_props_check(vexplore_t *x, uint32_t id, const json_t *holds, const bool *active) {
   int i;
   for (i = 0; i < x->props_count; i++) {
     vprop_t *p = &x->props[i];
@@ -166,13 +166,17 @@ static void props_check(vexplore_t *x, uint32_t id, const json_t *holds, const b
 }
 
 /* Records what a step took: transitions, events (reach). */
-static void taken_note(vexplore_t *x, const vstep_info_t *info, uint32_t id) {
+void explore_taken_note(vexplore_t *x, const vstep_info_t *info, uint32_t id) {
   int i, k;
   for (i = 0; i < info->taken_count; i++) {
     int t = model_trans_find(&x->m, info->taken[i]);
     const char *event;
     if (t < 0) continue;
     x->m.trans[t].fired = true;
+    if (x->walking)
+      x->m.trans[t].walk_taken++;
+    else
+      x->m.trans[t].fired_bfs = true;
     event = x->m.trans[t].event;
     json_object_set_new(x->events_taken, event, json_true());
     for (k = 0; k < x->props_count; k++)
@@ -180,6 +184,19 @@ static void taken_note(vexplore_t *x, const vstep_info_t *info, uint32_t id) {
           strcmp(x->props[k].event, event) == 0)
         x->props[k].witness = id;
   }
+}
+
+uint32_t explore_cfg_new(vexplore_t *x, uint32_t limit) {
+  if (x->count == x->cap) {
+    uint32_t cap = x->cap * 2 > limit ? limit : x->cap * 2;
+    vcfg_t *more;
+    if (cap <= x->cap) cap = x->cap + 64;
+    if ((more = realloc(x->cfgs, sizeof(*more) * cap)) == NULL) return VERIFY_NONE;
+    x->cfgs = more;
+    x->cap = cap;
+  }
+  memset(&x->cfgs[x->count], 0, sizeof(x->cfgs[0]));
+  return x->count++;
 }
 
 /* The configuration a step from `from` (VERIFY_NONE: a create) reached:
@@ -193,7 +210,7 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
   uint32_t id = VERIFY_NONE;
   vcfg_t *c;
   int rc, s;
-  if (info->unhandled_timer) finding_note(&x->unhandled_timer, from, step, info->message);
+  if (info->unhandled_timer) explore_finding_note(&x->unhandled_timer, from, step, info->message);
   if ((closed || model_needs_holds(&x->m)) && (holds = explore_holds(x, case_, run, now_s)) == NULL)
     return CASUS_ENOMEM;
   rc = key_digest(&x->m, case_, run, now_s, holds, digest);
@@ -201,31 +218,23 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
   if (rc != 0 || id != VERIFY_NONE) {
     json_decref(holds);
     if (rc != 0) return rc;
-    taken_note(x, info, id);
+    explore_taken_note(x, info, id);
     return edge_add(x, from, id);
   }
   if (x->count >= x->opt.states_max) {
     /* The step was taken, though its configuration cannot be kept. */
-    taken_note(x, info, from != VERIFY_NONE ? from : 0);
+    explore_taken_note(x, info, from != VERIFY_NONE ? from : 0);
     json_decref(holds);
     x->states_max_hit = true;
     if (from != VERIFY_NONE) x->cfgs[from].flags |= CFG_CUT;
     return 0;
   }
   if (holds == NULL && (holds = explore_holds(x, case_, run, now_s)) == NULL) return CASUS_ENOMEM;
-  if (x->count == x->cap) {
-    uint32_t cap = x->cap * 2 > x->opt.states_max ? x->opt.states_max : x->cap * 2;
-    vcfg_t *more = realloc(x->cfgs, sizeof(*more) * cap);
-    if (more == NULL) {
-      json_decref(holds);
-      return CASUS_ENOMEM;
-    }
-    x->cfgs = more;
-    x->cap = cap;
+  if ((id = explore_cfg_new(x, x->opt.states_max)) == VERIFY_NONE) {
+    json_decref(holds);
+    return CASUS_ENOMEM;
   }
-  id = x->count;
   c = &x->cfgs[id];
-  memset(c, 0, sizeof(*c));
   memcpy(c->digest, digest, sizeof(digest));
   c->parent = from;
   c->depth = (uint16_t)(from == VERIFY_NONE ? 1 : x->cfgs[from].depth + 1);
@@ -246,7 +255,6 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
       return CASUS_ENOMEM;
     }
   }
-  x->count++;
   rc = seen_add(&x->seen, digest, id, cfg_digest, x);
   if (rc == 0) rc = edge_add(x, from, id);
   if (rc != 0) {
@@ -257,14 +265,14 @@ static int successor(vexplore_t *x, uint32_t from, const char *step, const json_
   model_active(&x->m, case_, active);
   for (s = 0; s < x->m.states_count; s++)
     if (active[s]) x->state_reached[s] = true;
-  taken_note(x, info, id);
-  props_check(x, id, holds, active);
+  explore_taken_note(x, info, id);
+  explore_props_check(x, id, holds, active);
   json_decref(holds);
   return 0;
 }
 
 /* The compact JSON of an event (or create) step. */
-static char *step_text(bool create, const engine_actor_t *a, const char *event, const json_t *data) {
+char *explore_step_text(bool create, const engine_actor_t *a, const char *event, const json_t *data) {
   json_t *s = json_pack("{s:s, s:{s:s, s:s}, s:s}", "role", a->role, "actor", "id", a->id, "org", a->org,
                         "event", event);
   char *text;
@@ -291,7 +299,7 @@ static int clock_step(vexplore_t *x, uint32_t from, const json_t *case_, const j
     json_decref(nc);
     json_decref(nr);
   } else if (rc != CASUS_ENOMEM) {
-    finding_note(&x->engine_error, from, step, info.message);
+    explore_finding_note(&x->engine_error, from, step, info.message);
     rc = 0;
   }
   step_info_clear(&info);
@@ -308,7 +316,7 @@ static int int64_cmp(const void *a, const void *b) {
  * of day); 09:00 on the day before, of and after each date a condition
  * compares "now" with; 09:00 tomorrow.  Sorted, later than now_s, at most
  * LIMIT_VERIFY_CLOCK_MOVES_MAX. */
-static int clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64_t *out) {
+int explore_clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64_t *out) {
   int64_t all[3 * LIMIT_TIMERS_PER_CASE_MAX + 3 * 64 + 8];
   int n = 0, k = 0, i;
   const int max = (int)(sizeof(all) / sizeof(all[0]));
@@ -399,7 +407,7 @@ static int expand(vexplore_t *x, uint32_t id) {
           x->attempts++;
           e = step_event(&x->m, &ctx, case_, run, tr->event, d, &actors[a], &ncase, &nrun, &info);
           if (e == 0) {
-            char *text = step_text(false, &actors[a], tr->event, d);
+            char *text = explore_step_text(false, &actors[a], tr->event, d);
             x->steps++;
             rc = text ? successor(x, id, text, ncase, nrun, now_s, &info) : CASUS_ENOMEM;
             free(text);
@@ -416,8 +424,8 @@ static int expand(vexplore_t *x, uint32_t id) {
           } else if (e == CASUS_ENOMEM) {
             rc = e;
           } else {
-            char *text = step_text(false, &actors[a], tr->event, d);
-            finding_note(&x->engine_error, id, text, info.message);
+            char *text = explore_step_text(false, &actors[a], tr->event, d);
+            explore_finding_note(&x->engine_error, id, text, info.message);
             free(text);
           }
           step_info_clear(&info);
@@ -427,7 +435,7 @@ static int expand(vexplore_t *x, uint32_t id) {
       }
     }
   }
-  n = rc == 0 ? clock_moves(x, case_, now_s, moves) : 0;
+  n = rc == 0 ? explore_clock_moves(x, case_, now_s, moves) : 0;
   for (k = 0; k < n && rc == 0; k++) rc = clock_step(x, id, case_, run, moves[k]);
   x->cfgs[id].flags |= CFG_EXPANDED;
   json_decref(doc);
@@ -474,7 +482,7 @@ static int creates(vexplore_t *x) {
           memset(&info, 0, sizeof(info));
           x->attempts++;
           e = step_create(&x->m, &ctx, &as[a], d, &ncase, &nrun, &info);
-          text = step_text(true, &as[a], tr->event, d);
+          text = explore_step_text(true, &as[a], tr->event, d);
           if (text == NULL) {
             rc = CASUS_ENOMEM;
           } else if (e == 0) {
@@ -487,7 +495,7 @@ static int creates(vexplore_t *x) {
           } else if (e == CASUS_ENOMEM) {
             rc = e;
           } else {
-            finding_note(&x->engine_error, VERIFY_NONE, text, info.message);
+            explore_finding_note(&x->engine_error, VERIFY_NONE, text, info.message);
           }
           free(text);
           step_info_clear(&info);
@@ -519,5 +527,7 @@ int explore_run(vexplore_t *x) {
     if (x->cfgs[i].pending != NULL) rc = expand(x, i);
     x->answered = answered(x);
   }
+  /* Past the bound, random walks go deeper than breadth first can. */
+  if (rc == 0 && !x->answered) rc = walk_run(x);
   return rc;
 }

@@ -44,6 +44,9 @@ static json_t *property_result(vexplore_t *x, const vprop_t *p, bool complete) {
                                                            : "a reachable configuration has it"));
     json_object_set_new(r, "trace", trace_build(x, p->witness, NULL, NULL));
   }
+  /* Found past the search's bound: a counterexample, not a shortest one. */
+  if (p->witness != VERIFY_NONE && (x->cfgs[p->witness].flags & CFG_WALK))
+    json_object_set_new(r, "found_by", json_string("walk"));
   return r;
 }
 
@@ -72,17 +75,21 @@ static json_t *finding_check(vexplore_t *x, const char *name, const vfinding_t *
   return c;
 }
 
+enum { FIRED_WALK = 1, FIRED_BFS = 2 };
+
 /* What the slices found, gathered as each is explored. */
 typedef struct {
   bool *reached;          /* per state: in some configuration of some slice */
   bool *region_complete;  /* per region (by state index): its slice explored completely */
-  bool *fired;            /* per transition */
+  uint8_t *fired;         /* per transition: 0 never, FIRED_WALK only by a random walk, FIRED_BFS */
   json_t *props;          /* the properties' results, in the chart's order (null until judged) */
   json_t *trap;           /* the first no_trap_state finding, or NULL */
   json_t *timer, *engine; /* the first timers_handled and no_engine_error findings */
   json_t *capped;         /* object: transition path -> its entry */
   json_t *slices;         /* array: what each slice kept and explored */
   uint64_t configurations, expanded, frontier, steps, attempts, refused, clock_moves_capped;
+  uint64_t walks, walk_steps;
+  int walk_depth_reached;
   uint32_t traps;
   int depth_reached;
   bool complete, states_max_hit;
@@ -105,7 +112,7 @@ static int tally_init(vtally_t *t, const vmodel_t *m) {
   memset(t, 0, sizeof(*t));
   t->reached = calloc((size_t)m->states_count + 1, sizeof(bool));
   t->region_complete = calloc((size_t)m->states_count + 1, sizeof(bool));
-  t->fired = calloc((size_t)m->trans_count + 1, sizeof(bool));
+  t->fired = calloc((size_t)m->trans_count + 1, sizeof(uint8_t));
   t->props = json_array();
   t->capped = json_object();
   t->slices = json_array();
@@ -126,6 +133,7 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
   json_t *v, *entry;
   char what[96];
   for (i = 0; i < x->count; i++) {
+    if (x->cfgs[i].flags & CFG_WALK) continue;
     if (x->cfgs[i].flags & CFG_EXPANDED) expanded++;
     if (!(x->cfgs[i].flags & (CFG_EXPANDED | CFG_CLOSED))) frontier++;
   }
@@ -143,7 +151,10 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
   for (k = 0; k < x->m.trans_count; k++) {
     const vtrans_t *tr = &x->m.trans[k];
     json_t *c;
-    if (tr->fired) t->fired[k] = true;
+    if (tr->fired_bfs)
+      t->fired[k] = FIRED_BFS;
+    else if (tr->fired && t->fired[k] == 0)
+      t->fired[k] = FIRED_WALK;
     if (!tr->capped) continue;
     c = json_object_get(t->capped, tr->path);
     if (c != NULL && json_integer_value(json_object_get(c, "combinations")) >= (json_int_t)tr->combinations)
@@ -167,7 +178,10 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
     t->timer = finding_check(x, "timers_handled", &x->unhandled_timer, "");
   if (x->engine_error.count > 0 && t->engine == NULL)
     t->engine = finding_check(x, "no_engine_error", &x->engine_error, "");
-  t->configurations += x->count;
+  t->configurations += x->count - x->walk_cfgs;
+  t->walks += x->walks;
+  t->walk_steps += x->walk_steps;
+  if (x->walk_depth_reached > t->walk_depth_reached) t->walk_depth_reached = x->walk_depth_reached;
   t->expanded += expanded;
   t->frontier += frontier;
   t->steps += x->steps;
@@ -178,10 +192,12 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
   if (!complete && !x->answered) t->complete = false;
   if (x->states_max_hit) t->states_max_hit = true;
   slice_describe(&x->m, s, what, sizeof(what));
-  entry = json_pack("{s:s, s:[], s:[], s:I, s:I, s:I, s:i, s:b, s:I, s:f}", "keeps", what, "regions",
-                    "properties", "configurations", (json_int_t)x->count, "expanded", (json_int_t)expanded,
-                    "steps", (json_int_t)x->steps, "depth_reached", x->depth_reached, "complete", complete,
-                    "traps", (json_int_t)traps, "time_s", seconds);
+  entry = json_pack("{s:s, s:[], s:[], s:I, s:I, s:I, s:i, s:b, s:I, s:f, s:{s:I, s:I, s:i}}", "keeps", what,
+                    "regions", "properties", "configurations", (json_int_t)(x->count - x->walk_cfgs),
+                    "expanded", (json_int_t)expanded, "steps", (json_int_t)x->steps, "depth_reached",
+                    x->depth_reached, "complete", complete, "traps", (json_int_t)traps, "time_s", seconds,
+                    "walks", "count", (json_int_t)x->walks, "steps", (json_int_t)x->walk_steps,
+                    "depth_reached", x->walk_depth_reached);
   if (entry == NULL) return CASUS_ENOMEM;
   json_array_foreach(s->regions, j, v) {
     json_array_append_new(json_object_get(entry, "regions"),
@@ -195,7 +211,7 @@ static int tally_add(vtally_t *t, vexplore_t *x, const vslice_t *s, double secon
 }
 
 static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
-  json_t *checks = json_array(), *missing = json_array(), *c;
+  json_t *checks = json_array(), *missing = json_array(), *walks_only, *c;
   char msg[320];
   bool bounded = false;
   int i, n = 0;
@@ -218,9 +234,13 @@ static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
   json_decref(missing);
   /* Every transition taken in some run. */
   missing = json_array();
+  walks_only = json_array();
   bounded = false;
   for (i = 0; i < m->trans_count; i++) {
     const vtrans_t *tr = &m->trans[i];
+    if (t->fired[i] == FIRED_WALK)
+      json_array_append_new(
+          walks_only, json_pack("{s:s, s:s}", "transition", tr->path, "event", tr->event ? tr->event : ""));
     if (t->fired[i]) continue;
     json_array_append_new(
         missing, json_pack("{s:s, s:s}", "transition", tr->path, "event", tr->event ? tr->event : ""));
@@ -234,8 +254,12 @@ static json_t *checks_build(const vtally_t *t, const vmodel_t *m) {
              bounded ? " within the bound (raise --depth or --max-states)" : "");
   c = coverage_new("transitions_taken", (size_t)n, !bounded, msg);
   if (n > 0) json_object_set(c, "missing", missing);
+  /* Taken, but only past the search's bound by a random walk: not every
+   * configuration around them was explored. */
+  if (json_array_size(walks_only) > 0) json_object_set(c, "walks_only", walks_only);
   json_array_append_new(checks, c);
   json_decref(missing);
+  json_decref(walks_only);
   json_array_append_new(checks, t->trap ? json_incref(t->trap)
                                         : check_new("no_trap_state", true,
                                                     "a terminal state is reachable from every configuration "
@@ -308,7 +332,7 @@ static int slices_run(const engine_chart_t *chart, const calendar_t *cal, const 
 
 int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verify_options_t *opt,
                  verify_report_t **out, char *err, size_t err_size) {
-  verify_options_t o = {0, 0, 0, false, NULL};
+  verify_options_t o = {0, 0, 0, false, NULL, 0, 0};
   vmodel_t m;
   vtally_t t;
   verify_report_t *r;
@@ -319,6 +343,11 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
   if (opt != NULL) o = *opt;
   if (o.depth_max == 0) o.depth_max = LIMIT_VERIFY_DEPTH_DEFAULT;
   if (o.states_max == 0) o.states_max = LIMIT_VERIFY_STATES_DEFAULT;
+  if (o.walks == 0) o.walks = LIMIT_VERIFY_WALKS_DEFAULT;
+  if (o.walks > LIMIT_VERIFY_WALKS_MAX) {
+    if (err_size) snprintf(err, err_size, "at most %d walks", LIMIT_VERIFY_WALKS_MAX);
+    return CASUS_EBAD_REQUEST;
+  }
   if (o.start_s == 0) o.start_s = start_default();
   if (o.depth_max < 1 || o.depth_max > LIMIT_VERIFY_DEPTH_MAX) {
     if (err_size) snprintf(err, err_size, "the depth must be 1 to %d", LIMIT_VERIFY_DEPTH_MAX);
@@ -357,14 +386,18 @@ int verify_chart(const engine_chart_t *chart, const calendar_t *cal, const verif
     }
   }
   cal_time_format(o.start_s, start, sizeof(start));
-  bound = json_pack("{s:i, s:I, s:s}", "depth", o.depth_max, "max_states", (json_int_t)o.states_max, "start",
-                    start);
+  bound = json_pack("{s:i, s:I, s:s, s:i, s:I}", "depth", o.depth_max, "max_states", (json_int_t)o.states_max,
+                    "start", start, "walks", o.walks < 0 ? 0 : o.walks, "seed", (json_int_t)o.seed);
   figures =
       json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "configurations",
                 (json_int_t)t.configurations, "expanded", (json_int_t)t.expanded, "frontier",
                 (json_int_t)t.frontier, "steps", (json_int_t)t.steps, "attempts", (json_int_t)t.attempts,
                 "refused", (json_int_t)t.refused, "depth_reached", t.depth_reached, "complete", t.complete,
                 "states_max_hit", t.states_max_hit, "slices", (json_int_t)json_array_size(t.slices));
+  if (figures != NULL)
+    json_object_set_new(figures, "walks",
+                        json_pack("{s:I, s:I, s:i}", "count", (json_int_t)t.walks, "steps",
+                                  (json_int_t)t.walk_steps, "depth_reached", t.walk_depth_reached));
   r->json =
       json_pack("{s:s, s:o, s:o, s:O, s:o, s:o, s:I, s:O}", "chart", engine_chart_ref(chart), "bound", bound,
                 "figures", figures, "properties", t.props, "checks", checks, "capped", capped_build(&t),
@@ -476,10 +509,15 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
   fprintf(out, "depth %lld of %lld", (long long)json_integer_value(json_object_get(f, "depth_reached")),
           (long long)json_integer_value(json_object_get(b, "depth")));
   if (elapsed_s >= 0) fprintf(out, ", %.1f s", elapsed_s);
+  if (json_integer_value(json_object_get(json_object_get(f, "walks"), "count")) > 0)
+    fprintf(out, "\n  then %lld random walks past the bound: %lld steps, depth %lld (a search, not a proof)",
+            (long long)json_integer_value(json_object_get(json_object_get(f, "walks"), "count")),
+            (long long)json_integer_value(json_object_get(json_object_get(f, "walks"), "steps")),
+            (long long)json_integer_value(json_object_get(json_object_get(f, "walks"), "depth_reached")));
   fprintf(out, "\n  %s; start %s\n",
-          json_is_true(json_object_get(f, "complete"))         ? "explored completely"
-          : json_is_true(json_object_get(f, "states_max_hit")) ? "stopped at the configurations bound"
-                                                               : "stopped at the depth bound",
+          json_is_true(json_object_get(f, "states_max_hit")) ? "stopped at the configurations bound"
+          : json_is_true(json_object_get(f, "complete"))     ? "explored completely"
+                                                             : "stopped at the depth bound",
           json_string_value(json_object_get(b, "start")));
   if (json_array_size(json_object_get(j, "slices")) > 1) {
     size_t k;
@@ -514,6 +552,7 @@ void verify_report_print(const verify_report_t *report, FILE *out, double elapse
     fprintf(out, "    %-9s %-10s %s (%s)", label, json_string_value(json_object_get(p, "rule")),
             json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(p, "kind")));
     if (json_object_get(p, "message")) fprintf(out, ": %s", json_string_value(json_object_get(p, "message")));
+    if (json_object_get(p, "found_by")) fprintf(out, " (found by a random walk: not a shortest trace)");
     fprintf(out, "\n");
     if (json_object_get(p, "known_failing"))
       fprintf(out, "              known failing (%s): %s\n",

@@ -53,7 +53,9 @@ typedef struct {
   int64_t start_s;     /* the clock at the create; 0: Monday 4 January 2027, 09:00 Europe/Amsterdam */
   bool whole;          /* explore the whole chart at once instead of one slice per question */
   const char
-      *only; /* NULL, or the names of the properties to check, comma-separated: then no built-in check */
+      *only;     /* NULL, or the names of the properties to check, comma-separated: then no built-in check */
+  int walks;     /* random walks past the search's bound per slice; 0: LIMIT_VERIFY_WALKS_DEFAULT, <0: none */
+  uint64_t seed; /* of the walks' random draws; 0: a fixed default (runs are repeatable) */
 } verify_options_t;
 
 typedef struct verify_report_s verify_report_t;

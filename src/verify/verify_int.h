@@ -64,7 +64,9 @@ typedef struct {
   int source; /* index of its state, -1 for a create entry */
   char path[VERIFY_PATH_BYTES_MAX];
   vplan_t *plan;        /* how its data is drawn (sample.c), built on first use */
-  bool fired;           /* taken in some run */
+  bool fired;           /* taken in some run (breadth first or on a random walk) */
+  bool fired_bfs;       /* taken by the breadth-first search */
+  uint32_t walk_taken;  /* times the random walks took it: they favour the transitions taken least */
   bool when_reads_data; /* the "when" of a transition of its event reads the event's data */
   /* The largest choice of data seen, when it was more than was tried. */
   bool capped, pairs_uncovered;
@@ -237,7 +239,12 @@ bool step_refusal(int err);
 
 /* --- explore.c --- */
 
-enum { CFG_CLOSED = 1, CFG_EXPANDED = 2, CFG_CUT = 4 /* a successor was dropped at the states bound */ };
+enum {
+  CFG_CLOSED = 1,
+  CFG_EXPANDED = 2,
+  CFG_CUT = 4, /* a successor was dropped at the states bound */
+  CFG_WALK = 8 /* a step of a random walk kept for its trace (walk.c): not in the seen table */
+};
 
 typedef struct {
   uint8_t digest[SHA256_DIGEST_BYTES];
@@ -290,6 +297,13 @@ typedef struct {
   bool states_max_hit;
   bool coverage; /* the slice answers for regions: explore it to the bound */
   bool answered; /* stopped early: every property of the slice has its witness */
+  /* The random walks (walk.c) after the breadth-first search. */
+  bool walking;               /* a walk is taking steps: taken_note marks transitions as walked */
+  uint32_t walks, walk_steps; /* walks run, steps they took */
+  uint32_t walk_cfgs;         /* configurations kept for a walk's trace (CFG_WALK) */
+  uint32_t clock_walk_taken;  /* clock moves the walks took (weighted like a transition) */
+  int walk_depth_reached;
+  uint64_t walk_rng; /* xorshift64* state, seeded from verify_options_t.seed */
 } vexplore_t;
 
 /* An exploration of slice (its model narrowed, its properties loaded). */
@@ -301,6 +315,27 @@ int explore_run(vexplore_t *x);
  * NULL when out of memory. */
 json_t *explore_holds(vexplore_t *x, const json_t *case_, const json_t *run, int64_t now_s);
 void explore_free(vexplore_t *x);
+/* Shared with walk.c: a finding on a step from `from`; the properties on a
+ * configuration met for the first time (holds from explore_holds, active
+ * from model_active); what a step took; a step's compact JSON (new); the
+ * instants the clock may move to (at most LIMIT_VERIFY_CLOCK_MOVES_MAX). */
+void explore_finding_note(vfinding_t *f, uint32_t from, const char *step, const char *message);
+void explore_props_check(vexplore_t *x, uint32_t id, const json_t *holds, const bool *active);
+void explore_taken_note(vexplore_t *x, const vstep_info_t *info, uint32_t id);
+char *explore_step_text(bool create, const engine_actor_t *a, const char *event, const json_t *data);
+int explore_clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64_t *out);
+/* A new configuration slot (grown past the states bound for walk steps):
+ * its index, or VERIFY_NONE when out of memory. */
+uint32_t explore_cfg_new(vexplore_t *x, uint32_t limit);
+
+/* --- walk.c --- */
+
+/* Random walks from the configurations the breadth-first search left at
+ * its bound (its frontier), down to the depth bound: x->opt.walks walks, each
+ * step drawn among what the case allows, favouring the transitions taken
+ * least.  What they find joins the search's findings; a walk that finds
+ * something keeps its steps (CFG_WALK) for the trace.  0 or CASUS_ENOMEM. */
+int walk_run(vexplore_t *x);
 
 /* --- check.c --- */
 

@@ -528,7 +528,10 @@ def metrics(s):
     for line in text.decode().splitlines():
         if line and not line.startswith("#"):
             name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
+            try:
+                out[name] = int(value)
+            except ValueError:  # a ratio, a histogram's sum
+                out[name] = float(value)
     return out
 
 

@@ -163,7 +163,7 @@ def test_statechart_verify_bundled_charts_within_a_bound():
     is violated unmarked. Rijnmond's R-BE-12 (no bypass of the termination procedure) holds: none of its
     properties is known failing any more."""
     charts = sorted(os.path.join(SRC, "statecharts", n) for n in os.listdir(os.path.join(SRC, "statecharts")) if n.endswith(".json"))
-    p = subprocess.run([CASUSD, "statechart", "verify", "--max-states", "5000", "--json", *charts],
+    p = subprocess.run([CASUSD, "statechart", "verify", "--max-states", "5000", "--walks", "20", "--json", *charts],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, (p.returncode, p.stdout[-2000:], p.stderr)
     doc = json.loads(p.stdout)
@@ -178,6 +178,9 @@ def test_statechart_verify_bundled_charts_within_a_bound():
         # Alkmaar, with monitoring, opschorting, crisis and the termination procedure in care (issue 10), has
         # more events per configuration: 5,000 configurations reach depth 3 there (docs/statecharts.md).
         assert f["depth_reached"] >= 3 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
+        # Past the bound, 20 random walks per slice that stopped there go deeper than breadth first.
+        assert c["bound"]["walks"] == 20 and 0 < f["walks"]["count"] <= 20 * f["slices"], (c["bound"], f)
+        assert f["walks"]["depth_reached"] > f["depth_reached"] and f["walks"]["steps"] > 0, f
         assert c["bound"]["start"] == "2027-01-04T09:00:00+01:00"
         results_by_check = {k["name"]: k["result"] for k in c["checks"]}
         assert set(results_by_check) == {"states_reachable", "transitions_taken", "no_trap_state",
@@ -208,7 +211,8 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
     try:
         path, script = os.path.join(d, "planted.json"), os.path.join(d, "trace.json")
         json.dump(chart, open(path, "w"))
-        rc, out, err = run("statechart", "verify", "--max-states", "5000", "--trace-out", script, path)
+        rc, out, err = run("statechart", "verify", "--max-states", "5000", "--walks", "20", "--trace-out", script,
+                           path)
         assert rc == 1, (rc, out, err)
         assert "VIOLATED  R-TW-7" in out and "direct_starten" in out, out
         steps = json.load(open(script))
@@ -219,7 +223,7 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
         assert steps[1]["state"][0] == "zorg_loopt" and steps[1]["now"] == steps[0]["now"]
         assert all(set(s) >= {"role", "event", "data", "now", "state"} for s in steps)
         # The same in JSON, and the exit codes of the other outcomes.
-        rc, out, _ = run("statechart", "verify", "--max-states", "5000", "--json", path)
+        rc, out, _ = run("statechart", "verify", "--max-states", "5000", "--walks", "20", "--json", path)
         doc = json.loads(out)
         startdatum = next(p for p in doc["charts"][0]["properties"] if p["name"] == "zorg_heeft_startdatum")
         assert rc == 1 and doc["ok"] is False and startdatum["result"] == "violated", startdatum
@@ -233,8 +237,10 @@ def test_statechart_verify_usage_and_chart_errors():
     rc, _, err = run("statechart", "verify")
     assert rc == 2 and "Usage:" in err
     assert "--property NAMES" in out and "--whole" in out and "slice" in out, out
+    assert "--walks N" in out and "--seed N" in out and "random walks" in out, out
     for bad in (["--depth", "0"], ["--depth", "65"], ["--max-states", "x"], ["--max-states", "2000001"],
-                ["--frobnicate"], ["--property"], ["--property="]):
+                ["--frobnicate"], ["--property"], ["--property="], ["--walks", "-1"], ["--walks", "1000001"],
+                ["--seed", "0"], ["--seed", "x"]):
         rc, _, err = run("statechart", "verify", *bad, os.path.join(SRC, "statecharts", "jeugdhulp-alkmaar.json"))
         assert rc == 2, (bad, rc, err)
     d = tempfile.mkdtemp()

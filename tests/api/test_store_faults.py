@@ -93,7 +93,7 @@ def test_second_server_on_one_directory_exits_2_naming_the_first():
     assert rc is None and "listening on" in out, (rc, out)
 
 
-DBS = ["meta", "cases", "history", "timers", "idem", "inbox", "inbox_case", "casemeta", "sindex"]
+DBS = ["meta", "cases", "history", "timers", "idem", "inbox", "inbox_case", "casemeta", "sindex", "counts"]
 
 
 def _dump(data, db):

@@ -20,7 +20,9 @@
  * tasks and add notifications; a group commit of two child transactions; a
  * notification marked read; a list query and an inbox page inside a write
  * transaction; the idempotency and inbox sweeps (cursor deletions); a timer
- * consumed by a case put.
+ * consumed by a case put; a case destroyed (store_case_destroy: its record,
+ * casemeta, index entries, timer keys, history, inbox items, access log and
+ * an idempotency record that names it, and its tombstone in the register).
  *
  * Each run copies one base store (store_backup), so that every run starts
  * from the same bytes, the same secret included.
@@ -37,7 +39,7 @@
 #include "test.h"
 
 #define CASES 4
-#define STEPS (CASES + 6)
+#define STEPS (CASES + 7)
 #define SHA0 "0000000000000000000000000000000000000000000000000000000000000000"
 #define RUNS_MAX 2000 /* a workload is far smaller; more is a runaway loop */
 
@@ -156,6 +158,18 @@ static int step_body(store_t *st, store_txn_t *txn, int i) {
       if (rc == 0) rc = case_write(txn, "c-3", 2);
       if (rc == 0) rc = case_write(txn, "c-9", 0);
       return rc;
+    case 6: { /* retention: a case destroyed with everything it holds */
+      json_t *e = json_pack("{s:s, s:s}", "time", "1970-01-01T01:00:50+01:00", "access", "view");
+      rc = store_access_append(txn, "c-2", 50, e, NULL);
+      json_decref(e);
+      if (rc == 0) rc = store_idem_put(txn, "actor-3", "k", SHA0, 200, 50, "{\"id\":\"c-2\"}", 12);
+      if (rc == 0) {
+        e = json_pack("{s:s, s:s}", "grond", "bewaartermijn", "besloten_door", "test");
+        rc = store_case_destroy(txn, "c-2", e, NULL, NULL);
+        json_decref(e);
+      }
+      return rc;
+    }
   }
   (void)st;
   return CASUS_EINTERNAL;

@@ -74,8 +74,8 @@ engine_chart_t *vx_chart_parallel(const char *initial, const char *states_json, 
 }
 
 static const verify_report_t *verify_with(const engine_chart_t *chart, int depth_max, uint32_t states_max,
-                                          bool whole) {
-  verify_options_t opt = {depth_max, states_max, 0, whole, NULL};
+                                          bool whole, int walks, uint64_t seed) {
+  verify_options_t opt = {depth_max, states_max, 0, whole, NULL, walks, seed};
   char err[128];
   verify_report_free(report);
   report = NULL;
@@ -85,11 +85,16 @@ static const verify_report_t *verify_with(const engine_chart_t *chart, int depth
 }
 
 const verify_report_t *vx_verify(const engine_chart_t *chart, int depth_max, uint32_t states_max) {
-  return verify_with(chart, depth_max, states_max, false);
+  return verify_with(chart, depth_max, states_max, false, 0, 0);
 }
 
 const verify_report_t *vx_verify_whole(const engine_chart_t *chart, int depth_max, uint32_t states_max) {
-  return verify_with(chart, depth_max, states_max, true);
+  return verify_with(chart, depth_max, states_max, true, 0, 0);
+}
+
+const verify_report_t *vx_verify_walks(const engine_chart_t *chart, int depth_max, uint32_t states_max,
+                                       int walks, uint64_t seed) {
+  return verify_with(chart, depth_max, states_max, false, walks, seed);
 }
 
 static const json_t *named(const char *list, const char *name) {

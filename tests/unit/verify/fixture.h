@@ -27,6 +27,9 @@ engine_chart_t *vx_chart_parallel(const char *initial, const char *states_json, 
 const verify_report_t *vx_verify(const engine_chart_t *chart, int depth_max, uint32_t states_max);
 /* The same, as one exploration of the whole chart (--whole). */
 const verify_report_t *vx_verify_whole(const engine_chart_t *chart, int depth_max, uint32_t states_max);
+/* vx_verify with walks random walks past the bound (negative: none) seeded with seed (0: the default). */
+const verify_report_t *vx_verify_walks(const engine_chart_t *chart, int depth_max, uint32_t states_max,
+                                       int walks, uint64_t seed);
 
 /* The property or check called name in the report's JSON (borrowed), or NULL. */
 const json_t *vx_property(const char *name);

@@ -408,9 +408,63 @@ TEST(states_bound_stops_the_exploration) {
   ASSERT(verify_report_ok(r)); /* only bounded */
 }
 
+/* a --s1--> b --s2--> ... --s9--> j --s10--> deep; in every state "noise" adds one to a counter that
+ * s10's guard reads (so it is in the key): breadth first meets a configuration per (state, count) and
+ * stops at its bound a few levels down. */
+#define NOISE                                                                                \
+  "{\"event\": \"noise\", \"roles\": [\"r\"], \"data\": {\"kind\": {\"type\": \"integer\", " \
+  "\"required\": true, \"min\": 0, \"max\": 11}}, \"actions\": [{\"count\": \"n\", \"by\": 1}]}"
+#define STEP(from, event, to)                                                                         \
+  "\"" from "\": {\"transitions\": [{\"event\": \"" event "\", \"roles\": [\"r\"], \"target\": \"" to \
+  "\"}, " NOISE "]}, "
+#define LADDER \
+  "{" STEP("a", "s1", "b") STEP("b", "s2", "c") STEP("c", "s3", "d") STEP("d", "s4", "e") \
+      STEP("e", "s5", "f") STEP("f", "s6", "g") STEP("g", "s7", "h") STEP("h", "s8", "i") \
+          STEP("i", "s9", "j")                                                            \
+              "\"j\": {\"transitions\": [{\"event\": \"s10\", \"roles\": [\"r\"], \"target\": \"deep\", "           \
+          "\"guards\": [{\"check\": {\"path\": \"counters.n\", \"le\": 1000}, \"rule\": \"R-T-8\", "          \
+          "\"message\": \"n\"}]}, " NOISE "]}, \"deep\": {\"type\": \"final\", \"terminal\": true}}"
+
+TEST(random_walks_find_what_lies_past_the_bound) {
+  const engine_chart_t *c = vx_chart(
+      "a", LADDER, "[{\"name\": \"never_deep\", \"rule\": \"R-T-9\", \"never\": {\"in_state\": \"deep\"}}]");
+  const verify_report_t *r = vx_verify_walks(c, 0, 40, -1, 0);
+  const json_t *f, *trace;
+  char events[2048];
+  /* Without walks the bound hides it: "ok" within the bound. */
+  ASSERT(verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("never_deep"), "ok");
+  ASSERT_LT(vx_figure("depth_reached"), 11);
+  /* With them a walk from the frontier gets there; its trace replays (checked by trace_build) and
+   * is marked as a walk's, not a shortest one. */
+  r = vx_verify_walks(c, 0, 40, 200, 0);
+  ASSERT(!verify_report_ok(r));
+  ASSERT_STR_EQ(vx_result("never_deep"), "violated");
+  ASSERT_STR_EQ(json_string_value(json_object_get(vx_property("never_deep"), "found_by")), "walk");
+  trace = json_object_get(vx_property("never_deep"), "trace");
+  ASSERT(json_array_size(trace) >= 11);
+  ASSERT_STR_EQ(
+      json_string_value(json_object_get(json_array_get(trace, json_array_size(trace) - 1), "event")), "s10");
+  f = json_object_get(json_object_get(verify_report_json(r), "figures"), "walks");
+  ASSERT(json_integer_value(json_object_get(f, "count")) >= 1);
+  ASSERT(json_integer_value(json_object_get(f, "depth_reached")) >= 11);
+  /* The breadth-first figures stay the search's own. */
+  ASSERT_EQ(vx_figure("configurations"), 40);
+  /* The same seed, the same walks. */
+  {
+    char again[2048];
+    json_t *first = json_deep_copy(trace);
+    r = vx_verify_walks(c, 0, 40, 200, 0);
+    ASSERT_STR_EQ(vx_trace_events(json_object_get(vx_property("never_deep"), "trace"), again, sizeof(again)),
+                  vx_trace_events(first, events, sizeof(events)));
+    json_decref(first);
+  }
+  (void)r;
+}
+
 TEST(options_out_of_range) {
   const engine_chart_t *c = vx_chart("a", ROUTES, NULL);
-  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0, false, NULL};
+  verify_options_t opt = {LIMIT_VERIFY_DEPTH_MAX + 1, 0, 0, false, NULL, 0, 0};
   verify_report_t *r = NULL;
   char err[128];
   ASSERT_EQ(verify_chart(c, &vx_cal, &opt, &r, err, sizeof(err)), CASUS_EBAD_REQUEST);
@@ -420,6 +474,11 @@ TEST(options_out_of_range) {
   opt.states_max = LIMIT_VERIFY_STATES_MAX + 1;
   ASSERT_EQ(verify_chart(c, &vx_cal, &opt, &r, err, sizeof(err)), CASUS_EBAD_REQUEST);
   ASSERT_NULL(r);
+  opt.states_max = 0;
+  opt.walks = LIMIT_VERIFY_WALKS_MAX + 1;
+  ASSERT_EQ(verify_chart(c, &vx_cal, &opt, &r, err, sizeof(err)), CASUS_EBAD_REQUEST);
+  ASSERT_NULL(r);
+  ASSERT(strstr(err, "walks") != NULL);
 }
 
 #define TEST_LIST(X)                                                   \
@@ -437,6 +496,7 @@ TEST(options_out_of_range) {
   X(run_tasks_see_a_task_left_open)                                    \
   X(a_timer_outside_the_slice_that_comes_due_at_once_does_not_stop_it) \
   X(states_bound_stops_the_exploration)                                \
+  X(random_walks_find_what_lies_past_the_bound)                        \
   X(options_out_of_range)
 
 TEST_MAIN(TEST_LIST)
