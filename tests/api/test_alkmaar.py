@@ -16,13 +16,14 @@ from casus import HORIZON, KOMPAS, TOKEN, Server, assert_error, make_config, run
 
 T0 = "2027-04-01T09:00:00+02:00"
 
-EXTRA = [("tm-alkmaar", "teammanager", "alkmaar"), ("cr-gi-noord", "casusregisseur", "gi-noord")]
+EXTRA = [("tm-alkmaar", "teammanager", "alkmaar"), ("cr-gi-noord", "casusregisseur", "gi-noord"),
+         ("cr2-alkmaar", "casusregisseur", "alkmaar")]
 TOKEN.update({aid: "tok-%s-%s" % (aid, hashlib.sha256(aid.encode()).hexdigest()[:12]) for aid, _, _ in EXTRA})
 
 NAAM, GEBOORTEDATUM = "Jip Vredenburgh", "2014-02-11"
 JEUGDIGE = {"naam": NAAM, "geboortedatum": GEBOORTEDATUM}
 
-WATCHED = ("pr-alkmaar", "cr-alkmaar", "cr-gi-noord", "ab-horizon", "ab-kompas", "cm-holland-noord")
+WATCHED = ("pr-alkmaar", "cr-alkmaar", "cr2-alkmaar", "cr-gi-noord", "ab-horizon", "ab-kompas", "cm-holland-noord")
 
 OPEN = {"aanleiding": "passende_hulp_niet_beschikbaar", "toelichting": "de hulpvraag is te complex"}
 REGIONAAL = {"verslag": "ook regionaal geen antwoord", "anoniem": True}
@@ -96,15 +97,15 @@ def in_zorg(s):
 
 def test_r_esc_9_alkmaar_case_runs_on_its_own_chart():
     """R-ESC-9 (a second chart, not code), R-TW-1: the region's chart is chosen by the gemeente: an alkmaar
-    case runs on jeugdhulp-alkmaar@1 (route 1 by the lokaal toegangsteam, verwijzer gemeente only, no
+    case runs on jeugdhulp-alkmaar@2 (route 1 by the lokaal toegangsteam, verwijzer gemeente only, no
     self-referral, toewijzen needs the ondersteuningsplan), a rotterdam case on the same server on
     jeugdhulp-rijnmond@1; Rijnmond-only events do not exist for it."""
     with alkmaar_server() as s:
         st, lst = s.req("GET", "/v1/statecharts", TOKEN["pr-alkmaar"])
-        assert st == 200 and {c["ref"] for c in lst["statecharts"]} >= {"jeugdhulp-alkmaar@1", "jeugdhulp-rijnmond@1"}
+        assert st == 200 and {c["ref"] for c in lst["statecharts"]} >= {"jeugdhulp-alkmaar@2", "jeugdhulp-rijnmond@1"}
         case = route1(s)
         cid = case["id"]
-        assert case["chart"] == "jeugdhulp-alkmaar@1" and case["status"] == "aangemeld", case
+        assert case["chart"] == "jeugdhulp-alkmaar@2" and case["status"] == "aangemeld", case
         assert case["fields"]["route"] == "lokaal_toegangsteam" and case["fields"]["regio"] == "holland-noord", case
         assert s.history(cid, "pr-alkmaar")[0]["event"] == "aanmelden"
         rot = s.create_a()
@@ -118,7 +119,7 @@ def test_r_esc_9_alkmaar_case_runs_on_its_own_chart():
         st, body = s.create("ab-horizon", dict(base, verwijzer="zelfverwijzer"))
         assert_error(st, body, 422, code="guard_failed", rule="R-TW-1")
         st, verzoek = s.create("ab-horizon", dict(base, verwijzer="huisarts"))
-        assert st == 201 and verzoek["chart"] == "jeugdhulp-alkmaar@1", verzoek
+        assert st == 201 and verzoek["chart"] == "jeugdhulp-alkmaar@2", verzoek
         assert verzoek["status"] == "verzoek_om_toewijzing" and verzoek["fields"]["route"] == "andere_verwijzer"
         no_plan = toewijzen_data()
         del no_plan["ondersteuningsplan"]
@@ -228,8 +229,10 @@ def test_r_esc_9_ret_ladder_in_order_over_http():
         one_item(s, "pr-alkmaar", cid, "ret_advies_uitvoeren", "task")
         one_item(s, "ab-horizon", cid, "ret_advies", "notification")
         refused(s, cid, "pr-alkmaar", "overeenstemming_bereiken", {}, 422, "guard_failed", "R-ESC-9")
-        refused(s, cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "33", "einddatum_zorg": "2027-06-01"},
+        refused(s, cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "31", "einddatum_zorg": "2027-06-01"},
                 422, "guard_failed", "R-ESC-9")
+        refused(s, cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "33", "einddatum_zorg": "2027-06-01"},
+                422, "guard_failed", "R-BE-12")
         refused(s, cid, "pr-alkmaar", "toewijzen", toewijzen_data(aanbieder=HORIZON, product="45A07"), 422,
                 "guard_failed", "R-ESC-9")
         refused(s, cid, "pr-alkmaar", "toewijzen", toewijzen_data(aanbieder=KOMPAS, product="45A01"), 422,
@@ -299,6 +302,222 @@ def test_r_esc_9_agreement_closes_ladder_and_verwijzer_consulted_first():
         refused(s, r2, "ab-horizon", "escalatie_openen", OPEN, 422, "guard_failed", "R-ESC-9")
         case = s.fire(r2, "ab-horizon", "escalatie_openen", dict(OPEN, overleg_verwijzer="huisarts: naar toegang"))
         assert case["fields"]["escalatie"]["overleg_verwijzer"] == "huisarts: naar toegang", case["fields"]
+
+
+# --- monitoring, opschorting, crisis and the termination procedure (the fragments shared with Rijnmond) ---
+
+def ams(day, hm="10:00"):
+    """Europe/Amsterdam wall-clock time (CEST from the last Sunday of March to the last of October 2027)."""
+    summer = "2027-03-28" <= day < "2027-10-31"
+    return "%sT%s:00%s" % (day, hm, "+02:00" if summer else "+01:00")
+
+
+def gesprek(datum, ouders=True):
+    return {"datum": datum, "verslag": "verslag-" + datum, "afspraken": "op tijd komen", "ouders_aanwezig": ouders}
+
+
+def waarschuwing(datum):
+    return {"datum": datum, "niet_nagekomen_afspraken": "op tijd komen", "kopie": "dossier/w-" + datum}
+
+
+FORMULIER = {"ondertekend_door": "M. de Manager",
+             "bijlagen": {"gespreksverslagen": ["verslag-2027-05-03", "verslag-2027-05-10"],
+                          "afspraken": "op tijd komen", "eerste_waarschuwing": "dossier/w-2027-05-17",
+                          "tweede_waarschuwing": "dossier/w-2027-05-24"}}
+OVERWEGINGEN = {"overwegingen": {"a_gedrag_door_aandoening": "nee", "b_beeindiging_voorkomen": "ja",
+                                 "c_procedure_gevolgd": "ja", "d_continuering_geregeld": "ja, andere aanbieder"}}
+
+
+def test_r_mon_1_r_mon_3_r_auth_3_alkmaar_evaluations():
+    """R-MON-1, R-MON-2, R-MON-3 (ALK §4.1.2-4.1.3: the casusregisseur monitors and evaluates; ALK gives no
+    frequency, so DOMAIN 4.1's shared rule): a case in care without a frequency or regie intensity is not
+    silently licht: the first evaluation is due 3 months after the start and the casusregisseur and the
+    procesregisseur get a task to set the frequency; the end evaluation is due 8 weeks before the einddatum.
+    R-AUTH-3 (ALK §4.1.3): only the case's own casusregisseur records evaluations, and tasks go to it alone
+    (no shared inbox: a colleague of the gemeente gets none). An overdue evaluation gives a task (R-MON-3)."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        case = s.get_case(cid, "pr-alkmaar")
+        assert "monitoring" in case["state"] and "zorg_loopt" in case["state"], case["state"]
+        assert case["fields"]["volgende_evaluatie"] == "2027-07-01", case["fields"]
+        one_item(s, "cr-alkmaar", cid, "evaluatiefrequentie_vastleggen", "task", "R-MON-1")
+        one_item(s, "pr-alkmaar", cid, "evaluatiefrequentie_vastleggen", "task", "R-MON-1")
+        assert tasks(s.inbox("cr2-alkmaar"), cid) == [], s.inbox("cr2-alkmaar")
+        freq = {"frequentie": "3_maanden", "bron": "ondersteuningsplan"}
+        refused(s, cid, "cr2-alkmaar", "evaluatiefrequentie_vastleggen", freq, 422, "guard_failed", "R-AUTH-3")
+        refused(s, cid, "ab-horizon", "evaluatiefrequentie_vastleggen", freq, 403, "forbidden", "R-AUTH-1")
+        s.fire(cid, "cr-alkmaar", "evaluatiefrequentie_vastleggen", freq)
+        assert open_items(s, "cr-alkmaar", cid, "evaluatiefrequentie_vastleggen") == []
+        # the first evaluation is overdue the day after it was due
+        s.clock(ams("2027-07-02"))
+        case = s.get_case(cid, "pr-alkmaar")
+        assert "evaluatie_te_laat" in case["flags"], case["flags"]
+        one_item(s, "cr-alkmaar", cid, "evaluatie_te_laat", "task", "R-MON-3")
+        assert tasks(s.inbox("cr2-alkmaar"), cid) == []
+        ev = {"datum": "2027-07-02", "uitkomst": "ongewijzigd"}
+        refused(s, cid, "cr2-alkmaar", "evaluatie_vastleggen", ev, 422, "guard_failed", "R-AUTH-3")
+        case = s.fire(cid, "cr-alkmaar", "evaluatie_vastleggen", ev)
+        assert "evaluatie_te_laat" not in case["flags"] and case["fields"]["volgende_evaluatie"] == "2027-10-02", case
+        assert open_items(s, "cr-alkmaar", cid, "evaluatie_te_laat") == []
+        # the end evaluation: 8 weeks before the einddatum of 31 December
+        s.clock(ams("2027-11-06"))
+        case = s.get_case(cid, "pr-alkmaar")
+        assert "eindevaluatie_te_laat" in case["flags"], case["flags"]
+        one_item(s, "cr-alkmaar", cid, "eindevaluatie_te_laat", "task", "R-MON-2")
+
+
+def test_r_mon_6_alkmaar_opschorting_lapses_after_8_weeks():
+    """R-MON-6 (ALK is silent; DOMAIN's shared rule): the jeugdige suspends the care; on the lokaal
+    toegangsteam's route it may resume within 8 weeks (the casusregisseur is told of both), after that the
+    entitlement lapses and the case ends by the jeugdige (JZ588 32)."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        refused(s, cid, "cr-alkmaar", "zorg_opschorten", {"reden": "x"}, 403, "forbidden", "R-AUTH-1")
+        case = s.fire(cid, "ab-horizon", "zorg_opschorten", {"reden": "de jeugdige wil een pauze"})
+        assert case["status"] == "opgeschort" and "opgeschort" in case["state"], case
+        assert case["fields"]["opschorting"]["hervatten_uiterlijk"] == "2027-05-27", case["fields"]["opschorting"]
+        one_item(s, "cr-alkmaar", cid, "zorg_opgeschort", "notification", "R-MON-6")
+        case = s.fire(cid, "ab-horizon", "zorg_hervatten", {})
+        assert case["status"] == "in_zorg" and "zorg_loopt" in case["state"], case
+        s.clock(ams("2027-05-03"))
+        s.fire(cid, "ab-horizon", "zorg_opschorten", {"reden": "opnieuw een pauze"})
+        s.clock(ams("2027-06-28"))
+        assert s.get_case(cid, "pr-alkmaar")["status"] == "opgeschort"
+        s.clock(ams("2027-06-29"))
+        case = s.get_case(cid, "pr-alkmaar")
+        assert case["status"] == "beeindigd" and case["closed"] is True, case
+        assert case["fields"]["reden_beeindiging"] == "32" and "aanspraak_vervallen" in case["flags"], case
+
+
+def test_r_mon_7_alkmaar_crisis_pauses_the_arrangement():
+    """R-MON-7 (ALK is silent; DOMAIN's shared rule): when the aanbieder calls in the crisis team the
+    arrangement is paused and the casusregisseur and procesregisseur are told; the aanbieder stays responsible
+    until a vervolgplan and a handover exist. Alkmaar has no route C, so stop zorg at a crisis (RIJ route C,
+    R-SAFE-1) is refused; no termination procedure may start during a crisis of another's making (R-BE-12
+    guards stay as in Rijnmond)."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        case = s.fire(cid, "ab-horizon", "crisis_melden", {"toelichting": "Spoed4Jeugd ingeschakeld"})
+        assert case["status"] == "crisis" and "crisis" in case["state"], case
+        one_item(s, "cr-alkmaar", cid, "crisis_gemeld", "notification", "R-MON-7")
+        one_item(s, "pr-alkmaar", cid, "crisis_gemeld", "notification", "R-MON-7")
+        assert tasks(s.inbox("ab-horizon"), cid, "stop_zorg_na_crisis") == []
+        refused(s, cid, "ab-horizon", "stop_zorg_na_crisis_melden", {}, 422, "guard_failed", "R-SAFE-1")
+        refused(s, cid, "ab-horizon", "crisis_afronden", {"vervolgplan": "x"}, 422, "invalid_data", "R-MON-7")
+        case = s.fire(cid, "ab-horizon", "crisis_afronden", {"vervolgplan": "ambulant verder", "overdracht": "warm"})
+        assert case["status"] == "in_zorg" and "zorg_loopt" in case["state"], case
+        assert case["fields"]["crisis"]["vervolgplan"] == "ambulant verder", case["fields"]["crisis"]
+
+
+def test_r_be_alkmaar_termination_procedure_and_no_bypass():
+    """R-BE-1..8, R-BE-12, R-AUTH-3, R-PRIV-1 (ALK is silent on termination; DOMAIN's shared procedure, the
+    fragment Rijnmond runs too): announced, two talks (parents present: the jeugdige is under 16, R-BE-2),
+    two warnings, the consent form signed by the aanbieder_manager with a copy to the region's
+    contractmanager, who then sees the case anonymised and without the talk reports; while it is open no
+    other end (R-BE-12); only the case's own casusregisseur (always assigned in Alkmaar, ALK §4.1.3) decides,
+    recording the four considerations; care continues until the handover, which ends the case with JZ588 33."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        s.clock(ams("2027-04-26"))
+        refused(s, cid, "cr-alkmaar", "beeindiging_aankondigen", {"redenen": "x"}, 403, "forbidden", "R-AUTH-1")
+        case = s.fire(cid, "ab-horizon", "beeindiging_aankondigen", {"redenen": "herhaald geweld"})
+        assert "beeindiging_gesprekken" in case["state"] and case["status"] == "in_zorg", case
+        one_item(s, "cr-alkmaar", cid, "beeindiging_aangekondigd", "notification", "R-BE-1")
+        for code in ("31", "33", "34"):
+            refused(s, cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": code, "einddatum_zorg": "2027-04-26"},
+                    422, "guard_failed", "R-BE-12")
+        refused(s, cid, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-04-26"}, 422,
+                "guard_failed", "R-BE-12")
+        refused(s, cid, "ab-horizon", "zorg_opschorten", {"reden": "pauze"}, 422, "guard_failed", "R-BE-12")
+        s.clock(ams("2027-05-03"))
+        refused(s, cid, "ab-horizon", "gesprek_vastleggen", gesprek("2027-05-03", ouders=False), 422, "guard_failed",
+                "R-BE-2")
+        s.fire(cid, "ab-horizon", "gesprek_vastleggen", gesprek("2027-05-03"))
+        refused(s, cid, "ab-horizon", "eerste_waarschuwing_versturen", waarschuwing("2027-05-03"), 422,
+                "guard_failed", "R-BE-2")
+        s.clock(ams("2027-05-10"))
+        s.fire(cid, "ab-horizon", "gesprek_vastleggen", gesprek("2027-05-10"))
+        s.clock(ams("2027-05-17"))
+        s.fire(cid, "ab-horizon", "eerste_waarschuwing_versturen", waarschuwing("2027-05-17"))
+        s.clock(ams("2027-05-24"))
+        s.fire(cid, "ab-horizon", "tweede_waarschuwing_versturen", waarschuwing("2027-05-24"))
+        s.clock(ams("2027-05-25"))
+        # R-PRIV-1: before the copy the contractmanager does not see the case
+        st, body = s.req("GET", "/v1/cases/" + cid, TOKEN["cm-holland-noord"])
+        assert_error(st, body, 404, code="not_found")
+        refused(s, cid, "ab-horizon", "toestemmingsformulier_indienen", FORMULIER, 403, "forbidden", "R-AUTH-1")
+        case = s.fire(cid, "abm-horizon", "toestemmingsformulier_indienen", FORMULIER)
+        assert "beeindiging_ter_beoordeling" in case["state"], case["state"]
+        one_item(s, "cr-alkmaar", cid, "beeindiging_beoordelen", "task", "R-BE-7")
+        assert tasks(s.inbox("cr2-alkmaar"), cid) == []
+        one_item(s, "cm-holland-noord", cid, "beeindiging_toestemmingsformulier", "notification", "R-BE-6")
+        st, _, raw = s.raw("GET", "/v1/cases/" + cid, TOKEN["cm-holland-noord"])
+        assert st == 200 and NAAM.encode() not in raw and b"verslag-2027-05-03" not in raw, raw
+        assert json.loads(raw)["fields"]["beeindiging"]["formulier"]["ingediend_op"] == "2027-05-25"
+        # R-AUTH-3: a colleague of the gemeente may not decide; the case's own casusregisseur does
+        refused(s, cid, "cr2-alkmaar", "beeindiging_goedkeuren", OVERWEGINGEN, 422, "guard_failed", "R-AUTH-3")
+        refused(s, cid, "pr-alkmaar", "beeindiging_goedkeuren", OVERWEGINGEN, 403, "forbidden", "R-AUTH-1")
+        s.clock(ams("2027-05-27"))
+        case = s.fire(cid, "cr-alkmaar", "beeindiging_goedkeuren", OVERWEGINGEN)
+        assert "beeindiging_goedgekeurd" in case["state"] and case["status"] == "in_zorg", case
+        refused(s, cid, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "33", "einddatum_zorg": "2027-05-27"},
+                422, "guard_failed", "R-BE-12")
+        case = s.fire(cid, "ab-horizon", "overdracht_afronden", {"einddatum_zorg": "2027-05-27", "overdracht": "warm"})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "33", case
+        assert case["closed"] is True and open_items(s, "cr-alkmaar", cid, "beeindiging_beoordelen") == []
+
+
+def test_r_be_11_alkmaar_end_by_the_jeugdige():
+    """R-BE-11 (ALK is silent; DOMAIN's shared rule): outside a termination procedure the aanbieder reports
+    that the jeugdige stopped the care: the case ends with JZ588 32 and the casusregisseur and procesregisseur
+    are told."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        s.clock(ams("2027-05-03"))
+        case = s.fire(cid, "ab-horizon", "zorg_beeindigen_door_jeugdige", {"einddatum_zorg": "2027-05-01"})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "32", case
+        one_item(s, "pr-alkmaar", cid, "zorg_beeindigd_door_jeugdige", "notification", "R-BE-11")
+
+
+def test_r_tw_7_alkmaar_wijziging_decided_within_8_weeks():
+    """R-TW-7 (OP346), R-MON-5 (ALK §3.2): when the gemeente asks for information on a verzoek om wijziging
+    it is in onderzoek, and decides within 8 weeks: the term runs on while the information is delivered and
+    asked again; when it passes the procesregisseur gets a task, which the decision closes."""
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        s.fire(cid, "ab-horizon", "wijziging_aanvragen", {"product": "45A05", "reden": "andere aanpak nodig"})
+        case = s.fire(cid, "pr-alkmaar", "informatie_opvragen", {"vraag": "onderbouwing"})
+        assert "wijziging_informatie_opgevraagd" in case["state"], case["state"]
+        s.clock(ams("2027-04-05"))
+        case = s.fire(cid, "ab-horizon", "informatie_aanleveren", {"formulier": "format-2027-1"})
+        assert "wijziging_in_behandeling" in case["state"], case["state"]
+        s.fire(cid, "pr-alkmaar", "informatie_opvragen", {"vraag": "nog een vraag"})
+        s.fire(cid, "ab-horizon", "informatie_aanleveren", {"formulier": "format-2027-2"})
+        s.clock(ams("2027-05-26"))
+        assert "wijziging_beslistermijn_verlopen" not in s.get_case(cid, "pr-alkmaar")["flags"]
+        s.clock(ams("2027-05-28"))
+        case = s.get_case(cid, "pr-alkmaar")
+        assert "wijziging_beslistermijn_verlopen" in case["flags"], case["flags"]
+        one_item(s, "pr-alkmaar", cid, "wijziging_beslistermijn_verlopen", "task", "R-TW-7")
+        s.fire(cid, "pr-alkmaar", "wijziging_afwijzen", {"reden": "past niet"})
+        assert open_items(s, "pr-alkmaar", cid, "wijziging_beslistermijn_verlopen") == []
+
+
+def test_r_mon_4_alkmaar_verlenging_window():
+    """R-MON-4 (ALK §2.3.2): the aanbieder delivers the evaluatieformulier for a verlenging between eight and
+    twelve weeks before the einddatum, not earlier and not later (422 R-MON-4); later, the lokaal
+    toegangsteam may still extend on its own initiative (R-MON-9)."""
+    form = {"product": "45A01", "reden": "doelen nog niet behaald", "aanpassing_behandelplan": "meer gesprekken",
+            "nieuwe_einddatum": "2028-06-30", "toestemming_ouders_gevraagd": True, "toestemming_ouders": True}
+    with alkmaar_server() as s:
+        cid = in_zorg(s)
+        s.clock(ams("2027-10-07"))
+        refused(s, cid, "ab-horizon", "verlenging_aanvragen", form, 422, "guard_failed", "R-MON-4")
+        s.clock(ams("2027-11-06"))
+        refused(s, cid, "ab-horizon", "verlenging_aanvragen", form, 422, "guard_failed", "R-MON-4")
+        case = s.fire(cid, "pr-alkmaar", "toewijzing_verlengen", {"nieuwe_einddatum": "2028-03-31",
+                                                                    "reden": "doelen nog niet behaald"})
+        assert case["fields"]["product"]["einddatum"] == "2028-03-31", case["fields"]["product"]
 
 
 if __name__ == "__main__":

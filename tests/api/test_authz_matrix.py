@@ -29,6 +29,7 @@ import glob
 import hashlib
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,8 +46,10 @@ def load_charts():
     paths = sorted(glob.glob(os.path.join(SOURCE_DIR, "statecharts", "*.json")))
     assert paths, "no charts in %s/statecharts" % SOURCE_DIR
     for path in paths:
-        with open(path) as f:
-            chart = json.load(f)
+        # The chart as the server runs it: its includes (statecharts/common/) resolved.
+        out = subprocess.run([os.environ.get("CASUSD", "build/casusd"), "statechart", "export", "--format", "json",
+                              path], capture_output=True, text=True, timeout=120, check=True).stdout
+        chart = json.loads(out)
         charts[chart["id"]] = chart
     return charts
 
@@ -300,6 +303,9 @@ ALKMAAR_STATES = [
     ("ladder bij_verwijzer", ALK_BIJ_VERWIJZER),
     ("ladder intern_besproken", then(ALK_BIJ_VERWIJZER, "procesregisseur", "intern_bespreken",
                                      {"verslag": "besproken in het team"})),
+    # version 2: the parts shared with Rijnmond
+    ("opgeschort", then(in_zorg, "aanbieder", "zorg_opschorten", {"reden": "ziekenhuisopname"}, "opgeschort")),
+    ("beeindiging_procedure", then(in_zorg, "aanbieder", "beeindiging_aankondigen", {"redenen": "geen voortgang"})),
 ]
 
 

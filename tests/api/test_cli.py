@@ -175,7 +175,9 @@ def test_statechart_verify_bundled_charts_within_a_bound():
         assert 0 < f["configurations"] <= c["bound"]["max_states"] * f["slices"] and f["steps"] > 0, f
         assert all(s["configurations"] <= c["bound"]["max_states"] for s in c["slices"]), c["slices"]
         assert sum(len(s["properties"]) for s in c["slices"]) == len(c["properties"]), c["slices"]
-        assert f["depth_reached"] >= 4 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
+        # Alkmaar, with monitoring, opschorting, crisis and the termination procedure in care (issue 10), has
+        # more events per configuration: 5,000 configurations reach depth 3 there (docs/statecharts.md).
+        assert f["depth_reached"] >= 3 and f["attempts"] >= f["steps"] and c["time_s"] > 0, f
         # Past the bound, 20 random walks per slice that stopped there go deeper than breadth first.
         assert c["bound"]["walks"] == 20 and 0 < f["walks"]["count"] <= 20 * f["slices"], (c["bound"], f)
         assert f["walks"]["depth_reached"] > f["depth_reached"] and f["walks"]["steps"] > 0, f
@@ -217,7 +219,8 @@ def test_statechart_verify_finds_a_planted_bypass_with_its_trace():
         assert [s["event"] for s in steps] == ["aanmelden", "direct_starten"], steps
         assert steps[0]["create"] is True and steps[0]["role"] == "procesregisseur"
         assert steps[1]["role"] == "aanbieder" and steps[1]["actor"]["org"] == steps[0]["data"]["aanbieder"]
-        assert steps[1]["state"][0] == "in_zorg" and steps[1]["now"] == steps[0]["now"]
+        # in_zorg is a parallel state (zorgverloop, monitoring, beeindiging): its first leaf is zorg_loopt
+        assert steps[1]["state"][0] == "zorg_loopt" and steps[1]["now"] == steps[0]["now"]
         assert all(set(s) >= {"role", "event", "data", "now", "state"} for s in steps)
         # The same in JSON, and the exit codes of the other outcomes.
         rc, out, _ = run("statechart", "verify", "--max-states", "5000", "--walks", "20", "--json", path)

@@ -16,11 +16,12 @@ Every refusal is checked as in test_process.py: status, error code and rule, and
 view, its history, the inboxes). The proofs over every run are `casusd statechart verify` with the chart's
 properties (docs/statecharts.md); these tests are the same rules at the HTTP surface.
 """
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import HORIZON, Server, assert_error, run, tasks  # noqa: E402
+from casus import HORIZON, TOKEN, Server, assert_error, run, tasks  # noqa: E402
 from test_process import (FORMULIER, GESPREK_AANBIEDER, T0, ams, gesprek, in_zorg, items, last_entry,  # noqa: E402
                           one_item, overwegingen, procedure_to_form, refused, waarschuwing)
 
@@ -336,6 +337,50 @@ def test_r_esc_10_stagnation_is_the_zbts_step_and_the_procesregisseur_opens_the_
             one_item(s, "cm-rijnmond", c, "escalatie_contractmanager", "notification", "R-ESC-8")
             one_item(s, "cr-rotterdam", c, "escalatie_contractmanager", "notification", "R-ESC-8")
             assert last_entry(s, c)["role"] == "zbt"
+
+
+def test_r_esc_10_zbt_stagnatie_only_where_the_ladder_is():
+    """R-ESC-10: stagnatie_opschalen is the ZBT's step, and only where the ladder is: a case that is assigned
+    or in care. A registered case without a toewijzing, and a closed case, refuse it (409) and change
+    nothing; an assigned case takes it."""
+    with Server(now=T0) as s:
+        aangemeld = s.create_a()["id"]
+        refused(s, aangemeld, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "stagnatie"}, 409,
+                "not_allowed_in_state")
+        closed = in_zorg(s)
+        s.fire(closed, "ab-horizon", "zorg_afsluiten", {"reden_beeindiging": "31", "einddatum_zorg": "2027-04-01"})
+        st, body = s.event(closed, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
+        assert st in (409, 410) and body["error"]["code"] in ("not_allowed_in_state", "case_closed"), (st, body)
+        assigned = in_zorg(s)
+        case = s.fire(assigned, "zbt-rijnmond", "stagnatie_opschalen", {"melding_zbt": "stagnatie"})
+        assert "ladder_contractmanager" in case["state"], case["state"]
+        assert case["fields"]["escalatie"]["doorlopen_ladderstappen"] == ["zbt_stagnatie_opgeschaald"], case
+
+
+def test_r_priv_1_r_esc_6_contractmanager_sees_the_steps_taken():
+    """R-PRIV-1 with RIJ ladder step 6 ("met de doorlopen stappen"): the case records which ladder steps were
+    taken as the chart's own step codes (fields.escalatie.doorlopen_ladderstappen), and the contractmanager
+    the case reached sees them, while the free text of the steps (facts, the steps as told, the talk) stays
+    withheld."""
+    with Server(now=T0) as s:
+        cid = in_zorg(s)
+        s.fire(cid, "ab-horizon", "arrangement_betwisten", {"toelichting": "te licht arrangement"})
+        s.fire(cid, "cr-rotterdam", "feiten_vastleggen", {"feiten": "GEHEIM-FEITEN", "doorlopen_stappen": "GEHEIM-STAPPEN"})
+        s.fire(cid, "cr-rotterdam", "intern_afstemmen", {"afstemming": "GEHEIM-CDT"})
+        s.clock(ams("2027-04-12"))
+        s.fire(cid, "cr-rotterdam", "gesprek_aanbieder_voeren", GESPREK_AANBIEDER)
+        s.fire(cid, "tm-rotterdam", "teammanagers_inschakelen", {})
+        s.fire(cid, "tm-rotterdam", "contractmanager_inschakelen",
+               {"jeugdige_geraadpleegd": True, "verschil_van_inzicht": "zwaarte van het arrangement"})
+        want = ["1_feiten_en_stappen_vastgelegd", "2_intern_afgestemd", "3_gesprek_aanbieder_gevoerd",
+                "5_teammanagers_ingeschakeld", "6_contractmanager_ingeschakeld"]
+        assert s.get_case(cid, "pr-rotterdam")["fields"]["escalatie"]["doorlopen_ladderstappen"] == want
+        st, _, raw = s.raw("GET", "/v1/cases/" + cid, TOKEN["cm-rijnmond"])
+        assert st == 200, raw
+        esc = json.loads(raw)["fields"]["escalatie"]
+        assert esc["doorlopen_ladderstappen"] == want, esc
+        assert esc["verschil_van_inzicht"] == "zwaarte van het arrangement", esc
+        assert b"GEHEIM" not in raw and "doorlopen_stappen" not in esc and "feiten" not in esc, raw
 
 
 if __name__ == "__main__":

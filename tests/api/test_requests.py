@@ -3,6 +3,7 @@ errors, case list filtering and paging, statecharts, keep-alive (API.md; R-AUD-1
 import http.client
 import json
 import os
+import subprocess
 import socket
 import time
 import sys
@@ -306,9 +307,12 @@ def test_statecharts():
             assert entry["version"] == 1 and entry.get("ref") == "jeugdhulp-rijnmond@1", entry
         st, chart = s.req("GET", "/v1/statecharts/jeugdhulp-rijnmond", TOKEN["pr-rotterdam"])
         assert st == 200 and chart["id"] == "jeugdhulp-rijnmond" and chart["version"] == 1, chart
-        with open(os.path.join(os.environ.get("CASUS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
-                               "statecharts", "jeugdhulp-rijnmond.json")) as f:
-            assert chart == json.load(f), "the served chart differs from statecharts/jeugdhulp-rijnmond.json"
+        src = os.path.join(os.environ.get("CASUS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                           "statecharts", "jeugdhulp-rijnmond.json")
+        # The served chart is the file with its includes resolved (docs/statecharts.md, Composition).
+        resolved = subprocess.run([os.environ.get("CASUSD", "build/casusd"), "statechart", "export", "--format",
+                                   "json", src], capture_output=True, text=True, timeout=120, check=True).stdout
+        assert chart == json.loads(resolved), "the served chart differs from statecharts/jeugdhulp-rijnmond.json"
         st, chart2 = s.req("GET", "/v1/statecharts/jeugdhulp-rijnmond@1", TOKEN["ab-horizon"])
         assert st == 200 and chart2 == chart, st
         for missing in ("bestaat-niet", "jeugdhulp-rijnmond@9"):

@@ -266,7 +266,7 @@ def test_r_auth_3_alkmaar_casusregisseur_always_assigned():
         st, verzoek = s.create("ab-horizon", {
             "verwijzer": "huisarts", "gemeente": "alkmaar", "aanbieder": HORIZON, "jeugdige": ALK_JEUGDIGE,
             "product": {"code": "45A01", "begindatum": "2027-04-01", "einddatum": "2027-12-31"}})
-        assert st == 201 and verzoek["chart"] == "jeugdhulp-alkmaar@1", verzoek
+        assert st == 201 and verzoek["chart"] == "jeugdhulp-alkmaar@2", verzoek
         cid = verzoek["id"]
         one_task(s, "pr-alkmaar", cid, "casusregisseur_aanwijzen", "R-AUTH-3")
         s.fire(cid, "pr-alkmaar", "toewijzing_toekennen")

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/embedded.h"
 #include "core/error.h"
 #include "test.h"
 
@@ -24,14 +25,23 @@ static struct {
 static int chart_count;
 static bool cal_loaded;
 
+/* A chart (statecharts/...) comes resolved, its includes filled in from the
+ * fragments next to it (statecharts/common/), as the server loads it. */
 json_t *fx_load_file(const char *rel_path) {
-  char path[512];
+  char path[512], dir[512];
   json_error_t jerr;
-  json_t *doc;
+  json_t *doc, *resolved = NULL;
+  engine_problems_t p;
+  int i;
   snprintf(path, sizeof(path), "%s/%s", CASUS_SOURCE_DIR, rel_path);
   doc = json_load_file(path, 0, &jerr);
   if (doc == NULL) fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
-  return doc;
+  if (doc == NULL || strncmp(rel_path, "statecharts/", 12) != 0) return doc;
+  snprintf(dir, sizeof(dir), "%s/statecharts", CASUS_SOURCE_DIR);
+  if (engine_chart_resolve(doc, core_fragment_get, dir, &resolved, &p) != 0)
+    for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
+  json_decref(doc);
+  return resolved;
 }
 
 json_t *fx_json(const char *text) {

@@ -137,7 +137,7 @@ TEST(chart_loads_and_checks_clean) {
   n = engine_chart_check(doc, &p);
   for (i = 0; i < p.count; i++) fprintf(stderr, "  %s: %s\n", p.items[i].path, p.items[i].message);
   ASSERT_EQ(n, 0);
-  ASSERT_STR_EQ(engine_chart_ref(alkmaar), "jeugdhulp-alkmaar@1");
+  ASSERT_STR_EQ(engine_chart_ref(alkmaar), "jeugdhulp-alkmaar@2");
   ASSERT_STR_EQ(engine_chart_calendar(alkmaar), "nl");
   json_decref(doc);
 }
@@ -350,9 +350,12 @@ TEST(spoed_two_working_days_R_TW_2) {
   ASSERT_STR_EQ(fx_timer_due(c, "start_zorg_termijn"), "2027-04-29");
   c = apply(c, t("2027-04-28T10:00:00+02:00"), &AB, "start_zorg", NULL, 0, NULL);
   ASSERT_STR_EQ(fx_status(c), "in_zorg");
-  /* the start deadline is gone; the end of the toewijzing runs (R-MON-9) */
-  ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 1);
+  /* the start deadline is gone; the end of the toewijzing runs (R-MON-9), and so do the evaluations: the
+   * first 3 months after the start, the end evaluation 8 weeks before the einddatum (R-MON-1, R-MON-2) */
+  ASSERT_EQ(json_object_size(json_object_get(c, "timers")), 3);
   ASSERT_STR_EQ(fx_timer_due(c, "einde_toewijzing"), "2027-12-31");
+  ASSERT_STR_EQ(fx_timer_due(c, "evaluatie_termijn"), "2027-07-28");
+  ASSERT_STR_EQ(fx_timer_due(c, "eindevaluatie_termijn"), "2027-11-05");
   json_decref(c);
   /* spoed set on a route-2 verzoek carries over; Tue 4 May: (Bevrijdingsdag 5, Hemelvaart 6) Fri 7, Mon 10 */
   c = create(t("2027-05-04T09:00:00+02:00"), &AB,
@@ -606,9 +609,12 @@ TEST(verlenging_R_MON_4) {
   ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2028-06-30");
   ASSERT(fx_in_state(c, "geen_aanpassing"));
   json_decref(c);
+  /* Later than eight weeks before the einddatum the form is refused (ALK §2.3.2: "tussen acht en twaalf
+   * weken"); the lokaal toegangsteam may still extend on its own initiative (R-MON-9). */
   c = case_in_zorg();
-  c = apply(c, t("2027-11-20T10:00:00+01:00"), &AB, "verlenging_aanvragen", form, 0, NULL);
-  ASSERT(fx_has_flag(c, "evaluatieformulier_te_laat"));
+  refused(c, t("2027-11-06T10:00:00+01:00"), &AB, "verlenging_aanvragen", form, CASUS_EGUARD_FAILED,
+          "R-MON-4");
+  c = apply(c, t("2027-11-05T10:00:00+01:00"), &AB, "verlenging_aanvragen", form, 0, NULL);
   c = apply(c, t("2027-11-22T10:00:00+01:00"), &PR, "verlenging_afwijzen", "{\"reden\":\"afschalen\"}", 0,
             NULL);
   ASSERT_STR_EQ(fx_str(c, "fields.product.einddatum"), "2027-12-31");
@@ -946,8 +952,11 @@ TEST(ret_advice_is_binding_R_ESC_9) {
   /* the ladder cannot close before the advice is carried out */
   refused(c, now, &PR, "overeenstemming_bereiken", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   /* nor can the case drift away from it */
-  refused(c, now, &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}",
+  refused(c, now, &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"31\",\"einddatum_zorg\":\"2027-06-01\"}",
           CASUS_EGUARD_FAILED, "R-ESC-9");
+  /* an early end by the aanbieder (33) is only the outcome of an approved termination procedure (R-BE-12) */
+  refused(c, now, &AB, "zorg_afsluiten", "{\"reden_beeindiging\":\"33\",\"einddatum_zorg\":\"2027-06-01\"}",
+          CASUS_EGUARD_FAILED, "R-BE-12");
   c = apply(c, now, &AB, "wijziging_aanvragen", "{\"product\":\"45A05\",\"reden\":\"x\"}", 0, NULL);
   refused(c, now, &PR, "wijziging_toekennen", NULL, CASUS_EGUARD_FAILED, "R-ESC-9");
   c = apply(c, now, &PR, "wijziging_afwijzen", "{\"reden\":\"RET-advies gaat voor\"}", 0, NULL);
