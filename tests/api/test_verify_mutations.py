@@ -293,6 +293,9 @@ def test_properties_name_their_rules():
                                "R-MON-9", "R-TW-7", "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-TW-1"},
         "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7",
                               "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1"},
+        "jeugdhulp-westfriesland": {"R-WF-1", "R-WF-2", "R-WF-3", "R-WF-4", "R-WF-5", "R-WF-6", "R-WF-7",
+                                    "R-BE-12", "R-AUTH-3", "R-MON-1", "R-MON-6", "R-MON-7", "R-MON-9", "R-MON-10",
+                                    "R-TW-3", "R-TW-6", "R-TW-7", "R-SAFE-1", "R-MON-8"},
     }
     for chart_id, rules in expected.items():
         props = load(chart_id)["properties"]
