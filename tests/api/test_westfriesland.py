@@ -266,5 +266,21 @@ def test_budget_shortfall_segment_c():
         refused(s, cid2, "ab-horizon", "budget_ontoereikend_melden", melding, 422, None, "R-WF-7")
 
 
+def test_verlenging_keeps_the_schedule():
+    """R-WF-3, R-MON-9 (WF §4.2.5: a verlenging on the lokale toegang's decision): an expired toewijzing
+    extended by the procesregisseur returns to care with its evaluation schedule when the case has
+    regie, and without one when it has none."""
+    with wf_server() as s:
+        cid, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        cid2, _ = case_in_zorg(s, "V", "gezinshuis")
+        s.clock("2028-01-02T09:00:00+01:00")
+        for c, regie in ((cid, True), (cid2, False)):
+            case = s.get_case(c, "pr-hoorn")
+            assert case["status"] == "beeindigd" and "toewijzing_verlopen" in case["flags"], case
+            case = s.fire(c, "pr-hoorn", "toewijzing_verlengen", {"nieuwe_einddatum": "2028-06-30", "reden": "doelen nog niet bereikt"})
+            assert case["status"] == "in_zorg", case
+            assert bool(deadline(case, "eindevaluatie")) is regie, (regie, case["deadlines"])
+
+
 if __name__ == "__main__":
     run(globals())
