@@ -306,6 +306,12 @@ def test_properties_name_their_rules():
                               # version 2: the shared termination procedure, monitoring, opschorting, crisis
                               "R-BE-1", "R-BE-2", "R-BE-4", "R-BE-5", "R-BE-6", "R-BE-7", "R-BE-8", "R-BE-9",
                               "R-BE-10", "R-BE-11", "R-MON-1", "R-MON-4", "R-MON-6", "R-MON-7"},
+        "jeugdhulp-westfriesland": {"R-WF-1", "R-WF-2", "R-WF-3", "R-WF-4", "R-WF-5", "R-WF-6", "R-WF-7",
+                                    "R-BE-12", "R-AUTH-3", "R-MON-1", "R-MON-6", "R-MON-7", "R-MON-9", "R-MON-10",
+                                    "R-TW-3", "R-TW-6", "R-TW-7", "R-SAFE-1", "R-MON-8",
+                                    # the shared termination procedure (statecharts/common/)
+                                    "R-BE-1", "R-BE-2", "R-BE-4", "R-BE-5", "R-BE-6", "R-BE-7", "R-BE-8", "R-BE-9",
+                                    "R-BE-10", "R-BE-11"},
     }
     for chart_id, rules in expected.items():
         props = load(chart_id)["properties"]
