@@ -293,6 +293,9 @@ def test_properties_name_their_rules():
                                "R-MON-9", "R-TW-7", "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-TW-1"},
         "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7",
                               "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1"},
+        # R-ZC-3 (another product of the same jeugdige) holds across cases: the server's linked_cases,
+        # tests/api/test_zorgcoordinatie.py.
+        "jeugdhulp-mijov": {"R-ZC-1", "R-ZC-2", "R-ZC-4", "R-ZC-5", "R-ZC-6", "R-ZC-7"},
     }
     for chart_id, rules in expected.items():
         props = load(chart_id)["properties"]

@@ -380,7 +380,7 @@ TEST(route_a_register_and_assign_R_TW_1) {
 
 /* R-TW-1: self-referral (no legal referrer) is refused; a huisarts referral is route B. */
 TEST(self_referral_refused_R_TW_1) {
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   json_t *body;
   setup();
@@ -404,7 +404,7 @@ TEST(self_referral_refused_R_TW_1) {
 /* R-TW-2: start zorg within 5 working days; the deadline crosses Easter 2027. */
 TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
   json_t *c;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-25T09:00:00+01:00"), false);
@@ -577,7 +577,7 @@ TEST(allowed_events_per_role) {
 /* A fired timer whose event no transition takes now is consumed and changes nothing else. */
 TEST(timer_ignored_when_not_applicable) {
   json_t *c;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
@@ -622,7 +622,7 @@ static engine_chart_t *mini_chart(const char *root_states) {
 static const engine_actor_t A = {"a-1", "a", "o"};
 
 static json_t *mini_create(engine_chart_t *mc, int64_t now) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   engine_result_t res;
   json_t *c;
   ctx.chart = mc;
@@ -634,7 +634,7 @@ static json_t *mini_create(engine_chart_t *mc, int64_t now) {
 
 static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
                       engine_result_t *res) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
   ctx.chart = mc;
@@ -790,7 +790,7 @@ TEST(region_transition_keeps_sibling_regions) {
   engine_actor_t a = {"x", "a", "o"};
   engine_problems_t p;
   engine_chart_t *chart;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   json_t *doc = json_loads(chart_json, 0, NULL), *c;
   setup();
