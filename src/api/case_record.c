@@ -147,10 +147,12 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
     const char *gezin_field =
         json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"), "field"));
     size_t n = 0;
-    json_array_foreach(json_object_get(json_object_get(engine_chart_json(chart), "linked_cases"), "by"), i, path) {
+    json_array_foreach(json_object_get(json_object_get(engine_chart_json(chart), "linked_cases"), "by"), i,
+                       path) {
       const char *p = json_string_value(path);
       if (n >= 2 || p == NULL || (gezin_field != NULL && strcmp(p, gezin_field) == 0)) continue;
-      if (!api__linked_scope(chart, json_object_get(case_, "fields"), p, linked_scope[n], API_SCOPE_BYTES_MAX))
+      if (!api__linked_scope(chart, json_object_get(case_, "fields"), p, linked_scope[n],
+                             API_SCOPE_BYTES_MAX))
         continue;
       if (rec.scopes_count >= STORE_SCOPES_MAX) return CASUS_EINVALID_DATA;
       rec.scopes[rec.scopes_count++] = linked_scope[n++];

@@ -31,11 +31,12 @@ static const json_t *linked_decl(const engine_chart_t *chart) {
 
 bool api__linked_scope(const engine_chart_t *chart, const json_t *fields, const char *path, char *out,
                        size_t size) {
-  const char *gezin_field = json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"),
-                                                              "field"));
+  const char *gezin_field =
+      json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"), "field"));
   const char *v;
   int n;
-  if (gezin_field != NULL && strcmp(path, gezin_field) == 0) return api__gezin_scope(chart, fields, out, size);
+  if (gezin_field != NULL && strcmp(path, gezin_field) == 0)
+    return api__gezin_scope(chart, fields, out, size);
   v = json_string_value(engine_path_get(fields, path));
   if (v == NULL || v[0] == '\0') return false;
   n = snprintf(out, size, "l:%s=%s", path, v);
@@ -44,8 +45,8 @@ bool api__linked_scope(const engine_chart_t *chart, const json_t *fields, const 
 
 size_t api__linked_scopes_count(const engine_chart_t *chart) {
   const json_t *g = linked_decl(chart);
-  const char *gezin_field = json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"),
-                                                              "field"));
+  const char *gezin_field =
+      json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"), "field"));
   size_t i, n = 0;
   json_t *p;
   json_array_foreach(json_object_get(g, "by"), i, p) {
@@ -60,8 +61,8 @@ typedef struct {
   const json_t *decl;
   const char *self;
   int64_t now_s;
-  json_t *seen;   /* case ids already looked at */
-  json_t *lists;  /* {"<name>": [values]} */
+  json_t *seen;  /* case ids already looked at */
+  json_t *lists; /* {"<name>": [values]} */
   int rc;
 } linked_t;
 

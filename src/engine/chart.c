@@ -28,12 +28,13 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",      "version", "title",         "description", "calendar", "roles",   "create", "root",
-    "privacy", "index",   "timer_failure", "properties",  "tables",   "$schema", "gezin",  "included",
-    "linked_cases"};
+    "id",     "version", "title",   "description", "calendar",      "roles",
+    "create", "root",    "privacy", "index",       "timer_failure", "properties",
+    "tables", "$schema", "gezin",   "included",    "linked_cases"};
 static const char *const linked_keys[] = {"by", "events", "where", "as", "collect", "rule", "description"};
 /* Members of the engine's own root (engine.c): "as" may not be one of them. */
-static const char *const root_reserved[] = {"fields", "counters", "case", "data", "actor", "now", "now_time", "run"};
+static const char *const root_reserved[] = {"fields", "counters", "case",     "data",
+                                            "actor",  "now",      "now_time", "run"};
 static const char *const gezin_keys[] = {"field", "within", "shared_fields", "events", "rule", "description"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
@@ -98,7 +99,8 @@ static void linked_validate(const engine_chart_t *c, const json_t *g, engine_pro
   json_t *v, *e;
   if (g == NULL) return;
   if (!json_is_object(g)) {
-    eng_problem_add(p, "$.linked_cases", "\"linked_cases\" must be an object {by, events, where, as, collect}");
+    eng_problem_add(p, "$.linked_cases",
+                    "\"linked_cases\" must be an object {by, events, where, as, collect}");
     return;
   }
   eng_keys_check(g, linked_keys, COUNT(linked_keys), "$.linked_cases", p);
@@ -117,7 +119,8 @@ static void linked_validate(const engine_chart_t *c, const json_t *g, engine_pro
       eng_problem_add(p, "$.linked_cases.events", "\"%s\" is not an event of this chart",
                       json_is_string(e) ? json_string_value(e) : "?");
   }
-  if (json_object_get(g, "where") != NULL) eng_cond_validate(json_object_get(g, "where"), "$.linked_cases.where", p, 0);
+  if (json_object_get(g, "where") != NULL)
+    eng_cond_validate(json_object_get(g, "where"), "$.linked_cases.where", p, 0);
   as = json_string_value(json_object_get(g, "as"));
   if (as == NULL || strlen(as) == 0 || strlen(as) >= LIMIT_ID_BYTES_MAX || strchr(as, '.') != NULL)
     eng_problem_add(p, "$.linked_cases.as", "\"as\" names the member the events read (an id)");

@@ -98,9 +98,9 @@ void eng_duration_validate(const json_t *d, const char *path, engine_problems_t 
 /* --- values --- */
 
 static bool value_is_expr(const json_t *v) {
-  return json_is_object(v) && (json_object_get(v, "path") || json_object_get(v, "date") ||
-                               json_object_get(v, "literal") || json_object_get(v, "table") ||
-                               json_object_get(v, "sum"));
+  return json_is_object(v) &&
+         (json_object_get(v, "path") || json_object_get(v, "date") || json_object_get(v, "literal") ||
+          json_object_get(v, "table") || json_object_get(v, "sum"));
 }
 
 /* {"sum": [<value>, ...]}: the numbers added (an integer when every term is
@@ -193,8 +193,8 @@ void eng_value_validate(const json_t *expr, const char *path, engine_problems_t 
   char sub[160];
   if (!json_is_object(expr)) return; /* a literal */
   if (!value_is_expr(expr)) {
-    eng_problem_add(p, path,
-                    "an object value must be {\"path\"}, {\"date\"}, {\"table\"}, {\"sum\"} or {\"literal\"}");
+    eng_problem_add(
+        p, path, "an object value must be {\"path\"}, {\"date\"}, {\"table\"}, {\"sum\"} or {\"literal\"}");
     return;
   }
   if (json_object_size(expr) != 1) eng_problem_add(p, path, "a value expression has exactly one key");
