@@ -39,8 +39,15 @@ outcomes = []
 
 
 def load(chart_id):
-    with open(os.path.join(SRC, "statecharts", chart_id + ".json"), encoding="utf-8") as f:
-        return json.load(f)
+    """The landed chart resolved (its fragments included, docs/statecharts.md "Composition"), as the server
+    and the verifier see it; without "included", which a chart file may not carry, so a mutated copy
+    loads on its own."""
+    out = subprocess.run([CASUSD, "statechart", "export", "--format", "json",
+                          os.path.join(SRC, "statecharts", chart_id + ".json")],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    chart = json.loads(out)
+    chart.pop("included", None)
+    return chart
 
 
 def find_state(chart, name):
@@ -198,6 +205,16 @@ MUTATIONS = [
      "R-ESC-9: closing the ladder after the RET no longer closes the task to carry out its advice",
      lambda c: drop_close_tasks(c, "ret_advies_uitvoeren", "overeenstemming_bereiken", "ret_advies_uitvoeren"),
      None),
+    ("jeugdhulp-mijov", "zorgcoordinatie_zonder_aangewezen_aanbieder", "toewijzen",
+     "zorgcoordinatie_product_alleen_voor_coordinerende_aanbieder",
+     "R-ZC-2: the guard that 45A75 needs an aanbieder as coordinator dropped from toewijzen",
+     lambda c: drop_guard(c, "aangemeld", "toewijzen", "fields.zorgcoordinatie.coordinator"), None),
+    ("jeugdhulp-mijov", "uren_boven_52", "uren_vastleggen", "hoogstens_52_uur",
+     "R-ZC-5: the guard on the sum of the hours dropped from uren_vastleggen",
+     lambda c: drop_guard(c, "in_zorg", "uren_vastleggen", "maximale_uren"), None),
+    ("jeugdhulp-mijov", "taak_niet_door_coordinator", "uitvoeringsplan_opstellen", "taken_alleen_door_zorgcoordinator",
+     "R-ZC-6: the guard that only the coordinator draws up the uitvoeringsplan dropped",
+     lambda c: drop_guard(c, "traject", "uitvoeringsplan_opstellen", "coordinator_rol"), None),
 ]
 
 
