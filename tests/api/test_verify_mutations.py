@@ -308,8 +308,12 @@ def test_properties_name_their_rules():
                                "R-BE-10", "R-BE-11", "R-BE-12", "R-ESC-1", "R-ESC-2", "R-ESC-3", "R-ESC-4",
                                "R-ESC-5", "R-ESC-6", "R-ESC-7", "R-ESC-8", "R-ESC-10", "R-AUTH-3", "R-PRIV-1",
                                "R-MON-9", "R-TW-7", "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-TW-1"},
+        # Version 2 includes the shared fragments: the termination procedure's R-BE properties, and its own
+        # R-MON-1/4/6/7 (docs/statecharts.md).
         "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7",
-                              "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1"},
+                              "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-BE-1", "R-BE-2",
+                              "R-BE-4", "R-BE-5", "R-BE-6", "R-BE-7", "R-BE-8", "R-BE-9", "R-BE-10", "R-BE-11",
+                              "R-MON-1", "R-MON-4", "R-MON-6", "R-MON-7"},
         # R-ZC-3 (another product of the same jeugdige) holds across cases: the server's linked_cases,
         # tests/api/test_zorgcoordinatie.py.
         "jeugdhulp-mijov": {"R-ZC-1", "R-ZC-2", "R-ZC-4", "R-ZC-5", "R-ZC-6", "R-ZC-7"},
