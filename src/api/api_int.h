@@ -366,6 +366,19 @@ void api__handle_case_get(call_t *c);
 void api__handle_history(call_t *c);
 void api__handle_inbox(call_t *c);
 
+/* linked.c (the chart's "linked_cases": the other open cases of the same jeugdige) */
+/* The key a case is filed under for the "by" path (the gezin's key for the
+ * gezin's field, else "l:<path>=<value>"); false when fields hold none. */
+bool api__linked_scope(const engine_chart_t *chart, const json_t *fields, const char *path, char *out,
+                       size_t size);
+/* How many keys of its own "linked_cases" adds to a case of chart (the gezin's is counted there). */
+size_t api__linked_scopes_count(const engine_chart_t *chart);
+/* For an event of "linked_cases.events": *out = {"<as>": {"<name>": [values]}}
+ * (new reference) to give the engine as ctx.extra; NULL for other events or
+ * charts.  0 or a store error / CASUS_ENOMEM. */
+int api__linked_context(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_,
+                        const char *event, const auth_actor_t *actor, json_t **out);
+
 /* gezin.c (R-AUTH-3 for a gezin; the chart's "gezin" declaration) */
 /* The key "g:<field>=<within>/<gezin>" the cases of fields' gezin are filed
  * under; false when the chart declares no gezin or fields name none. */

@@ -133,7 +133,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   const char *gemeente = json_string_value(json_object_get(p->body, "gemeente"));
   const auth_region_t *region = auth_region_of(&api->cfg, gemeente);
   const engine_chart_t *chart;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
   engine_result_t res;
   json_t *extra, *data;
@@ -174,6 +174,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   ctx.chart = chart;
   ctx.cal = &api->calendars[region - api->cfg.regions];
   ctx.now_s = timers_now(api->timers);
+  ctx.extra = NULL;
   extra = json_pack("{s:s}", "regio", region->name);
   rc = engine_case_create(&ctx, id, data, extra, &actor, &res);
   json_decref(extra);
@@ -206,10 +207,10 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   const json_t *data = json_object_get(p->body, "data"),
                *expected = json_object_get(p->body, "expected_version");
   const engine_chart_t *chart;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
   engine_result_t res;
-  json_t *case_ = NULL;
+  json_t *case_ = NULL, *linked = NULL;
   int rc;
   /* The body's shape was checked before the request was queued (write_queue.c). */
   rc = store_case_get(txn, p->case_id, &case_);
@@ -243,10 +244,19 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, CASUS_EVERSION_MISMATCH, NULL, msg);
     return p->err;
   }
+  /* What holds across cases (the chart's "linked_cases", linked.c). */
+  rc = api__linked_context(api, txn, chart, case_, event, p->actor, &linked);
+  if (rc != 0) {
+    json_decref(case_);
+    api__pending_fail(p, rc, NULL, NULL);
+    return rc;
+  }
   ctx.chart = chart;
   ctx.cal = api__calendar_of_case(api, case_);
   ctx.now_s = timers_now(api->timers);
+  ctx.extra = linked;
   rc = engine_event_apply(&ctx, case_, event, data, &actor, &res);
+  json_decref(linked);
   json_decref(case_);
   if (rc != 0) {
     api__pending_fail(p, rc, res.rule, res.message);

@@ -109,7 +109,8 @@ int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, c
 }
 
 int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_) {
-  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX], gezin_scope[API_SCOPE_BYTES_MAX];
+  char scope_buf[STORE_SCOPES_MAX][API_SCOPE_BYTES_MAX], gezin_scope[API_SCOPE_BYTES_MAX],
+      linked_scope[2][API_SCOPE_BYTES_MAX];
   store_case_rec_t rec;
   const char *role, *name;
   const json_t *decl, *path, *flag, *t;
@@ -141,6 +142,22 @@ int api__case_put(api_t *api, store_txn_t *txn, const engine_chart_t *chart, con
   if (api__gezin_scope(chart, json_object_get(case_, "fields"), gezin_scope, sizeof(gezin_scope))) {
     if (rec.scopes_count >= STORE_SCOPES_MAX) return CASUS_EINVALID_DATA;
     rec.scopes[rec.scopes_count++] = gezin_scope;
+  }
+  /* And its linked cases' keys (linked.c): the gezin's is the one above. */
+  {
+    const char *gezin_field =
+        json_string_value(json_object_get(json_object_get(engine_chart_json(chart), "gezin"), "field"));
+    size_t n = 0;
+    json_array_foreach(json_object_get(json_object_get(engine_chart_json(chart), "linked_cases"), "by"), i,
+                       path) {
+      const char *p = json_string_value(path);
+      if (n >= 2 || p == NULL || (gezin_field != NULL && strcmp(p, gezin_field) == 0)) continue;
+      if (!api__linked_scope(chart, json_object_get(case_, "fields"), p, linked_scope[n],
+                             API_SCOPE_BYTES_MAX))
+        continue;
+      if (rec.scopes_count >= STORE_SCOPES_MAX) return CASUS_EINVALID_DATA;
+      rec.scopes[rec.scopes_count++] = linked_scope[n++];
+    }
   }
   if (json_is_string(json_object_get(case_, "status")))
     rec.attrs[rec.attrs_count++] =
@@ -213,7 +230,9 @@ int api__charts_scopes_check(const api_t *api, char *err, size_t err_size) {
       }
     }
     /* And one more for its gezin (gezin.c). */
-    if (json_object_get(engine_chart_json(api->charts[i]), "gezin") != NULL && count >= STORE_SCOPES_MAX) {
+    if (count + (json_object_get(engine_chart_json(api->charts[i]), "gezin") != NULL ? 1 : 0) +
+            api__linked_scopes_count(api->charts[i]) >
+        STORE_SCOPES_MAX) {
       snprintf(err, err_size,
                "chart %s: its roles and its gezin name more than %d distinct visibility fields",
                engine_chart_ref(api->charts[i]), STORE_SCOPES_MAX);

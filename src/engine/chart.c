@@ -28,8 +28,13 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",      "version", "title",         "description", "calendar", "roles",   "create", "root",
-    "privacy", "index",   "timer_failure", "properties",  "tables",   "$schema", "gezin",  "included"};
+    "id",     "version", "title",   "description", "calendar",      "roles",
+    "create", "root",    "privacy", "index",       "timer_failure", "properties",
+    "tables", "$schema", "gezin",   "included",    "linked_cases"};
+static const char *const linked_keys[] = {"by", "events", "where", "as", "collect", "rule", "description"};
+/* Members of the engine's own root (engine.c): "as" may not be one of them. */
+static const char *const root_reserved[] = {"fields", "counters", "case",     "data",
+                                            "actor",  "now",      "now_time", "run"};
 static const char *const gezin_keys[] = {"field", "within", "shared_fields", "events", "rule", "description"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */
@@ -77,6 +82,57 @@ static void gezin_validate(const engine_chart_t *c, const json_t *g, engine_prob
     if (!json_is_string(e) || json_object_get(c->event_roles, json_string_value(e)) == NULL)
       eng_problem_add(p, "$.gezin.events", "\"%s\" is not an event of this chart",
                       json_is_string(e) ? json_string_value(e) : "?");
+  }
+}
+
+/* --- linked cases --- */
+
+/* "linked_cases" (ZC, DOMAIN 4.3): the server's view of the other open
+ * cases of the same jeugdige, linked by the case fields "by" (a dotted
+ * path; the gezin's field links within the gezin), given to the events of
+ * "events" as the root member "as": {"<name>": [the distinct values of
+ * the path "collect" names, of each linked case where "where" holds]}
+ * (src/api/linked.c; docs/statecharts.md). */
+static void linked_validate(const engine_chart_t *c, const json_t *g, engine_problems_t *p) {
+  const char *as, *name;
+  size_t i, k;
+  json_t *v, *e;
+  if (g == NULL) return;
+  if (!json_is_object(g)) {
+    eng_problem_add(p, "$.linked_cases",
+                    "\"linked_cases\" must be an object {by, events, where, as, collect}");
+    return;
+  }
+  eng_keys_check(g, linked_keys, COUNT(linked_keys), "$.linked_cases", p);
+  v = json_object_get(g, "by");
+  if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 2)
+    eng_problem_add(p, "$.linked_cases.by", "\"by\" names 1 or 2 case fields (dotted paths below fields)");
+  json_array_foreach(v, i, e) {
+    if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) >= LIMIT_ID_BYTES_MAX)
+      eng_problem_add(p, "$.linked_cases.by", "each entry names a case field");
+  }
+  v = json_object_get(g, "events");
+  if (!json_is_array(v) || json_array_size(v) == 0)
+    eng_problem_add(p, "$.linked_cases.events", "\"events\" must be a non-empty array of events");
+  json_array_foreach(v, i, e) {
+    if (!json_is_string(e) || json_object_get(c->event_roles, json_string_value(e)) == NULL)
+      eng_problem_add(p, "$.linked_cases.events", "\"%s\" is not an event of this chart",
+                      json_is_string(e) ? json_string_value(e) : "?");
+  }
+  if (json_object_get(g, "where") != NULL)
+    eng_cond_validate(json_object_get(g, "where"), "$.linked_cases.where", p, 0);
+  as = json_string_value(json_object_get(g, "as"));
+  if (as == NULL || strlen(as) == 0 || strlen(as) >= LIMIT_ID_BYTES_MAX || strchr(as, '.') != NULL)
+    eng_problem_add(p, "$.linked_cases.as", "\"as\" names the member the events read (an id)");
+  for (k = 0; as != NULL && k < COUNT(root_reserved); k++)
+    if (strcmp(as, root_reserved[k]) == 0)
+      eng_problem_add(p, "$.linked_cases.as", "\"%s\" is the engine's own; choose another name", as);
+  v = json_object_get(g, "collect");
+  if (!json_is_object(v) || json_object_size(v) == 0 || json_object_size(v) > 4)
+    eng_problem_add(p, "$.linked_cases.collect", "\"collect\" maps 1 to 4 names to case field paths");
+  json_object_foreach(v, name, e) {
+    if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) >= LIMIT_ID_BYTES_MAX)
+      eng_problem_add(p, "$.linked_cases.collect", "\"%s\" must name a case field path", name);
   }
 }
 
@@ -549,6 +605,7 @@ static engine_chart_t *chart_build(const json_t *doc, engine_problems_t *p) {
   check_timers_and_events(&l);
   check_reachable(&l);
   gezin_validate(c, json_object_get(doc, "gezin"), p);
+  linked_validate(c, json_object_get(doc, "linked_cases"), p);
   eng_properties_validate(c, json_object_get(doc, "properties"), p);
   return c;
 }

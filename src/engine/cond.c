@@ -33,12 +33,15 @@ static bool op_holds(const eng_env_t *env, const json_t *left, const char *op, c
   if (strcmp(op, "type") == 0) return json_is_string(arg) && eng_type_matches(left, json_string_value(arg));
   if (left == NULL) return false;
   if (strcmp(op, "in") == 0) {
+    /* A literal list, or a value that yields one (e.g. {"path": "gekoppeld.aanbieders"}). */
+    json_t *list = json_is_array(arg) ? json_incref((json_t *)arg) : eng_value_eval(env, arg);
     size_t i;
     json_t *item;
-    json_array_foreach(arg, i, item) {
-      if (json_equal(left, item)) return true;
+    json_array_foreach(list, i, item) {
+      if (json_equal(left, item)) ok = true;
     }
-    return false;
+    json_decref(list);
+    return ok;
   }
   right = eng_value_eval(env, arg);
   if (right == NULL) return false;
@@ -176,8 +179,8 @@ void eng_cond_validate(const json_t *cond, const char *path, engine_problems_t *
     snprintf(sub, sizeof(sub), "%s.%s", path, key);
     if (!known)
       eng_problem_add(p, sub, "unknown operator \"%s\"", key);
-    else if (strcmp(key, "in") == 0 && !json_is_array(arg))
-      eng_problem_add(p, sub, "\"in\" takes an array");
+    else if (strcmp(key, "in") == 0 && !json_is_array(arg) && !json_is_object(arg))
+      eng_problem_add(p, sub, "\"in\" takes an array or a value that yields one");
     else if (strcmp(key, "exists") == 0 && !json_is_boolean(arg))
       eng_problem_add(p, sub, "\"exists\" takes true or false");
     else if (strcmp(key, "type") == 0 && !json_is_string(arg))

@@ -139,7 +139,18 @@ static int env_root_fill(json_t *root, const json_t *case_, const json_t *data, 
   return rc != 0 ? CASUS_ENOMEM : 0;
 }
 
+/* The members of extra (may be NULL) join root; the engine's own keep their meaning. */
+static int root_extra(json_t *root, const json_t *extra) {
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)extra, key, v) {
+    if (json_object_get(root, key) == NULL && json_object_set(root, key, v) != 0) return CASUS_ENOMEM;
+  }
+  return 0;
+}
+
 static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
+  int rc;
   r->env.root = json_object();
   if (r->env.root == NULL) return CASUS_ENOMEM;
   r->env.chart = r->c;
@@ -147,7 +158,8 @@ static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
   r->env.cal = r->ctx->cal;
   r->env.now_s = r->ctx->now_s;
   r->env.date_outside = &r->eval_outside;
-  return env_root_fill(r->env.root, r->case_, data, actor, r->ctx->now_s);
+  rc = env_root_fill(r->env.root, r->case_, data, actor, r->ctx->now_s);
+  return rc != 0 ? rc : root_extra(r->env.root, r->ctx->extra);
 }
 
 static int run_init(run_t *r, const engine_ctx_t *ctx, const json_t *case_, const json_t *data,
@@ -861,8 +873,6 @@ int engine_case_candidates(const engine_chart_t *chart, const json_t *case_, con
 static int scope_env_init(eng_env_t *env, bool *active, const engine_ctx_t *ctx, const json_t *case_,
                           const json_t *data, const engine_actor_t *actor, const json_t *extra) {
   engine_actor_t none = {"", "", ""};
-  const char *key;
-  json_t *v;
   int rc;
   env->root = json_object();
   env->chart = ctx->chart;
@@ -872,11 +882,8 @@ static int scope_env_init(eng_env_t *env, bool *active, const engine_ctx_t *ctx,
   if (env->root == NULL) return CASUS_ENOMEM;
   if (config_load(ctx->chart, case_, active) != 0) memset(active, 0, sizeof(bool) * LIMIT_CHART_STATES_MAX);
   rc = env_root_fill(env->root, case_, data, actor ? actor : &none, ctx->now_s);
-  json_object_foreach((json_t *)extra, key, v) {
-    /* The engine's own members keep their meaning. */
-    if (rc == 0 && json_object_get(env->root, key) == NULL && json_object_set(env->root, key, v) != 0)
-      rc = CASUS_ENOMEM;
-  }
+  if (rc == 0) rc = root_extra(env->root, extra);
+  if (rc == 0) rc = root_extra(env->root, ctx->extra);
   return rc;
 }
 

@@ -54,6 +54,11 @@ typedef struct {
   const engine_chart_t *chart;
   const calendar_t *cal; /* working days (R-TIME-1) */
   int64_t now_s;         /* the event's time, seconds since the epoch */
+  /* May be NULL: an object whose members join the root that the chart's
+   * paths resolve in (next to "fields", "data", ...; a member named as one
+   * of the engine's own is ignored), e.g. the server's view of the case's
+   * linked cases ("linked_cases", src/api/linked.c). */
+  const json_t *extra;
 } engine_ctx_t;
 
 typedef struct {

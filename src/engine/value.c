@@ -98,8 +98,34 @@ void eng_duration_validate(const json_t *d, const char *path, engine_problems_t 
 /* --- values --- */
 
 static bool value_is_expr(const json_t *v) {
-  return json_is_object(v) && (json_object_get(v, "path") || json_object_get(v, "date") ||
-                               json_object_get(v, "literal") || json_object_get(v, "table"));
+  return json_is_object(v) &&
+         (json_object_get(v, "path") || json_object_get(v, "date") || json_object_get(v, "literal") ||
+          json_object_get(v, "table") || json_object_get(v, "sum"));
+}
+
+/* {"sum": [<value>, ...]}: the numbers added (an integer when every term is
+ * one), or json_null() when a term is not a number (an absent field). */
+static json_t *sum_eval(const eng_env_t *env, const json_t *terms) {
+  json_int_t isum = 0;
+  double dsum = 0;
+  bool all_int = true;
+  size_t i;
+  json_t *t;
+  json_array_foreach(terms, i, t) {
+    json_t *v = eng_value_eval(env, t);
+    if (v == NULL) return NULL;
+    if (!json_is_number(v)) {
+      json_decref(v);
+      return json_null();
+    }
+    if (json_is_integer(v))
+      isum += json_integer_value(v);
+    else
+      all_int = false;
+    dsum += json_number_value(v);
+    json_decref(v);
+  }
+  return all_int ? json_integer(isum) : json_real(dsum);
 }
 
 /* {"table": {"name": T, "key": V, "column": C}}: the chart's tables.T[V].C (a new reference), or
@@ -143,6 +169,7 @@ json_t *eng_value_eval(const eng_env_t *env, const json_t *expr) {
     return r ? json_deep_copy(r) : json_null();
   }
   if ((v = json_object_get(expr, "table")) != NULL) return table_eval(env, v);
+  if ((v = json_object_get(expr, "sum")) != NULL) return sum_eval(env, v);
   v = json_object_get(expr, "date");
   {
     cal_day_t d;
@@ -166,7 +193,8 @@ void eng_value_validate(const json_t *expr, const char *path, engine_problems_t 
   char sub[160];
   if (!json_is_object(expr)) return; /* a literal */
   if (!value_is_expr(expr)) {
-    eng_problem_add(p, path, "an object value must be {\"path\"}, {\"date\"}, {\"table\"} or {\"literal\"}");
+    eng_problem_add(
+        p, path, "an object value must be {\"path\"}, {\"date\"}, {\"table\"}, {\"sum\"} or {\"literal\"}");
     return;
   }
   if (json_object_size(expr) != 1) eng_problem_add(p, path, "a value expression has exactly one key");
@@ -181,6 +209,18 @@ void eng_value_validate(const json_t *expr, const char *path, engine_problems_t 
     if (from != NULL && !json_is_string(from)) eng_problem_add(p, path, "\"date.from\" must be a string");
     snprintf(sub, sizeof(sub), "%s.date.after", path);
     if (after != NULL) eng_after_validate(after, sub, p);
+  }
+  if ((v = json_object_get(expr, "sum")) != NULL) {
+    size_t i;
+    json_t *t;
+    if (!json_is_array(v) || json_array_size(v) < 2 || json_array_size(v) > 8) {
+      eng_problem_add(p, path, "\"sum\" takes an array of 2 to 8 values");
+      return;
+    }
+    json_array_foreach(v, i, t) {
+      snprintf(sub, sizeof(sub), "%s.sum[%zu]", path, i);
+      eng_value_validate(t, sub, p);
+    }
   }
   if ((v = json_object_get(expr, "table")) != NULL) {
     snprintf(sub, sizeof(sub), "%s.table", path);

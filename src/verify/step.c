@@ -137,11 +137,47 @@ int step_create(vmodel_t *m, const engine_ctx_t *ctx, const engine_actor_t *acto
   return result_take(m, &res, NULL, event ? event : "create", actor->role, NULL, case_out, run_out, info);
 }
 
+/* The chart's "linked_cases" (src/api/linked.c): what the server would
+ * give the event about the jeugdige's other cases.  The explorer gives the
+ * most permissive answer: every list names every string of the event's
+ * data.  A guard that reads the list can then only pass where the server's
+ * could, or refuse where it would refuse anyway, and a refusal changes
+ * nothing, so no configuration the server can reach is missed.  NULL for
+ * other events. */
+static json_t *linked_permissive(const vmodel_t *m, const char *event, const json_t *data) {
+  const json_t *g = json_object_get(m->doc, "linked_cases");
+  const char *name, *key;
+  json_t *e, *path, *v, *lists, *all, *out;
+  size_t i;
+  bool wanted = false;
+  json_array_foreach(json_object_get(g, "events"), i, e) {
+    if (strcmp(json_string_value(e), event) == 0) wanted = true;
+  }
+  if (!wanted) return NULL;
+  all = json_array();
+  json_object_foreach((json_t *)data, key, v) {
+    if (json_is_string(v)) json_array_append(all, v);
+  }
+  lists = json_object();
+  json_object_foreach(json_object_get(g, "collect"), name, path) {
+    json_object_set(lists, name, all);
+  }
+  out = json_object();
+  json_object_set_new(out, json_string_value(json_object_get(g, "as")), lists);
+  json_decref(all);
+  return out;
+}
+
 int step_event(vmodel_t *m, const engine_ctx_t *ctx, const json_t *case_, const json_t *run,
                const char *event, const json_t *data, const engine_actor_t *actor, json_t **case_out,
                json_t **run_out, vstep_info_t *info) {
   engine_result_t res;
-  int rc = engine_event_apply(ctx, case_, event, data, actor, &res);
+  engine_ctx_t lctx = *ctx;
+  json_t *linked = linked_permissive(m, event, data);
+  int rc;
+  lctx.extra = linked;
+  rc = engine_event_apply(&lctx, case_, event, data, actor, &res);
+  json_decref(linked);
   *case_out = *run_out = NULL;
   if (rc != 0) {
     info->err = rc;
@@ -194,7 +230,7 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     const char *name, *first = NULL, *event;
     int64_t first_due = 0;
     json_t *t;
-    engine_ctx_t ctx;
+    engine_ctx_t ctx = {NULL, NULL, 0, NULL};
     engine_result_t res;
     json_object_foreach(json_object_get(cur, "timers"), name, t) {
       int64_t due = json_integer_value(json_object_get(t, "due_s"));

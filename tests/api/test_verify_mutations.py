@@ -207,6 +207,16 @@ MUTATIONS = [
      "R-ESC-9: closing the ladder after the RET no longer closes the task to carry out its advice",
      lambda c: drop_close_tasks(c, "ret_advies_uitvoeren", "overeenstemming_bereiken", "ret_advies_uitvoeren"),
      None),
+    ("jeugdhulp-mijov", "zorgcoordinatie_zonder_aangewezen_aanbieder", "toewijzen",
+     "zorgcoordinatie_product_alleen_voor_coordinerende_aanbieder",
+     "R-ZC-2: the guard that 45A75 needs an aanbieder as coordinator dropped from toewijzen",
+     lambda c: drop_guard(c, "aangemeld", "toewijzen", "fields.zorgcoordinatie.coordinator"), None),
+    ("jeugdhulp-mijov", "uren_boven_52", "uren_vastleggen", "hoogstens_52_uur",
+     "R-ZC-5: the guard on the sum of the hours dropped from uren_vastleggen",
+     lambda c: drop_guard(c, "in_zorg", "uren_vastleggen", "maximale_uren"), None),
+    ("jeugdhulp-mijov", "taak_niet_door_coordinator", "uitvoeringsplan_opstellen", "taken_alleen_door_zorgcoordinator",
+     "R-ZC-6: the guard that only the coordinator draws up the uitvoeringsplan dropped",
+     lambda c: drop_guard(c, "traject", "uitvoeringsplan_opstellen", "coordinator_rol"), None),
 ]
 
 
@@ -301,6 +311,8 @@ def test_properties_name_their_rules():
                                "R-BE-10", "R-BE-11", "R-BE-12", "R-ESC-1", "R-ESC-2", "R-ESC-3", "R-ESC-4",
                                "R-ESC-5", "R-ESC-6", "R-ESC-7", "R-ESC-8", "R-ESC-10", "R-AUTH-3", "R-PRIV-1",
                                "R-MON-9", "R-TW-7", "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1", "R-TW-1"},
+        # Version 2 includes the shared fragments: the termination procedure's R-BE properties, and its own
+        # R-MON-1/4/6/7 (docs/statecharts.md).
         "jeugdhulp-alkmaar": {"R-ESC-9", "R-BE-12", "R-AUTH-3", "R-PRIV-1", "R-MON-9", "R-TW-1", "R-TW-7",
                               "R-TW-3", "R-TW-6", "R-MON-8", "R-MON-10", "R-SAFE-1",
                               # version 2: the shared termination procedure, monitoring, opschorting, crisis
@@ -312,6 +324,9 @@ def test_properties_name_their_rules():
                                     # the shared termination procedure (statecharts/common/)
                                     "R-BE-1", "R-BE-2", "R-BE-4", "R-BE-5", "R-BE-6", "R-BE-7", "R-BE-8", "R-BE-9",
                                     "R-BE-10", "R-BE-11"},
+        # R-ZC-3 (another product of the same jeugdige) holds across cases: the server's linked_cases,
+        # tests/api/test_zorgcoordinatie.py.
+        "jeugdhulp-mijov": {"R-ZC-1", "R-ZC-2", "R-ZC-4", "R-ZC-5", "R-ZC-6", "R-ZC-7"},
     }
     for chart_id, rules in expected.items():
         props = load(chart_id)["properties"]

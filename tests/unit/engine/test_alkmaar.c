@@ -231,7 +231,7 @@ TEST(route1_register_and_assign_R_TW_1) {
 
 /* R-TW-1: self-referral (Zelfverwijzer/Geen verwijzer) is refused in regio Alkmaar (ALK §2.3.1). */
 TEST(self_referral_refused_R_TW_1) {
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   setup();
   create(

@@ -380,7 +380,7 @@ TEST(route_a_register_and_assign_R_TW_1) {
 
 /* R-TW-1: self-referral (no legal referrer) is refused; a huisarts referral is route B. */
 TEST(self_referral_refused_R_TW_1) {
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   json_t *body;
   setup();
@@ -404,7 +404,7 @@ TEST(self_referral_refused_R_TW_1) {
 /* R-TW-2: start zorg within 5 working days; the deadline crosses Easter 2027. */
 TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
   json_t *c;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-25T09:00:00+01:00"), false);
@@ -577,7 +577,7 @@ TEST(allowed_events_per_role) {
 /* A fired timer whose event no transition takes now is consumed and changes nothing else. */
 TEST(timer_ignored_when_not_applicable) {
   json_t *c;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
@@ -622,7 +622,7 @@ static engine_chart_t *mini_chart(const char *root_states) {
 static const engine_actor_t A = {"a-1", "a", "o"};
 
 static json_t *mini_create(engine_chart_t *mc, int64_t now) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   engine_result_t res;
   json_t *c;
   ctx.chart = mc;
@@ -634,7 +634,7 @@ static json_t *mini_create(engine_chart_t *mc, int64_t now) {
 
 static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
                       engine_result_t *res) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
   ctx.chart = mc;
@@ -672,6 +672,68 @@ TEST(append_action_builds_a_list) {
   ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, 0), "n")), 2);
   ASSERT_EQ(json_integer_value(json_object_get(json_array_get(list, LIMIT_FIELD_ITEMS_MAX - 1), "n")),
             LIMIT_FIELD_ITEMS_MAX + 1);
+  json_decref(c);
+  engine_chart_free(mc);
+}
+
+/* ZC (R-ZC-3, R-ZC-5): a guard reads what the server supplies (engine_ctx_t.extra) with "in" a value
+ * that yields a list, and a "sum" adds numbers; the engine's own root members keep their meaning. */
+TEST(extra_in_value_and_sum) {
+  engine_chart_t *mc;
+  engine_result_t res;
+  engine_ctx_t ctx = {NULL, &fx_cal, 0, NULL};
+  json_t *c, *extra, *data;
+  setup();
+  mc = mini_chart(
+      "\"s1\":{\"transitions\":["
+      "{\"event\":\"zet\",\"roles\":[\"a\"],\"data\":{\"wie\":{\"type\":\"string\",\"required\":true},"
+      "\"uren\":{\"type\":\"number\",\"required\":true}},"
+      "\"guards\":[{\"check\":{\"path\":\"data.wie\",\"in\":{\"path\":\"gekoppeld.wie\"}},\"rule\":\"R-ZC-"
+      "3\","
+      "\"message\":\"niet gekoppeld\"},"
+      "{\"check\":{\"value\":{\"sum\":[{\"path\":\"fields.uren\"},{\"path\":\"data.uren\"}]},\"le\":52},"
+      "\"rule\":\"R-ZC-5\",\"message\":\"te veel\"}],"
+      "\"actions\":[{\"set\":\"fields.uren\",\"value\":{\"sum\":[{\"path\":\"fields.uren\"},{\"path\":\"data."
+      "uren\"}]}}]},"
+      "{\"event\":\"begin\",\"roles\":[\"a\"],\"actions\":[{\"set\":\"fields.uren\",\"value\":0}]}]}");
+  ASSERT(mc != NULL);
+  c = mini_create(mc, t("2027-03-22T09:00:00+01:00"));
+  ASSERT_EQ(mini_apply(mc, &c, t("2027-03-22T09:00:00+01:00"), "begin", NULL, &res), 0);
+  engine_result_clear(&res);
+  ctx.chart = mc;
+  ctx.now_s = t("2027-03-22T10:00:00+01:00");
+  data = json_loads("{\"wie\":\"x\",\"uren\":40.5}", 0, NULL);
+  /* Without the server's list, and with a list that does not name "x": refused by R-ZC-3. */
+  ASSERT(engine_event_apply(&ctx, c, "zet", data, &A, &res) != 0);
+  ASSERT_STR_EQ(res.rule, "R-ZC-3");
+  engine_result_clear(&res);
+  extra = json_loads("{\"gekoppeld\":{\"wie\":[\"y\"]},\"fields\":{\"uren\":-100}}", 0, NULL);
+  ctx.extra = extra;
+  ASSERT(engine_event_apply(&ctx, c, "zet", data, &A, &res) != 0);
+  ASSERT_STR_EQ(res.rule, "R-ZC-3");
+  engine_result_clear(&res);
+  json_decref(extra);
+  extra = json_loads("{\"gekoppeld\":{\"wie\":[\"y\",\"x\"]},\"fields\":{\"uren\":-100}}", 0, NULL);
+  ctx.extra = extra;
+  ASSERT_EQ(engine_event_apply(&ctx, c, "zet", data, &A, &res), 0);
+  json_decref(c);
+  c = json_incref(res.case_);
+  engine_result_clear(&res);
+  ASSERT(json_number_value(json_object_get(json_object_get(c, "fields"), "uren")) == 40.5);
+  /* 40.5 + 11.5 = 52 holds; then 52 + 0.5 does not (the extra's "fields" is not the case's). */
+  json_decref(data);
+  data = json_loads("{\"wie\":\"x\",\"uren\":11.5}", 0, NULL);
+  ASSERT_EQ(engine_event_apply(&ctx, c, "zet", data, &A, &res), 0);
+  json_decref(c);
+  c = json_incref(res.case_);
+  engine_result_clear(&res);
+  json_decref(data);
+  data = json_loads("{\"wie\":\"x\",\"uren\":0.5}", 0, NULL);
+  ASSERT(engine_event_apply(&ctx, c, "zet", data, &A, &res) != 0);
+  ASSERT_STR_EQ(res.rule, "R-ZC-5");
+  engine_result_clear(&res);
+  json_decref(data);
+  json_decref(extra);
   json_decref(c);
   engine_chart_free(mc);
 }
@@ -790,7 +852,7 @@ TEST(region_transition_keeps_sibling_regions) {
   engine_actor_t a = {"x", "a", "o"};
   engine_problems_t p;
   engine_chart_t *chart;
-  engine_ctx_t ctx;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
   engine_result_t res;
   json_t *doc = json_loads(chart_json, 0, NULL), *c;
   setup();
@@ -915,6 +977,7 @@ TEST(dates_stay_within_range) {
   X(allowed_events_per_role)                              \
   X(timer_ignored_when_not_applicable)                    \
   X(append_action_builds_a_list)                          \
+  X(extra_in_value_and_sum)                               \
   X(schema_array_items_and_counts)                        \
   X(check_rejects_bad_array_schema_and_append)            \
   X(transition_to_an_ancestor_reenters_it)                \
