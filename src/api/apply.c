@@ -156,6 +156,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   snprintf(p->case_id, sizeof(p->case_id), "%s", id); /* for the access log */
   ctx.chart = chart;
   ctx.cal = &api->calendars[region - api->cfg.regions];
+  ctx.tables = api->region_tables[region - api->cfg.regions];
   ctx.now_s = timers_now(api->timers);
   extra = json_pack("{s:s}", "regio", region->name);
   rc = engine_case_create(&ctx, id, data, extra, &actor, &res);
@@ -227,6 +228,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   }
   ctx.chart = chart;
   ctx.cal = api__calendar_of_case(api, case_);
+  ctx.tables = api__tables_of_case(api, case_);
   ctx.now_s = timers_now(api->timers);
   rc = engine_event_apply(&ctx, case_, event, data, &actor, &res);
   json_decref(case_);

@@ -205,6 +205,7 @@ int api__gezin_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, 
     }
     ctx.chart = sc;
     ctx.cal = api__calendar_of_case(api, cur);
+    ctx.tables = api__tables_of_case(api, cur);
     ctx.now_s = timers_now(api->timers);
     rc = engine_event_apply(&ctx, cur, event, data, &eactor, &res);
     json_decref(cur);

@@ -51,6 +51,7 @@ static int timer_fire_case(api_t *api, store_txn_t *txn, const engine_chart_t *c
   int rc;
   ctx.chart = chart;
   ctx.cal = api__calendar_of_case(api, case_);
+  ctx.tables = api__tables_of_case(api, case_);
   ctx.now_s = due; /* the event happens when the timer was due, however late we are */
   rc = engine_timer_fire(&ctx, case_, name, &res);
   if (rc != 0) {

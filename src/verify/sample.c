@@ -116,6 +116,7 @@ static vdim_t *dim_find(vplan_t *plan, const char *path) {
 }
 
 typedef struct {
+  const json_t *doc; /* the chart (borrowed): the tables an "in" may name */
   vplan_t *plan;
   json_t *reads;  /* data paths read */
   json_t *copies; /* [[case field, data path], ...] */
@@ -140,10 +141,12 @@ static void cond_leaf_comparands(vreads_t *r, const json_t *node) {
     const char *right = json_string_value(json_object_get(arg, "path"));
     vdim_t *d;
     if (strcmp(op, "in") == 0) {
+      json_t *items = verify__in_items(r->doc, arg);
       d = dim_find(r->plan, left);
-      json_array_foreach(arg, i, item) {
+      json_array_foreach(items, i, item) {
         if (d != NULL) json_array_append_new(d->comparands, json_pack("[s, {s:O}]", "eq", "literal", item));
       }
+      json_decref(items);
       continue;
     }
     if (strcmp(op, "eq") != 0 && strcmp(op, "ne") != 0 && strcmp(op, "lt") != 0 && strcmp(op, "le") != 0 &&
@@ -230,6 +233,7 @@ static vplan_t *plan_build(const vmodel_t *m, const vtrans_t *tr) {
     plan->none = true;
     return plan;
   }
+  r.doc = m->doc;
   r.plan = plan;
   r.reads = json_array();
   r.copies = json_array();

@@ -224,6 +224,7 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     }
     ctx.chart = m->chart;
     ctx.cal = m->cal;
+    ctx.tables = NULL;
     ctx.now_s = first_due; /* the event happens when the timer was due, as on the server */
     rc = engine_timer_fire(&ctx, cur, first, &res);
     if (rc != 0) {

@@ -386,6 +386,7 @@ TEST(self_referral_refused_R_TW_1) {
   setup();
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "zelf", "gemeente", "rotterdam", "jeugdige",
                    "naam", "X", "geboortedatum", "2012-01-01");
@@ -416,6 +417,7 @@ TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
             t("2027-04-03T00:00:00+02:00"));
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-04-03T00:00:00+02:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "start_zorg_termijn", &res), 0);
   ASSERT_NOT_NULL(res.history);
@@ -587,6 +589,7 @@ TEST(timer_ignored_when_not_applicable) {
                                 "due_s", (json_int_t)t("2027-03-24T00:00:00+01:00")));
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-24T00:00:00+01:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "stray", &res), 0);
   ASSERT_NULL(res.history);
@@ -622,7 +625,7 @@ static engine_chart_t *mini_chart(const char *root_states) {
 static const engine_actor_t A = {"a-1", "a", "o"};
 
 static json_t *mini_create(engine_chart_t *mc, int64_t now) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   engine_result_t res;
   json_t *c;
   ctx.chart = mc;
@@ -634,7 +637,7 @@ static json_t *mini_create(engine_chart_t *mc, int64_t now) {
 
 static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
                       engine_result_t *res) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
   ctx.chart = mc;
@@ -799,6 +802,7 @@ TEST(region_transition_keeps_sibling_regions) {
   json_decref(doc);
   ctx.chart = chart;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   ASSERT_EQ(engine_case_create(&ctx, "c-1", NULL, NULL, &a, &res), 0);
   c = json_incref(res.case_);

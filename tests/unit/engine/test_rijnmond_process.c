@@ -247,7 +247,7 @@ TEST(evaluation_refusals_R_MON_1) {
   json_decref(c);
   /* not before care has started */
   {
-    engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31")};
+    engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL};
     engine_result_t res;
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
                              "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
@@ -706,7 +706,7 @@ TEST(crisis_pauses_arrangement_R_MON_7) {
  * lasts at most 12 months; other arrangements (dyslexie runs ~18 months) have no such limit. */
 TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   json_t *c;
-  engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31")};
+  engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL};
   engine_result_t res;
   json_t *body;
   setup();
