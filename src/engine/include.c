@@ -345,9 +345,10 @@ int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, js
     return rc;
   }
   if (json_object_get(doc, "catalog_version") != NULL) {
-    eng_problem_add(problems, "$.catalog_version", "\"catalog_version\" is written by resolving, not by the chart");
-    json_decref(resolved);
-    return CASUS_ECHART_INVALID;
+    /* Already resolved (the export of `casusd statechart export --format json`): its tables hold the
+     * catalogue. */
+    *out = resolved;
+    return 0;
   }
   if (resolved == doc) {
     json_decref(resolved);

@@ -611,7 +611,7 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
                     const engine_actor_t *actor) {
   vplan_t *plan;
   vchoices_t *ch;
-  json_t *out = json_array(), *base = NULL, *skel = NULL;
+  json_t *out = json_array(), *base = NULL, *skel = NULL, *minimal = NULL;
   int *row = NULL, i, varying = 0;
   uint64_t product = 1;
   vpairs_t pairs;
@@ -698,6 +698,18 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
     if (ch[i].n == 0) ch[i].v[ch[i].n++] = NULL;
     json_decref(compared);
   }
+  /* The minimal data: every optional field absent (each may be checked
+   * against a catalogue's cell that only some values of another field
+   * have, so that no pair of choices, nor the first choices, need pass
+   * every guard at once).  Tried last, before the caps below pin fields. */
+  for (i = 0; i < plan->count; i++) {
+    int j;
+    row[i] = 0;
+    for (j = 0; !plan->dims[i].required && j < ch[i].n; j++)
+      if (ch[i].v[j] == NULL) row[i] = j;
+  }
+  minimal = row_data(plan, ch, row);
+  memset(row, 0, sizeof(int) * (size_t)plan->count);
   /* Fields below an object that is only ever absent, and beyond the
    * number of fields that vary, keep their first choice. */
   for (i = 0; i < plan->count; i++) {
@@ -747,6 +759,16 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
     if (tried > tr->tried) tr->tried = tried;
   }
   pairs_free(&pairs);
+  if (minimal != NULL) {
+    json_t *have;
+    size_t k;
+    bool dup = false;
+    json_array_foreach(out, k, have) {
+      if (json_equal(have, minimal)) dup = true;
+    }
+    if (!dup) json_array_append(out, minimal);
+  }
+  json_decref(minimal);
   for (i = 0; i < plan->count; i++) choices_clear(&ch[i]);
   free(ch);
   free(row);
@@ -755,6 +777,7 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
   return out;
 fail:
   pairs_free(&pairs);
+  json_decref(minimal);
   if (ch)
     for (i = 0; i < plan->count; i++) choices_clear(&ch[i]);
   free(ch);
