@@ -114,7 +114,8 @@ int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size) {
 
 void api__region_tables_free(api_t *api) {
   int i;
-  for (i = 0; api->region_tables != NULL && i < api->cfg.regions_count; i++) json_decref(api->region_tables[i]);
+  for (i = 0; api->region_tables != NULL && i < api->cfg.regions_count; i++)
+    json_decref(api->region_tables[i]);
   free(api->region_tables);
   api->region_tables = NULL;
 }

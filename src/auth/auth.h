@@ -50,9 +50,9 @@ typedef struct {
   char name[LIMIT_ID_BYTES_MAX];
   char chart[LIMIT_ID_BYTES_MAX];
   char catalog[LIMIT_ID_BYTES_MAX]; /* "catalog": the arrangement catalogue, "" for the chart's default */
-  json_t *gemeenten; /* array of strings */
-  json_t *holidays;  /* optional holidays switched on (array), may be NULL */
-  json_t *gis;       /* "gis": the GI organisations working for its gemeenten (array, may be empty) */
+  json_t *gemeenten;                /* array of strings */
+  json_t *holidays;                 /* optional holidays switched on (array), may be NULL */
+  json_t *gis; /* "gis": the GI organisations working for its gemeenten (array, may be empty) */
 } auth_region_t;
 
 typedef struct {

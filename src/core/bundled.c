@@ -48,8 +48,7 @@ json_t *core_catalog_load(const char *dir, const char *name, char *msg, size_t m
   }
   snprintf(path, sizeof(path), "catalogs/%s.json", name);
   doc = core_bundled_json(path);
-  if (doc == NULL)
-    snprintf(msg, msg_size, "no %s/catalogs/%s.json and none bundled", dir ? dir : ".", name);
+  if (doc == NULL) snprintf(msg, msg_size, "no %s/catalogs/%s.json and none bundled", dir ? dir : ".", name);
   return doc;
 }
 

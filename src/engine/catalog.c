@@ -11,13 +11,13 @@
  *        "maximale_duur": {"months": 12},       a toekenning ends before begindatum + this
  *        "maximale_omvang": 52,                 at most this many units per toekenning
  *        "maximale_contacten": 10,              at most this many contacts per toekenning
- *        "duurbanden": {"kort": {"months": 6}, "lang": {"months": 12}},  the length bands, each an upper bound
- *        "complexiteit": ["laag", "midden", "hoog"],                      the complexity levels it has
+ *        "duurbanden": {"kort": {"months": 6}, "lang": {"months": 12}},  the length bands, each an upper
+ * bound "complexiteit": ["laag", "midden", "hoog"],                      the complexity levels it has
  *        "varianten": ["..."],                  named variants (pleegzorg plus/basis/voogdij)
- *        "inzet_door": ["procesregisseur"],     the roles that may deploy it (absent: whoever may fire the event)
- *        "niet_bij_gi": true,                   not when a GI is involved in the case
- *        "niet_samen_met": ["..."],             arrangements of the catalogue it may not run alongside
- *        "bron": "..."}}}                       where the source says so
+ *        "inzet_door": ["procesregisseur"],     the roles that may deploy it (absent: whoever may fire the
+ * event) "niet_bij_gi": true,                   not when a GI is involved in the case "niet_samen_met":
+ * ["..."],             arrangements of the catalogue it may not run alongside "bron": "..."}}} where the
+ * source says so
  *
  * The engine does not interpret any of this: a chart that names a
  * catalogue ("catalog": "<name>") gets its arrangements as the table
@@ -35,12 +35,12 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const catalog_keys[] = {"$schema", "catalog", "version",    "title",
-                                           "description", "source", "arrangementen"};
+static const char *const catalog_keys[] = {"$schema",     "catalog", "version",      "title",
+                                           "description", "source",  "arrangementen"};
 static const char *const arrangement_keys[] = {
-    "naam",         "productcodes", "eenheid",   "maximale_duur", "maximale_omvang", "maximale_contacten",
-    "duurbanden",   "complexiteit", "varianten", "inzet_door",    "niet_bij_gi",     "niet_samen_met",
-    "bron",         "description"};
+    "naam",       "productcodes", "eenheid",   "maximale_duur", "maximale_omvang", "maximale_contacten",
+    "duurbanden", "complexiteit", "varianten", "inzet_door",    "niet_bij_gi",     "niet_samen_met",
+    "bron",       "description"};
 static const char *const units[] = {"uren", "minuten", "dagdelen", "etmalen", "contactmomenten", "trajecten"};
 static const char *const bands[] = {"kort", "lang"};
 static const char *const levels[] = {"laag", "midden", "hoog"};
@@ -52,7 +52,8 @@ static bool one_of(const char *s, const char *const *list, size_t n) {
   return false;
 }
 
-/* An array of distinct strings (each one of allowed when allowed is not NULL): a problem at path otherwise. */
+/* An array of distinct strings (each one of allowed when allowed is not NULL): a problem at path otherwise.
+ */
 static void strings_check(const json_t *v, const char *path, const char *const *allowed, size_t n,
                           engine_problems_t *p) {
   size_t i, j;
@@ -64,14 +65,16 @@ static void strings_check(const json_t *v, const char *path, const char *const *
   json_array_foreach(v, i, item) {
     char sub[200];
     snprintf(sub, sizeof(sub), "%.96s[%zu]", path, i);
-    if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) >= LIMIT_ID_BYTES_MAX) {
+    if (!json_is_string(item) || json_string_length(item) == 0 ||
+        json_string_length(item) >= LIMIT_ID_BYTES_MAX) {
       eng_problem_add(p, sub, "must be a non-empty string shorter than %d bytes", LIMIT_ID_BYTES_MAX);
       continue;
     }
     if (allowed != NULL && !one_of(json_string_value(item), allowed, n))
       eng_problem_add(p, sub, "\"%s\" is not one of the allowed values", json_string_value(item));
     json_array_foreach(v, j, other) {
-      if (j < i && json_equal(item, other)) eng_problem_add(p, sub, "\"%s\" is listed twice", json_string_value(item));
+      if (j < i && json_equal(item, other))
+        eng_problem_add(p, sub, "\"%s\" is listed twice", json_string_value(item));
     }
   }
 }
@@ -119,7 +122,8 @@ static void arrangement_check(const json_t *all, const char *name, const json_t 
     const char *band;
     json_t *d;
     snprintf(sub, sizeof(sub), "%.96s.duurbanden", path);
-    if (!json_is_object(v) || json_object_size(v) == 0) eng_problem_add(p, sub, "\"duurbanden\" is {\"kort\": <duration>, \"lang\": <duration>}");
+    if (!json_is_object(v) || json_object_size(v) == 0)
+      eng_problem_add(p, sub, "\"duurbanden\" is {\"kort\": <duration>, \"lang\": <duration>}");
     json_object_foreach((json_t *)v, band, d) {
       snprintf(sub, sizeof(sub), "%.96s.duurbanden.%.32s", path, band);
       if (!one_of(band, bands, COUNT(bands)))
@@ -139,7 +143,8 @@ static void arrangement_check(const json_t *all, const char *name, const json_t 
   if ((v = json_object_get(a, "inzet_door")) != NULL) {
     snprintf(sub, sizeof(sub), "%.96s.inzet_door", path);
     strings_check(v, sub, NULL, 0, p);
-    if (json_array_size(v) == 0) eng_problem_add(p, sub, "name at least one role (or leave \"inzet_door\" out)");
+    if (json_array_size(v) == 0)
+      eng_problem_add(p, sub, "name at least one role (or leave \"inzet_door\" out)");
   }
   if ((v = json_object_get(a, "niet_bij_gi")) != NULL && !json_is_boolean(v)) {
     snprintf(sub, sizeof(sub), "%.96s.niet_bij_gi", path);
@@ -176,7 +181,8 @@ int engine_catalog_check(const json_t *doc, engine_problems_t *problems) {
   eng_keys_check(doc, catalog_keys, COUNT(catalog_keys), "$", p);
   v = json_object_get(doc, "catalog");
   if (!json_is_string(v) || !engine_fragment_name_ok(json_string_value(v)))
-    eng_problem_add(p, "$.catalog", "\"catalog\" is required: the catalogue's name ([a-z][a-z0-9_-]*, its file name)");
+    eng_problem_add(p, "$.catalog",
+                    "\"catalog\" is required: the catalogue's name ([a-z][a-z0-9_-]*, its file name)");
   v = json_object_get(doc, "version");
   if (!json_is_integer(v) || json_integer_value(v) < 1)
     eng_problem_add(p, "$.version", "\"version\" must be a positive integer");
@@ -191,7 +197,8 @@ int engine_catalog_check(const json_t *doc, engine_problems_t *problems) {
     char sub[200];
     snprintf(sub, sizeof(sub), "$.arrangementen.%.64s", name);
     if (!engine_fragment_name_ok(name))
-      eng_problem_add(p, sub, "an arrangement's key is [a-z][a-z0-9_-]*, shorter than %d bytes", LIMIT_ID_BYTES_MAX);
+      eng_problem_add(p, sub, "an arrangement's key is [a-z][a-z0-9_-]*, shorter than %d bytes",
+                      LIMIT_ID_BYTES_MAX);
     arrangement_check(all, name, a, sub, p);
   }
   return p->count;

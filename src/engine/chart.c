@@ -28,8 +28,9 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",      "version", "title",         "description", "calendar", "roles",   "create", "root",
-    "privacy", "index",   "timer_failure", "properties",  "tables",   "$schema", "gezin",  "included", "catalog", "catalog_version"};
+    "id",     "version", "title",   "description", "calendar",      "roles",
+    "create", "root",    "privacy", "index",       "timer_failure", "properties",
+    "tables", "$schema", "gezin",   "included",    "catalog",       "catalog_version"};
 static const char *const gezin_keys[] = {"field", "within", "shared_fields", "events", "rule", "description"};
 static const char *const timer_failure_keys[] = {"to", "kind", "title", "rule", "description"};
 /* The parameters GET /v1/cases takes itself (docs/api.md): no list filter of a chart may be called so. */

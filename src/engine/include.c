@@ -320,8 +320,8 @@ static int catalog_apply(const json_t *doc, json_t *resolved, engine_fragment_fn
   t = engine_catalog_tables(cat);
   json_object_foreach(t, k, v) {
     if (json_object_get(tables, k) != NULL)
-      eng_problem_add(p, "$.tables", "table \"%s\" comes from the catalogue \"%s\"; the chart cannot declare it",
-                      k, name);
+      eng_problem_add(p, "$.tables",
+                      "table \"%s\" comes from the catalogue \"%s\"; the chart cannot declare it", k, name);
     else
       json_object_set(tables, k, (json_t *)v);
   }

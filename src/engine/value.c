@@ -111,8 +111,7 @@ static json_t *table_eval(const eng_env_t *env, const json_t *spec) {
   const json_t *table = env->tables ? json_object_get(env->tables, name) : NULL, *row, *cell;
   json_t *key = eng_value_eval(env, json_object_get(spec, "key"));
   if (key == NULL) return NULL;
-  if (table == NULL && env->chart)
-    table = json_object_get(json_object_get(env->chart->doc, "tables"), name);
+  if (table == NULL && env->chart) table = json_object_get(json_object_get(env->chart->doc, "tables"), name);
   row = json_is_string(key) ? json_object_get(table, json_string_value(key)) : NULL;
   json_decref(key);
   cell = row ? engine_path_get(row, json_string_value(json_object_get(spec, "column"))) : NULL;
