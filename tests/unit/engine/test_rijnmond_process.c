@@ -1721,9 +1721,10 @@ TEST(start_inside_the_period_and_jz588_R_TW_7) {
   json_decref(c);
 }
 
-/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the region's catalogue (catalogs/rijnmond.json, the table arrangementen): crisishulp ambulant and
- * crisisverblijf at most 6 weeks; behandeling (individueel, start, groep) and begeleiding at most 12
- * months; behandeling start at most 10 contacts; an arrangement without a maximum has none. */
+/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the region's catalogue (catalogs/rijnmond.json, the table
+ * arrangementen): crisishulp ambulant and crisisverblijf at most 6 weeks; behandeling (individueel, start,
+ * groep) and begeleiding at most 12 months; behandeling start at most 10 contacts; an arrangement without a
+ * maximum has none. */
 TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
   json_t *c, *d;
   const char *crisis[] = {"crisishulp_ambulant", "crisishulp_verblijf"};
