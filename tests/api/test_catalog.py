@@ -166,6 +166,26 @@ def test_r_arr_3_regie_only_by_the_toegang_and_not_with_a_gi():
         assert case["fields"]["product"]["arrangement"] == "regie", case
 
 
+def test_r_arr_3_rijnmond_regie_not_in_route_c():
+    """R-ARR-3 in Rijnmond (catalogs/rijnmond.json): regie is the lokale toegang's; in route C a GI is
+    involved (fields.gi), so neither the GI's procesregisseur nor the ZBT assigns regie there, while the
+    Toegang does in route A."""
+    with Server(config=zl_config()) as s:
+        regie = {"aanbieder": "horizon-jeugdzorg", "product": "45A01", "begindatum": "2027-04-01",
+                 "einddatum": "2028-03-31", "arrangement": "regie"}
+        st, case = s.create("pr-jb-rijnmond", {"verwijzer": "rechter", "gemeente": "rotterdam",
+                                               "jeugdige": JEUGDIGE})
+        assert st == 201 and case["fields"]["gi"] == "jb-rijnmond", (st, case)
+        for who in ("pr-jb-rijnmond", "zbt-rijnmond"):
+            st, body = s.event(case["id"], who, "toewijzen", regie)
+            assert_error(st, body, 422, code="guard_failed", rule="R-ARR-3")
+        st, body = s.event(case["id"], "pr-jb-rijnmond", "toewijzen", dict(regie, arrangement="begeleiding_individueel"))
+        assert st == 200, (st, body)
+        a = s.create_a()["id"]
+        st, body = s.event(a, "pr-rotterdam", "toewijzen", regie)
+        assert st == 200 and body["fields"]["product"]["arrangement"] == "regie", (st, body)
+
+
 def test_r_arr_4_samenloop():
     """R-ARR-4: dyslexie does not run alongside individuele or groeps- behandeling (ARR, both ways);
     crisishulp may run alongside any other arrangement."""
