@@ -37,6 +37,7 @@ static const char usage_main[] =
     "  serve              run the HTTP/JSON service (no options: the demo on 127.0.0.1:8080)\n"
     "  statechart check   validate statechart files and report each problem with its JSON path\n"
     "  statechart verify  explore a chart with the engine and check its properties (counterexamples)\n"
+    "  catalog check      validate arrangement catalogues and report each problem with its JSON path\n"
     "  hash-token         print the token_sha256 of a bearer token for the configuration\n"
     "  verify             check every record of a store and its hash-chained history (R-AUD-1)\n"
     "  backup             copy a store consistently, also while the server runs\n"
@@ -68,7 +69,8 @@ static const char usage_serve[] =
     "                      one exits 2 (DIR/casusd.lock), as on a truncated data.mdb\n"
     "  --clock manual      start the clock at the config's \"now\" and let an admin set it forward with\n"
     "                      PUT /v1/admin/clock (tests and demos; R-TIME-4).  Default: real.\n"
-    "  --charts DIR        load statecharts from DIR instead of the bundled ones\n"
+    "  --charts DIR        load statecharts from DIR instead of the bundled ones (their fragments from\n"
+    "                      DIR/common/, arrangement catalogues from DIR/catalogs/ or DIR/../catalogs/)\n"
     "  --map-bytes N       initial size of the store's LMDB map in bytes (default 1073741824); the map\n"
     "                      grows by itself ahead of need, and a store that grew keeps its size\n";
 
@@ -87,7 +89,17 @@ static const char usage_check[] =
     "\n"
     "A chart may include fragments (\"include\": NAME where a state goes): each is read from\n"
     "common/NAME.json in the chart's folder, or else from the fragments bundled with casusd\n"
-    "(statecharts/common/).  check, verify, export and the server resolve them the same way.\n";
+    "(statecharts/common/).  check, verify, export and the server resolve them the same way.\n"
+    "A chart may name its arrangement catalogue (\"catalog\": NAME): catalogs/NAME.json in the\n"
+    "chart's folder or beside it (../catalogs/), or else the bundled one (casusd catalog --help).\n";
+
+static const char usage_catalog[] =
+    "Usage: casusd catalog check FILE...\n"
+    "\n"
+    "Validates each arrangement catalogue (catalogs/*.json; docs/statecharts.md, \"Catalogue\"):\n"
+    "its arrangements with their units, maximum duration and volume, length bands, complexity\n"
+    "levels, who may deploy them and which may not run together.  Prints one line per problem as\n"
+    "FILE: $.json.path: message.  Exit status 0 when every catalogue is valid, 1 otherwise.\n";
 
 static const char usage_verify_chart[] =
     "Usage: casusd statechart verify FILE... [--depth N] [--max-states N] [--walks N] [--seed N]\n"
@@ -809,6 +821,44 @@ static int cmd_statechart(int argc, char **argv) {
   return bad ? 1 : 0;
 }
 
+/* --- catalog check --- */
+
+static int cmd_catalog(int argc, char **argv) {
+  int i, bad = 0;
+  if (argc < 2 || wants_help(argc, argv)) {
+    fputs(usage_catalog, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "check") != 0 || argc < 3) {
+    fprintf(stderr, "casusd catalog: expected 'check FILE...'\n\n%s", usage_catalog);
+    return 2;
+  }
+  for (i = 2; i < argc; i++) {
+    char msg[256];
+    engine_problems_t p;
+    json_t *doc = core_json_file_load(argv[i], LIMIT_CHART_BYTES_MAX, "catalogue", msg, sizeof(msg));
+    int k;
+    if (doc == NULL) {
+      printf("%s: %s\n", argv[i], msg);
+      bad++;
+      continue;
+    }
+    engine_catalog_check(doc, &p);
+    for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
+    if (p.count == ENGINE_PROBLEMS_MAX)
+      printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
+    if (p.count == 0)
+      printf("%s: ok (%s version %lld, %zu arrangements)\n", argv[i],
+             json_string_value(json_object_get(doc, "catalog")),
+             (long long)json_integer_value(json_object_get(doc, "version")),
+             json_object_size(json_object_get(doc, "arrangementen")));
+    else
+      bad++;
+    json_decref(doc);
+  }
+  return bad ? 1 : 0;
+}
+
 /* --- hash-token --- */
 
 static int cmd_hash_token(int argc, char **argv) {
@@ -1171,6 +1221,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 1, argv + 1);
   if (strcmp(cmd, "statechart") == 0) return cmd_statechart(argc - 1, argv + 1);
+  if (strcmp(cmd, "catalog") == 0) return cmd_catalog(argc - 1, argv + 1);
   if (strcmp(cmd, "hash-token") == 0) return cmd_hash_token(argc - 1, argv + 1);
   if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 1, argv + 1);
   if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 1, argv + 1);

@@ -93,7 +93,7 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
   }
   rc = api__charts_load(api, opt->charts_dir, err, err_size);
   if (rc != 0) goto fail;
-  rc = api__regions_prepare(api, err, err_size);
+  rc = api__regions_prepare(api, opt->charts_dir, err, err_size);
   if (rc == 0) rc = api__charts_scopes_check(api, err, err_size);
   if (rc != 0) goto fail;
   rc = store_open(&api->store, opt->data_dir, opt->map_bytes);
@@ -169,6 +169,7 @@ fail:
     for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   }
   free(api->calendars);
+  api__region_tables_free(api);
   free(api->rate);
   json_decref(api->regions_doc);
   json_decref(api->access_later);
@@ -275,6 +276,7 @@ void api_stop(api_t *api) {
   store_close(api->store);
   for (i = 0; i < api->charts_count; i++) engine_chart_free(api->charts[i]);
   free(api->calendars);
+  api__region_tables_free(api);
   free(api->rate);
   api->rate = NULL;
   json_decref(api->regions_doc);

@@ -123,6 +123,10 @@ struct api_s {
   pending_t *clock_waiters; /* clock requests waiting until every due timer fired */
   auth_config_t cfg;
   calendar_t *calendars; /* one per region, in cfg.regions order */
+  /* One per region, in cfg.regions order: the tables of the arrangement
+   * catalogue its configuration names instead of its chart's default
+   * (engine_catalog_tables), NULL when it names none (engine_ctx_t.tables). */
+  json_t **region_tables;
   engine_chart_t *charts[LIMIT_CHARTS_MAX];
   int charts_count;
   pending_t *head, *tail;
@@ -177,8 +181,15 @@ const engine_chart_t *api__chart_by_ref(const api_t *api, const char *ref);
 const engine_chart_t *api__chart_by_id(const api_t *api, const char *id);
 /* Loads the bundled charts (dir NULL) or every *.json of dir; a sentence in err. */
 int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size);
-/* Checks every region's chart and loads its calendar. */
-int api__regions_prepare(api_t *api, char *err, size_t err_size);
+/* Checks every region's chart and loads its calendar and, when its
+ * configuration names one ("catalog"), its arrangement catalogue (from
+ * charts_dir's catalogs/ or ../catalogs/, else the bundled ones). */
+int api__regions_prepare(api_t *api, const char *charts_dir, char *err, size_t err_size);
+/* The tables of the case's region's catalogue when its configuration
+ * overrides the chart's (borrowed), else NULL (the chart's own tables). */
+const json_t *api__tables_of_case(const api_t *api, const json_t *case_);
+/* Frees api->region_tables (may be NULL). */
+void api__region_tables_free(api_t *api);
 /* The calendar of the case's region (the first region's when it names none). */
 const calendar_t *api__calendar_of_case(const api_t *api, const json_t *case_);
 void api__handle_charts(call_t *c);

@@ -133,7 +133,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   const char *gemeente = json_string_value(json_object_get(p->body, "gemeente"));
   const auth_region_t *region = auth_region_of(&api->cfg, gemeente);
   const engine_chart_t *chart;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
   engine_result_t res;
   json_t *extra, *data;
@@ -173,6 +173,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   snprintf(p->case_id, sizeof(p->case_id), "%s", id); /* for the access log */
   ctx.chart = chart;
   ctx.cal = &api->calendars[region - api->cfg.regions];
+  ctx.tables = api->region_tables[region - api->cfg.regions];
   ctx.now_s = timers_now(api->timers);
   ctx.extra = NULL;
   extra = json_pack("{s:s}", "regio", region->name);
@@ -207,7 +208,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   const json_t *data = json_object_get(p->body, "data"),
                *expected = json_object_get(p->body, "expected_version");
   const engine_chart_t *chart;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
   engine_result_t res;
   json_t *case_ = NULL, *linked = NULL;
@@ -253,6 +254,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   }
   ctx.chart = chart;
   ctx.cal = api__calendar_of_case(api, case_);
+  ctx.tables = api__tables_of_case(api, case_);
   ctx.now_s = timers_now(api->timers);
   ctx.extra = linked;
   rc = engine_event_apply(&ctx, case_, event, data, &actor, &res);

@@ -174,7 +174,7 @@ int api__gezin_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, 
   json_array_foreach(cases, i, sib) {
     const char *sid = json_string_value(json_object_get(sib, "id"));
     const engine_chart_t *sc;
-    engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+    engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
     engine_result_t res;
     json_t *cur;
     if (rc != 0) break;
@@ -205,6 +205,7 @@ int api__gezin_apply(api_t *api, store_txn_t *txn, const engine_chart_t *chart, 
     }
     ctx.chart = sc;
     ctx.cal = api__calendar_of_case(api, cur);
+    ctx.tables = api__tables_of_case(api, cur);
     ctx.now_s = timers_now(api->timers);
     ctx.extra = NULL;
     rc = engine_event_apply(&ctx, cur, event, data, &eactor, &res);

@@ -80,7 +80,7 @@ static int linked_fn(const json_t *case_, void *ud) {
   linked_t *l = ud;
   const char *id = json_string_value(json_object_get(case_, "id")), *name;
   const engine_chart_t *sc;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   json_t *path;
   if (id == NULL || strcmp(id, l->self) == 0 || json_object_get(l->seen, id) != NULL) return 0;
   if (json_object_set_new(l->seen, id, json_true()) != 0) return CASUS_ENOMEM;

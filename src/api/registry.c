@@ -112,10 +112,59 @@ int api__charts_load(api_t *api, const char *dir, char *err, size_t err_size) {
   return 0;
 }
 
-int api__regions_prepare(api_t *api, char *err, size_t err_size) {
+void api__region_tables_free(api_t *api) {
+  int i;
+  for (i = 0; api->region_tables != NULL && i < api->cfg.regions_count; i++)
+    json_decref(api->region_tables[i]);
+  free(api->region_tables);
+  api->region_tables = NULL;
+}
+
+/* The catalogue a region's configuration names instead of its chart's: its tables in
+ * api->region_tables[i], or a sentence in err (the catalogue's first problem by JSON path). */
+static int region_catalog_load(api_t *api, int i, const engine_chart_t *c, const char *dir, char *err,
+                               size_t err_size) {
+  const auth_region_t *r = &api->cfg.regions[i];
+  const char *dflt = json_string_value(json_object_get(engine_chart_json(c), "catalog"));
+  engine_problems_t p;
+  char msg[256];
+  json_t *doc;
+  if (r->catalog[0] == '\0' || (dflt != NULL && strcmp(dflt, r->catalog) == 0)) return 0;
+  if (!engine_fragment_name_ok(r->catalog)) {
+    snprintf(err, err_size, "region \"%s\": \"catalog\" must be a name ([a-z][a-z0-9_-]*)", r->name);
+    return CASUS_ECONFIG_INVALID;
+  }
+  msg[0] = '\0';
+  doc = core_catalog_load(dir, r->catalog, msg, sizeof(msg));
+  if (doc == NULL) {
+    snprintf(err, err_size, "region \"%s\": catalogue \"%s\": %s", r->name, r->catalog, msg);
+    return CASUS_ECONFIG_INVALID;
+  }
+  if (engine_catalog_check(doc, &p) > 0) {
+    snprintf(err, err_size, "region \"%s\": catalogue \"%s\" is invalid: %s: %s (run casusd catalog check)",
+             r->name, r->catalog, p.items[0].path, p.items[0].message);
+    json_decref(doc);
+    return CASUS_ECONFIG_INVALID;
+  }
+  api->region_tables[i] = engine_catalog_tables(doc);
+  json_decref(doc);
+  return api->region_tables[i] ? 0 : CASUS_ENOMEM;
+}
+
+const json_t *api__tables_of_case(const api_t *api, const json_t *case_) {
+  const char *regio = json_string_value(json_object_get(json_object_get(case_, "fields"), "regio"));
+  int i;
+  for (i = 0; regio && api->region_tables && i < api->cfg.regions_count; i++)
+    if (strcmp(api->cfg.regions[i].name, regio) == 0) return api->region_tables[i];
+  return NULL;
+}
+
+int api__regions_prepare(api_t *api, const char *charts_dir, char *err, size_t err_size) {
   int i;
   api->calendars = calloc((size_t)api->cfg.regions_count, sizeof(calendar_t));
   if (api->calendars == NULL) return CASUS_ENOMEM;
+  api->region_tables = calloc((size_t)api->cfg.regions_count, sizeof(json_t *));
+  if (api->region_tables == NULL) return CASUS_ENOMEM;
   for (i = 0; i < api->cfg.regions_count; i++) {
     const auth_region_t *r = &api->cfg.regions[i];
     const engine_chart_t *c = api__chart_by_id(api, r->chart);
@@ -139,6 +188,8 @@ int api__regions_prepare(api_t *api, char *err, size_t err_size) {
       snprintf(err, err_size, "region \"%s\": calendar: %s", r->name, cerr);
       return rc;
     }
+    rc = region_catalog_load(api, i, c, charts_dir, err, err_size);
+    if (rc != 0) return rc;
   }
   return 0;
 }

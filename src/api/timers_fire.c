@@ -63,11 +63,12 @@ static void deadline_mark(const json_t *case_, const char *name, json_t *effects
  * error, reason receives a sentence for the failed-timer record. */
 static int timer_fire_case(api_t *api, store_txn_t *txn, const engine_chart_t *chart, const json_t *case_,
                            const char *name, int64_t due, json_t **after, char *reason, size_t reason_size) {
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   int rc;
   ctx.chart = chart;
   ctx.cal = api__calendar_of_case(api, case_);
+  ctx.tables = api__tables_of_case(api, case_);
   ctx.now_s = due; /* the event happens when the timer was due, however late we are */
   ctx.extra = NULL;
   rc = engine_timer_fire(&ctx, case_, name, &res);

@@ -124,6 +124,11 @@ int auth_config_load(auth_config_t *cfg, const json_t *doc, char *err, size_t er
       rc = fail(err, err_size, "region \"%s\" needs a \"chart\" id", name);
       goto error;
     }
+    v = json_object_get(r, "catalog");
+    if (v != NULL && !copy_id(reg->catalog, sizeof(reg->catalog), v)) {
+      rc = fail(err, err_size, "region \"%s\": \"catalog\" must name an arrangement catalogue", name);
+      goto error;
+    }
     g = json_object_get(r, "gemeenten");
     if (!json_is_array(g) || json_array_size(g) == 0) {
       rc = fail(err, err_size, "region \"%s\" needs a non-empty \"gemeenten\" array", name);

@@ -49,8 +49,9 @@ typedef struct auth_oidc_s auth_oidc_t;
 typedef struct {
   char name[LIMIT_ID_BYTES_MAX];
   char chart[LIMIT_ID_BYTES_MAX];
-  json_t *gemeenten;       /* array of strings */
-  json_t *holidays;        /* optional holidays switched on (array), may be NULL */
+  char catalog[LIMIT_ID_BYTES_MAX]; /* "catalog": the arrangement catalogue, "" for the chart's default */
+  json_t *gemeenten;                /* array of strings */
+  json_t *holidays;                 /* optional holidays switched on (array), may be NULL */
   json_t *gis;             /* "gis": the GI organisations working for its gemeenten (array, may be empty) */
   int bewaartermijn_jaren; /* retention after the end of care (Jeugdwet art. 7.3.8; default 20) */
 } auth_region_t;

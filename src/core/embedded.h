@@ -33,7 +33,13 @@ json_t *core_bundled_json(const char *rel_path);
  * being loaded) is not NULL and has it, else the bundled
  * statecharts/common/<name>.json.  A new reference, or NULL with why in msg. */
 json_t *core_fragment_load(const char *dir, const char *name, char *msg, size_t msg_size);
-/* core_fragment_load with dir as a callback's user data (an engine_fragment_fn). */
-json_t *core_fragment_get(void *dir, const char *name, char *msg, size_t msg_size);
+/* Arrangement catalogue `name` (name checked by the caller):
+ * dir/catalogs/<name>.json, else dir/../catalogs/<name>.json when dir is
+ * not NULL and has it, else the bundled catalogs/<name>.json.  Parsed, not
+ * checked (engine_catalog_check).  A new reference, or NULL with why in msg. */
+json_t *core_catalog_load(const char *dir, const char *name, char *msg, size_t msg_size);
+/* An engine_fragment_fn with dir as its user data: core_fragment_load for
+ * kind "fragment", core_catalog_load for kind "catalog". */
+json_t *core_fragment_get(void *dir, const char *kind, const char *name, char *msg, size_t msg_size);
 
 #endif

@@ -28,9 +28,9 @@ typedef struct {
 } loader_t;
 
 static const char *const chart_keys[] = {
-    "id",     "version", "title",   "description", "calendar",      "roles",
-    "create", "root",    "privacy", "index",       "timer_failure", "properties",
-    "tables", "$schema", "gezin",   "included",    "linked_cases"};
+    "id",    "version",  "title",        "description",   "calendar",       "roles",  "create",
+    "root",  "privacy",  "index",        "timer_failure", "properties",     "tables", "$schema",
+    "gezin", "included", "linked_cases", "catalog",       "catalog_version"};
 static const char *const linked_keys[] = {"by", "events", "where", "as", "collect", "rule", "description"};
 /* Members of the engine's own root (engine.c): "as" may not be one of them. */
 static const char *const root_reserved[] = {"fields", "counters", "case",     "data",

@@ -1,6 +1,7 @@
 /*
  * cond.c -- conditions (see cond.h): {"path": P, op: arg, ...} with the
- * operators eq, ne, lt, le, gt, ge, in, exists and type, combined with
+ * operators eq, ne, lt, le, gt, ge, in (an array, or a value that gives
+ * one), exists and type, combined with
  * all/any/not, and in_state and has_flag.  Validated once when a chart
  * loads (eng_cond_validate), so evaluation treats a malformed node as false.
  */
@@ -33,12 +34,14 @@ static bool op_holds(const eng_env_t *env, const json_t *left, const char *op, c
   if (strcmp(op, "type") == 0) return json_is_string(arg) && eng_type_matches(left, json_string_value(arg));
   if (left == NULL) return false;
   if (strcmp(op, "in") == 0) {
-    /* A literal list, or a value that yields one (e.g. {"path": "gekoppeld.aanbieders"}). */
-    json_t *list = json_is_array(arg) ? json_incref((json_t *)arg) : eng_value_eval(env, arg);
+    /* A literal array, or a value that comes out as one (a catalogue's list: "combineerbaar_met"). */
+    json_t *list = json_is_array(arg) ? json_incref((json_t *)arg) : eng_value_eval(env, arg), *item;
     size_t i;
-    json_t *item;
     json_array_foreach(list, i, item) {
-      if (json_equal(left, item)) ok = true;
+      if (json_equal(left, item)) {
+        ok = true;
+        break;
+      }
     }
     json_decref(list);
     return ok;

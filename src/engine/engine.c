@@ -156,6 +156,7 @@ static int env_init(run_t *r, const json_t *data, const engine_actor_t *actor) {
   r->env.chart = r->c;
   r->env.active = r->active;
   r->env.cal = r->ctx->cal;
+  r->env.tables = r->ctx->tables;
   r->env.now_s = r->ctx->now_s;
   r->env.date_outside = &r->eval_outside;
   rc = env_root_fill(r->env.root, r->case_, data, actor, r->ctx->now_s);
@@ -665,6 +666,7 @@ static int allowed_env_init(eng_env_t *env, json_t *root, const engine_chart_t *
   env->chart = chart;
   env->active = NULL; /* allowed_collect's, from the case */
   env->cal = NULL;
+  env->tables = NULL; /* the chart's: "when" conditions see the default catalogue */
   env->now_s = now_s;
   env->date_outside = NULL;
   return env_root_fill(root, case_, NULL, &actor, now_s);
@@ -878,6 +880,7 @@ static int scope_env_init(eng_env_t *env, bool *active, const engine_ctx_t *ctx,
   env->chart = ctx->chart;
   env->active = active;
   env->cal = ctx->cal;
+  env->tables = ctx->tables;
   env->now_s = ctx->now_s;
   if (env->root == NULL) return CASUS_ENOMEM;
   if (config_load(ctx->chart, case_, active) != 0) memset(active, 0, sizeof(bool) * LIMIT_CHART_STATES_MAX);

@@ -59,6 +59,11 @@ typedef struct {
    * of the engine's own is ignored), e.g. the server's view of the case's
    * linked cases ("linked_cases", src/api/linked.c). */
   const json_t *extra;
+  /* May be NULL.  Tables that take the place of the chart's tables of the
+   * same name for this event (borrowed): the arrangement catalogue of the
+   * case's region when its configuration names another catalogue than the
+   * chart's default (engine_catalog_tables; docs/statecharts.md, "Catalogue"). */
+  const json_t *tables;
 } engine_ctx_t;
 
 typedef struct {
@@ -107,20 +112,34 @@ typedef struct {
 int engine_chart_load(const json_t *doc, engine_chart_t **out, engine_problems_t *problems);
 void engine_chart_free(engine_chart_t *chart);
 /* Chart composition (include.c; docs/statecharts.md, "Composition").
- * Fetches fragment `name` (a checked id: engine_fragment_name_ok): a new
- * reference to its document, or NULL with why in msg. */
-typedef json_t *(*engine_fragment_fn)(void *ud, const char *name, char *msg, size_t msg_size);
+ * Fetches the document `name` (a checked id: engine_fragment_name_ok) of
+ * kind ENGINE_DOC_FRAGMENT (a fragment) or ENGINE_DOC_CATALOG (an
+ * arrangement catalogue): a new reference to it, or NULL with why in msg. */
+#define ENGINE_DOC_FRAGMENT "fragment"
+#define ENGINE_DOC_CATALOG "catalog"
+typedef json_t *(*engine_fragment_fn)(void *ud, const char *kind, const char *name, char *msg,
+                                      size_t msg_size);
 /* Whether name may name a fragment: [a-z][a-z0-9_-]*, shorter than LIMIT_ID_BYTES_MAX. */
 bool engine_fragment_name_ok(const char *name);
 /* doc with every {"include": "<fragment>", "with": {...}} state replaced by
  * the fragment's state (its {"param": p} placeholders filled in), the
  * fragments' properties appended, and "included" listing what came from
- * which fragment at which version.  A chart without includes comes back
- * as itself.  0 and *out (new reference), or CASUS_ECHART_INVALID with
+ * which fragment at which version.  A chart that names a catalogue
+ * ("catalog": "<name>") gets the catalogue's tables in its "tables"
+ * (engine_catalog_tables) and "catalog_version".  A chart without includes
+ * or catalogue comes back as itself.  0 and *out (new reference), or CASUS_ECHART_INVALID with
  * problems (may be NULL), CASUS_ENOMEM.  Load the result with
  * engine_chart_load. */
 int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, json_t **out,
                          engine_problems_t *problems);
+/* Arrangement catalogues (catalog.c; docs/statecharts.md, "Catalogue").
+ * Checks doc against the catalogue schema: each problem with the JSON
+ * path of the offending node.  Returns the number of problems. */
+int engine_catalog_check(const json_t *doc, engine_problems_t *problems);
+/* The tables a valid catalogue gives a chart: {"arrangementen": {...}}
+ * (new reference), NULL when out of memory. */
+json_t *engine_catalog_tables(const json_t *doc);
+
 /* Runs every check on doc without keeping the chart: structure, unknown
  * targets, unreachable states, events nobody may fire, timers whose event
  * no transition handles, unknown roles, the list filters ("index").

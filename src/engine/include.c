@@ -19,7 +19,9 @@
  * LIMIT_CHART_INCLUDE_DEPTH_MAX.  The resolved chart is an ordinary chart
  * with one more top-level member, "included": what came from where, at
  * which version.  A chart without includes is returned unchanged (a new
- * reference to the same document).
+ * reference to the same document).  Then a chart that names an arrangement
+ * catalogue ("catalog": "<name>", catalog.c) gets the catalogue's tables in
+ * its "tables" and the catalogue's version as "catalog_version".
  */
 #include <stdio.h>
 #include <string.h>
@@ -124,7 +126,7 @@ static json_t *resolve_state(resolver_t *r, const json_t *state, const char *pat
       return NULL;
     }
     msg[0] = '\0';
-    frag = r->get(r->ud, name, msg, sizeof(msg));
+    frag = r->get(r->ud, ENGINE_DOC_FRAGMENT, name, msg, sizeof(msg));
     if (frag == NULL) {
       eng_problem_add(r->p, path, "fragment \"%s\": %s", name, msg[0] ? msg : "not found");
       return NULL;
@@ -235,8 +237,8 @@ static bool has_include(const json_t *node, int depth) {
   return false;
 }
 
-int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, json_t **out,
-                         engine_problems_t *problems) {
+static int includes_resolve(const json_t *doc, engine_fragment_fn get, void *ud, json_t **out,
+                            engine_problems_t *problems) {
   engine_problems_t local;
   resolver_t r;
   json_t *root, *resolved, *props;
@@ -281,6 +283,83 @@ int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, js
   }
   json_object_set_new(resolved, "included", r.included);
   json_decref(r.properties);
+  *out = resolved;
+  return 0;
+}
+
+/* resolved with the tables of the catalogue doc names ("catalog": "<name>")
+ * added: 0, or CASUS_ECHART_INVALID with the problems (the catalogue's at
+ * "catalog <name>: $..."). */
+static int catalog_apply(const json_t *doc, json_t *resolved, engine_fragment_fn get, void *ud,
+                         engine_problems_t *p) {
+  const json_t *v = json_object_get(doc, "catalog");
+  const char *name = json_string_value(v), *k;
+  engine_problems_t cp;
+  json_t *cat, *tables, *t;
+  char msg[160];
+  int i;
+  if (v == NULL) return 0;
+  if (!engine_fragment_name_ok(name)) {
+    eng_problem_add(p, "$.catalog", "\"catalog\" names an arrangement catalogue ([a-z][a-z0-9_-]*)");
+    return CASUS_ECHART_INVALID;
+  }
+  msg[0] = '\0';
+  cat = get(ud, ENGINE_DOC_CATALOG, name, msg, sizeof(msg));
+  if (cat == NULL) {
+    eng_problem_add(p, "$.catalog", "catalogue \"%s\": %s", name, msg[0] ? msg : "not found");
+    return CASUS_ECHART_INVALID;
+  }
+  if (engine_catalog_check(cat, &cp) > 0) {
+    for (i = 0; i < cp.count; i++)
+      eng_problem_add(p, "$.catalog", "catalogue %s: %s: %s", name, cp.items[i].path, cp.items[i].message);
+    json_decref(cat);
+    return CASUS_ECHART_INVALID;
+  }
+  tables = json_object_get(resolved, "tables");
+  if (tables == NULL) json_object_set_new(resolved, "tables", tables = json_object());
+  t = engine_catalog_tables(cat);
+  json_object_foreach(t, k, v) {
+    if (json_object_get(tables, k) != NULL)
+      eng_problem_add(p, "$.tables",
+                      "table \"%s\" comes from the catalogue \"%s\"; the chart cannot declare it", k, name);
+    else
+      json_object_set(tables, k, (json_t *)v);
+  }
+  json_object_set(resolved, "catalog_version", json_object_get(cat, "version"));
+  json_decref(t);
+  json_decref(cat);
+  return p->count > 0 ? CASUS_ECHART_INVALID : 0;
+}
+
+int engine_chart_resolve(const json_t *doc, engine_fragment_fn get, void *ud, json_t **out,
+                         engine_problems_t *problems) {
+  engine_problems_t local;
+  json_t *resolved;
+  int rc;
+  *out = NULL;
+  if (problems == NULL) problems = &local;
+  problems->count = 0;
+  rc = includes_resolve(doc, get, ud, &resolved, problems);
+  if (rc != 0 || !json_is_object(doc) || json_object_get(doc, "catalog") == NULL) {
+    *out = resolved;
+    return rc;
+  }
+  if (json_object_get(doc, "catalog_version") != NULL) {
+    /* Already resolved (the export of `casusd statechart export --format json`): its tables hold the
+     * catalogue. */
+    *out = resolved;
+    return 0;
+  }
+  if (resolved == doc) {
+    json_decref(resolved);
+    resolved = json_deep_copy(doc);
+    if (resolved == NULL) return CASUS_ENOMEM;
+  }
+  rc = catalog_apply(doc, resolved, get, ud, problems);
+  if (rc != 0) {
+    json_decref(resolved);
+    return rc;
+  }
   *out = resolved;
   return 0;
 }

@@ -128,18 +128,19 @@ static json_t *sum_eval(const eng_env_t *env, const json_t *terms) {
   return all_int ? json_integer(isum) : json_real(dsum);
 }
 
-/* {"table": {"name": T, "key": V, "column": C}}: the chart's tables.T[V].C (a new reference), or
- * json_null() when the key is not a string or the table has no such row or column. */
+/* {"table": {"name": T, "key": V, "column": C}}: tables.T[V].C (a new reference), or json_null()
+ * when the key is not a string or the table has no such row or column.  T is read from
+ * env->tables (a region's catalogue) when it has it, else from the chart's "tables"; C may be a
+ * dotted path into the row ("duurbanden.kort"). */
 static json_t *table_eval(const eng_env_t *env, const json_t *spec) {
-  const json_t *tables = env->chart ? json_object_get(env->chart->doc, "tables") : NULL, *row, *cell;
+  const char *name = json_string_value(json_object_get(spec, "name"));
+  const json_t *table = env->tables ? json_object_get(env->tables, name) : NULL, *row, *cell;
   json_t *key = eng_value_eval(env, json_object_get(spec, "key"));
   if (key == NULL) return NULL;
-  row = json_is_string(key)
-            ? json_object_get(json_object_get(tables, json_string_value(json_object_get(spec, "name"))),
-                              json_string_value(key))
-            : NULL;
+  if (table == NULL && env->chart) table = json_object_get(json_object_get(env->chart->doc, "tables"), name);
+  row = json_is_string(key) ? json_object_get(table, json_string_value(key)) : NULL;
   json_decref(key);
-  cell = json_object_get(row, json_string_value(json_object_get(spec, "column")));
+  cell = row ? engine_path_get(row, json_string_value(json_object_get(spec, "column"))) : NULL;
   return cell ? json_deep_copy(cell) : json_null();
 }
 

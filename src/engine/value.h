@@ -21,6 +21,8 @@ typedef struct {
   const engine_chart_t *chart;
   const bool *active; /* active[i] for each state, may be NULL */
   const calendar_t *cal;
+  /* May be NULL: tables read before the chart's of the same name (engine_ctx_t.tables). */
+  const json_t *tables;
   int64_t now_s;
   /* May be NULL.  A {"date"} value that comes out beyond the range of
    * cal_day_in_range sets *date_outside to its "from" (the path, or "now"):

@@ -133,7 +133,7 @@ static int edge_add(vexplore_t *x, uint32_t from, uint32_t to) {
  * the configuration (null for the others): a new array, NULL when out of
  * memory. */
 json_t *explore_holds(vexplore_t *x, const json_t *case_, const json_t *run, int64_t now_s) {
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL, NULL};
   json_t *extra = json_pack("{s:O}", "run", run), *out = json_array();
   int i;
   for (i = 0; extra != NULL && out != NULL && i < x->props_count; i++) {
@@ -320,7 +320,7 @@ int explore_clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64
   int64_t all[3 * LIMIT_TIMERS_PER_CASE_MAX + 3 * 64 + 8];
   int n = 0, k = 0, i;
   const int max = (int)(sizeof(all) / sizeof(all[0]));
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL, NULL};
   const char *name;
   json_t *t, *expr;
   size_t j;
@@ -362,7 +362,7 @@ static int expand(vexplore_t *x, uint32_t id) {
   vcfg_t *c = &x->cfgs[id];
   json_t *doc = core_json_loadb(c->pending, strlen(c->pending), 0, NULL), *case_, *run;
   int64_t now_s = c->now_s, moves[LIMIT_VERIFY_CLOCK_MOVES_MAX];
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL, NULL};
   int r, rc = 0, n, k;
   free(c->pending);
   c->pending = NULL;
@@ -444,7 +444,7 @@ static int expand(vexplore_t *x, uint32_t id) {
 
 /* Every create entry, by every role it admits, with every sample of its data. */
 static int creates(vexplore_t *x) {
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, x->opt.start_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, x->opt.start_s, NULL, NULL};
   int k, rc = 0;
   for (k = 0; k < x->m.trans_count && rc == 0; k++) {
     vtrans_t *tr = &x->m.trans[k];

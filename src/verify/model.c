@@ -150,6 +150,29 @@ void model_now_exprs_collect(const json_t *node, json_t *out) {
   verify__reads_walk(node, now_node, no_path, out);
 }
 
+json_t *verify__in_items(const json_t *doc, const json_t *arg) {
+  const json_t *spec = json_object_get(arg, "table"), *table, *cell, *item;
+  const char *key, *column = json_string_value(json_object_get(spec, "column"));
+  json_t *out, *row;
+  size_t i, j;
+  bool seen;
+  if (json_is_array(arg)) return json_incref((json_t *)arg);
+  out = json_array();
+  table = json_object_get(json_object_get(doc, "tables"), json_string_value(json_object_get(spec, "name")));
+  json_object_foreach((json_t *)table, key, row) {
+    cell = column ? engine_path_get(row, column) : NULL;
+    json_array_foreach(cell, i, item) {
+      json_t *o;
+      seen = false;
+      json_array_foreach(out, j, o) {
+        if (json_equal(o, item)) seen = true;
+      }
+      if (!seen) json_array_append(out, (json_t *)item);
+    }
+  }
+  return out;
+}
+
 /* A condition {"path": P, op: arg, ...}: the strings it compares with (a
  * value's signature is the list of conditions that name it: values with
  * the same signature behave alike), the values it compares "now" with,
@@ -163,9 +186,11 @@ static void cond_leaf_note(vmodel_t *m, const json_t *node) {
                strcmp(op, "le") == 0 || strcmp(op, "gt") == 0 || strcmp(op, "ge") == 0;
     int id = m->conds_count++;
     if (strcmp(op, "in") == 0) {
-      json_array_foreach(arg, i, item) {
+      json_t *items = verify__in_items(m->doc, arg);
+      json_array_foreach(items, i, item) {
         literal_note(m, item, id);
       }
+      json_decref(items);
       continue;
     }
     if (!cmp) continue;
@@ -245,10 +270,10 @@ static void table_lookup_note(vmodel_t *m, const json_t *spec) {
   json_object_foreach((json_t *)table, key, row) {
     int id = -1;
     json_t *k = json_string(key);
-    const json_t *cell = column ? json_object_get(row, column) : NULL;
+    const json_t *cell = column ? engine_path_get(row, column) : NULL;
     /* The first row with the same cell in the column looked up (in the object's order) gives the kind. */
     json_object_foreach((json_t *)table, other, orow) {
-      const json_t *ocell = column ? json_object_get(orow, column) : NULL;
+      const json_t *ocell = column ? engine_path_get(orow, column) : NULL;
       if (strcmp(other, key) == 0) break;
       if (ocell == cell || (ocell != NULL && cell != NULL && json_equal(ocell, cell))) {
         const json_t *ids = json_object_get(m->literals, other);

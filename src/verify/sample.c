@@ -116,6 +116,7 @@ static vdim_t *dim_find(vplan_t *plan, const char *path) {
 }
 
 typedef struct {
+  const json_t *doc; /* the chart (borrowed): the tables an "in" may name */
   vplan_t *plan;
   json_t *reads;  /* data paths read */
   json_t *copies; /* [[case field, data path], ...] */
@@ -140,10 +141,12 @@ static void cond_leaf_comparands(vreads_t *r, const json_t *node) {
     const char *right = json_string_value(json_object_get(arg, "path"));
     vdim_t *d;
     if (strcmp(op, "in") == 0) {
+      json_t *items = verify__in_items(r->doc, arg);
       d = dim_find(r->plan, left);
-      json_array_foreach(arg, i, item) {
+      json_array_foreach(items, i, item) {
         if (d != NULL) json_array_append_new(d->comparands, json_pack("[s, {s:O}]", "eq", "literal", item));
       }
+      json_decref(items);
       continue;
     }
     if (strcmp(op, "eq") != 0 && strcmp(op, "ne") != 0 && strcmp(op, "lt") != 0 && strcmp(op, "le") != 0 &&
@@ -230,6 +233,7 @@ static vplan_t *plan_build(const vmodel_t *m, const vtrans_t *tr) {
     plan->none = true;
     return plan;
   }
+  r.doc = m->doc;
   r.plan = plan;
   r.reads = json_array();
   r.copies = json_array();
@@ -607,7 +611,7 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
                     const engine_actor_t *actor) {
   vplan_t *plan;
   vchoices_t *ch;
-  json_t *out = json_array(), *base = NULL, *skel = NULL;
+  json_t *out = json_array(), *base = NULL, *skel = NULL, *minimal = NULL;
   int *row = NULL, i, varying = 0;
   uint64_t product = 1;
   vpairs_t pairs;
@@ -694,6 +698,18 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
     if (ch[i].n == 0) ch[i].v[ch[i].n++] = NULL;
     json_decref(compared);
   }
+  /* The minimal data: every optional field absent (each may be checked
+   * against a catalogue's cell that only some values of another field
+   * have, so that no pair of choices, nor the first choices, need pass
+   * every guard at once).  Tried last, before the caps below pin fields. */
+  for (i = 0; i < plan->count; i++) {
+    int j;
+    row[i] = 0;
+    for (j = 0; !plan->dims[i].required && j < ch[i].n; j++)
+      if (ch[i].v[j] == NULL) row[i] = j;
+  }
+  minimal = row_data(plan, ch, row);
+  memset(row, 0, sizeof(int) * (size_t)plan->count);
   /* Fields below an object that is only ever absent, and beyond the
    * number of fields that vary, keep their first choice. */
   for (i = 0; i < plan->count; i++) {
@@ -743,6 +759,16 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
     if (tried > tr->tried) tr->tried = tried;
   }
   pairs_free(&pairs);
+  if (minimal != NULL) {
+    json_t *have;
+    size_t k;
+    bool dup = false;
+    json_array_foreach(out, k, have) {
+      if (json_equal(have, minimal)) dup = true;
+    }
+    if (!dup) json_array_append(out, minimal);
+  }
+  json_decref(minimal);
   for (i = 0; i < plan->count; i++) choices_clear(&ch[i]);
   free(ch);
   free(row);
@@ -751,6 +777,7 @@ json_t *sample_draw(vmodel_t *m, vtrans_t *tr, const engine_ctx_t *ctx, const js
   return out;
 fail:
   pairs_free(&pairs);
+  json_decref(minimal);
   if (ch)
     for (i = 0; i < plan->count; i++) choices_clear(&ch[i]);
   free(ch);

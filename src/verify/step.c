@@ -230,7 +230,7 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     const char *name, *first = NULL, *event;
     int64_t first_due = 0;
     json_t *t;
-    engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+    engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
     engine_result_t res;
     json_object_foreach(json_object_get(cur, "timers"), name, t) {
       int64_t due = json_integer_value(json_object_get(t, "due_s"));
@@ -260,6 +260,7 @@ int step_clock(vmodel_t *m, const json_t *case_, const json_t *run, int64_t to_s
     }
     ctx.chart = m->chart;
     ctx.cal = m->cal;
+    ctx.tables = NULL;
     ctx.now_s = first_due; /* the event happens when the timer was due, as on the server */
     rc = engine_timer_fire(&ctx, cur, first, &res);
     if (rc != 0) {

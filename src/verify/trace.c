@@ -34,7 +34,7 @@ static json_t *time_text(int64_t t) {
 static json_t *replay(vexplore_t *x, const char *step, int64_t now_s, int n, json_t **case_, json_t **run,
                       const char *message, bool *ok) {
   json_t *s = core_json_loadb(step, strlen(step), 0, NULL), *entry = json_object(), *nc = NULL, *nr = NULL;
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL, NULL};
   vstep_info_t info;
   int rc;
   memset(&info, 0, sizeof(info));

@@ -46,6 +46,11 @@ void verify__reads_walk(const json_t *node, verify_walk_node_fn on_node, verify_
                         void *ud);
 /* Whether p names the event's data ("data" or "data.…"). */
 bool verify__is_data_path(const char *p);
+/* The values an "in" operator's argument may hold: the array itself, or
+ * for a {"table": {"name", "column"}} value every element of the lists in
+ * that column of the chart's table (a catalogue's "combineerbaar_met"),
+ * once each.  A new array (empty for any other value). */
+json_t *verify__in_items(const json_t *doc, const json_t *arg);
 
 typedef struct {
   const char *name;

@@ -126,7 +126,7 @@ static int walk_keep(vexplore_t *x, uint32_t from, const char *step, const json_
 static int walk_try(vexplore_t *x, const walk_option_t *o, uint32_t from, const json_t *case_,
                     const json_t *run, int64_t now_s, json_t **ncase, json_t **nrun, char **text,
                     vstep_info_t *info) {
-  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL};
+  engine_ctx_t ctx = {x->m.chart, x->m.cal, now_s, NULL, NULL};
   engine_actor_t actors[VERIFY_ACTORS_MAX];
   char buf[VERIFY_ACTORS_MAX][2][LIMIT_ID_BYTES_MAX];
   vtrans_t *tr = &x->m.trans[o->trans];

@@ -77,7 +77,7 @@ static void chart_use(const engine_chart_t *chart) {
   }
   FUZZ_CHECK(engine_chart_id(chart)[0] != '\0', "no id");
   json_object_foreach((json_t *)json_object_get(engine_chart_json(chart), "roles"), role, v) {
-    engine_ctx_t ctx = {chart, &cal, 1806537600}; /* 2027-04-01 */
+    engine_ctx_t ctx = {chart, &cal, 1806537600, NULL, NULL}; /* 2027-04-01 */
     engine_actor_t actor = {"fuzz-actor", role, "org"};
     engine_result_t res;
     int rc = engine_case_create(&ctx, "c-1", body, NULL, &actor, &res);

@@ -101,7 +101,7 @@ static void case_keep(const char *name, json_t *c, const char *now) {
 }
 
 static json_t *create(const char *role, const char *now, const char *body_json) {
-  engine_ctx_t ctx = {chart, &cal, at(now)};
+  engine_ctx_t ctx = {chart, &cal, at(now), NULL, NULL};
   engine_result_t res;
   json_t *body = json_loads(body_json, 0, NULL), *extra = json_pack("{s:s}", "regio", "rijnmond"), *c;
   int rc;
@@ -117,7 +117,7 @@ static json_t *create(const char *role, const char *now, const char *body_json) 
 
 /* Applies a scripted event that must succeed; returns the new case (c is released). */
 static json_t *step(json_t *c, const char *role, const char *now, const char *event, const char *data_json) {
-  engine_ctx_t ctx = {chart, &cal, at(now)};
+  engine_ctx_t ctx = {chart, &cal, at(now), NULL, NULL};
   engine_result_t res;
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
@@ -250,7 +250,7 @@ static void timers_fire(const json_t *c) {
   const char *name;
   json_t *t;
   json_object_foreach(json_object_get(c, "timers"), name, t) {
-    engine_ctx_t ctx = {chart, &cal, json_integer_value(json_object_get(t, "due_s"))};
+    engine_ctx_t ctx = {chart, &cal, json_integer_value(json_object_get(t, "due_s")), NULL, NULL};
     engine_result_t res;
     int rc = engine_timer_fire(&ctx, c, name, &res);
     FUZZ_CHECK(rc == 0, "timer %s: %s %s", name, core_err_code(rc), res.message);
@@ -265,7 +265,7 @@ static void event_apply_all(const char *event, const json_t *data) {
   int i, k;
   for (i = 0; i < cases_count; i++) {
     for (k = 0; k < actors_count; k++) {
-      engine_ctx_t ctx = {chart, &cal, cases[i].now_s};
+      engine_ctx_t ctx = {chart, &cal, cases[i].now_s, NULL, NULL};
       engine_result_t res;
       int rc = engine_event_apply(&ctx, cases[i].case_, event, data, &actors[k], &res);
       FUZZ_CHECK(rc == res.err, "rc %d, err %d", rc, res.err);
@@ -288,7 +288,7 @@ static void case_create_all(const json_t *body) {
   json_t *extra = json_pack("{s:s}", "regio", "rijnmond");
   int k;
   for (k = 0; k < actors_count; k++) {
-    engine_ctx_t ctx = {chart, &cal, at("2027-03-31T10:00:00+02:00")};
+    engine_ctx_t ctx = {chart, &cal, at("2027-03-31T10:00:00+02:00"), NULL, NULL};
     engine_result_t res;
     int rc = engine_case_create(&ctx, "c-fuzz-new", body, extra, &actors[k], &res);
     FUZZ_CHECK(rc == res.err, "rc %d, err %d", rc, res.err);

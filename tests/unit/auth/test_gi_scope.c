@@ -135,7 +135,7 @@ TEST(delegate_org_sees_gets_tasks_keeps_identity_R_TW_1) {
  * its view withholds free text. */
 TEST(visible_after_notice_by_the_engines_marker_R_PRIV_1) {
   engine_chart_t *chart = chart_load();
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_actor_t pr = {"pr-r", "pr", "rotterdam"};
   engine_result_t res;
   auth_actor_t cm = actor("cm-1", "cm", "rijnmond"), cm_other = actor("cm-2", "cm", "elders");

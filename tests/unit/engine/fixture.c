@@ -137,7 +137,7 @@ static void keep_effects(const engine_result_t *res) {
 
 json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t *a, const char *id,
                   const json_t *body, const char *regio, int expect_rc, const char *expect_rule) {
-  engine_ctx_t ctx = {chart, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {chart, &fx_cal, now, NULL, NULL};
   engine_result_t res;
   json_t *extra = regio ? json_pack("{s:s}", "regio", regio) : NULL, *c = NULL;
   int rc = engine_case_create(&ctx, id, body, extra, a, &res);
@@ -158,7 +158,7 @@ json_t *fx_create(const engine_chart_t *chart, int64_t now, const engine_actor_t
 /* Applies event with data_json to c; returns the result code, res filled. */
 static int apply(const engine_chart_t *chart, const json_t *c, int64_t now, const engine_actor_t *a,
                  const char *event, const char *data_json, engine_result_t *res) {
-  engine_ctx_t ctx = {chart, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {chart, &fx_cal, now, NULL, NULL};
   json_t *data = fx_json(data_json);
   int rc = engine_event_apply(&ctx, c, event, data, a, res);
   json_decref(data);
@@ -197,7 +197,7 @@ void fx_refused(const engine_chart_t *chart, const json_t *c, int64_t now, const
 
 json_t *fx_fire(const engine_chart_t *chart, json_t *c, const char *name) {
   const json_t *timer = json_object_get(json_object_get(c, "timers"), name);
-  engine_ctx_t ctx = {chart, &fx_cal, 0, NULL};
+  engine_ctx_t ctx = {chart, &fx_cal, 0, NULL, NULL};
   engine_result_t res;
   ASSERT_NOT_NULL(timer);
   ctx.now_s = json_integer_value(json_object_get(timer, "due_s"));

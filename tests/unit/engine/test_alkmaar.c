@@ -231,7 +231,7 @@ TEST(route1_register_and_assign_R_TW_1) {
 
 /* R-TW-1: self-referral (Zelfverwijzer/Geen verwijzer) is refused in regio Alkmaar (ALK §2.3.1). */
 TEST(self_referral_refused_R_TW_1) {
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   setup();
   create(
@@ -1124,9 +1124,10 @@ TEST(allowed_events_on_the_ladder) {
   json_decref(c);
 }
 
-/* R-MON-8 (DOMAIN 4.1, ARR): the chart's table arrangementen holds the limits: begeleiding and behandeling
- * at most 12 months, crisishulp ambulant and crisisverblijf at most 6 weeks, behandeling start at most 10
- * contacts; checked at the toewijzing, the verzoek om toewijzing, and every verlenging. */
+/* R-MON-8 (DOMAIN 4.1, ARR): the catalogue catalogs/alkmaar.json (the table arrangementen) holds the limits:
+ * begeleiding and behandeling at most 12 months, crisishulp ambulant and crisisverblijf at most 6 weeks,
+ * behandeling start at most 10 contacts; checked at the toewijzing, the verzoek om toewijzing, and every
+ * verlenging. */
 TEST(arrangement_limits_R_MON_8) {
   json_t *c;
   int64_t at = t("2027-03-22T10:00:00+01:00");

@@ -45,7 +45,7 @@ static void assert_events(const json_t *a, const char *want) {
 /* Creates a case (route A by the procesregisseur, route B by the aanbieder); res keeps the result, whose
  * allowed_events must be engine_allowed_events' for the creator's role. */
 static json_t *create(const engine_actor_t *a, int64_t now, engine_result_t *res) {
-  engine_ctx_t ctx = {chart, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {chart, &fx_cal, now, NULL, NULL};
   json_t *body =
       json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "verwijzer", a == &AB ? "huisarts" : "gemeente",
                 "gemeente", "rotterdam", "casusregisseur", "cr-1", "regie_intensiteit", "midden", "jeugdige",
@@ -71,7 +71,7 @@ static json_t *create(const engine_actor_t *a, int64_t now, engine_result_t *res
  * engine_allowed_events' for the actor's role on the new case.  Returns the new case (c is released). */
 static json_t *step(json_t *c, int64_t now, const engine_actor_t *a, const char *event, const char *data_json,
                     engine_result_t *res) {
-  engine_ctx_t ctx = {chart, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {chart, &fx_cal, now, NULL, NULL};
   json_t *data = fx_json(data_json);
   int rc = engine_event_apply(&ctx, c, event, data, a, res);
   json_decref(data);
@@ -194,7 +194,7 @@ TEST(events_return_the_actors_events_on_the_new_case) {
 
 /* A refused create or event and a fired timer carry no allowed_events. */
 TEST(refusals_and_timers_carry_none) {
-  engine_ctx_t ctx = {NULL, &fx_cal, 0, NULL};
+  engine_ctx_t ctx = {NULL, &fx_cal, 0, NULL, NULL};
   engine_result_t res;
   json_t *c;
   setup();

@@ -380,12 +380,13 @@ TEST(route_a_register_and_assign_R_TW_1) {
 
 /* R-TW-1: self-referral (no legal referrer) is refused; a huisarts referral is route B. */
 TEST(self_referral_refused_R_TW_1) {
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   json_t *body;
   setup();
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "zelf", "gemeente", "rotterdam", "jeugdige",
                    "naam", "X", "geboortedatum", "2012-01-01");
@@ -404,7 +405,7 @@ TEST(self_referral_refused_R_TW_1) {
 /* R-TW-2: start zorg within 5 working days; the deadline crosses Easter 2027. */
 TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
   json_t *c;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-25T09:00:00+01:00"), false);
@@ -416,6 +417,7 @@ TEST(start_zorg_deadline_crosses_easter_R_TW_2) {
             t("2027-04-03T00:00:00+02:00"));
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-04-03T00:00:00+02:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "start_zorg_termijn", &res), 0);
   ASSERT_NOT_NULL(res.history);
@@ -577,7 +579,7 @@ TEST(allowed_events_per_role) {
 /* A fired timer whose event no transition takes now is consumed and changes nothing else. */
 TEST(timer_ignored_when_not_applicable) {
   json_t *c;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
@@ -587,6 +589,7 @@ TEST(timer_ignored_when_not_applicable) {
                                 "due_s", (json_int_t)t("2027-03-24T00:00:00+01:00")));
   ctx.chart = rijnmond;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-24T00:00:00+01:00");
   ASSERT_EQ(engine_timer_fire(&ctx, c, "stray", &res), 0);
   ASSERT_NULL(res.history);
@@ -622,7 +625,7 @@ static engine_chart_t *mini_chart(const char *root_states) {
 static const engine_actor_t A = {"a-1", "a", "o"};
 
 static json_t *mini_create(engine_chart_t *mc, int64_t now) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL, NULL};
   engine_result_t res;
   json_t *c;
   ctx.chart = mc;
@@ -634,7 +637,7 @@ static json_t *mini_create(engine_chart_t *mc, int64_t now) {
 
 static int mini_apply(engine_chart_t *mc, json_t **c, int64_t now, const char *event, const char *data_json,
                       engine_result_t *res) {
-  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL};
+  engine_ctx_t ctx = {NULL, &fx_cal, now, NULL, NULL};
   json_t *data = data_json ? json_loads(data_json, 0, NULL) : NULL;
   int rc;
   ctx.chart = mc;
@@ -681,7 +684,7 @@ TEST(append_action_builds_a_list) {
 TEST(extra_in_value_and_sum) {
   engine_chart_t *mc;
   engine_result_t res;
-  engine_ctx_t ctx = {NULL, &fx_cal, 0, NULL};
+  engine_ctx_t ctx = {NULL, &fx_cal, 0, NULL, NULL};
   json_t *c, *extra, *data;
   setup();
   mc = mini_chart(
@@ -852,7 +855,7 @@ TEST(region_transition_keeps_sibling_regions) {
   engine_actor_t a = {"x", "a", "o"};
   engine_problems_t p;
   engine_chart_t *chart;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
   engine_result_t res;
   json_t *doc = json_loads(chart_json, 0, NULL), *c;
   setup();
@@ -861,6 +864,7 @@ TEST(region_transition_keeps_sibling_regions) {
   json_decref(doc);
   ctx.chart = chart;
   ctx.cal = &fx_cal;
+  ctx.tables = NULL;
   ctx.now_s = t("2027-03-22T09:00:00+01:00");
   ASSERT_EQ(engine_case_create(&ctx, "c-1", NULL, NULL, &a, &res), 0);
   c = json_incref(res.case_);

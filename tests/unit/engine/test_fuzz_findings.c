@@ -61,7 +61,7 @@ TEST(more_than_64_children_is_a_problem) {
 TEST(count_saturates_instead_of_overflowing) {
   engine_chart_t *c = NULL;
   engine_problems_t p;
-  engine_ctx_t ctx = {NULL, NULL, 1806537600, NULL};
+  engine_ctx_t ctx = {NULL, NULL, 1806537600, NULL, NULL};
   engine_actor_t a = {"a-1", "a", "o"};
   engine_result_t res;
   json_t *doc = json_loads(

@@ -151,7 +151,7 @@ TEST(candidates_cond_value_and_the_transition_taken) {
   json_t *doc = chart_with(NULL), *c, *fields, *extra, *v;
   engine_chart_t *chart = fx_chart_load(doc);
   engine_actor_t x = {"x-1", "x", "o"}, y = {"y-1", "y", "o"};
-  engine_ctx_t ctx = {chart, NULL, fx_t("2027-01-04T09:00:00+01:00"), NULL};
+  engine_ctx_t ctx = {chart, NULL, fx_t("2027-01-04T09:00:00+01:00"), NULL, NULL};
   engine_result_t res;
   const json_t *cands[4];
   json_decref(doc);

@@ -247,7 +247,7 @@ TEST(evaluation_refusals_R_MON_1) {
   json_decref(c);
   /* not before care has started */
   {
-    engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL};
+    engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL, NULL};
     engine_result_t res;
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "verwijzer", "gemeente", "gemeente", "rotterdam",
                              "jeugdige", "naam", "X", "geboortedatum", "2012-01-01");
@@ -706,7 +706,7 @@ TEST(crisis_pauses_arrangement_R_MON_7) {
  * lasts at most 12 months; other arrangements (dyslexie runs ~18 months) have no such limit. */
 TEST(toekenning_at_most_12_months_for_begeleiding_R_MON_8) {
   json_t *c;
-  engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL};
+  engine_ctx_t ctx = {NULL, &fx_cal, AT("2027-03-31"), NULL, NULL};
   engine_result_t res;
   json_t *body;
   setup();
@@ -1721,9 +1721,10 @@ TEST(start_inside_the_period_and_jz588_R_TW_7) {
   json_decref(c);
 }
 
-/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the chart's table arrangementen: crisishulp ambulant and
- * crisisverblijf at most 6 weeks; behandeling (individueel, start, groep) and begeleiding at most 12
- * months; behandeling start at most 10 contacts; an arrangement without a maximum has none. */
+/* R-MON-8 (DOMAIN 4.1, ARR): the limits are the region's catalogue (catalogs/rijnmond.json, the table
+ * arrangementen): crisishulp ambulant and crisisverblijf at most 6 weeks; behandeling (individueel, start,
+ * groep) and begeleiding at most 12 months; behandeling start at most 10 contacts; an arrangement without a
+ * maximum has none. */
 TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
   json_t *c, *d;
   const char *crisis[] = {"crisishulp_ambulant", "crisishulp_verblijf"};

@@ -14,7 +14,7 @@
 
 /* The samples of the first transition of state "a" on a case in "a" whose fields.owner is "o-1". */
 static json_t *draw(const engine_chart_t *c, vmodel_t *m, vtrans_t **tr_out) {
-  engine_ctx_t ctx = {c, &vx_cal, cal_local_midnight(cal_day_from_ymd(2027, 1, 4)) + 9 * 3600, NULL};
+  engine_ctx_t ctx = {c, &vx_cal, cal_local_midnight(cal_day_from_ymd(2027, 1, 4)) + 9 * 3600, NULL, NULL};
   engine_actor_t actor = {"r:member", "r", "o-1"};
   json_t *case_ = json_pack("{s:{s:s, s:s}, s:{}, s:[], s:[s], s:{}, s:b}", "fields", "org", "o-1", "owner",
                             "o-1", "counters", "flags", "state", "a", "timers", "closed", 0);
