@@ -35,7 +35,8 @@ def test_statechart_verify_be12_bypass_trace():
     """R-BE-12 on its own (--property): on the landed Rijnmond chart the aanbieder cannot end the case
     another way while the termination procedure it announced is open (the property holds within the
     bound); on a copy without zorg_afsluiten's R-BE-12 guards (the landed chart before the rule) it is
-    violated in 5 steps, the aanbieder ending the case with zorg_afsluiten after beeindiging_aankondigen,
+    violated (in 5 steps when breadth first reaches that deep, else on a longer random walk), the aanbieder
+    ending the case with zorg_afsluiten after beeindiging_aankondigen,
     and the early end with reden 33 in 4."""
     chart = json.load(open(os.path.join(SRC, "statecharts", "jeugdhulp-rijnmond.json")))
     d = tempfile.mkdtemp()
@@ -56,11 +57,15 @@ def test_statechart_verify_be12_bypass_trace():
         assert be12["result"] == "violated", be12
         trace = be12["trace"]
         assert trace[0]["create"] is True and trace[-1]["event"] == "zorg_afsluiten", trace
-        assert "beeindiging_aankondigen" in [s["event"] for s in trace] and len(trace) == 5, trace
+        # Breadth first finds it in 5 steps when its bound reaches that deep; otherwise a random walk past the
+        # bound finds a longer one (found_by "walk").
+        assert "beeindiging_aankondigen" in [s["event"] for s in trace], trace
+        assert len(trace) == 5 or (be12.get("found_by") == "walk" and len(trace) > 5), (len(trace), be12.get("found_by"))
         early_end = props["reden_33_alleen_na_goedgekeurde_beeindiging"]
         assert early_end["result"] == "violated", early_end
         trace = early_end["trace"]
-        assert trace[0]["create"] is True and trace[-1]["event"] == "zorg_afsluiten" and len(trace) == 4, trace
+        assert trace[0]["create"] is True and trace[-1]["event"] == "zorg_afsluiten", trace
+        assert len(trace) == 4 or early_end.get("found_by") == "walk", (len(trace), early_end.get("found_by"))
         assert trace[-1]["data"]["reden_beeindiging"] == "33" and trace[-1]["state"] == ["beeindigd"], trace
     finally:
         shutil.rmtree(d)
