@@ -299,6 +299,9 @@ size_t api__actor_scopes(const api_t *api, const auth_actor_t *actor, const char
  * who may see it); CASUS_ENOT_FOUND (404, as an unknown id, R-AUTH-2) for
  * everyone else. */
 int api__case_damaged(api_t *api, store_txn_t *txn, const auth_actor_t *actor, const char *id);
+/* apply.c: the case a queued request names and its chart, when its actor may see it; else p failed. */
+int api__pending_case_load(api_t *api, store_txn_t *txn, pending_t *p, json_t **case_out,
+                           const engine_chart_t **chart_out);
 #define API_CASE_DAMAGED_MESSAGE \
   "This case's stored record is damaged; it is unavailable until it is restored (casusd verify names it)."
 /* Refuses charts whose roles name more visibility fields than a case or a

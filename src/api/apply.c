@@ -203,18 +203,16 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   return rc ? rc : p->err;
 }
 
-static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
-  const char *event = json_string_value(json_object_get(p->body, "event"));
-  const json_t *data = json_object_get(p->body, "data"),
-               *expected = json_object_get(p->body, "expected_version");
+/* The case a queued request names, with its chart, when the actor may see
+ * it (R-AUTH-2): 0 with *case_out (a new reference) and *chart_out, or p
+ * failed (404 for a case that is not there or not the actor's to see; a
+ * damaged record is reported as such) and its error returned. */
+int api__pending_case_load(api_t *api, store_txn_t *txn, pending_t *p, json_t **case_out,
+                           const engine_chart_t **chart_out) {
+  json_t *case_ = NULL;
   const engine_chart_t *chart;
-  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
-  engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
-  engine_result_t res;
-  json_t *case_ = NULL, *linked = NULL;
-  int rc;
-  /* The body's shape was checked before the request was queued (write_queue.c). */
-  rc = store_case_get(txn, p->case_id, &case_);
+  int rc = store_case_get(txn, p->case_id, &case_);
+  *case_out = NULL;
   if (rc == CASUS_ESTORE_CORRUPT) rc = api__case_damaged(api, txn, p->actor, p->case_id);
   if (rc != 0) {
     api__pending_fail(p, rc, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL,
@@ -227,6 +225,24 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
     api__pending_fail(p, CASUS_ENOT_FOUND, "R-AUTH-2", NULL);
     return p->err;
   }
+  *case_out = case_;
+  *chart_out = chart;
+  return 0;
+}
+
+static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
+  const char *event = json_string_value(json_object_get(p->body, "event"));
+  const json_t *data = json_object_get(p->body, "data"),
+               *expected = json_object_get(p->body, "expected_version");
+  const engine_chart_t *chart;
+  engine_ctx_t ctx = {NULL, NULL, 0, NULL, NULL};
+  engine_actor_t actor = {p->actor->id, p->actor->role, p->actor->org};
+  engine_result_t res;
+  json_t *case_ = NULL, *linked = NULL;
+  int rc;
+  /* The body's shape was checked before the request was queued (write_queue.c). */
+  rc = api__pending_case_load(api, txn, p, &case_, &chart);
+  if (rc != 0) return rc;
   /* R-TIME-3: deadlines that passed fire before the event, even while a
    * storm of due timers is still being worked off chunk by chunk. */
   rc = api__case_catch_up(api, txn, chart, &case_);

@@ -106,19 +106,8 @@ int api__destroy_process(api_t *api, store_txn_t *txn, pending_t *p) {
   json_t *case_ = NULL, *entry, *rec = NULL;
   int rc;
 
-  rc = store_case_get(txn, p->case_id, &case_);
-  if (rc == CASUS_ESTORE_CORRUPT) rc = api__case_damaged(api, txn, p->actor, p->case_id);
-  if (rc != 0) {
-    api__pending_fail(p, rc, rc == CASUS_ENOT_FOUND ? "R-AUTH-2" : NULL,
-                      rc == CASUS_ESTORE_CORRUPT ? API_CASE_DAMAGED_MESSAGE : NULL);
-    return rc;
-  }
-  chart = api__chart_by_ref(api, json_string_value(json_object_get(case_, "chart")));
-  if (chart == NULL || !auth_case_visible(chart, p->actor, case_)) {
-    json_decref(case_);
-    api__pending_fail(p, CASUS_ENOT_FOUND, "R-AUTH-2", NULL);
-    return p->err;
-  }
+  rc = api__pending_case_load(api, txn, p, &case_, &chart);
+  if (rc != 0) return rc;
   fields = json_object_get(case_, "fields");
   gemeente = json_string_value(json_object_get(fields, "gemeente"));
   if (strcmp(p->actor->role, "procesregisseur") != 0 || gemeente == NULL ||
