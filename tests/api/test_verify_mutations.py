@@ -41,6 +41,10 @@ STRICT = os.environ.get("CASUS_MUTATION_STRICT", "1") == "1"
 # caught defect costs only the walks up to the catch): the deep ladder and procedure defects lie past the
 # search's bound, and a walk reaches some of them only once in a few hundred.
 WALKS = int(os.environ.get("CASUS_MUTATION_WALKS", "1000"))
+# Seeds tried one after another until the property catches it (a swarm of differently seeded walks, each
+# repeatable): Alkmaar's ladder_sluit_tegen_ret_advies was found after 89, 341, 694 and 581 walks with
+# seeds 1 to 4 and not within 1 000 with the default seed.
+SEEDS = (1, 2, 3)
 results = {"passed": 0, "failed": 0}
 outcomes = []
 
@@ -230,9 +234,11 @@ MUTATIONS = [
 MAX_STATES_FOR = {}
 
 
-def verify(path, trace, catcher=None):
+def verify(path, trace, catcher=None, seed=None):
     """The whole report, or (catcher given) only that property on its slice: deeper within the same bound."""
     only = ["--property", catcher, "--walks", str(WALKS)] if catcher else []
+    if seed is not None:
+        only += ["--seed", str(seed)]
     bound = max(MAX_STATES, MAX_STATES_FOR.get(catcher, 0))
     p = subprocess.run([CASUSD, "statechart", "verify", path, "--json", "--trace-out", trace,
                         "--max-states", str(bound), "--depth", str(DEPTH), *only],
@@ -259,10 +265,10 @@ def check_mutation(chart_id, name, event, catcher, what, mutate, gap):
         path, trace_path = os.path.join(d, f"{name}.json"), os.path.join(d, f"{name}.trace.json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(chart, f, ensure_ascii=False)
-        def run(only):
+        def run(only, seed=None):
             if os.path.exists(trace_path):
                 os.unlink(trace_path)
-            rc, out, err = verify(path, trace_path, only)
+            rc, out, err = verify(path, trace_path, only, seed)
             assert rc in (0, 1), f"{name}: the mutated copy must stay a valid chart: rc {rc}: {err[-2000:]}"
             report = json.loads(out)["charts"][0]
             violated = [p["name"] for p in report["properties"] if p["result"] == "violated"]
@@ -274,8 +280,10 @@ def check_mutation(chart_id, name, event, catcher, what, mutate, gap):
         # First the property meant to catch it, alone on its slice (as a user asks about one rule);
         # when that does not, the whole report, whose coverage check says whether the step was reached.
         caught = False
-        if catcher is not None:
-            rc, report, violated, failed, steps, named, caught = run(catcher)
+        for seed in SEEDS if catcher is not None else ():
+            rc, report, violated, failed, steps, named, caught = run(catcher, seed)
+            if caught:
+                break
         if not caught:
             rc, report, violated, failed, steps, named, caught = run(None)
         taken = next((k for k in report["checks"] if k["name"] == "transitions_taken"), {})

@@ -228,7 +228,8 @@ def replay(chart_path, script):
 def test_r_be_12_trace_replays_on_the_server():
     """Issue 9, R-BE-12: the bypass the Rijnmond chart had before R-BE-12 was enforced (a copy without
     zorg_afsluiten's R-BE-12 guards, with the property geen_einde_tijdens_beeindigingsprocedure), violated
-    in 5 steps: aanmelden, toewijzen, start_zorg, beeindiging_aankondigen, zorg_afsluiten. Replayed over
+    in 5 steps: aanmelden, toewijzen, start_zorg, beeindiging_aankondigen, zorg_afsluiten (or, when breadth
+    first does not reach that deep, on a longer random walk with clock moves). Replayed over
     HTTP on that copy, the server's states and status equal the verifier's after every step and the last
     step closes the case; the landed chart refuses that last step with 422 and the rule."""
     with open(CHART) as f:
@@ -241,21 +242,30 @@ def test_r_be_12_trace_replays_on_the_server():
     with open(path, "w") as f:
         json.dump(chart, f, indent=1)
     script = verify(path, 1)
-    assert [st["event"] for st in script] == ["aanmelden", "toewijzen", "start_zorg", "beeindiging_aankondigen",
-                                              "zorg_afsluiten"], script
-    assert not any(st.get("clock") for st in script), script
+    events = [st["event"] for st in script]
+    # Breadth first finds the 5 steps when its bound reaches them; otherwise a random walk past the bound
+    # finds a longer way, with clock moves (docs/statecharts.md): either replays.
+    if len(script) == 5:
+        assert events == ["aanmelden", "toewijzen", "start_zorg", "beeindiging_aankondigen", "zorg_afsluiten"], script
+        assert not any(st.get("clock") for st in script), script
+    assert events[0] == "aanmelden" and "beeindiging_aankondigen" in events and events[-1] == "zorg_afsluiten", events
     seen = replay(path, script)
-    assert len(seen) == 5
-    # beeindiging_aankondigen was open (the property's point) when zorg_afsluiten ended the case
-    assert "beeindiging_gesprekken" in seen[3][1]["state"], seen[3][1]["state"]
+    assert len(seen) == len(script)
+    # the termination procedure was open (the property's point) when zorg_afsluiten ended the case
+    assert any(x.startswith("beeindiging_") for x in seen[-2][1]["state"]), seen[-2][1]["state"]
     last = seen[-1][1]
     assert last["closed"] is True and last["status"] == "beeindigd" and last["state"] == ["beeindigd"], last
     assert last["deadlines"] == [], last["deadlines"]
     # the landed chart: the same script up to the announcement, then the last step is refused
     s, tokens, _ = script_server(CHART, script)
     with s:
-        cid = None
+        cid, now = None, script[0]["now"]
         for st in script:
+            if st.get("clock") or st["now"] != now:
+                now = st["now"]
+                s.clock(now)
+                if st.get("clock"):
+                    continue
             token = tokens[st["actor"]["id"]]
             if st.get("create"):
                 status, body = s.req("POST", "/v1/cases", token, st["data"])
