@@ -144,7 +144,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   static const char toewijzing[] =
       "{\"aanbieder\":\"zorgaanbieder-a\",\"product\":\"45A01\",\"begindatum\":\"2027-04-01\","
       "\"einddatum\":\"2027-12-31\",\"risicotaxatie\":\"geen_risico\"}"; /* R-SAFE-1 */
-  json_t *doc, *c, *zorg;
+  json_t *doc, *raw, *c, *zorg;
   const char *role;
   json_t *v;
   engine_problems_t p;
@@ -154,7 +154,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   doc = embedded_json("calendars/nl.json");
   FUZZ_CHECK(calendar_load(&cal, doc, NULL, NULL, 0) == 0, "calendar");
   json_decref(doc);
-  doc = embedded_json("statecharts/jeugdhulp-rijnmond.json");
+  /* The chart as the server runs it: its fragments and catalogue resolved (bundled). */
+  raw = embedded_json("statecharts/jeugdhulp-rijnmond.json");
+  rc = engine_chart_resolve(raw, core_fragment_get, NULL, &doc, &p);
+  json_decref(raw);
+  FUZZ_CHECK(rc == 0, "resolve: %d problems, first %s", p.count, p.count ? p.items[0].message : "-");
   rc = engine_chart_load(doc, &chart, &p);
   FUZZ_CHECK(rc == 0, "chart: %d problems, first %s", p.count, p.count ? p.items[0].message : "-");
   json_object_foreach(json_object_get(doc, "roles"), role, v) {
