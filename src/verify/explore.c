@@ -510,7 +510,7 @@ static int creates(vexplore_t *x) {
 /* Whether every question of a slice without coverage duties is answered:
  * each of its properties has its witness (a violation, being breadth
  * first the shortest; or the reach). */
-static bool answered(const vexplore_t *x) {
+bool explore_answered(const vexplore_t *x) {
   int k;
   if (x->coverage || x->props_count == 0) return false;
   for (k = 0; k < x->props_count; k++)
@@ -525,7 +525,7 @@ int explore_run(vexplore_t *x) {
    * further step finds could not be kept anyway. */
   for (i = 0; i < x->count && rc == 0 && !x->states_max_hit && !x->answered; i++) {
     if (x->cfgs[i].pending != NULL) rc = expand(x, i);
-    x->answered = answered(x);
+    x->answered = explore_answered(x);
   }
   /* Past the bound, random walks go deeper than breadth first can. */
   if (rc == 0 && !x->answered) rc = walk_run(x);

@@ -332,6 +332,9 @@ int explore_clock_moves(vexplore_t *x, const json_t *case_, int64_t now_s, int64
 /* A new configuration slot (grown past the states bound for walk steps):
  * its index, or VERIFY_NONE when out of memory. */
 uint32_t explore_cfg_new(vexplore_t *x, uint32_t limit);
+/* Whether every question of a slice without coverage duties is answered
+ * (each property has its witness): the search and the walks stop there. */
+bool explore_answered(const vexplore_t *x);
 
 /* --- walk.c --- */
 

@@ -67,16 +67,6 @@ static bool walk_found(const vexplore_t *x, uint32_t base) {
          (x->engine_error.count > 0 && x->engine_error.from != VERIFY_NONE && x->engine_error.from >= base);
 }
 
-/* Whether every property of a slice without coverage duties has its
- * witness: then the walks stop, as the search does. */
-static bool all_witnessed(const vexplore_t *x) {
-  int k;
-  if (x->coverage || x->props_count == 0) return false;
-  for (k = 0; k < x->props_count; k++)
-    if (x->props[k].witness == VERIFY_NONE) return false;
-  return true;
-}
-
 /* Keeps the configuration a walk step reached (from `from`, made by step at
  * now_s): checks the properties on it.  Its id in *id. */
 static int walk_keep(vexplore_t *x, uint32_t from, const char *step, const json_t *case_, const json_t *run,
@@ -317,7 +307,7 @@ int walk_run(vexplore_t *x) {
       for (k = base; k < x->count; k++) free(x->cfgs[k].step);
       x->count = base;
     }
-    x->answered = all_witnessed(x);
+    x->answered = explore_answered(x);
   }
   x->walking = false;
   free(frontier);
