@@ -89,7 +89,8 @@ static int dims_add(vplan_t *plan, int *cap, const json_t *schema, const char *p
     idx = plan->count++;
     d = &plan->dims[idx];
     memset(d, 0, sizeof(*d));
-    snprintf(d->path, sizeof(d->path), "%s.%s", prefix, name);
+    if (snprintf(d->path, sizeof(d->path), "%s.%s", prefix, name) >= (int)sizeof(d->path))
+      d->path[sizeof(d->path) - 1] = '\0'; /* cut, as shown; the field is still drawn by its spec */
     d->name = name;
     d->spec = spec;
     d->parent = parent;
