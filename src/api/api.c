@@ -149,6 +149,11 @@ int api_start(api_t **out, uv_loop_t *loop, const api_options_t *opt, char *err,
     snprintf(err, err_size, "firing overdue timers failed: %s", core_err_message(rc));
     goto fail_handles;
   }
+  /* The embedded demo: its example cases, in an empty store (examples.c). */
+  if (opt->examples != NULL && (rc = api__examples_seed(api, opt->examples)) != 0) {
+    snprintf(err, err_size, "creating the demo's example cases failed: %s", core_err_message(rc));
+    goto fail_handles;
+  }
   rc = http_server_start(&api->http, loop, opt->host, opt->port, api__on_request, api);
   if (rc != 0) {
     snprintf(err, err_size, "cannot listen on %s:%d: %s", opt->host, opt->port, uv_strerror(rc));

@@ -31,6 +31,8 @@ typedef struct {
   const json_t *config;   /* the configuration document (borrowed) */
   const char *charts_dir; /* load charts from here; NULL: the bundled charts */
   uint64_t map_bytes;     /* initial LMDB map size; 0: default */
+  const json_t *examples; /* example cases to create in a store that holds none (the embedded
+                             demo's config/demo-cases.json); NULL: none */
 } api_options_t;
 
 /* Opens the store, loads charts, calendars and config, fires overdue timers

@@ -18,6 +18,7 @@
  *   growth.c       bounded growth: the sweeps of every group commit, the upgrade of older stores
  *   metrics.c      GET /metrics
  *   ui.c           GET /ui/...: the werkbank's static files (docs/ui.md)
+ *   examples.c     the demo's example cases, made at start-up in an empty store
  *   registry.c     loaded charts, regions and their calendars
  *   api.c          start and stop
  * Internal names that cross files are api__<noun>_<verb>.  Loop thread only.
@@ -320,6 +321,12 @@ int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart,
                       bool is_new, int64_t now_s);
 /* Applies one queued write in its own child transaction of parent. */
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p);
+
+/* examples.c */
+/* Creates the example cases of doc ({"cases": [...]}, borrowed) when the
+ * store holds no case, each step through api__pending_apply as its actor;
+ * a refused step is logged and ends its example.  0 or a store error. */
+int api__examples_seed(api_t *api, const json_t *doc);
 
 /* write_queue.c */
 /* Allocates the empty write-rate table (api->rate); 0 or CASUS_ENOMEM. */

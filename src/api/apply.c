@@ -354,7 +354,8 @@ static int process_inbox_read(store_txn_t *txn, pending_t *p) {
 /* Applies one queued write in its own child transaction. */
 void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
   store_txn_t *txn;
-  const char *idem_key = p->req->idempotency_key;
+  /* No request: a demo example's step (examples.c). */
+  const char *idem_key = p->req != NULL ? p->req->idempotency_key : NULL;
   int rc = store_txn_child(parent, &txn);
   if (rc != 0) {
     api__pending_fail(p, rc, NULL, NULL);
@@ -410,7 +411,7 @@ void api__pending_apply(api_t *api, store_txn_t *parent, pending_t *p) {
     return;
   }
   /* The history entries this request writes carry its X-Request-Id. */
-  api->request_id = p->req->request_id;
+  api->request_id = p->req != NULL ? p->req->request_id : NULL;
   rc = p->kind == W_CREATE       ? process_create(api, txn, p)
        : p->kind == W_INBOX_READ ? process_inbox_read(txn, p)
        : p->kind == W_DESTROY    ? api__destroy_process(api, txn, p)

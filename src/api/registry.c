@@ -226,14 +226,43 @@ static bool chart_creates_for(const engine_chart_t *ch, const char *role) {
   return false;
 }
 
+/* Whether org works in region: one of its gemeenten, the region itself (a
+ * contractmanager's, a zbt's org) or one of its GIs. */
+static bool region_is_home(const auth_region_t *r, const char *org) {
+  const json_t *g;
+  size_t i;
+  if (strcmp(r->name, org) == 0 || auth_region_has_gi(r, org)) return true;
+  json_array_foreach(r->gemeenten, i, g) {
+    if (strcmp(json_string_value(g), org) == 0) return true;
+  }
+  return false;
+}
+
+/* GET /v1/me's "creates": the charts new cases get in the regions the
+ * caller works in (its gemeente's, its GI's, its own region's), whose
+ * create entries admit its role; an organisation that is none of those (an
+ * aanbieder, which may ask for a toewijzing in any region) gets every
+ * region's.  Each chart once, in the configuration's order. */
 void api__handle_me(call_t *c) {
+  const auth_config_t *cfg = &c->api->cfg;
   json_t *creates = json_array();
+  bool home_only = false;
   int i;
-  for (i = 0; creates != NULL && i < c->api->charts_count; i++) {
-    const engine_chart_t *ch = c->api->charts[i];
-    /* The newest version of each chart: the one new cases get. */
-    if (api__chart_by_id(c->api, engine_chart_id(ch)) == ch && chart_creates_for(ch, c->actor->role))
-      json_array_append_new(creates, json_string(engine_chart_id(ch)));
+  for (i = 0; i < cfg->regions_count; i++)
+    home_only = home_only || region_is_home(&cfg->regions[i], c->actor->org);
+  for (i = 0; creates != NULL && i < cfg->regions_count; i++) {
+    const auth_region_t *r = &cfg->regions[i];
+    const engine_chart_t *ch = api__chart_by_id(c->api, r->chart);
+    const json_t *seen;
+    size_t j;
+    bool dup = false;
+    if (ch == NULL || (home_only && !region_is_home(r, c->actor->org)) ||
+        !chart_creates_for(ch, c->actor->role))
+      continue;
+    json_array_foreach(creates, j, seen) {
+      dup = dup || strcmp(json_string_value(seen), r->chart) == 0;
+    }
+    if (!dup) json_array_append_new(creates, json_string(r->chart));
   }
   api__reply_json(c->req, 200,
                   json_pack("{s:s, s:s, s:s, s:o*}", "id", c->actor->id, "role", c->actor->role, "org",

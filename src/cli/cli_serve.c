@@ -29,9 +29,11 @@
 static const char usage_serve[] =
     "Usage: casusd serve [--config FILE] [--listen HOST:PORT] [--data DIR] [--clock real|manual]\n"
     "                    [--charts DIR] [--map-bytes N] [--log-format json|text]\n"
+    "                    [--examples FILE | --no-examples]\n"
     "\n"
     "Runs the service.  Without --config it serves the embedded demo: the bundled charts, a demo\n"
-    "configuration whose (public!) tokens it prints, data in ./casusd-data.\n"
+    "configuration whose (public!) tokens it prints, data in ./casusd-data and, when that store\n"
+    "holds no case yet, the demo's example cases of every region (config/demo-cases.json).\n"
     "\n"
     "  --config FILE       configuration (regions, actors with token_sha256, optional \"oidc\" for the\n"
     "                      identity provider's tokens, optional \"now\"); see docs/api.md, "
@@ -50,7 +52,11 @@ static const char usage_serve[] =
     "  --charts DIR        load statecharts from DIR instead of the bundled ones (their fragments from\n"
     "                      DIR/common/, arrangement catalogues from DIR/catalogs/ or DIR/../catalogs/)\n"
     "  --map-bytes N       initial size of the store's LMDB map in bytes (default 1073741824); the map\n"
-    "                      grows by itself ahead of need, and a store that grew keeps its size\n";
+    "                      grows by itself ahead of need, and a store that grew keeps its size\n"
+    "  --examples FILE     create the example cases of FILE (the format of config/demo-cases.json, whose\n"
+    "                      \"@today+N\" dates count from the service's clock) when the store holds no\n"
+    "                      case; a step the chart refuses is logged and ends its example\n"
+    "  --no-examples       the embedded demo without its example cases (an empty store stays empty)\n";
 
 typedef struct {
   uv_signal_t sigint, sigterm, sighup;
@@ -139,9 +145,13 @@ int cli_serve(int argc, char **argv) {
                                        {"charts", required_argument, NULL, 's'},
                                        {"map-bytes", required_argument, NULL, 'm'},
                                        {"log-format", required_argument, NULL, 'f'},
+                                       {"examples", required_argument, NULL, 'x'},
+                                       {"no-examples", no_argument, NULL, 'X'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-  const char *config_path = NULL, *listen = "127.0.0.1:8080";
+  const char *config_path = NULL, *listen = "127.0.0.1:8080", *examples_path = NULL;
+  bool no_examples = false;
+  json_t *examples = NULL;
   api_options_t opt;
   store_lock_t *lock = NULL;
   char host[256], err[1024];
@@ -192,6 +202,12 @@ int cli_serve(int argc, char **argv) {
           return 2;
         }
         break;
+      case 'x':
+        examples_path = optarg;
+        break;
+      case 'X':
+        no_examples = true;
+        break;
       case 'h':
         fputs(usage_serve, stdout);
         return 0;
@@ -224,17 +240,37 @@ int cli_serve(int argc, char **argv) {
     print_demo_tokens(cfg);
   }
   opt.config = cfg;
+  if (examples_path != NULL && no_examples) {
+    fprintf(stderr, "casusd serve: --examples and --no-examples exclude each other\n");
+    json_decref(cfg);
+    return 2;
+  }
+  if (examples_path != NULL) {
+    examples = core_json_file_load(examples_path, LIMIT_CONFIG_BYTES_MAX, "example cases", msg, sizeof(msg));
+    if (examples == NULL || !json_is_array(json_object_get(examples, "cases"))) {
+      fprintf(stderr, "casusd serve: %s: %s\n", examples_path,
+              examples ? "the example cases file needs \"cases\": [...]" : msg);
+      json_decref(examples);
+      json_decref(cfg);
+      return 2;
+    }
+  } else if (config_path == NULL && !no_examples) {
+    examples = core_bundled_json("config/demo-cases.json");
+  }
+  opt.examples = examples;
   /* One server per store, and never one on a truncated file: both exit 2
    * before anything is opened (docs/operations.md). */
   if (store_lock_take(opt.data_dir, LIMIT_LOCK_WAIT_MS, &lock, err, sizeof(err)) != 0 ||
       store_file_check(opt.data_dir, err, sizeof(err)) != 0) {
     fprintf(stderr, "casusd serve: %s\n", err);
     store_lock_release(lock);
+    json_decref(examples);
     json_decref(cfg);
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
   rc = api_start(&s.api, loop, &opt, err, sizeof(err));
+  json_decref(examples);
   json_decref(cfg);
   if (rc != 0) {
     fprintf(stderr, "casusd serve: %s\n", err);

@@ -1,9 +1,10 @@
 """HTTP API tests: authentication and organisation scoping (R-AUTH-1, R-AUTH-2, R-PRIV-1)."""
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import HORIZON, KOMPAS, TOKEN, Server, assert_error, run  # noqa: E402
+from casus import DEFAULT_NOW, HORIZON, KOMPAS, SOURCE_DIR, TOKEN, Server, assert_error, run  # noqa: E402
 
 UNKNOWN_ID = "c-999999"
 
@@ -79,12 +80,40 @@ def test_me_says_who_the_token_is_and_what_it_may_create():
             st, me = s.req("GET", "/v1/me", TOKEN[aid])
             assert st == 200, (st, me)
             assert {k: me[k] for k in ("id", "role", "org")} == {"id": aid, "role": role, "org": org}, me
-            # Rijnmond's creates for the role; Alkmaar's (if loaded) may add its own id.
-            assert [c for c in me["creates"] if c == "jeugdhulp-rijnmond"] == creates, (aid, me)
+            assert me["creates"] == creates, (aid, me)
         st, resp = s.req("GET", "/v1/me", "nope")
         assert_error(st, resp, 401, code="unauthenticated")
         st, resp = s.req("GET", "/v1/me")
         assert_error(st, resp, 401, code="unauthenticated")
+
+
+def test_me_creates_only_the_charts_of_the_callers_regions():
+    """GET /v1/me's "creates" lists the charts of the regions the caller works in (its gemeente's, its
+    GI's), not every loaded chart; an aanbieder, which may ask for a toewijzing anywhere, gets every
+    region's chart that admits it. The demo configuration: five regions, five charts."""
+    with open(os.path.join(SOURCE_DIR, "config", "demo.json")) as f:
+        cfg = json.load(f)
+    cfg["now"] = DEFAULT_NOW
+    with Server(config=cfg) as s:
+        def creates(aid):
+            st, me = s.req("GET", "/v1/me", "demo-" + aid)
+            assert st == 200, (aid, st, me)
+            return me["creates"]
+        assert creates("pr-rotterdam") == ["jeugdhulp-rijnmond"]
+        assert creates("pr-jb-rijnmond") == ["jeugdhulp-rijnmond"]  # the GI of region rijnmond
+        assert creates("pr-hoorn") == ["jeugdhulp-westfriesland"]
+        assert creates("pr-apeldoorn") == ["jeugdhulp-mijov"]
+        assert creates("pr-maastricht") == ["jeugdhulp-zuid-limburg"]
+        assert creates("pr-alkmaar") == ["jeugdhulp-alkmaar"]
+        assert creates("cr-hoorn") == [] and creates("cm-rijnmond") == []
+        # every region's chart whose create entries admit an aanbieder (route B and its counterparts)
+        everywhere = []
+        for region in cfg["regions"].values():
+            st, chart = s.req("GET", "/v1/statecharts/" + region["chart"], "demo-ab-horizon")
+            assert st == 200, (st, chart)
+            if any("aanbieder" in e["roles"] for e in chart.get("create", [])) and chart["id"] not in everywhere:
+                everywhere.append(chart["id"])
+        assert everywhere and creates("ab-horizon") == everywhere, (everywhere, creates("ab-horizon"))
 
 
 def test_r_auth_1_wrong_role_403_case_unchanged():

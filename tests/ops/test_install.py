@@ -37,8 +37,9 @@ def test_layout(root):
     "The files land where a Debian system expects them."
     want = ["bin/casusd", "bin/casusctl",
             "share/casusd/statecharts/jeugdhulp-rijnmond.json", "share/casusd/statecharts/jeugdhulp-alkmaar.json",
-            "share/casusd/calendars/nl.json",
+            "share/casusd/calendars/nl.json", "share/casusd/catalogs/rijnmond.json",
             "share/doc/casusd/examples/config.example.json", "share/doc/casusd/examples/demo.json",
+            "share/doc/casusd/examples/demo-cases.json",
             "share/doc/casusd/examples/casusctl.conf.example",
             "share/doc/casusd/README.md", "share/doc/casusd/operations.md",
             "lib/systemd/system/casusd.service"]
