@@ -56,6 +56,9 @@ function summary(c) {
       h('dt', null, 'Procesmodel'), h('dd', null, c.chart),
       h('dt', null, 'Versie'), h('dd', { id: 'casus-versie' }, String(c.version)),
       h('dt', null, 'Bijgewerkt'), h('dd', null, formatTime(c.updated)),
+      // R-RET-1: a closed case's file is destroyed after this date (docs/security.md, Retention)
+      c.archiefactiedatum ? [h('dt', null, 'Archiefactiedatum'),
+        h('dd', { id: 'casus-archiefactiedatum' }, formatDate(c.archiefactiedatum), ' (vernietigen na de bewaartermijn)')] : null,
       (c.flags || []).length ? [h('dt', null, 'Kenmerken'), h('dd', null, c.flags.map((f) => h('span', { class: 'badge' }, label(f))))] : null,
     ));
 }

@@ -4,7 +4,7 @@
 // declaration by the caller's role and the region (and chart) by the
 // gemeente; the user picks the chart whose form to fill.
 
-import { api, get, chart, idempotencyKey } from './api.js';
+import { api, get, chart, idempotencyKey, who } from './api.js';
 import { h, clear, label, errorBox } from './dom.js';
 import { schemaForm } from './schemaform.js';
 import { showFailure, flashNext } from './casus.js';
@@ -13,7 +13,9 @@ export async function nieuwPage(ctx) {
   ctx.setTitle('Nieuwe casus');
   const list = await get('/v1/statecharts');
   if (!ctx.current()) return;
-  const charts = list.statecharts || [];
+  // Only the charts new cases get in the caller's regions (GET /v1/me's creates).
+  const mine = (who() || {}).creates;
+  const charts = (list.statecharts || []).filter((c) => !Array.isArray(mine) || mine.includes(c.id));
   const chartSelect = h('select', { id: 'n-chart' }, charts.map((c) => h('option', { value: c.ref }, `${c.title} (${c.ref})`)));
   const kindSelect = h('select', { id: 'n-soort' });
   const slot = h('div', { id: 'nieuw-formulier' });

@@ -99,6 +99,8 @@ async function test_termination_journey_every_role() {
   const pr = await browser.tab(s, 'pr-rotterdam');
   await pr.login('pr-rotterdam');
   await pr.page.getByRole('link', { name: 'Nieuwe casus' }).click();
+  // only the charts of the caller's region (GET /v1/me's creates): rotterdam's is Rijnmond's
+  assert.deepEqual(await pr.page.locator('#n-chart option').evaluateAll((os) => os.map((o) => o.value)), ['jeugdhulp-rijnmond@1']);
   await pr.page.getByLabel('Procesmodel').selectOption('jeugdhulp-rijnmond@1');
   await pr.page.getByLabel('Soort aanmelding').selectOption('aanmelden');
   const create = pr.page.locator('form.gebeurtenis[data-event="aanmelden"]');
@@ -273,6 +275,9 @@ async function test_termination_journey_every_role() {
   const c = await s.ok('GET', `/v1/cases/${id}`, 'pr-rotterdam');
   assert.equal(c.status, 'beeindigd');
   assert.equal(c.fields.beeindiging.uitkomst, 'overgedragen');
+  // R-RET-1: the closed case shows the day its file is due for destruction (20 years on by default)
+  assert.match(c.archiefactiedatum, /^2047-/);
+  assert.match(await ab.page.locator('#casus-archiefactiedatum').textContent(), /2047.*bewaartermijn/);
   ab.assertClean();
   for (const t of [ab, abm, cm, cr]) await t.close();
   await s.stop();
