@@ -24,6 +24,19 @@ EVERY event as an actor of EVERY role of the configuration (plus admin):
 and as an actor of a foreign organisation of each role -> 404, with the very body of an unknown
 case id (existence does not leak).  After every refused attempt the case is unchanged: version,
 state, status and history length.  System (timer) events are refused to every human role.
+
+The matrix runs on all five charts, each in a "world" (a configuration mapping a gemeente to the chart,
+a local actor for every role of it and a foreign one of another organisation per role, the chart's
+aanmelding and toewijzing bodies):
+
+- jeugdhulp-rijnmond       rotterdam (region rijnmond)
+- jeugdhulp-alkmaar        alkmaar (region holland-noord mapped to the Alkmaar chart)
+- jeugdhulp-westfriesland  hoorn (region westfriesland): toewijzen with WF's segment and onderdeel,
+                           regie_bepalen where the table says "afhankelijk"
+- jeugdhulp-mijov          apeldoorn (region mijov): the beslismodel, product {code, begindatum,
+                           einddatum}, 45A75; a second world whose casusregisseur is the GI's professional
+- jeugdhulp-zuid-limburg   maastricht (region zuid-limburg): toewijzen with an arrangement of
+                           catalogs/zuid-limburg.json
 """
 import glob
 import hashlib
@@ -139,9 +152,31 @@ def visible(chart, actor_id, role, org, fields, notified=None):
 # --- the worlds: which actor plays which role --------------------------------------------------
 
 EXTRA_ACTORS = [("tm-alkmaar", "teammanager", "alkmaar")]
+# The newer charts' gemeenten and regions, each with an actor for every role of the configuration
+# (procesregisseur, casusregisseur, teammanager, contractmanager, zbt; horizon's aanbieder and manager,
+# in Zuid-Limburg mosa's).
+MOSA = "mosa-jeugdhulp"
+WF_ACTORS = [("pr-hoorn", "procesregisseur", "hoorn"), ("cr-hoorn", "casusregisseur", "hoorn"),
+             ("tm-hoorn", "teammanager", "hoorn"), ("cm-westfriesland", "contractmanager", "westfriesland"),
+             ("zbt-westfriesland", "zbt", "westfriesland")]
+MIJOV_GI = "cr-gi-mijov"  # the GI's professional who holds regie with a maatregel (ZC §2)
+MIJOV_ACTORS = [("pr-apeldoorn", "procesregisseur", "apeldoorn"), ("cr-apeldoorn", "casusregisseur", "apeldoorn"),
+                ("tm-apeldoorn", "teammanager", "apeldoorn"), ("cm-mijov", "contractmanager", "mijov"),
+                ("zbt-mijov", "zbt", "mijov"), (MIJOV_GI, "casusregisseur", "gi-mijov")]
+ZL_ACTORS = [("pr-maastricht", "procesregisseur", "maastricht"), ("cr-maastricht", "casusregisseur", "maastricht"),
+             ("tm-maastricht", "teammanager", "maastricht"), ("ab-mosa", "aanbieder", MOSA),
+             ("abm-mosa", "aanbieder_manager", MOSA), ("cm-zuid-limburg", "contractmanager", "zuid-limburg"),
+             ("zbt-zuid-limburg", "zbt", "zuid-limburg")]
 TOKENS = dict(TOKEN)
-for _aid, _role, _org in EXTRA_ACTORS:
+for _aid, _role, _org in EXTRA_ACTORS + WF_ACTORS + MIJOV_ACTORS + ZL_ACTORS:
     TOKENS[_aid] = "tok-%s-%s" % (_aid, hashlib.sha256(_aid.encode()).hexdigest()[:12])
+
+
+def add_actors(cfg, actors):
+    for aid, role, org in actors:
+        cfg["actors"].append({"id": aid, "role": role, "org": org,
+                              "token_sha256": hashlib.sha256(TOKENS[aid].encode()).hexdigest()})
+    return cfg
 
 
 def alkmaar_config():
@@ -149,19 +184,34 @@ def alkmaar_config():
     teammanager for alkmaar."""
     cfg = make_config()
     cfg["regions"]["holland-noord"]["chart"] = "jeugdhulp-alkmaar"
-    for aid, role, org in EXTRA_ACTORS:
-        cfg["actors"].append({"id": aid, "role": role, "org": org,
-                              "token_sha256": hashlib.sha256(TOKENS[aid].encode()).hexdigest()})
-    return cfg
+    return add_actors(cfg, EXTRA_ACTORS)
+
+
+def region_config(region, chart, gemeenten, actors, **extra):
+    """make_config(), with one more region on chart, and its actors."""
+    cfg = make_config()
+    cfg["regions"][region] = dict({"chart": chart, "gemeenten": gemeenten}, **extra)
+    return add_actors(cfg, actors)
+
+
+# The bodies Rijnmond and Alkmaar accept (route A's aanmelding, the toegang's toewijzing).
+JEUGDIGE = {"naam": "Sam de Vries", "geboortedatum": "2015-06-01"}
+TOEWIJZING = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}
 
 
 class World:
     """Who is who for cases of one gemeente: `local` actors (one per role of the config, plus admin) and
-    `foreign` ones (one per role, another organisation of the same kind)."""
+    `foreign` ones (one per role, another organisation of the same kind); the chart's bodies for the
+    aanmelding (`create`, default route A's with the gemeente and local casusregisseur) and the toewijzing
+    (`toewijzen`, default TOEWIJZING, updated with `toewijzen_extra`)."""
 
-    def __init__(self, config, chart, gemeente, pr, local, foreign, toewijzen_extra=None):
+    def __init__(self, config, chart, gemeente, pr, local, foreign, toewijzen_extra=None, create=None,
+                 toewijzen=None):
         self.config = config
-        self.toewijzen_extra = toewijzen_extra or {}
+        self.toewijzen = dict(TOEWIJZING if toewijzen is None else toewijzen, **(toewijzen_extra or {}))
+        self.create = create if create is not None else {
+            "verwijzer": "gemeente", "gemeente": gemeente, "casusregisseur": local["casusregisseur"],
+            "regie_intensiteit": "midden", "toestemming_gegevensdeling": True, "jeugdige": JEUGDIGE}
         self.chart = chart
         self.gemeente = gemeente
         self.pr = pr  # who reads the case for the snapshots
@@ -189,6 +239,13 @@ def rijnmond_world(charts):
                  toewijzen_extra={"risicotaxatie": "geen_risico"})  # R-SAFE-1: recorded before the start
 
 
+# Foreign actors of every role for the regions outside rijnmond: rotterdam's, kompas's and rijnmond's.
+FOREIGN_RIJNMOND = {"procesregisseur": "pr-rotterdam", "casusregisseur": "cr-rotterdam",
+                    "teammanager": "tm-rotterdam", "aanbieder": "ab-kompas",
+                    "aanbieder_manager": "abm-kompas", "contractmanager": "cm-rijnmond",
+                    "zbt": "zbt-rijnmond"}
+
+
 def alkmaar_world(charts):
     cfg = alkmaar_config()
     return World(cfg, charts["jeugdhulp-alkmaar"], "alkmaar", "pr-alkmaar",
@@ -196,11 +253,55 @@ def alkmaar_world(charts):
                         "teammanager": "tm-alkmaar", "aanbieder": "ab-horizon",
                         "aanbieder_manager": "abm-horizon", "contractmanager": "cm-holland-noord",
                         "zbt": "zbt-holland-noord", "admin": "admin"},
-                 foreign={"procesregisseur": "pr-rotterdam", "casusregisseur": "cr-rotterdam",
-                          "teammanager": "tm-rotterdam", "aanbieder": "ab-kompas",
-                          "aanbieder_manager": "abm-kompas", "contractmanager": "cm-rijnmond",
-                          "zbt": "zbt-rijnmond"},
+                 foreign=dict(FOREIGN_RIJNMOND),
                  toewijzen_extra={"ondersteuningsplan": "OP-2027-001"})
+
+
+def westfriesland_world(charts):
+    """Gemeente hoorn (region westfriesland) on jeugdhulp-westfriesland.  The toewijzing names WF
+    §4.2.1's segment and onderdeel; segment B profiel 6 is "afhankelijk" (WF §4.2.2): the
+    procesregisseur decides the regie afterwards (regie_bepalen)."""
+    cfg = region_config("westfriesland", "jeugdhulp-westfriesland", ["hoorn"], WF_ACTORS)
+    return World(cfg, charts["jeugdhulp-westfriesland"], "hoorn", "pr-hoorn",
+                 local={"procesregisseur": "pr-hoorn", "casusregisseur": "cr-hoorn", "teammanager": "tm-hoorn",
+                        "aanbieder": "ab-horizon", "aanbieder_manager": "abm-horizon",
+                        "contractmanager": "cm-westfriesland", "zbt": "zbt-westfriesland", "admin": "admin"},
+                 foreign=dict(FOREIGN_RIJNMOND),
+                 toewijzen=dict(TOEWIJZING, product="45A01"),
+                 toewijzen_extra={"ondersteuningsplan": "PP-2027-0007", "segment": "B", "onderdeel": "profiel_6"})
+
+
+def mijov_world(charts, gi=False):
+    """Gemeente apeldoorn (region mijov) on jeugdhulp-mijov (zorgcoördinatie): an aanmelding without
+    regie_intensiteit, a toewijzing with product {code, begindatum, einddatum}.  With gi, the local
+    casusregisseur is the GI's professional, whom a maatregel's beslismodel makes the casusregisseur (the
+    aanmelding names none)."""
+    cfg = region_config("mijov", "jeugdhulp-mijov", ["apeldoorn"], MIJOV_ACTORS)
+    cr = MIJOV_GI if gi else "cr-apeldoorn"
+    create = {"verwijzer": "gemeente", "gemeente": "apeldoorn", "toestemming_gegevensdeling": True,
+              "jeugdige": JEUGDIGE}
+    if not gi:
+        create["casusregisseur"] = cr
+    return World(cfg, charts["jeugdhulp-mijov"], "apeldoorn", "pr-apeldoorn",
+                 local={"procesregisseur": "pr-apeldoorn", "casusregisseur": cr, "teammanager": "tm-apeldoorn",
+                        "aanbieder": "ab-horizon", "aanbieder_manager": "abm-horizon",
+                        "contractmanager": "cm-mijov", "zbt": "zbt-mijov", "admin": "admin"},
+                 foreign=dict(FOREIGN_RIJNMOND), create=create,
+                 toewijzen={"aanbieder": HORIZON,
+                            "product": {"code": "45A01", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}})
+
+
+def zuid_limburg_world(charts):
+    """Gemeente maastricht (region zuid-limburg) on jeugdhulp-zuid-limburg: the toewijzing names an
+    arrangement of catalogs/zuid-limburg.json (R-ARR-1..4); the aanbieder is mosa-jeugdhulp."""
+    cfg = region_config("zuid-limburg", "jeugdhulp-zuid-limburg", ["maastricht"], ZL_ACTORS, gis=["jb-zuid-limburg"])
+    return World(cfg, charts["jeugdhulp-zuid-limburg"], "maastricht", "pr-maastricht",
+                 local={"procesregisseur": "pr-maastricht", "casusregisseur": "cr-maastricht",
+                        "teammanager": "tm-maastricht", "aanbieder": "ab-mosa", "aanbieder_manager": "abm-mosa",
+                        "contractmanager": "cm-zuid-limburg", "zbt": "zbt-zuid-limburg", "admin": "admin"},
+                 foreign=dict(FOREIGN_RIJNMOND),
+                 toewijzen=dict(TOEWIJZING, aanbieder=MOSA, product="45A01"),
+                 toewijzen_extra={"arrangement": "begeleiding_individueel", "ondersteuningsplan": "1G1P1R-2027-17"})
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -234,11 +335,9 @@ def snapshot(s, world, cid):
 
 # --- fixtures: a case in a given state ----------------------------------------------------------
 
-def create_a(s, world):
-    st, case = call(s, "POST", "/v1/cases", world.pr, {
-        "verwijzer": "gemeente", "gemeente": world.gemeente, "casusregisseur": world.local["casusregisseur"],
-        "regie_intensiteit": "midden", "toestemming_gegevensdeling": True,
-        "jeugdige": {"naam": "Sam de Vries", "geboortedatum": "2015-06-01"}})
+def create_a(s, world, **extra):
+    """An aanmelding by the toegang (route A): the world's create body, updated with extra."""
+    st, case = call(s, "POST", "/v1/cases", world.pr, dict(world.create, **extra))
     assert st == 201, (st, case)
     assert case["status"] == "aangemeld", case
     return case["id"]
@@ -255,17 +354,17 @@ def create_b(s, world):
     return case["id"]
 
 
-def toegewezen(s, world):
-    cid = create_a(s, world)
-    data = {"aanbieder": HORIZON, "product": "45A12", "begindatum": "2027-01-04", "einddatum": "2027-12-31"}
-    data.update(world.toewijzen_extra)
-    case = must_fire(s, cid, world.pr, "toewijzen", data)
+def toegewezen(s, world, cid=None, **extra):
+    """A case the toegang assigned: the world's toewijzing, updated with extra."""
+    cid = cid or create_a(s, world)
+    case = must_fire(s, cid, world.pr, "toewijzen", dict(world.toewijzen, **extra))
     assert case["status"] == "toegewezen", case
     return cid
 
 
-def in_zorg(s, world):
-    cid = toegewezen(s, world)
+def in_zorg(s, world, cid=None):
+    """A case in care: assigned (or cid) and started by the local aanbieder."""
+    cid = cid or toegewezen(s, world)
     case = must_fire(s, cid, world.local["aanbieder"], "start_zorg")
     assert case["status"] == "in_zorg", case
     return cid
@@ -309,6 +408,98 @@ ALKMAAR_STATES = [
 ]
 
 
+# Westfriesland: segment B profiel 6 is "afhankelijk" (WF §4.2.2): toegewezen with the regie still to
+# decide (regie_bepalen open), in care with it decided yes (the monitoring region: evaluations,
+# perspectiefplan), segment B dagbesteding in care with it decided no, and a termination procedure (profiel
+# 6, the regie still open).
+WF_REGIE_JA = {"regie_verplicht": True, "toelichting": "meervoudige problematiek, ook schulden", "casusregisseur": "cr-hoorn"}
+WF_REGIE_NEE = {"regie_verplicht": False, "toelichting": "gaat volledig naar school"}
+
+
+def wf_dagbesteding_zonder_regie(s, world):
+    cid = toegewezen(s, world, onderdeel="dagbesteding")
+    case = must_fire(s, cid, world.pr, "regie_bepalen", WF_REGIE_NEE)
+    assert case["fields"]["regie"] is False, case["fields"]
+    return in_zorg(s, world, cid)
+
+
+def wf_met_regie(s, world):
+    cid = in_zorg(s, world)
+    case = must_fire(s, cid, world.pr, "regie_bepalen", WF_REGIE_JA)
+    assert case["fields"]["regie"] is True and "monitoring" in case["state"], case
+    return cid
+
+
+WESTFRIESLAND_STATES = [
+    ("aangemeld", create_a),
+    ("toegewezen, regie afhankelijk", toegewezen),
+    ("in_zorg zonder regie (besloten)", wf_dagbesteding_zonder_regie),
+    ("in_zorg met regie (besloten)", wf_met_regie),
+    ("beeindiging_procedure", then(in_zorg, "aanbieder", "beeindiging_aankondigen", {"redenen": "geen voortgang"})),
+]
+
+# Mijov (zorgcoördinatie, ZC): the beslismodel (R-ZC-1) with the toegang coordinating, care with 45A01,
+# and 45A75 (R-ZC-2..5) to an aanbieder deployed for the same jeugdige (linked by BSN, R-ZC-3); with a
+# maatregel the GI's professional holds regie (mijov_world(gi=True)).
+MIJOV_BSN = "123456782"
+
+
+def beslis(toegang, **extra):
+    return dict({"twee_of_meer_betrokkenen": True, "coordinatie_noodzakelijk": True, "kader": "vrijwillig",
+                 "toegang_betrokken": toegang}, **extra)
+
+
+BESLIS_GI = beslis(True, kader="jeugdreclassering", regisseur=MIJOV_GI)
+
+
+def mijov_45a75(s, world):
+    """The jeugdige in care at horizon with 45A01, and a case of theirs whose beslismodel has an aanbieder
+    coordinate: 45A75 to horizon, started."""
+    jeugdige = dict(JEUGDIGE, bsn=MIJOV_BSN)
+    in_zorg(s, world, toegewezen(s, world, create_a(s, world, jeugdige=jeugdige)))
+    cid = create_a(s, world, jeugdige=jeugdige)
+    must_fire(s, cid, world.pr, "beslismodel_vastleggen", beslis(False))
+    toegewezen(s, world, cid, product=dict(world.toewijzen["product"], code="45A75"))
+    case = must_fire(s, cid, world.local["aanbieder"], "start_zorg")
+    assert case["status"] == "in_zorg" and case["fields"]["zorgcoordinatie"]["aanbieder"] == HORIZON, case
+    return cid
+
+
+def mijov_gi(s, world):
+    cid = create_a(s, world)
+    case = must_fire(s, cid, world.pr, "beslismodel_vastleggen", BESLIS_GI)
+    assert case["fields"]["casusregisseur"] == MIJOV_GI, case["fields"]
+    assert case["fields"]["zorgcoordinatie"]["uitkomst"] == "regie_bij_gi", case["fields"]
+    return cid
+
+
+def mijov_gi_in_zorg(s, world):
+    return in_zorg(s, world, toegewezen(s, world, mijov_gi(s, world)))
+
+
+MIJOV_STATES = [
+    ("aangemeld", create_a),
+    ("aangemeld, de toegang coördineert", then(create_a, "procesregisseur", "beslismodel_vastleggen", beslis(True))),
+    ("toegewezen", toegewezen),
+    ("in_zorg", in_zorg),
+    ("in_zorg 45A75", mijov_45a75),
+]
+MIJOV_GI_STATES = [
+    ("aangemeld, regie bij de GI", mijov_gi),
+    ("in_zorg, regie bij de GI", mijov_gi_in_zorg),
+]
+
+# Zuid-Limburg: begeleiding individueel from the catalogue; a wijziging (the aanpassing region) and a
+# termination procedure while in care.
+ZUID_LIMBURG_STATES = [
+    ("aangemeld", create_a),
+    ("toegewezen", toegewezen),
+    ("in_zorg", in_zorg),
+    ("wijziging_ingediend", then(in_zorg, "aanbieder", "wijziging_aanvragen",
+                                 {"product": "45A02", "reden": "behandeling in plaats van begeleiding"})),
+    ("beeindiging_procedure", then(in_zorg, "aanbieder", "beeindiging_aankondigen", {"redenen": "geen voortgang"})),
+]
+
 # --- the matrix -------------------------------------------------------------------------------
 
 class Matrix:
@@ -330,6 +521,7 @@ class Matrix:
         self.cid = self.factory(s, w)
         st, case = call(s, "GET", "/v1/cases/" + self.cid, w.pr)
         assert st == 200, (st, case)
+        assert case["chart"].startswith(w.chart["id"] + "@"), (self.label, case["chart"])  # the mapping took
         self.fields = case["fields"]
         self.notified = case.get("notified", {})
         self.state = case["state"]
@@ -510,12 +702,42 @@ def test_matrix_alkmaar():
     run_matrix(world, ALKMAAR_STATES)
 
 
+def test_matrix_westfriesland():
+    """R-AUTH-1, R-AUTH-2: every event of jeugdhulp-westfriesland x every role (plus admin, plus a foreign
+    organisation per role) on hoorn cases (region westfriesland) in aangemeld, toegewezen with the regie
+    still to decide (segment B profiel 6), in_zorg with the regie decided no (segment B dagbesteding) and
+    yes (regie_bepalen: the monitoring region), and a termination procedure."""
+    run_matrix(westfriesland_world(load_charts()), WESTFRIESLAND_STATES)
+
+
+def test_matrix_mijov():
+    """R-AUTH-1, R-AUTH-2: every event of jeugdhulp-mijov x every role (plus admin, plus a foreign
+    organisation per role) on apeldoorn cases (region mijov) in aangemeld (before and after a beslismodel
+    that has the toegang coordinate), toegewezen, in_zorg with 45A01 and in_zorg with 45A75 (zorgcoördinatie
+    by the aanbieder); then, with the GI's professional as the casusregisseur, a case whose beslismodel
+    (a maatregel) gives the GI regie, aangemeld and in_zorg."""
+    charts = load_charts()
+    run_matrix(mijov_world(charts), MIJOV_STATES)
+    run_matrix(mijov_world(charts, gi=True), MIJOV_GI_STATES)
+
+
+def test_matrix_zuid_limburg():
+    """R-AUTH-1, R-AUTH-2: every event of jeugdhulp-zuid-limburg x every role (plus admin, plus a foreign
+    organisation per role) on maastricht cases (region zuid-limburg, arrangement begeleiding individueel)
+    in aangemeld, toegewezen, in_zorg, a wijziging (wijziging_ingediend) and a termination procedure."""
+    run_matrix(zuid_limburg_world(load_charts()), ZUID_LIMBURG_STATES)
+
+
 def test_system_events_refused_to_every_human_role():
     """R-AUTH-1: the timer events (fired by `system` only) are 403 for every human role that sees the
-    case, in both charts, whatever the data or expected_version; foreign actors get 404."""
+    case, in all five charts (a case in care; in Rijnmond also one assigned, in Mijov one with 45A75),
+    whatever the data or expected_version; foreign actors get 404."""
     charts = load_charts()
     for world, states in ((rijnmond_world(charts), [("in_zorg", in_zorg), ("toegewezen", toegewezen)]),
-                          (alkmaar_world(charts), [("in_zorg", in_zorg)])):
+                          (alkmaar_world(charts), [("in_zorg", in_zorg)]),
+                          (westfriesland_world(charts), [("in_zorg met regie", wf_met_regie)]),
+                          (mijov_world(charts), [("in_zorg 45A75", mijov_45a75)]),
+                          (zuid_limburg_world(charts), [("in_zorg", in_zorg)])):
         with Server(config=world.config) as s:
             for label, factory in states:
                 cid = factory(s, world)
