@@ -430,11 +430,13 @@ int store_idem_sweep(store_txn_t *txn, int64_t created_before_s, size_t max, siz
  * store sets "seq" (global, increasing), "open": true, "case_id" and
  * "recipient" (so a merged list shows whose item it is).  An item whose
  * "type" is "task" is listed as a task, any other as a notification.
- * seq_out may be NULL. */
+ * seq_out may be NULL.  CASUS_EINVALID_DATA when a key would not fit (a
+ * recipient, or case id and "kind", of some hundreds of bytes). */
 int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id, const json_t *item,
                     int64_t created_s, uint64_t *seq_out);
 /* Marks every open item of case_id whose "kind" equals kind as closed ("open": false).
- * Closed items stay stored, no longer listed, until the sweep deletes them. */
+ * Closed items stay stored, no longer listed, until the sweep deletes them.
+ * Reads only those items (an index of the case's open items by kind). */
 int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind);
 /* The open items of all `recipients` with seq > after_seq, in seq order, at most max,
  * as a new JSON array.  An item reached through two listed recipients appears once.
@@ -571,7 +573,8 @@ int store_destroyed_list(store_txn_t *txn, uint64_t after_seq, size_t max, json_
 
 /* A store written before idem_time, inbox_open and inbox_time existed holds
  * records without entries there: its inbox items would not be listed and
- * its idempotency records never swept.  After store_open the server asks
+ * its idempotency records never swept; one written before inbox_case_open
+ * existed has open items no close_tasks would find.  After store_open the server asks
  * store_growth_upgrade_needed; when true it calls store_growth_upgrade_step
  * in write transactions of its own until *done.  A step files at most max
  * records, each dated now_s (so they expire a full period after the
@@ -582,7 +585,7 @@ int store_destroyed_list(store_txn_t *txn, uint64_t after_seq, size_t max, json_
  * returns true: the upgrade then meets the error.)  Errors: those of the
  * store; CASUS_ESTORE_CORRUPT for an inbox item that does not parse. */
 typedef struct {
-  int stage;        /* 0: idem, 1: inbox, 2: done */
+  int stage;        /* 0: idem, 1: inbox, 2: inbox_case_open alone, 3: done */
   size_t key_bytes; /* the last key filed, to continue after (0: from the start) */
   unsigned char key[512];
 } store_growth_pos_t;

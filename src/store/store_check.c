@@ -17,7 +17,10 @@
  *              carries it (the scope, the attribute, the time)
  *   timers     every key names a timer of its case, with that due time
  *   inbox      every item parses and carries its key's seq; every link of
- *              inbox_case points at an item of that case
+ *              inbox_case points at an item of that case; once the store
+ *              keeps inbox_case_open (meta growth_indexed), every open item
+ *              with a kind is in it and each of its entries names an open
+ *              item of that case and kind
  *   idem       every record decodes
  *   counts     once the store keeps them (meta counts_built): every case has
  *              its record of what it is counted under and every such record
@@ -58,7 +61,8 @@ typedef struct {
   void *ud;
   size_t report_max;
   store_check_stats_t *stats;
-  bool indexed; /* schema 2: casemeta and sindex are kept */
+  bool indexed;   /* schema 2: casemeta and sindex are kept */
+  bool case_open; /* growth level 2: inbox_case_open is kept */
   /* The counts (store_counts.c) the walks found, by the hex of their key;
    * NULL when the store keeps no counts yet (the server builds them). */
   json_t *expected;
@@ -727,6 +731,30 @@ static int store_check_counts_compare(store_checker_t *ck) {
 
 /* --- inbox and idempotency records --- */
 
+/* An open item (of recipient r, r_len bytes) with a kind: its case lists it
+ * in inbox_case_open, or store_inbox_close would not find it. */
+static int store_check_inbox_open(store_checker_t *ck, const json_t *item, const uint8_t *r, size_t r_len,
+                                  uint64_t seq, const char *shown) {
+  const char *case_id = json_string_value(json_object_get(item, "case_id"));
+  const char *kind = json_string_value(json_object_get(item, "kind"));
+  store_key_t k;
+  MDB_val val;
+  int rc;
+  if (kind == NULL || case_id == NULL || !store__id_ok(case_id)) return 0;
+  store__key_init(&k);
+  store__key_add_str(&k, case_id);
+  store__key_add_nul(&k);
+  store__key_add_str(&k, kind);
+  store__key_add_nul(&k);
+  store__key_add_u64(&k, seq);
+  if (k.overflow) return 0; /* the upgrade left it unindexed, and said so */
+  rc = store__raw_get(ck->txn, STORE_DB_INBOX_CASE_OPEN, &k, &val);
+  if (rc == CASUS_ENOT_FOUND || (rc == 0 && (val.mv_size != r_len || memcmp(val.mv_data, r, r_len) != 0)))
+    store_check_problem(ck, "inbox item %" PRIu64 " of %s is open, but case %s does not list it as open", seq,
+                        shown, case_id);
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
+}
+
 static int store_check_inbox(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
   char shown[STORE_CHECK_SHOWN_BYTES];
   const uint8_t *kb = key->mv_data;
@@ -743,13 +771,67 @@ static int store_check_inbox(store_checker_t *ck, const MDB_val *key, const MDB_
   seq = store__u64_from_be(kb + key->mv_size - STORE_SEQ_BYTES);
   rc = store__json_load(val, &item);
   if (rc == CASUS_ENOMEM) return rc;
-  if (rc < 0 || !store__json_u64(item, "seq", &json_seq) || json_seq != seq)
+  if (rc < 0 || !store__json_u64(item, "seq", &json_seq) || json_seq != seq) {
     store_check_problem(ck, "inbox item %" PRIu64 " of %s: %s", seq, shown,
                         rc < 0 ? "it does not parse" : "its seq does not match its key");
-  else if (ck->expected != NULL && json_is_true(json_object_get(item, "open")))
-    rc = store_check_count_item(ck, item);
+  } else if (json_is_true(json_object_get(item, "open"))) {
+    if (ck->case_open)
+      rc = store_check_inbox_open(ck, item, kb, key->mv_size - STORE_SEQ_BYTES - 1, seq, shown);
+    if (rc >= 0 && ck->expected != NULL) rc = store_check_count_item(ck, item);
+  }
   json_decref(item);
   return rc == CASUS_ENOMEM ? rc : 0;
+}
+
+/* An entry of inbox_case_open: it names an open item of its case and kind,
+ * held by the recipient it gives. */
+static int store_check_inbox_open_link(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
+  char id[LIMIT_ID_BYTES_MAX + 1], shown[STORE_CHECK_SHOWN_BYTES];
+  const uint8_t *kb = key->mv_data, *nul = memchr(kb, '\0', key->mv_size);
+  const char *case_id, *kind;
+  size_t kind_len;
+  store_key_t k;
+  MDB_val item_val;
+  json_t *item;
+  uint64_t seq;
+  int rc;
+
+  store_shown(kb, key->mv_size, shown, sizeof(shown));
+  if (nul == NULL || key->mv_size < (size_t)(nul - kb) + 2 + STORE_SEQ_BYTES ||
+      kb[key->mv_size - STORE_SEQ_BYTES - 1] != '\0' || !store_check_id(kb, (size_t)(nul - kb), id) ||
+      val->mv_size == 0 || memchr(val->mv_data, '\0', val->mv_size) != NULL) {
+    store_check_problem(ck, "open inbox entry %s is malformed", shown);
+    return 0;
+  }
+  kind = (const char *)nul + 1;
+  kind_len = key->mv_size - (size_t)(nul - kb) - 2 - STORE_SEQ_BYTES;
+  seq = store__u64_from_be(kb + key->mv_size - STORE_SEQ_BYTES);
+  store__key_init(&k);
+  store__key_add(&k, val->mv_data, val->mv_size);
+  store__key_add_nul(&k);
+  store__key_add_u64(&k, seq);
+  if (k.overflow) {
+    store_check_problem(ck, "open inbox entry %s names a recipient too long for a key", shown);
+    return 0;
+  }
+  rc = store__raw_get(ck->txn, STORE_DB_INBOX, &k, &item_val);
+  if (rc == CASUS_ENOT_FOUND) {
+    store_check_problem(ck, "open inbox entry %s: its item does not exist", shown);
+    return 0;
+  }
+  if (rc < 0) return rc;
+  if (store__json_load(&item_val, &item) < 0) return 0; /* the walk of the inbox says so */
+  case_id = json_string_value(json_object_get(item, "case_id"));
+  if (case_id == NULL || strcmp(case_id, id) != 0)
+    store_check_problem(ck, "open inbox entry %s: its item belongs to another case", shown);
+  else if (!json_is_true(json_object_get(item, "open")))
+    store_check_problem(ck, "open inbox entry %s: its item is closed", shown);
+  else if (json_string_value(json_object_get(item, "kind")) == NULL ||
+           strlen(json_string_value(json_object_get(item, "kind"))) != kind_len ||
+           memcmp(json_string_value(json_object_get(item, "kind")), kind, kind_len) != 0)
+    store_check_problem(ck, "open inbox entry %s: its item is of another kind", shown);
+  json_decref(item);
+  return 0;
 }
 
 static int store_check_inbox_link(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
@@ -846,6 +928,7 @@ static int store_check_remains(store_checker_t *ck, const char *id, uint64_t seq
     const char *what;
   } prefixed[] = {{STORE_DB_HISTORY, "history entries"},
                   {STORE_DB_INBOX_CASE, "inbox items"},
+                  {STORE_DB_INBOX_CASE_OPEN, "open inbox items"},
                   {STORE_DB_ACCESS, "access-log entries"}};
   store_key_t k;
   MDB_val val;
@@ -990,6 +1073,13 @@ int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report
   rc = store__meta_u64_get(txn, "schema_version", &version);
   if (rc < 0) return rc;
   ck.indexed = version >= STORE_SCHEMA_VERSION;
+  {
+    uint64_t level = 0;
+    rc = store__meta_u64_get(txn, STORE_GROWTH_META, &level);
+    if (rc < 0) return rc;
+    /* An older store gets the index when a server first opens it. */
+    ck.case_open = level >= STORE_GROWTH_LEVEL;
+  }
   ck.expected = NULL;
   {
     uint64_t counted = 0;
@@ -1005,6 +1095,8 @@ int store_check(store_txn_t *txn, store_check_fn report, void *ud, size_t report
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_TIMERS, store_check_timer);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_INBOX, store_check_inbox);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_INBOX_CASE, store_check_inbox_link);
+  if (rc == 0 && ck.case_open)
+    rc = store_check_walk(&ck, STORE_DB_INBOX_CASE_OPEN, store_check_inbox_open_link);
   if (rc == 0) rc = store_check_walk(&ck, STORE_DB_IDEM, store_check_idem);
   if (rc == 0 && ck.expected != NULL) rc = store_check_walk(&ck, STORE_DB_CASES, store_check_case_counted);
   if (rc == 0 && ck.expected != NULL) rc = store_check_walk(&ck, STORE_DB_COUNTS, store_check_count);

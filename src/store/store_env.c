@@ -24,8 +24,9 @@
 
 /* Named DBIs, in the order of the STORE_DB_ enum. */
 static const char *const store_db_names[STORE_DB_COUNT] = {
-    "meta",   "cases",     "history",    "timers",     "idem",   "inbox",       "inbox_case", "casemeta",
-    "sindex", "idem_time", "inbox_open", "inbox_time", "access", "access_time", "counts",     "destroyed",
+    "meta",     "cases",     "history",         "timers",     "idem",       "inbox",  "inbox_case",
+    "casemeta", "sindex",    "idem_time",       "inbox_open", "inbox_time", "access", "access_time",
+    "counts",   "destroyed", "inbox_case_open",
 };
 
 /* --- errors --- */
@@ -232,7 +233,7 @@ static int store_open_dbs(store_t *st, const char *dir) {
     /* A new store: record the schema it is written in; it has nothing of an
      * older store to file in the growth orders. */
     rc = store__meta_u64_put(txn, "schema_version", STORE_SCHEMA_VERSION);
-    if (rc == 0) rc = store__meta_u64_put(txn, STORE_GROWTH_META, 1);
+    if (rc == 0) rc = store__meta_u64_put(txn, STORE_GROWTH_META, STORE_GROWTH_LEVEL);
     if (rc == 0) rc = store__meta_u64_put(txn, STORE_COUNTS_META, 1);
     if (rc == 0) rc = store_secret_ensure(txn);
     if (rc < 0) goto fail;

@@ -1,8 +1,13 @@
 /*
  * store_inbox.c -- the inbox database (recipient NUL seq -> item JSON) and
  * its indexes, each kept in the same transaction as the item:
- *   inbox_case  case id NUL seq -> recipient: lets a case's open tasks be
- *               closed without scanning every recipient;
+ *   inbox_case  case id NUL seq -> recipient: every item of a case, for
+ *               destroying the case's items;
+ *   inbox_case_open  case id NUL kind NUL seq -> recipient: the case's open
+ *               items by kind, so that closing a kind reads only the items
+ *               it closes, not every notification the case ever had (a busy
+ *               case holds thousands until the sweep; an event that closes
+ *               a kind then cost a parse of each);
  *   inbox_open  recipient NUL section seq -> t: what a listing shows (open
  *               tasks, section 't'; unread notifications, 'n'), walked
  *               backwards so that the newest come first: a new task is on
@@ -60,6 +65,48 @@ static void store_inbox_time_key(store_key_t *k, int64_t t, const char *recipien
   store__key_add(k, recipient, recipient_len);
   store__key_add_nul(k);
   store__key_add_u64(k, seq);
+}
+
+/* The inbox_case_open key of case_id's open item seq of kind
+ * (case id NUL kind NUL seq); check k->overflow. */
+static void store_inbox_case_open_key(store_key_t *k, const char *case_id, const char *kind, uint64_t seq) {
+  store__key_init(k);
+  store__key_add_str(k, case_id);
+  store__key_add_nul(k);
+  store__key_add_str(k, kind);
+  store__key_add_nul(k);
+  store__key_add_u64(k, seq);
+}
+
+/* An item's kind, which store_inbox_close matches; NULL when it has none
+ * (such an item is never closed, and is not in inbox_case_open). */
+static const char *store_inbox_kind(const json_t *item) {
+  return json_string_value(json_object_get(item, "kind"));
+}
+
+/* Files the open item seq of case_id (recipient's) in inbox_case_open. */
+static int store_inbox_case_open_put(store_txn_t *txn, const char *case_id, const json_t *item, uint64_t seq,
+                                     const char *recipient, size_t recipient_len) {
+  store_key_t k;
+  const char *kind = store_inbox_kind(item);
+  if (kind == NULL) return 0;
+  store_inbox_case_open_key(&k, case_id, kind, seq);
+  if (k.overflow) return CASUS_EINVALID_DATA;
+  return store__raw_put(txn, STORE_DB_INBOX_CASE_OPEN, &k, recipient, recipient_len);
+}
+
+/* Removes item seq, no longer open, from inbox_case_open, under the case id
+ * the item names; missing is fine. */
+static int store_inbox_case_open_del(store_txn_t *txn, const json_t *item, uint64_t seq) {
+  store_key_t k;
+  const char *case_id = json_string_value(json_object_get(item, "case_id"));
+  const char *kind = store_inbox_kind(item);
+  int rc;
+  if (case_id == NULL || kind == NULL || !store__id_ok(case_id)) return 0;
+  store_inbox_case_open_key(&k, case_id, kind, seq);
+  if (k.overflow) return 0; /* never filed */
+  rc = store__raw_del(txn, STORE_DB_INBOX_CASE_OPEN, &k);
+  return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }
 
 /* An item's section: tasks are listed first, everything else is a notification. */
@@ -172,9 +219,14 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   CASUS_ASSERT(json_is_object(item));
   if (txn->err < 0) return txn->err;
   if (!store__id_ok(case_id) || recipient[0] == '\0') return CASUS_EINVALID_DATA;
-  /* Check the keys fit before the counter moves (the inbox_time key is the longest). */
+  /* Check the keys fit before the counter moves (the inbox_time key is the
+   * longest but for inbox_case_open's, whose kind comes from a chart). */
   store_inbox_time_key(&k, created_s, recipient, strlen(recipient), 0);
   if (k.overflow) return CASUS_EINVALID_DATA;
+  if (store_inbox_kind(item) != NULL) {
+    store_inbox_case_open_key(&k, case_id, store_inbox_kind(item), 0);
+    if (k.overflow) return CASUS_EINVALID_DATA;
+  }
 
   rc = store__meta_next(txn, "inbox_seq", &seq);
   if (rc == 0) {
@@ -185,6 +237,7 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
     store_inbox_case_key(&kc, case_id, seq);
     rc = store__raw_put(txn, STORE_DB_INBOX_CASE, &kc, recipient, strlen(recipient));
   }
+  if (rc == 0) rc = store_inbox_case_open_put(txn, case_id, item, seq, recipient, strlen(recipient));
   if (rc == 0)
     rc = store_inbox_open_put(txn, recipient, strlen(recipient), store_inbox_section(item), seq, created_s);
   if (rc == 0) rc = store_inbox_time_put(txn, created_s, recipient, strlen(recipient), seq);
@@ -195,31 +248,28 @@ int store_inbox_add(store_txn_t *txn, const char *recipient, const char *case_id
   return 0;
 }
 
-/* Closes the inbox item (recipient, seq) when it is open and of `kind`. */
-static int store_inbox_close_one(store_txn_t *txn, const MDB_val *recipient, uint64_t seq, const char *kind) {
-  char rbuf[STORE_KEY_BYTES_MAX + 1];
+/* Closes the inbox item (recipient, seq), which inbox_case_open listed
+ * under kind, when it is open and of `kind` (the item decides, as it did
+ * before the index). */
+static int store_inbox_close_one(store_txn_t *txn, const char *recipient, uint64_t seq, const char *kind) {
   store_key_t k;
   MDB_val val;
   json_t *it;
   const char *it_kind;
   int rc;
 
-  if (recipient->mv_size >= sizeof(rbuf) || memchr(recipient->mv_data, '\0', recipient->mv_size) != NULL)
-    return CASUS_ESTORE_CORRUPT;
-  memcpy(rbuf, recipient->mv_data, recipient->mv_size);
-  rbuf[recipient->mv_size] = '\0';
-  store_inbox_key(&k, rbuf, seq);
+  store_inbox_key(&k, recipient, seq);
   if (k.overflow) return CASUS_ESTORE_CORRUPT;
   rc = store__raw_get(txn, STORE_DB_INBOX, &k, &val);
   if (rc == CASUS_ENOT_FOUND) return CASUS_ESTORE_CORRUPT; /* the case index points nowhere */
   if (rc < 0) return rc;
   rc = store_inbox_load(&val, seq, &it);
   if (rc < 0) return rc;
-  it_kind = json_string_value(json_object_get(it, "kind"));
+  it_kind = store_inbox_kind(it);
   if (json_is_true(json_object_get(it, "open")) && it_kind != NULL && strcmp(it_kind, kind) == 0) {
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
-    if (rc == 0) rc = store_inbox_open_del(txn, rbuf, strlen(rbuf), store_inbox_section(it), seq);
+    if (rc == 0) rc = store_inbox_open_del(txn, recipient, strlen(recipient), store_inbox_section(it), seq);
     if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
@@ -227,9 +277,10 @@ static int store_inbox_close_one(store_txn_t *txn, const MDB_val *recipient, uin
 }
 
 int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind) {
+  char rbuf[STORE_KEY_BYTES_MAX + 1];
   MDB_cursor *cur;
   MDB_val key, val;
-  store_key_t prefix;
+  store_key_t prefix, k;
   int rc = 0, mrc;
 
   CASUS_ASSERT(txn->write);
@@ -239,20 +290,32 @@ int store_inbox_close(store_txn_t *txn, const char *case_id, const char *kind) {
   store__key_init(&prefix);
   store__key_add_str(&prefix, case_id);
   store__key_add_nul(&prefix);
-  rc = store__cursor_open(txn, STORE_DB_INBOX_CASE, &cur);
+  store__key_add_str(&prefix, kind);
+  store__key_add_nul(&prefix);
+  /* store_inbox_add refuses an item whose key would not fit: none is open. */
+  if (prefix.overflow) return 0;
+  rc = store__cursor_open(txn, STORE_DB_INBOX_CASE_OPEN, &cur);
   if (rc < 0) return rc;
-  key = store__key_val(&prefix);
-  /* Writing to the inbox DBI does not disturb this cursor on inbox_case. */
-  mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-  while (mrc == 0 && store__key_has_prefix(&key, &prefix)) {
-    if (key.mv_size != prefix.len + STORE_SEQ_BYTES) {
+  /* Each pass takes the first entry of the kind, which the previous pass
+   * removed: the entries are exactly the items to close. */
+  for (;;) {
+    uint64_t seq;
+    key = store__key_val(&prefix);
+    mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+    if (mrc != 0 || !store__key_has_prefix(&key, &prefix)) break;
+    if (key.mv_size != prefix.len + STORE_SEQ_BYTES || val.mv_size == 0 || val.mv_size >= sizeof(rbuf) ||
+        memchr(val.mv_data, '\0', val.mv_size) != NULL) {
       rc = CASUS_ESTORE_CORRUPT;
       break;
     }
-    rc =
-        store_inbox_close_one(txn, &val, store__u64_from_be((const uint8_t *)key.mv_data + prefix.len), kind);
+    seq = store__u64_from_be((const uint8_t *)key.mv_data + prefix.len);
+    memcpy(rbuf, val.mv_data, val.mv_size);
+    rbuf[val.mv_size] = '\0';
+    store__key_init(&k);
+    store__key_add(&k, key.mv_data, key.mv_size);
+    rc = store__raw_del(txn, STORE_DB_INBOX_CASE_OPEN, &k);
+    if (rc == 0) rc = store_inbox_close_one(txn, rbuf, seq, kind);
     if (rc < 0) break;
-    mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
   }
   mdb_cursor_close(cur);
   if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND) rc = store__txn_mdb(txn, mrc, "inbox close");
@@ -400,6 +463,7 @@ int store_inbox_mark_read(store_txn_t *txn, const char *recipient, uint64_t seq)
     rc = json_object_set_new(it, "open", json_false()) == 0 ? 0 : CASUS_ENOMEM;
     if (rc == 0) rc = store__json_put(txn, STORE_DB_INBOX, &k, it, false);
     if (rc == 0) rc = store_inbox_open_del(txn, recipient, strlen(recipient), store_inbox_section(it), seq);
+    if (rc == 0) rc = store_inbox_case_open_del(txn, it, seq);
     if (rc == 0) rc = store__count_item(txn, it, -1);
   }
   json_decref(it);
@@ -629,6 +693,8 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
         if (rc == CASUS_ENOT_FOUND) rc = 0;
       }
       if (rc == 0) rc = store_inbox_open_del(txn, rbuf, rlen, STORE_INBOX_NOTIFICATIONS, seq);
+      /* An unread notification goes while open. */
+      if (rc == 0 && json_is_true(json_object_get(it, "open"))) rc = store_inbox_case_open_del(txn, it, seq);
       json_decref(it);
       if (rc < 0) break;
     }
@@ -642,7 +708,7 @@ int store_inbox_sweep(store_txn_t *txn, int64_t now_s, int64_t age_s, size_t max
 /* --- the upgrade of an older store --- */
 
 int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
-                              size_t *filed, bool *end) {
+                              bool orders, size_t *filed, bool *end) {
   char rbuf[STORE_KEY_BYTES_MAX + 1];
   MDB_cursor *cur;
   MDB_val key, val;
@@ -681,10 +747,21 @@ int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t
     }
     if (rc < 0) break;
     /* The item's own bytes are not needed past here: writes may move them. */
-    if (json_is_true(json_object_get(it, "open")))
-      rc = store_inbox_open_put(txn, rbuf, rlen, store_inbox_section(it), seq, now_s);
+    if (json_is_true(json_object_get(it, "open"))) {
+      const char *case_id = json_string_value(json_object_get(it, "case_id"));
+      if (orders) rc = store_inbox_open_put(txn, rbuf, rlen, store_inbox_section(it), seq, now_s);
+      if (rc == 0 && case_id != NULL && store__id_ok(case_id)) {
+        rc = store_inbox_case_open_put(txn, case_id, it, seq, rbuf, rlen);
+        if (rc == CASUS_EINVALID_DATA) {
+          /* A kind too long for a key (no casusd wrote one): it stays open. */
+          core_log("warn", "store: inbox item %s/%llu has a kind too long to index; it is not closed\n", rbuf,
+                   (unsigned long long)seq);
+          rc = 0;
+        }
+      }
+    }
     json_decref(it);
-    if (rc == 0) rc = store_inbox_time_put(txn, now_s, rbuf, rlen, seq);
+    if (rc == 0 && orders) rc = store_inbox_time_put(txn, now_s, rbuf, rlen, seq);
     if (rc < 0) break;
     mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
   }
@@ -767,6 +844,13 @@ int store__inbox_destroy(store_txn_t *txn, const char *case_id, uint64_t *count)
     }
     if (rc < 0) return rc;
     (*count)++;
+  }
+  if (rc != CASUS_ENOT_FOUND) return rc;
+  /* The open items' entries go by the case's prefix: a damaged item above
+   * could not name its kind. */
+  while ((rc = store__prefix_first(txn, STORE_DB_INBOX_CASE_OPEN, case_id, &k, &val)) == 0) {
+    rc = store__raw_del(txn, STORE_DB_INBOX_CASE_OPEN, &k);
+    if (rc < 0) return rc;
   }
   return rc == CASUS_ENOT_FOUND ? 0 : rc;
 }

@@ -51,9 +51,12 @@
 /* LMDB's compiled-in maximum key size (mdb_env_get_maxkeysize() of a default
  * build).  Every key the store builds must fit; store_open checks the
  * library agrees. */
-/* meta: 1 once the idempotency records and inbox items are filed in their
- * time orders (store_growth.c); a new store starts with it. */
+/* meta: how far an older store's records are filed in the indexes that
+ * came later (store_growth.c): 1 once the idempotency records and inbox
+ * items are in their time orders, STORE_GROWTH_LEVEL once the open inbox
+ * items are also in inbox_case_open.  A new store starts at the level. */
 #define STORE_GROWTH_META "growth_indexed"
+#define STORE_GROWTH_LEVEL 2
 #define STORE_KEY_BYTES_MAX 511
 #define STORE_SEQ_BYTES 8
 
@@ -72,10 +75,11 @@ enum {
   STORE_DB_IDEM_TIME,
   STORE_DB_INBOX_OPEN,
   STORE_DB_INBOX_TIME,
-  STORE_DB_ACCESS,      /* case id NUL seq -> access-log entry JSON (store_access.c) */
-  STORE_DB_ACCESS_TIME, /* t seq -> case id: the access log's sweep order */
-  STORE_DB_COUNTS,      /* the metrics' counts (store_counts.c) */
-  STORE_DB_DESTROYED,   /* case id -> the register's tombstone of a destroyed case (store_destroy.c) */
+  STORE_DB_ACCESS,          /* case id NUL seq -> access-log entry JSON (store_access.c) */
+  STORE_DB_ACCESS_TIME,     /* t seq -> case id: the access log's sweep order */
+  STORE_DB_COUNTS,          /* the metrics' counts (store_counts.c) */
+  STORE_DB_DESTROYED,       /* case id -> the register's tombstone of a destroyed case (store_destroy.c) */
+  STORE_DB_INBOX_CASE_OPEN, /* case id NUL kind NUL seq -> recipient: a case's open items (store_inbox.c) */
   STORE_DB_COUNT
 };
 
@@ -288,11 +292,14 @@ int store__index_update(store_txn_t *txn, const char *case_id, const store_meta_
 
 /* Files at most max records of an older store, after pos->key (its last
  * key filed), each dated now_s; sets *end when the database has no more.
- * *filed counts the records looked at. */
+ * *filed counts the records looked at.  The inbox's step files each open
+ * item in inbox_case_open, and with `orders` also in inbox_open and
+ * inbox_time (false for a store that has those already: filing them again
+ * would date its items anew). */
 int store__idem_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
                              size_t *filed, bool *end);
 int store__inbox_upgrade_step(store_txn_t *txn, store_growth_pos_t *pos, int64_t now_s, size_t max,
-                              size_t *filed, bool *end);
+                              bool orders, size_t *filed, bool *end);
 
 /* --- records (store_record.c) --- */
 

@@ -21,7 +21,7 @@ BEFORE_COUNTS_DBS = SCHEMA_1_DBS + ["casemeta", "sindex", "idem_time", "inbox_op
 
 def without_counts(src, dst):
     """Copies the store in src to dst as a casusd before the metrics' counts wrote it: every database
-    but "counts", and no meta "counts_built"."""
+    but "counts", no meta "counts_built", and growth_indexed 1 (no inbox_case_open yet)."""
     os.makedirs(dst)
     for db in BEFORE_COUNTS_DBS:
         dump = subprocess.run(["mdb_dump", "-s", db, src], capture_output=True, text=True, timeout=60,
@@ -32,6 +32,8 @@ def without_counts(src, dst):
         for key_hex, val_hex in zip(rows[0::2], rows[1::2]):
             if db == "meta" and bytes.fromhex(key_hex) == b"counts_built":
                 continue
+            if db == "meta" and bytes.fromhex(key_hex) == b"growth_indexed":
+                val_hex = b"1".hex()
             out += [" " + key_hex, " " + val_hex]
         text = head + "HEADER=END\n" + "\n".join(out) + ("\n" if out else "") + "DATA=END\n"
         subprocess.run(["mdb_load", "-s", db, dst], input=text, text=True, timeout=60, check=True,
@@ -40,8 +42,9 @@ def without_counts(src, dst):
 
 def as_schema_1(src, dst):
     """Copies the store in src to dst with LMDB's own tools, as schema 1 wrote it: without the index
-    databases, with schema_version 1, and with case records that carry no history head.  The records
-    travel in mdb_dump's hex form, so binary values (the store's secret) copy exactly."""
+    databases, with schema_version 1, without the growth orders' marker (growth_indexed), and with
+    case records that carry no history head.  The records travel in mdb_dump's hex form, so binary
+    values (the store's secret) copy exactly."""
     os.makedirs(dst)
     for db in SCHEMA_1_DBS:
         dump = subprocess.run(["mdb_dump", "-s", db, src], capture_output=True, text=True, timeout=60,
@@ -53,6 +56,8 @@ def as_schema_1(src, dst):
             key, val = bytes.fromhex(key_hex), bytes.fromhex(val_hex)
             if db == "meta" and key == b"schema_version":
                 val = b"1"
+            if db == "meta" and key == b"growth_indexed":
+                continue
             if db == "cases" and b',"history":{' in val:
                 val = val.split(b',"history":{')[0] + b"}"
             out += [" " + key.hex(), " " + val.hex()]
@@ -112,7 +117,7 @@ def test_store_without_counts_is_counted_once_at_start():
         a = old.create_a()["id"]
         assert old.toewijzen(a, spoed=True)[0] == 200
         old.create_a(gemeente="alkmaar")
-        st, _ = old.create("pr-rotterdam", {  # without a casusregisseur: a task for the procesregisseur
+        st, nocr = old.create("pr-rotterdam", {  # without a casusregisseur: a task for the procesregisseur
             "verwijzer": "gemeente", "gemeente": "rotterdam",
             "jeugdige": {"naam": "Sam de Vries", "geboortedatum": "2015-06-01"}})
         assert st == 201
@@ -129,6 +134,9 @@ def test_store_without_counts_is_counted_once_at_start():
         new.restart(now=FIRED)
         assert "counting its cases" not in new.stderr(), new.stderr()  # once: the store keeps them now
         assert gauges(new) == before
+        # the upgrade filed the open task by its case: assigning a casusregisseur closes it
+        new.fire(nocr["id"], "pr-rotterdam", "casusregisseur_wijzigen", {"casusregisseur": "cr-rotterdam"})
+        assert gauges(new).get('casusd_tasks_open{kind="casusregisseur_toewijzen"}', 0) == 0, gauges(new)
     p = subprocess.run([CASUSD, "verify", "--data", new.data], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "metric counts checked" in p.stdout, p.stdout + p.stderr
 

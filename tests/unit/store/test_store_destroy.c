@@ -98,9 +98,9 @@ static uint64_t entries_of(store_t *st, const char *db) {
   return n;
 }
 
-static const char *const DBS[] = {"cases",       "casemeta",   "sindex",     "history",    "timers",
-                                  "inbox",       "inbox_case", "inbox_open", "inbox_time", "access",
-                                  "access_time", "idem",       "idem_time"};
+static const char *const DBS[] = {"cases",       "casemeta",   "sindex",     "history",        "timers",
+                                  "inbox",       "inbox_case", "inbox_open", "inbox_time",     "access",
+                                  "access_time", "idem",       "idem_time",  "inbox_case_open"};
 #define DBS_COUNT (sizeof(DBS) / sizeof(DBS[0]))
 
 static void counts_of(store_t *st, uint64_t out[DBS_COUNT]) {

@@ -583,7 +583,8 @@ TEST(inbox_mark_read_and_close_unlist) {
   ASSERT_EQ(store_txn_commit(txn), 0);
   ASSERT_EQ(inbox_page(st, &q, got, &n, next), 0);
   ASSERT_EQ(n, 0);
-  ASSERT_EQ(entries_of(st, "inbox_open"), 2); /* cr-2's notification, and the entry of no item */
+  ASSERT_EQ(entries_of(st, "inbox_open"), 2);      /* cr-2's notification, and the entry of no item */
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 1); /* cr-2's notification */
   store_close(st);
   tmpdir_remove(root);
 }
@@ -678,6 +679,54 @@ TEST(inbox_sweep_deletes_all_but_open_tasks) {
   ASSERT_EQ(entries_of(st, "inbox_open"), 0);
   ASSERT_EQ(entries_of(st, "inbox_time"), 0);
   ASSERT_EQ(entries_of(st, "inbox_case"), 0);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 0);
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* Closing a kind reads the case's open items of that kind only: not its
+ * notifications, however many, nor a damaged item of the case (which would
+ * otherwise fail every close).  Closing a notification's kind still closes
+ * it, as before the index. */
+TEST(inbox_close_reads_only_the_open_items_of_its_kind) {
+  char root[64], next[STORE_INBOX_CURSOR_BYTES_MAX];
+  uint64_t got[64], task, other_case;
+  size_t n;
+  store_t *st;
+  store_txn_t *txn;
+  store_inbox_query_t q = query_all();
+  json_t *it;
+  int i;
+
+  tmpdir_make(root);
+  st = store_at(root);
+  for (i = 0; i < 1000; i++) inbox_add(st, ME[0], "notification", "c-1", T0);
+  task = inbox_add(st, ME[1], "task", "c-1", T0);
+  other_case = inbox_add(st, ME[1], "task", "c-2", T0);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 1002);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox", "actor:cr-1\0\0\0\0\0\0\0\x10\0", 19, "{damaged", 8), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox_case", "c-1\0\0\0\0\0\0\0\x10\0", 12, "actor:cr-1", 10), 0);
+  ASSERT_EQ(store_inbox_close(txn, "c-1", "beoordelen"), 0);
+  ASSERT_EQ(store_inbox_close(txn, "c-1", "beoordelen"), 0); /* again: nothing left */
+  ASSERT_EQ(store_inbox_close(txn, "c-1", "onbekend"), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 1001);
+  ASSERT_EQ(store_txn_begin(st, false, &txn), 0);
+  ASSERT_EQ(store_inbox_get(txn, ME[1], task, &it), 0);
+  ASSERT(json_is_false(json_object_get(it, "open")));
+  json_decref(it);
+  ASSERT_EQ(store_inbox_get(txn, ME[1], other_case, &it), 0);
+  ASSERT(json_is_true(json_object_get(it, "open")));
+  json_decref(it);
+  store_txn_abort(txn);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_inbox_close(txn, "c-1", "melding"), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 1);
+  ASSERT_EQ(inbox_page(st, &q, got, &n, next), 0);
+  ASSERT_EQ(n, 1);
+  ASSERT_EQ(got[0], other_case);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -736,10 +785,60 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
   ASSERT_EQ(got[0], 1); /* the task */
   ASSERT_EQ(got[1], 2);
   ASSERT_EQ(entries_of(st, "inbox_time"), 3);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 2); /* the open ones: closing their kind finds them */
   /* Dated at the upgrade: swept a period after it. */
   ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S - 1, 100), 0);
   ASSERT_EQ(inbox_sweep(st, T0 + 30 * DAY_S, 100), 3);
   ASSERT_EQ(entries_of(st, "inbox"), 3); /* the open task and the damaged items */
+  store_close(st);
+  tmpdir_remove(root);
+}
+
+/* A store upgraded before inbox_case_open existed (level 1) gets only that
+ * index: its time orders are not filed again (which would date its items
+ * anew). */
+TEST(growth_upgrade_from_level_1_files_the_open_items_by_case) {
+  static const char task[] =
+      "{\"type\":\"task\",\"kind\":\"k\",\"seq\":1,\"open\":true,\"case_id\":\"c-1\",\"recipient\":\"actor:"
+      "cr-1\"}";
+  static const char closed[] =
+      "{\"type\":\"task\",\"kind\":\"k\",\"seq\":2,\"open\":false,\"case_id\":\"c-1\","
+      "\"recipient\":\"actor:cr-1\"}";
+  static const char k1[] = "actor:cr-1\0\0\0\0\0\0\0\0\x01", k2[] = "actor:cr-1\0\0\0\0\0\0\0\0\x02";
+  char root[64];
+  store_t *st;
+  store_txn_t *txn;
+  store_growth_pos_t pos;
+  bool done = false;
+  json_t *it;
+  int steps = 0;
+
+  tmpdir_make(root);
+  st = store_at(root);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "meta", "growth_indexed", 14, "1", 1), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox", k1, sizeof(k1) - 1, task, sizeof(task) - 1), 0);
+  ASSERT_EQ(store_debug_put_raw(txn, "inbox", k2, sizeof(k2) - 1, closed, sizeof(closed) - 1), 0);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT(store_growth_upgrade_needed(st));
+  memset(&pos, 0, sizeof(pos));
+  while (!done) {
+    ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+    ASSERT_EQ(store_growth_upgrade_step(txn, &pos, T0, 1, &done), 0);
+    ASSERT_EQ(store_txn_commit(txn), 0);
+    ASSERT_LE(++steps, 4);
+  }
+  ASSERT(!store_growth_upgrade_needed(st));
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 1);
+  ASSERT_EQ(entries_of(st, "inbox_time"), 0);
+  ASSERT_EQ(entries_of(st, "inbox_open"), 0);
+  ASSERT_EQ(store_txn_begin(st, true, &txn), 0);
+  ASSERT_EQ(store_inbox_close(txn, "c-1", "k"), 0);
+  ASSERT_EQ(store_inbox_get(txn, "actor:cr-1", 1, &it), 0);
+  ASSERT(json_is_false(json_object_get(it, "open")));
+  json_decref(it);
+  ASSERT_EQ(store_txn_commit(txn), 0);
+  ASSERT_EQ(entries_of(st, "inbox_case_open"), 0);
   store_close(st);
   tmpdir_remove(root);
 }
@@ -754,6 +853,8 @@ TEST(growth_upgrade_indexes_an_older_inbox) {
   X(inbox_new_task_is_first_among_thousands_of_notifications) \
   X(inbox_mark_read_and_close_unlist)                         \
   X(inbox_sweep_deletes_all_but_open_tasks)                   \
-  X(growth_upgrade_indexes_an_older_inbox)
+  X(inbox_close_reads_only_the_open_items_of_its_kind)        \
+  X(growth_upgrade_indexes_an_older_inbox)                    \
+  X(growth_upgrade_from_level_1_files_the_open_items_by_case)
 
 TEST_MAIN(TEST_LIST)
