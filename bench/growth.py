@@ -29,7 +29,8 @@ CREATE = {"verwijzer": "gemeente", "gemeente": "rotterdam", "casusregisseur": "c
           "regie_intensiteit": "midden", "toestemming_gegevensdeling": True,
           "jeugdige": {"naam": "Sam de Vries", "geboortedatum": "2015-06-01"}}
 TOEWIJZEN = {"event": "toewijzen", "data": {"aanbieder": HORIZON, "product": "45A12",
-                                            "begindatum": "2027-01-04", "einddatum": "2027-12-31"}}
+                                            "begindatum": "2027-01-04", "einddatum": "2027-12-31",
+                                            "risicotaxatie": "geen_risico"}}  # R-SAFE-1: before the start
 
 
 def life(port, first, n, errors):
