@@ -6,7 +6,8 @@ every row is assigned once (R-WF-1); where the table says "afhankelijk" the proc
 (R-WF-2); a regisseur can be linked anyway (R-WF-3); with regie the casusregisseur draws up the
 perspectiefplan (R-WF-4) and the evaluation schedule runs (R-WF-3, R-MON-1); external and GI referrals
 (R-WF-5, WF §4.2.4); the aanbieder's input to evaluations with consent (R-WF-6) and segment C's
-budget report (R-WF-7, WF §4.2.5).
+budget report (R-WF-7, WF §4.2.5).  The arrangement limits come from catalogs/westfriesland.json (ARR's,
+WF names none): R-MON-8 and R-ARR-3 at toewijzen, wijziging and verlenging.
 """
 import hashlib
 import os
@@ -280,6 +281,41 @@ def test_verlenging_keeps_the_schedule():
             case = s.fire(c, "pr-hoorn", "toewijzing_verlengen", {"nieuwe_einddatum": "2028-06-30", "reden": "doelen nog niet bereikt"})
             assert case["status"] == "in_zorg", case
             assert bool(deadline(case, "eindevaluatie")) is regie, (regie, case["deadlines"])
+
+
+def test_catalogue_westfriesland():
+    """R-MON-8, R-ARR-3 (catalogs/westfriesland.json; WF names no limits, so ARR's): the chart names the
+    catalogue; crisishulp lasts at most 6 weeks and behandeling start 10 contacts, at toewijzen,
+    wijziging and verlenging; the arrangement regie is refused after a GI referral (WF §4.2.4: the regie
+    lies with the GI) and accepted on the lokale team's own referral."""
+    with wf_server() as s:
+        st, chart = s.req("GET", "/v1/statecharts/jeugdhulp-westfriesland", TOKEN["pr-hoorn"])
+        assert st == 200 and chart["catalog"] == "westfriesland", chart.get("catalog")
+        arr = chart["tables"]["arrangementen"]
+        assert arr["crisishulp_ambulant"]["maximale_duur"] == {"weeks": 6}, arr["crisishulp_ambulant"]
+        assert arr["regie"]["inzet_door"] == ["procesregisseur"] and arr["regie"]["niet_bij_gi"] is True
+        cid = aanmelden(s)
+        crisis = toewijzing("C", "ambulante_crisishulp", casusregisseur="cr-hoorn", arrangement="crisishulp_ambulant")
+        refused(s, cid, "pr-hoorn", "toewijzen", dict(crisis, einddatum="2027-05-13"), 422, "guard_failed", "R-MON-8")
+        refused(s, cid, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="behandeling_start",
+                                                             aantal_contacten=11), 422, "guard_failed", "R-MON-8")
+        s.fire(cid, "pr-hoorn", "toewijzen", dict(crisis, einddatum="2027-05-12"))
+        s.fire(cid, "ab-horizon", "start_zorg")
+        refused(s, cid, "pr-hoorn", "toewijzing_verlengen", {"nieuwe_einddatum": "2027-06-30", "reden": "nog onrustig"},
+                422, "guard_failed", "R-MON-8")
+        refused(s, cid, "pr-hoorn", "toewijzing_aanpassen", {"soort": "aanpassing", "reden_wijziging": "02",
+                                                              "arrangement": "behandeling_start", "aantal_contacten": 12},
+                422, "guard_failed", "R-MON-8")
+        gi = aanmelden(s, "gi")
+        refused(s, gi, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="regie"), 422, "guard_failed",
+                "R-ARR-3")
+        s.fire(gi, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="begeleiding_individueel"))
+        s.fire(gi, "ab-horizon", "start_zorg")
+        refused(s, gi, "pr-hoorn", "toewijzing_aanpassen", {"soort": "aanpassing", "reden_wijziging": "02",
+                                                             "arrangement": "regie"}, 422, "guard_failed", "R-ARR-3")
+        own = aanmelden(s)
+        case = s.fire(own, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="regie"))
+        assert case["fields"]["product"]["arrangement"] == "regie", case["fields"]["product"]
 
 
 if __name__ == "__main__":
