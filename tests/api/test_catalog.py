@@ -279,9 +279,9 @@ def test_bad_catalogue_refused_at_start():
     assert "$.arrangementen.dyslexie_diagnose.niet_samen_met[0]: \"bestaat_niet\" is not an arrangement" \
         in p.stdout, p.stdout
     p = subprocess.run([CASUSD, "catalog", "check"] +
-                       [os.path.join(SOURCE_DIR, "catalogs", n + ".json") for n in ("rijnmond", "alkmaar", "zuid-limburg", "westfriesland")],
+                       [os.path.join(SOURCE_DIR, "catalogs", n + ".json") for n in ("rijnmond", "alkmaar", "zuid-limburg", "westfriesland", "mijov")],
                        capture_output=True, text=True)
-    assert p.returncode == 0 and p.stdout.count(": ok (") == 4, p.stdout
+    assert p.returncode == 0 and p.stdout.count(": ok (") == 5, p.stdout
     # A chart that names a catalogue and also declares the table itself
     with open(os.path.join(SOURCE_DIR, "statecharts", "jeugdhulp-zuid-limburg.json")) as f:
         chart = json.load(f)
