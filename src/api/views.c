@@ -129,7 +129,10 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   if (allowed != NULL)
     json_object_set(v, "allowed_events", (json_t *)allowed);
   else
-    json_object_set_new(v, "allowed_events", engine_allowed_events(chart, case_, actor->role, now));
+    /* The region's catalogue, as applying an event uses (api__tables_of_case). */
+    json_object_set_new(
+        v, "allowed_events",
+        engine_allowed_events(chart, case_, actor->role, now, api__tables_of_case(api, case_)));
   json_object_foreach(json_object_get(case_, "timers"), name, t) {
     json_t *d = json_object();
     char fires[32];

@@ -241,6 +241,35 @@ def test_region_overrides_the_catalogue():
         assert case["fields"]["product"]["arrangement"] == "regie", case
 
 
+def test_allowed_events_see_the_region_catalogue():
+    """allowed_events evaluates a transition's "when" with the region's catalogue, as applying the event
+    does: a zuid-limburg chart whose toewijzen is offered only to the roles that may deploy regie (R-ARR-3,
+    the catalogue's inzet_door) lists toewijzen for the procesregisseur under the chart's default
+    catalogue; under a region catalogue that names another role it lists it no more, and firing it is
+    refused the same way."""
+    with open(os.path.join(SOURCE_DIR, "statecharts", "jeugdhulp-zuid-limburg.json")) as f:
+        chart = json.load(f)
+    t = next(t for t in chart["root"]["states"]["traject"]["states"]["aangemeld"]["transitions"]
+             if t["event"] == "toewijzen")
+    t["when"] = {"path": "actor.role", "in": {"table": {"name": "arrangementen", "key": "regie", "column": "inzet_door"}}}
+    ander = bundled("zuid-limburg")
+    ander["catalog"] = "zuid-limburg-ander"
+    ander["arrangementen"]["regie"]["inzet_door"] = ["casusregisseur"]
+    charts = charts_dir_with({"zuid-limburg-ander": ander})
+    with open(os.path.join(charts, "jeugdhulp-zuid-limburg.json"), "w") as f:
+        json.dump(chart, f)
+    for catalog, offered in ((None, True), ("zuid-limburg-ander", False)):
+        with Server(config=zl_config(catalog=catalog), extra_args=["--charts", charts]) as s:
+            cid = aanmelden(s)
+            case = s.get_case(cid, "pr-maastricht")
+            assert ("toewijzen" in case["allowed_events"]) is offered, (catalog, case["allowed_events"])
+            st, listed = s.req("GET", "/v1/cases", TOKEN["pr-maastricht"])
+            item = next(i for i in listed["items"] if i["id"] == cid)
+            assert ("toewijzen" in item["allowed_events"]) is offered, (catalog, item["allowed_events"])
+            st, body = s.event(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
+            assert (st == 200) is offered, (catalog, st, body)
+
+
 def serve_fails(cfg, charts=None):
     d = tmpdir("casus-catalog-")
     path = os.path.join(d, "config.json")
