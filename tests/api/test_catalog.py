@@ -264,7 +264,7 @@ def test_allowed_events_see_the_region_catalogue():
             case = s.get_case(cid, "pr-maastricht")
             assert ("toewijzen" in case["allowed_events"]) is offered, (catalog, case["allowed_events"])
             st, listed = s.req("GET", "/v1/cases", TOKEN["pr-maastricht"])
-            item = next(i for i in listed["items"] if i["id"] == cid)
+            item = next(i for i in listed["cases"] if i["id"] == cid)
             assert ("toewijzen" in item["allowed_events"]) is offered, (catalog, item["allowed_events"])
             st, body = s.event(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
             assert (st == 200) is offered, (catalog, st, body)
