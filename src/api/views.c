@@ -120,9 +120,10 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   json_t *t;
   /* "notified": when the case reached a role that sees only such cases (R-PRIV-1). */
   /* "archiefactiedatum": when a closed case's file is destroyed (R-RET-1). */
-  static const char *const copy[] = {"id",      "chart",   "version",  "status",
-                                     "state",   "closed",  "flags",    "counters",
-                                     "created", "updated", "notified", "archiefactiedatum"};
+  /* "catalogus": the arrangement catalogue its events were checked against (apply.c). */
+  static const char *const copy[] = {
+      "id",       "chart",   "catalogus", "version",  "status",           "state", "closed", "flags",
+      "counters", "created", "updated",   "notified", "archiefactiedatum"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
     if (json_object_get(case_, copy[i]) != NULL) json_object_set(v, copy[i], json_object_get(case_, copy[i]));

@@ -239,6 +239,10 @@ def test_region_overrides_the_catalogue():
         cid = aanmelden(s, gi="jb-zuid-limburg")
         case = s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("regie"))
         assert case["fields"]["product"]["arrangement"] == "regie", case
+        # Each case records the catalogue its region checks it against.
+        assert case["catalogus"] == "zuid-limburg-proef@1", case.get("catalogus")
+        assert s.get_case(a, "pr-alkmaar")["catalogus"] == "rijnmond-kort@1"
+        assert s.get_case(r, "pr-rotterdam")["catalogus"] == "rijnmond@1"
 
 
 def test_allowed_events_see_the_region_catalogue():
@@ -268,6 +272,33 @@ def test_allowed_events_see_the_region_catalogue():
             assert ("toewijzen" in item["allowed_events"]) is offered, (catalog, item["allowed_events"])
             st, body = s.event(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
             assert (st == 200) is offered, (catalog, st, body)
+
+
+def test_case_records_its_catalogue():
+    """A case records the catalogue and version it was checked against ("catalogus": "<id>@<version>"),
+    and the history entry that first used it says so: created under zuid-limburg version 1, the case keeps
+    zuid-limburg@1 while nothing changes; after the catalogue file's version 2 is installed the next event
+    is checked against it, and the case and that event's history entry show zuid-limburg@2."""
+    charts = charts_dir_with({})
+    s = Server(config=zl_config(), extra_args=["--charts", charts])
+    with s:
+        cid = aanmelden(s)
+        case = s.get_case(cid, "pr-maastricht")
+        assert case["catalogus"] == "zuid-limburg@1", case.get("catalogus")
+        s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
+        h = s.history(cid, "pr-maastricht")
+        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None], h
+        s.stop()
+        nieuw = bundled("zuid-limburg")
+        nieuw["version"] = 2
+        with open(os.path.join(charts, "catalogs", "zuid-limburg.json"), "w") as f:
+            json.dump(nieuw, f)
+        s.start()
+        assert s.get_case(cid, "pr-maastricht")["catalogus"] == "zuid-limburg@1"
+        case = s.fire(cid, "ab-mosa", "start_zorg", {"startdatum": "2027-04-01"})
+        assert case["catalogus"] == "zuid-limburg@2", case.get("catalogus")
+        h = s.history(cid, "pr-maastricht")
+        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None, "zuid-limburg@2"], h
 
 
 def serve_fails(cfg, charts=None):
