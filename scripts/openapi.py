@@ -299,6 +299,9 @@ def document():
             "properties": {
                 "id": {"type": "string", "pattern": "^c-[0-9a-f]{16}$"},
                 "chart": {"type": "string", "pattern": "^[^@]+@[0-9]+$"},
+                "catalogus": {"type": "string", "pattern": "^[^@]+@[0-9]+$",
+                              "description": "The arrangement catalogue (catalogs/<id>.json) and its version that "
+                                             "the case's latest events were checked against."},
                 "version": {"type": "integer", "minimum": 1},
                 "status": {"type": "string", "description": "One of the chart's statuses (API.md)."},
                 "state": {"type": "array", "items": str_},
@@ -326,6 +329,9 @@ def document():
                 "time": {"type": "string", "format": "date-time"}, "actor": str_, "role": str_,
                 "event": str_, "data": {}, "from": {}, "to": {}, "version": {"type": "integer"},
                 "rule": {"type": ["string", "null"]}, "failed": {"type": "boolean"},
+                "catalogus": {"type": "string", "pattern": "^[^@]+@[0-9]+$",
+                              "description": "On the entry whose event first used this catalogue and version "
+                                             "(the case's creation, or the first event after a change)."},
                 "request_id": {"type": "string", "maxLength": 64,
                                "description": "The X-Request-Id of the request that wrote the entry."},
                 "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},

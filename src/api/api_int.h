@@ -128,6 +128,10 @@ struct api_s {
    * catalogue its configuration names instead of its chart's default
    * (engine_catalog_tables), NULL when it names none (engine_ctx_t.tables). */
   json_t **region_tables;
+  /* One per region, in cfg.regions order: "<catalogue>@<version>" of that
+   * catalogue (a JSON string), NULL when it names none (the chart's default
+   * is then the case's chart's "catalog"@"catalog_version"). */
+  json_t **region_catalogs;
   engine_chart_t *charts[LIMIT_CHARTS_MAX];
   int charts_count;
   pending_t *head, *tail;
@@ -189,7 +193,12 @@ int api__regions_prepare(api_t *api, const char *charts_dir, char *err, size_t e
 /* The tables of the case's region's catalogue when its configuration
  * overrides the chart's (borrowed), else NULL (the chart's own tables). */
 const json_t *api__tables_of_case(const api_t *api, const json_t *case_);
-/* Frees api->region_tables (may be NULL). */
+/* "<catalogue>@<version>" of the arrangement catalogue the case's events
+ * are checked against: its region's override, else its chart's default; ""
+ * when there is none.  Written to out (out_size bytes), which is returned. */
+const char *api__catalog_of_case(const api_t *api, const engine_chart_t *chart, const json_t *case_,
+                                 char *out, size_t out_size);
+/* Frees api->region_tables and api->region_catalogs (may be NULL). */
 void api__region_tables_free(api_t *api);
 /* The calendar of the case's region (the first region's when it names none). */
 const calendar_t *api__calendar_of_case(const api_t *api, const json_t *case_);

@@ -61,13 +61,30 @@ static int effects_apply(api_t *api, store_txn_t *txn, const engine_chart_t *cha
   return 0;
 }
 
+/* The case records the arrangement catalogue its events were checked
+ * against ("catalogus": "<catalogue>@<version>"), and the history entry
+ * that first used it says so too: a later catalogue (a new version, or the
+ * region's configuration naming another) shows in the case's history at
+ * the event where it took effect, not silently.  0 or CASUS_ENOMEM. */
+static int catalog_note(const api_t *api, const engine_chart_t *chart, engine_result_t *res) {
+  char ref[2 * LIMIT_ID_BYTES_MAX];
+  const char *now = api__catalog_of_case(api, chart, res->case_, ref, sizeof(ref));
+  const char *had = json_string_value(json_object_get(res->case_, "catalogus"));
+  if (now[0] == '\0' || (had != NULL && strcmp(had, now) == 0)) return 0;
+  if (json_object_set_new(res->case_, "catalogus", json_string(now)) != 0) return CASUS_ENOMEM;
+  if (res->history != NULL && json_object_set_new(res->history, "catalogus", json_string(now)) != 0)
+    return CASUS_ENOMEM;
+  return 0;
+}
+
 /* Stores an accepted engine result: the case, its history entry, its inbox
  * effects.  CASUS_EINVALID_DATA, before anything is written, when the case's
  * history is full. */
 int api__result_store(api_t *api, store_txn_t *txn, const engine_chart_t *chart, engine_result_t *res,
                       bool is_new, int64_t now_s) {
   const char *id = json_string_value(json_object_get(res->case_, "id"));
-  int rc = 0;
+  int rc = catalog_note(api, chart, res);
+  if (rc != 0) return rc;
   if (res->history != NULL && api->request_id != NULL && api->request_id[0] != '\0') {
     const char *who = json_string_value(json_object_get(res->history, "actor"));
     if (who != NULL && strcmp(who, "system") != 0 &&

@@ -118,6 +118,10 @@ void api__region_tables_free(api_t *api) {
     json_decref(api->region_tables[i]);
   free(api->region_tables);
   api->region_tables = NULL;
+  for (i = 0; api->region_catalogs != NULL && i < api->cfg.regions_count; i++)
+    json_decref(api->region_catalogs[i]);
+  free(api->region_catalogs);
+  api->region_catalogs = NULL;
 }
 
 /* The catalogue a region's configuration names instead of its chart's: its tables in
@@ -147,8 +151,29 @@ static int region_catalog_load(api_t *api, int i, const engine_chart_t *c, const
     return CASUS_ECONFIG_INVALID;
   }
   api->region_tables[i] = engine_catalog_tables(doc);
+  api->region_catalogs[i] =
+      json_sprintf("%s@%lld", r->catalog, (long long)json_integer_value(json_object_get(doc, "version")));
   json_decref(doc);
-  return api->region_tables[i] ? 0 : CASUS_ENOMEM;
+  return api->region_tables[i] && api->region_catalogs[i] ? 0 : CASUS_ENOMEM;
+}
+
+const char *api__catalog_of_case(const api_t *api, const engine_chart_t *chart, const json_t *case_,
+                                 char *out, size_t out_size) {
+  const char *regio = json_string_value(json_object_get(json_object_get(case_, "fields"), "regio"));
+  const json_t *doc = engine_chart_json(chart);
+  const char *dflt = json_string_value(json_object_get(doc, "catalog"));
+  int i;
+  for (i = 0; regio && api->region_catalogs && i < api->cfg.regions_count; i++)
+    if (strcmp(api->cfg.regions[i].name, regio) == 0 && api->region_catalogs[i] != NULL) {
+      snprintf(out, out_size, "%s", json_string_value(api->region_catalogs[i]));
+      return out;
+    }
+  if (dflt != NULL)
+    snprintf(out, out_size, "%s@%lld", dflt,
+             (long long)json_integer_value(json_object_get(doc, "catalog_version")));
+  else
+    snprintf(out, out_size, "%s", "");
+  return out;
 }
 
 const json_t *api__tables_of_case(const api_t *api, const json_t *case_) {
@@ -165,6 +190,8 @@ int api__regions_prepare(api_t *api, const char *charts_dir, char *err, size_t e
   if (api->calendars == NULL) return CASUS_ENOMEM;
   api->region_tables = calloc((size_t)api->cfg.regions_count, sizeof(json_t *));
   if (api->region_tables == NULL) return CASUS_ENOMEM;
+  api->region_catalogs = calloc((size_t)api->cfg.regions_count, sizeof(json_t *));
+  if (api->region_catalogs == NULL) return CASUS_ENOMEM;
   for (i = 0; i < api->cfg.regions_count; i++) {
     const auth_region_t *r = &api->cfg.regions[i];
     const engine_chart_t *c = api__chart_by_id(api, r->chart);

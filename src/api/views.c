@@ -120,16 +120,20 @@ json_t *api__case_view(const api_t *api, const engine_chart_t *chart, const json
   json_t *t;
   /* "notified": when the case reached a role that sees only such cases (R-PRIV-1). */
   /* "archiefactiedatum": when a closed case's file is destroyed (R-RET-1). */
-  static const char *const copy[] = {"id",      "chart",   "version",  "status",
-                                     "state",   "closed",  "flags",    "counters",
-                                     "created", "updated", "notified", "archiefactiedatum"};
+  /* "catalogus": the arrangement catalogue its events were checked against (apply.c). */
+  static const char *const copy[] = {
+      "id",       "chart",   "catalogus", "version",  "status",           "state", "closed", "flags",
+      "counters", "created", "updated",   "notified", "archiefactiedatum"};
   size_t i;
   for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
     if (json_object_get(case_, copy[i]) != NULL) json_object_set(v, copy[i], json_object_get(case_, copy[i]));
   if (allowed != NULL)
     json_object_set(v, "allowed_events", (json_t *)allowed);
   else
-    json_object_set_new(v, "allowed_events", engine_allowed_events(chart, case_, actor->role, now));
+    /* The region's catalogue, as applying an event uses (api__tables_of_case). */
+    json_object_set_new(
+        v, "allowed_events",
+        engine_allowed_events(chart, case_, actor->role, now, api__tables_of_case(api, case_)));
   json_object_foreach(json_object_get(case_, "timers"), name, t) {
     json_t *d = json_object();
     char fires[32];

@@ -657,16 +657,19 @@ static int event_run(run_t *r, const char *event, const json_t *data, const engi
 
 /* The environment in which engine_allowed_events evaluates the "when" of
  * transitions: case_, the role alone as the actor (no id, no organisation),
- * no data, no calendar, at now_s.  root is an environment root to fill (a
- * new one, or a run's, which is then pointed at case_). */
+ * no data, no calendar, at now_s, with tables (the region's catalogue, or
+ * NULL for the chart's own).  root is an environment root to fill (a new
+ * one, or a run's, which is then pointed at case_). */
 static int allowed_env_init(eng_env_t *env, json_t *root, const engine_chart_t *chart, const json_t *case_,
-                            const char *role, int64_t now_s) {
+                            const char *role, int64_t now_s, const json_t *tables) {
   engine_actor_t actor = {"", role, ""};
   env->root = root;
   env->chart = chart;
   env->active = NULL; /* allowed_collect's, from the case */
   env->cal = NULL;
-  env->tables = NULL; /* the chart's: "when" conditions see the default catalogue */
+  /* The tables the event itself is applied with: a "when" reading the
+   * catalogue must offer what applying the event would see. */
+  env->tables = tables;
   env->now_s = now_s;
   env->date_outside = NULL;
   return env_root_fill(root, case_, NULL, &actor, now_s);
@@ -707,12 +710,12 @@ static json_t *allowed_collect(const engine_chart_t *chart, const json_t *case_,
 }
 
 /* Completes a successful create or event with out->allowed_events: what
- * engine_allowed_events(chart, out->case_, actor->role, now_s) returns,
+ * engine_allowed_events(chart, out->case_, actor->role, now_s, ctx->tables) returns,
  * evaluated in the run's environment root pointed at the new case.  When
  * that fails (CASUS_ENOMEM) the whole result is released. */
 static int result_allowed(run_t *r, const engine_actor_t *actor, engine_result_t *out) {
   eng_env_t env;
-  int rc = allowed_env_init(&env, r->env.root, r->c, out->case_, actor->role, r->ctx->now_s);
+  int rc = allowed_env_init(&env, r->env.root, r->c, out->case_, actor->role, r->ctx->now_s, r->ctx->tables);
   if (rc == 0) out->allowed_events = allowed_collect(r->c, out->case_, actor->role, &env);
   if (rc == 0 && out->allowed_events == NULL) rc = CASUS_ENOMEM;
   if (rc != 0) {
@@ -840,10 +843,10 @@ int engine_case_create(const engine_ctx_t *ctx, const char *id, const json_t *da
 }
 
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
-                              int64_t now_s) {
+                              int64_t now_s, const json_t *tables) {
   eng_env_t env;
   json_t *root = json_object(), *out = NULL;
-  if (root != NULL && allowed_env_init(&env, root, chart, case_, role, now_s) == 0)
+  if (root != NULL && allowed_env_init(&env, root, chart, case_, role, now_s, tables) == 0)
     out = allowed_collect(chart, case_, role, &env);
   json_decref(root);
   return out != NULL ? out : json_array();

@@ -72,8 +72,8 @@ typedef struct {
   json_t *effects; /* array of {"type": "task"|"notification", "kind", "to": [roles], "title", "rule"}
                       and {"type": "close_tasks", "kind"} */
   /* The events the acting actor's role may fire on the new case at ctx->now_s:
-   * what engine_allowed_events(ctx->chart, case_, actor->role, ctx->now_s)
-   * returns, computed in the same call (so a case view needs no second
+   * what engine_allowed_events(ctx->chart, case_, actor->role, ctx->now_s,
+   * ctx->tables) returns, computed in the same call (so a case view needs no second
    * evaluation of the transitions' "when").  A new reference, set by
    * engine_case_create and engine_event_apply when they succeed; NULL
    * after a failure and for engine_timer_fire (a timer has no actor to
@@ -200,10 +200,14 @@ void engine_result_clear(engine_result_t *res);
  * those of the transitions of the case's active states whose roles include
  * `role` and whose "when" holds, evaluated with the role alone as the actor
  * (no id or organisation), no data and no calendar.  Empty for a closed
- * case.  engine_case_create and engine_event_apply return the same array
- * for the actor's role in engine_result_t.allowed_events. */
+ * case.  tables (may be NULL: the chart's own) take the place of the
+ * chart's tables of the same name, as engine_ctx_t.tables does for an event:
+ * pass the case's region's catalogue so that a "when" reading it offers
+ * what applying the event would allow.  engine_case_create and
+ * engine_event_apply return the same array (with ctx->tables) for the
+ * actor's role in engine_result_t.allowed_events. */
 json_t *engine_allowed_events(const engine_chart_t *chart, const json_t *case_, const char *role,
-                              int64_t now_s);
+                              int64_t now_s, const json_t *tables);
 /* The transitions that could take an event fired by `role` on case_ now:
  * those of the case's active states whose roles include `role`, in the
  * order engine_event_apply considers them (leaves in document order, each

@@ -239,6 +239,66 @@ def test_region_overrides_the_catalogue():
         cid = aanmelden(s, gi="jb-zuid-limburg")
         case = s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("regie"))
         assert case["fields"]["product"]["arrangement"] == "regie", case
+        # Each case records the catalogue its region checks it against.
+        assert case["catalogus"] == "zuid-limburg-proef@1", case.get("catalogus")
+        assert s.get_case(a, "pr-alkmaar")["catalogus"] == "rijnmond-kort@1"
+        assert s.get_case(r, "pr-rotterdam")["catalogus"] == "rijnmond@1"
+
+
+def test_allowed_events_see_the_region_catalogue():
+    """allowed_events evaluates a transition's "when" with the region's catalogue, as applying the event
+    does: a zuid-limburg chart whose toewijzen is offered only to the roles that may deploy regie (R-ARR-3,
+    the catalogue's inzet_door) lists toewijzen for the procesregisseur under the chart's default
+    catalogue; under a region catalogue that names another role it lists it no more, and firing it is
+    refused the same way."""
+    with open(os.path.join(SOURCE_DIR, "statecharts", "jeugdhulp-zuid-limburg.json")) as f:
+        chart = json.load(f)
+    t = next(t for t in chart["root"]["states"]["traject"]["states"]["aangemeld"]["transitions"]
+             if t["event"] == "toewijzen")
+    t["when"] = {"path": "actor.role", "in": {"table": {"name": "arrangementen", "key": "regie", "column": "inzet_door"}}}
+    ander = bundled("zuid-limburg")
+    ander["catalog"] = "zuid-limburg-ander"
+    ander["arrangementen"]["regie"]["inzet_door"] = ["casusregisseur"]
+    charts = charts_dir_with({"zuid-limburg-ander": ander})
+    with open(os.path.join(charts, "jeugdhulp-zuid-limburg.json"), "w") as f:
+        json.dump(chart, f)
+    for catalog, offered in ((None, True), ("zuid-limburg-ander", False)):
+        with Server(config=zl_config(catalog=catalog), extra_args=["--charts", charts]) as s:
+            cid = aanmelden(s)
+            case = s.get_case(cid, "pr-maastricht")
+            assert ("toewijzen" in case["allowed_events"]) is offered, (catalog, case["allowed_events"])
+            st, listed = s.req("GET", "/v1/cases", TOKEN["pr-maastricht"])
+            item = next(i for i in listed["cases"] if i["id"] == cid)
+            assert ("toewijzen" in item["allowed_events"]) is offered, (catalog, item["allowed_events"])
+            st, body = s.event(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
+            assert (st == 200) is offered, (catalog, st, body)
+
+
+def test_case_records_its_catalogue():
+    """A case records the catalogue and version it was checked against ("catalogus": "<id>@<version>"),
+    and the history entry that first used it says so: created under zuid-limburg version 1, the case keeps
+    zuid-limburg@1 while nothing changes; after the catalogue file's version 2 is installed the next event
+    is checked against it, and the case and that event's history entry show zuid-limburg@2."""
+    charts = charts_dir_with({})
+    s = Server(config=zl_config(), extra_args=["--charts", charts])
+    with s:
+        cid = aanmelden(s)
+        case = s.get_case(cid, "pr-maastricht")
+        assert case["catalogus"] == "zuid-limburg@1", case.get("catalogus")
+        s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
+        h = s.history(cid, "pr-maastricht")
+        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None], h
+        s.stop()
+        nieuw = bundled("zuid-limburg")
+        nieuw["version"] = 2
+        with open(os.path.join(charts, "catalogs", "zuid-limburg.json"), "w") as f:
+            json.dump(nieuw, f)
+        s.start()
+        assert s.get_case(cid, "pr-maastricht")["catalogus"] == "zuid-limburg@1"
+        case = s.fire(cid, "ab-mosa", "start_zorg", {"startdatum": "2027-04-01"})
+        assert case["catalogus"] == "zuid-limburg@2", case.get("catalogus")
+        h = s.history(cid, "pr-maastricht")
+        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None, "zuid-limburg@2"], h
 
 
 def serve_fails(cfg, charts=None):
@@ -279,9 +339,9 @@ def test_bad_catalogue_refused_at_start():
     assert "$.arrangementen.dyslexie_diagnose.niet_samen_met[0]: \"bestaat_niet\" is not an arrangement" \
         in p.stdout, p.stdout
     p = subprocess.run([CASUSD, "catalog", "check"] +
-                       [os.path.join(SOURCE_DIR, "catalogs", n + ".json") for n in ("rijnmond", "alkmaar", "zuid-limburg")],
+                       [os.path.join(SOURCE_DIR, "catalogs", n + ".json") for n in ("rijnmond", "alkmaar", "zuid-limburg", "westfriesland", "mijov")],
                        capture_output=True, text=True)
-    assert p.returncode == 0 and p.stdout.count(": ok (") == 3, p.stdout
+    assert p.returncode == 0 and p.stdout.count(": ok (") == 5, p.stdout
     # A chart that names a catalogue and also declares the table itself
     with open(os.path.join(SOURCE_DIR, "statecharts", "jeugdhulp-zuid-limburg.json")) as f:
         chart = json.load(f)

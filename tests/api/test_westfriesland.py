@@ -6,7 +6,8 @@ every row is assigned once (R-WF-1); where the table says "afhankelijk" the proc
 (R-WF-2); a regisseur can be linked anyway (R-WF-3); with regie the casusregisseur draws up the
 perspectiefplan (R-WF-4) and the evaluation schedule runs (R-WF-3, R-MON-1); external and GI referrals
 (R-WF-5, WF §4.2.4); the aanbieder's input to evaluations with consent (R-WF-6) and segment C's
-budget report (R-WF-7, WF §4.2.5).
+budget report (R-WF-7, WF §4.2.5).  The arrangement limits come from catalogs/westfriesland.json (ARR's,
+WF names none): R-MON-8 and R-ARR-3 at toewijzen, wijziging and verlenging.
 """
 import hashlib
 import os
@@ -280,6 +281,105 @@ def test_verlenging_keeps_the_schedule():
             case = s.fire(c, "pr-hoorn", "toewijzing_verlengen", {"nieuwe_einddatum": "2028-06-30", "reden": "doelen nog niet bereikt"})
             assert case["status"] == "in_zorg", case
             assert bool(deadline(case, "eindevaluatie")) is regie, (regie, case["deadlines"])
+
+
+def test_catalogue_westfriesland():
+    """R-MON-8, R-ARR-3 (catalogs/westfriesland.json; WF names no limits, so ARR's): the chart names the
+    catalogue; crisishulp lasts at most 6 weeks and behandeling start 10 contacts, at toewijzen,
+    wijziging and verlenging; the arrangement regie is refused after a GI referral (WF §4.2.4: the regie
+    lies with the GI) and accepted on the lokale team's own referral."""
+    with wf_server() as s:
+        st, chart = s.req("GET", "/v1/statecharts/jeugdhulp-westfriesland", TOKEN["pr-hoorn"])
+        assert st == 200 and chart["catalog"] == "westfriesland", chart.get("catalog")
+        arr = chart["tables"]["arrangementen"]
+        assert arr["crisishulp_ambulant"]["maximale_duur"] == {"weeks": 6}, arr["crisishulp_ambulant"]
+        assert arr["regie"]["inzet_door"] == ["procesregisseur"] and arr["regie"]["niet_bij_gi"] is True
+        cid = aanmelden(s)
+        crisis = toewijzing("C", "ambulante_crisishulp", casusregisseur="cr-hoorn", arrangement="crisishulp_ambulant")
+        refused(s, cid, "pr-hoorn", "toewijzen", dict(crisis, einddatum="2027-05-13"), 422, "guard_failed", "R-MON-8")
+        refused(s, cid, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="behandeling_start",
+                                                             aantal_contacten=11), 422, "guard_failed", "R-MON-8")
+        s.fire(cid, "pr-hoorn", "toewijzen", dict(crisis, einddatum="2027-05-12"))
+        s.fire(cid, "ab-horizon", "start_zorg")
+        refused(s, cid, "pr-hoorn", "toewijzing_verlengen", {"nieuwe_einddatum": "2027-06-30", "reden": "nog onrustig"},
+                422, "guard_failed", "R-MON-8")
+        refused(s, cid, "pr-hoorn", "toewijzing_aanpassen", {"soort": "aanpassing", "reden_wijziging": "02",
+                                                              "arrangement": "behandeling_start", "aantal_contacten": 12},
+                422, "guard_failed", "R-MON-8")
+        gi = aanmelden(s, "gi")
+        refused(s, gi, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="regie"), 422, "guard_failed",
+                "R-ARR-3")
+        s.fire(gi, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="begeleiding_individueel"))
+        s.fire(gi, "ab-horizon", "start_zorg")
+        refused(s, gi, "pr-hoorn", "toewijzing_aanpassen", {"soort": "aanpassing", "reden_wijziging": "02",
+                                                             "arrangement": "regie"}, 422, "guard_failed", "R-ARR-3")
+        own = aanmelden(s)
+        case = s.fire(own, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="regie"))
+        assert case["fields"]["product"]["arrangement"] == "regie", case["fields"]["product"]
+
+
+GESPREK = {"verslag": "verslag", "afspraken": "op tijd komen", "ouders_aanwezig": True}
+FORMULIER = {"ondertekend_door": "M. de Manager",
+             "bijlagen": {"gespreksverslagen": ["verslag-1", "verslag-2"], "afspraken": "op tijd komen",
+                          "eerste_waarschuwing": "dossier/w-1", "tweede_waarschuwing": "dossier/w-2"}}
+OVERWEGINGEN = {"overwegingen": {"a_gedrag_door_aandoening": "nee", "b_beeindiging_voorkomen": "ja",
+                                 "c_procedure_gevolgd": "ja", "d_continuering_geregeld": "ja, andere aanbieder"}}
+
+
+def ter_beoordeling(s, cid):
+    """The aanbieder's termination procedure up to the signed consent form (R-BE-1..6)."""
+    s.fire(cid, "ab-horizon", "beeindiging_aankondigen", {"redenen": "herhaald geweld tegen medewerkers"})
+    for _ in range(2):
+        s.fire(cid, "ab-horizon", "gesprek_vastleggen", dict(GESPREK, datum="2027-04-01"))
+    for event in ("eerste_waarschuwing_versturen", "tweede_waarschuwing_versturen"):
+        s.fire(cid, "ab-horizon", event, {"datum": "2027-04-01", "niet_nagekomen_afspraken": "op tijd komen",
+                                          "kopie": "dossier/w"})
+    case = s.fire(cid, "abm-horizon", "toestemmingsformulier_indienen", FORMULIER)
+    assert "beeindiging_ter_beoordeling" in case["state"], case["state"]
+
+
+def test_beeindiging_zonder_regie():
+    """R-BE-7, R-BE-1, R-AUTH-3 (WF silent on termination; the shared procedure with the parameter
+    beslissers): a case without regie has no casusregisseur, so the procesregisseur (the lokale (wijk)team)
+    is told of the announcement, gets the task to judge the request and decides; on a case with regie the
+    casusregisseur decides and the procesregisseur may not (R-AUTH-3)."""
+    with wf_server() as s:
+        cid, case = case_in_zorg(s, "V", "gezinshuis")
+        assert case["fields"]["regie"] is False and "casusregisseur" not in case["fields"], case["fields"]
+        ter_beoordeling(s, cid)
+        assert [i["rule"] for i in tasks(s.inbox("pr-hoorn"), cid, "beeindiging_aangekondigd")] == ["R-BE-1"]
+        t = open_tasks(s, "pr-hoorn", cid, "beeindiging_beoordelen")
+        assert len(t) == 1 and t[0]["rule"] == "R-BE-7", t
+        case = s.get_case(cid, "pr-hoorn")
+        assert "beeindiging_goedkeuren" in case["allowed_events"], case["allowed_events"]
+        refused(s, cid, "cr-hoorn", "beeindiging_goedkeuren", OVERWEGINGEN, 422, "guard_failed", "R-AUTH-3")
+        case = s.fire(cid, "pr-hoorn", "beeindiging_goedkeuren", OVERWEGINGEN)
+        assert "beeindiging_goedgekeurd" in case["state"] and case["status"] == "in_zorg", case
+        assert not open_tasks(s, "pr-hoorn", cid, "beeindiging_beoordelen")
+        case = s.fire(cid, "ab-horizon", "overdracht_afronden", {"einddatum_zorg": "2027-04-01", "overdracht": "warm"})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "33", case
+
+        # With regie the case's casusregisseur decides, not the procesregisseur.
+        cid2, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        ter_beoordeling(s, cid2)
+        assert not open_tasks(s, "pr-hoorn", cid2, "beeindiging_beoordelen")
+        assert len(open_tasks(s, "cr-hoorn", cid2, "beeindiging_beoordelen")) == 1
+        refused(s, cid2, "pr-hoorn", "beeindiging_afwijzen", OVERWEGINGEN, 422, "guard_failed", "R-AUTH-3")
+        case = s.fire(cid2, "cr-hoorn", "beeindiging_afwijzen", OVERWEGINGEN)
+        assert case["fields"]["beeindiging"]["uitkomst"] == "afgewezen", case["fields"]["beeindiging"]
+
+
+def test_einde_door_jeugdige_zonder_regie():
+    """R-BE-12 (no bypass): inside the procedure an end by the jeugdige needs the confirmation of the
+    casusregisseur; on a case without one the procesregisseur confirms it (the parameter beslissers)."""
+    with wf_server() as s:
+        cid, _ = case_in_zorg(s, "B", "profiel_1")
+        s.fire(cid, "ab-horizon", "beeindiging_aankondigen", {"redenen": "herhaald geweld tegen medewerkers"})
+        s.fire(cid, "ab-horizon", "einde_door_jeugdige_melden", {"einddatum_zorg": "2027-04-01", "toelichting": "gezin verhuisd"})
+        t = open_tasks(s, "pr-hoorn", cid, "einde_door_jeugdige_bevestigen")
+        assert len(t) == 1 and t[0]["rule"] == "R-BE-12", t
+        case = s.fire(cid, "pr-hoorn", "einde_door_jeugdige_bevestigen", {"toelichting": "gezin verhuisd"})
+        assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "32", case
 
 
 if __name__ == "__main__":

@@ -6,15 +6,18 @@
 - R-ZC-2 the product 45A75 only where the decision model has an aanbieder coordinate;
 - R-ZC-3 45A75 only to an aanbieder deployed at the same time for another product of the same jeugdige,
   linked by BSN or by gezin (the chart's linked_cases, src/api/linked.c);
-- R-ZC-4 45A75 for at most a year; R-ZC-5 at most 52 hours within it (uren_vastleggen);
+- R-ZC-4 45A75 for at most a year; R-ZC-5 at most 52 hours within it (uren_vastleggen); both limits come
+  from the chart's catalogue, catalogs/mijov.json, which a region's configuration may replace;
 - R-ZC-6 the coordinator's five tasks; R-ZC-7 stagnation reaches the gemeente's toegang.
 """
 import hashlib
+import json
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from casus import HORIZON, KOMPAS, TOKEN, Server, assert_error, make_config, run, tasks  # noqa: E402
+from casus import HORIZON, KOMPAS, SOURCE_DIR, TOKEN, Server, assert_error, make_config, run, tasks, tmpdir  # noqa: E402
 
 T0 = "2027-04-01T09:00:00+02:00"
 PR = "pr-apeldoorn"
@@ -26,12 +29,14 @@ JAAR = {"begindatum": "2027-04-01", "einddatum": "2028-03-31"}
 ZC = "45A75"
 
 
-def mijov_server():
+def mijov_server(catalog=None, extra_args=None):
     cfg = make_config(T0)
     cfg["regions"]["mijov"] = {"chart": "jeugdhulp-mijov", "gemeenten": ["apeldoorn"]}
+    if catalog:
+        cfg["regions"]["mijov"]["catalog"] = catalog
     cfg["actors"] += [{"id": aid, "role": role, "org": org,
                        "token_sha256": hashlib.sha256(TOKEN[aid].encode()).hexdigest()} for aid, role, org in EXTRA]
-    return Server(config=cfg)
+    return Server(config=cfg, extra_args=extra_args)
 
 
 def aanmelden(s, bsn=None, gezin=None, naam="Mees Hoitink"):
@@ -266,6 +271,40 @@ def test_stagnatie_bereikt_toegang():
                                                           toegang=True, regisseur=GI))
         s.fire(gcid, GI, "stagnatie_melden", {"knelpunt": "regievoering_komt_niet_tot_stand"})
         assert tasks(s.inbox(PR), gcid, "zorgcoordinatie_stagnatie")[0]["rule"] == "R-ZC-7"
+
+
+def test_limieten_uit_de_catalogus():
+    """R-ZC-4, R-ZC-5 from the catalogue: the chart names catalogs/mijov.json (45A75: a year, 52 hours, in
+    uren); a region whose configuration names another catalogue (6 months, 20 hours) gets those limits,
+    with the same refusals and rule ids."""
+    with open(os.path.join(SOURCE_DIR, "catalogs", "mijov.json")) as f:
+        kort = json.load(f)
+    z = kort["arrangementen"]["zorgcoordinatie"]
+    assert (z["productcodes"], z["eenheid"], z["maximale_duur"], z["maximale_omvang"]) == \
+        ([ZC], "uren", {"months": 12}, 52), z
+    kort["catalog"] = "mijov-kort"
+    z["maximale_duur"], z["maximale_omvang"] = {"months": 6}, 20
+    d = tmpdir("casus-mijov-")
+    shutil.copytree(os.path.join(SOURCE_DIR, "statecharts"), os.path.join(d, "charts"))
+    os.mkdir(os.path.join(d, "charts", "catalogs"))
+    with open(os.path.join(d, "charts", "catalogs", "mijov-kort.json"), "w") as f:
+        json.dump(kort, f)
+    with mijov_server() as s:
+        st, chart = s.req("GET", "/v1/statecharts/jeugdhulp-mijov", TOKEN[PR])
+        assert st == 200 and chart["catalog"] == "mijov", chart.get("catalog")
+    with mijov_server(catalog="mijov-kort", extra_args=["--charts", os.path.join(d, "charts")]) as s:
+        deployed(s, bsn="123456782")
+        cid = aanmelden(s, bsn="123456782")["id"]
+        s.fire(cid, PR, "beslismodel_vastleggen", beslis(toegang=False))
+        refused(s, cid, PR, "toewijzen", {"aanbieder": HORIZON, "product": {"code": ZC, "begindatum": "2027-04-01",
+                                                                            "einddatum": "2027-10-01"}},
+                422, None, "R-ZC-4")
+        st, case = toewijzen(s, cid, HORIZON, ZC, {"begindatum": "2027-04-01", "einddatum": "2027-09-30"})
+        assert st == 200 and zc(case)["maximale_uren"] == 20, (st, case)
+        s.fire(cid, "ab-horizon", "start_zorg")
+        refused(s, cid, "ab-horizon", "uren_vastleggen", {"uren": 20.5, "datum": "2027-04-01"}, 422, None, "R-ZC-5")
+        case = s.fire(cid, "ab-horizon", "uren_vastleggen", {"uren": 20, "datum": "2027-04-01"})
+        assert zc(case)["uren"] == 20, zc(case)
 
 
 if __name__ == "__main__":

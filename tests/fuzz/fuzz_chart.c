@@ -83,7 +83,7 @@ static void chart_use(const engine_chart_t *chart) {
     int rc = engine_case_create(&ctx, "c-1", body, NULL, &actor, &res);
     FUZZ_CHECK(rc == res.err, "rc %d, err %d", rc, res.err);
     if (rc == 0) {
-      json_t *allowed = engine_allowed_events(chart, res.case_, role, ctx.now_s);
+      json_t *allowed = engine_allowed_events(chart, res.case_, role, ctx.now_s, NULL);
       FUZZ_CHECK(json_is_array(allowed), "allowed events");
       json_decref(allowed);
     }

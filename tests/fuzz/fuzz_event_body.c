@@ -229,7 +229,7 @@ static void result_check(const json_t *old, const engine_result_t *res, const ch
   json_t *allowed;
   FUZZ_CHECK(res->err == 0 && res->case_ != NULL && res->effects != NULL, "%s: incomplete result", what);
   /* The result's allowed events are engine_allowed_events' for the actor's role on the new case. */
-  allowed = engine_allowed_events(chart, res->case_, role, now_s);
+  allowed = engine_allowed_events(chart, res->case_, role, now_s, NULL);
   FUZZ_CHECK(json_equal(res->allowed_events, allowed), "%s: allowed_events differ from engine_allowed_events",
              what);
   json_decref(allowed);
@@ -241,7 +241,7 @@ static void result_check(const json_t *old, const engine_result_t *res, const ch
              "%s: no state", what);
   FUZZ_CHECK(json_is_array(res->effects), "%s: effects", what);
   /* The new state must load again (a broken one would be CASUS_ESTORE_CORRUPT later). */
-  allowed = engine_allowed_events(chart, res->case_, "procesregisseur", 0);
+  allowed = engine_allowed_events(chart, res->case_, "procesregisseur", 0, NULL);
   FUZZ_CHECK(json_is_array(allowed), "%s: allowed events", what);
   json_decref(allowed);
   (void)engine_case_status(chart, res->case_);

@@ -119,7 +119,7 @@ void fx_allowed_check(const engine_chart_t *chart, const engine_result_t *res, c
   json_t *want;
   ASSERT_NOT_NULL(res->case_);
   ASSERT_NOT_NULL(res->allowed_events);
-  want = engine_allowed_events(chart, res->case_, role, now);
+  want = engine_allowed_events(chart, res->case_, role, now, NULL);
   if (!json_equal(res->allowed_events, want)) {
     char *got_s = json_dumps(res->allowed_events, JSON_COMPACT), *want_s = json_dumps(want, JSON_COMPACT);
     fprintf(stderr, "  allowed_events for %s: %s, engine_allowed_events: %s\n", role, got_s, want_s);

@@ -1106,14 +1106,14 @@ TEST(allowed_events_on_the_ladder) {
   c = apply(c, now, &PR, "consultatie_aanvragen",
             "{\"geconsulteerde\":\"aanbieder\",\"naam\":\"zorgaanbieder-c\",\"vraag\":\"x\"}", 0, NULL);
   c = apply(c, now, &PR, "consultatie_afronden", "{\"advies\":\"x\"}", 0, NULL);
-  ev = engine_allowed_events(alkmaar, c, "procesregisseur", now);
+  ev = engine_allowed_events(alkmaar, c, "procesregisseur", now, NULL);
   json_array_foreach(ev, i, e) {
     if (strcmp(json_string_value(e), "ret_voorleggen") == 0) ret = true;
   }
   json_decref(ev);
   ASSERT(ret);
   ret = false;
-  ev = engine_allowed_events(alkmaar, c, "aanbieder", now);
+  ev = engine_allowed_events(alkmaar, c, "aanbieder", now, NULL);
   json_array_foreach(ev, i, e) {
     if (strcmp(json_string_value(e), "ret_voorleggen") == 0) ret = true;
     if (strcmp(json_string_value(e), "ret_aanvragen") == 0) aanvragen = true;

@@ -84,7 +84,7 @@ static json_t *step(json_t *c, int64_t now, const engine_actor_t *a, const char 
 
 /* The list of another role on the same case: the result holds the acting role's, not a merge of all. */
 static void assert_role_events(const json_t *c, const engine_actor_t *a, int64_t now, const char *want) {
-  json_t *ev = engine_allowed_events(chart, c, a->role, now);
+  json_t *ev = engine_allowed_events(chart, c, a->role, now, NULL);
   assert_events(ev, want);
   json_decref(ev);
 }

@@ -21,7 +21,8 @@ static bool has_problem(const engine_problems_t *p, const char *path, const char
 }
 
 TEST(bundled_catalogues_are_valid) {
-  const char *names[] = {"catalogs/rijnmond.json", "catalogs/alkmaar.json", "catalogs/zuid-limburg.json"};
+  const char *names[] = {"catalogs/rijnmond.json", "catalogs/alkmaar.json", "catalogs/zuid-limburg.json",
+                         "catalogs/westfriesland.json", "catalogs/mijov.json"};
   size_t i;
   for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     engine_problems_t p;
@@ -91,7 +92,11 @@ static const char *const chart_text =
     "       {\"check\": {\"any\": [{\"path\": \"data.duur\", \"exists\": false},"
     "          {\"path\": \"data.einddatum\", \"lt\": {\"date\": {\"from\": \"data.begindatum\", \"after\": "
     "{\"table\": {\"name\": \"arrangementen\", \"key\": {\"path\": \"data.arrangement\"}, \"column\": "
-    "\"duurbanden.kort\"}}}}}]}, \"rule\": \"R-ARR-2\", \"message\": \"niet kort\"}]}]},"
+    "\"duurbanden.kort\"}}}}}]}, \"rule\": \"R-ARR-2\", \"message\": \"niet kort\"}]},"
+    /* offered only to the roles the catalogue's regie names: a "when" that reads the catalogue */
+    "     {\"event\": \"regie_inzetten\", \"roles\": [\"x\", \"y\"], \"rule\": \"R-ARR-3\","
+    "      \"when\": {\"path\": \"actor.role\", \"in\": {\"table\": {\"name\": \"arrangementen\", \"key\": "
+    "\"regie\", \"column\": \"inzet_door\"}}}}]},"
     "   \"b\": {\"type\": \"final\"}}}}";
 
 static const char *const catalog_text =
@@ -187,10 +192,66 @@ TEST(guards_read_the_catalogue_and_a_region_may_replace_it) {
   json_decref(doc);
 }
 
-#define TEST_LIST(X)              \
-  X(bundled_catalogues_are_valid) \
-  X(each_problem_names_its_path)  \
-  X(chart_resolves_its_catalogue) \
-  X(guards_read_the_catalogue_and_a_region_may_replace_it)
+static bool lists(const json_t *events, const char *event) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(events, i, e) {
+    if (strcmp(json_string_value(e), event) == 0) return true;
+  }
+  return false;
+}
+
+/* allowed_events evaluates "when" with the tables the event is applied with: a region whose catalogue
+ * lets role y deploy regie is offered regie_inzetten, the chart's default catalogue (x only) is not;
+ * applying the event agrees, and the result's allowed_events are engine_allowed_events' with the same
+ * tables. */
+TEST(allowed_events_see_the_region_catalogue) {
+  engine_problems_t p;
+  engine_actor_t x = {"x1", "x", "o"}, y = {"y1", "y", "o"};
+  json_t *doc = fx_json(chart_text), *resolved = NULL, *c, *ruim, *ev, *want;
+  engine_chart_t *chart;
+  engine_result_t res;
+  int64_t now = fx_t("2027-04-01T09:00:00+02:00");
+  ASSERT_EQ(engine_chart_resolve(doc, get_doc, NULL, &resolved, &p), 0);
+  chart = fx_chart_load(resolved);
+  c = fx_create(chart, now, &x, "c1", NULL, NULL, 0, NULL);
+  ASSERT_NOT_NULL(c);
+  ruim = fx_json(
+      "{\"arrangementen\": {\"regie\": {\"naam\": \"R\", \"eenheid\": \"trajecten\","
+      " \"inzet_door\": [\"x\", \"y\"]}}}");
+  ev = engine_allowed_events(chart, c, "y", now, NULL);
+  ASSERT(!lists(ev, "regie_inzetten"));
+  ASSERT(lists(ev, "toewijzen"));
+  json_decref(ev);
+  ev = engine_allowed_events(chart, c, "y", now, ruim);
+  ASSERT(lists(ev, "regie_inzetten"));
+  json_decref(ev);
+  {
+    engine_ctx_t ctx = {chart, &fx_cal, now, NULL, NULL};
+    json_t *data = json_object();
+    ASSERT(engine_event_apply(&ctx, c, "regie_inzetten", data, &y, &res) != 0);
+    engine_result_clear(&res);
+    ctx.tables = ruim;
+    ASSERT_EQ(engine_event_apply(&ctx, c, "regie_inzetten", data, &y, &res), 0);
+    want = engine_allowed_events(chart, res.case_, "y", now, ruim);
+    ASSERT(json_equal(res.allowed_events, want));
+    ASSERT(lists(res.allowed_events, "regie_inzetten"));
+    json_decref(want);
+    engine_result_clear(&res);
+    json_decref(data);
+  }
+  json_decref(c);
+  json_decref(ruim);
+  engine_chart_free(chart);
+  json_decref(resolved);
+  json_decref(doc);
+}
+
+#define TEST_LIST(X)                                       \
+  X(bundled_catalogues_are_valid)                          \
+  X(each_problem_names_its_path)                           \
+  X(chart_resolves_its_catalogue)                          \
+  X(guards_read_the_catalogue_and_a_region_may_replace_it) \
+  X(allowed_events_see_the_region_catalogue)
 
 TEST_MAIN(TEST_LIST)

@@ -566,11 +566,11 @@ TEST(allowed_events_per_role) {
   json_t *c, *ev;
   setup();
   c = create_a(t("2027-03-22T09:00:00+01:00"), false);
-  ev = engine_allowed_events(rijnmond, c, "procesregisseur", t("2027-03-22T09:00:00+01:00"));
+  ev = engine_allowed_events(rijnmond, c, "procesregisseur", t("2027-03-22T09:00:00+01:00"), NULL);
   /* casusregisseur_wijzigen, the four safety events of R-SAFE-1, toewijzen */
   ASSERT_EQ(json_array_size(ev), 6);
   json_decref(ev);
-  ev = engine_allowed_events(rijnmond, c, "aanbieder", t("2027-03-22T09:00:00+01:00"));
+  ev = engine_allowed_events(rijnmond, c, "aanbieder", t("2027-03-22T09:00:00+01:00"), NULL);
   ASSERT_EQ(json_array_size(ev), 3); /* R-SAFE-1: risicotaxatie, Meldcode melding, calamiteit */
   json_decref(ev);
   json_decref(c);

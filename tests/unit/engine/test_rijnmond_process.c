@@ -1540,7 +1540,7 @@ TEST(allowed_events_in_care) {
   bool evaluatie = false, opschorten = false, aankondigen = false, afsluiten = false;
   setup();
   c = in_zorg();
-  ev = engine_allowed_events(chart, c, "aanbieder", AT("2027-05-03"));
+  ev = engine_allowed_events(chart, c, "aanbieder", AT("2027-05-03"), NULL);
   json_array_foreach(ev, i, e) {
     if (strcmp(json_string_value(e), "zorg_opschorten") == 0) opschorten = true;
     if (strcmp(json_string_value(e), "beeindiging_aankondigen") == 0) aankondigen = true;
@@ -1548,7 +1548,7 @@ TEST(allowed_events_in_care) {
     ASSERT(strcmp(json_string_value(e), "evaluatie_vastleggen") != 0);
   }
   json_decref(ev);
-  ev = engine_allowed_events(chart, c, "casusregisseur", AT("2027-05-03"));
+  ev = engine_allowed_events(chart, c, "casusregisseur", AT("2027-05-03"), NULL);
   json_array_foreach(ev, i, e) {
     if (strcmp(json_string_value(e), "evaluatie_vastleggen") == 0) evaluatie = true;
   }
