@@ -785,6 +785,17 @@ static int store_check_inbox(store_checker_t *ck, const MDB_val *key, const MDB_
 
 /* An entry of inbox_case_open: it names an open item of its case and kind,
  * held by the recipient it gives. */
+
+/* The inbox key of item seq of the recipient an index entry's value names
+ * (recipient NUL seq); false when it does not fit a key. */
+static bool inbox_item_key(store_key_t *k, const MDB_val *recipient, uint64_t seq) {
+  store__key_init(k);
+  store__key_add(k, recipient->mv_data, recipient->mv_size);
+  store__key_add_nul(k);
+  store__key_add_u64(k, seq);
+  return !k->overflow;
+}
+
 static int store_check_inbox_open_link(store_checker_t *ck, const MDB_val *key, const MDB_val *val) {
   char id[LIMIT_ID_BYTES_MAX + 1], shown[STORE_CHECK_SHOWN_BYTES];
   const uint8_t *kb = key->mv_data, *nul = memchr(kb, '\0', key->mv_size);
@@ -806,11 +817,7 @@ static int store_check_inbox_open_link(store_checker_t *ck, const MDB_val *key, 
   kind = (const char *)nul + 1;
   kind_len = key->mv_size - (size_t)(nul - kb) - 2 - STORE_SEQ_BYTES;
   seq = store__u64_from_be(kb + key->mv_size - STORE_SEQ_BYTES);
-  store__key_init(&k);
-  store__key_add(&k, val->mv_data, val->mv_size);
-  store__key_add_nul(&k);
-  store__key_add_u64(&k, seq);
-  if (k.overflow) {
+  if (!inbox_item_key(&k, val, seq)) {
     store_check_problem(ck, "open inbox entry %s names a recipient too long for a key", shown);
     return 0;
   }
@@ -853,11 +860,7 @@ static int store_check_inbox_link(store_checker_t *ck, const MDB_val *key, const
     return 0;
   }
   seq = store__u64_from_be(kb + key->mv_size - STORE_SEQ_BYTES);
-  store__key_init(&k);
-  store__key_add(&k, val->mv_data, val->mv_size);
-  store__key_add_nul(&k);
-  store__key_add_u64(&k, seq);
-  if (k.overflow) {
+  if (!inbox_item_key(&k, val, seq)) {
     store_check_problem(ck, "inbox link of case %s (item %" PRIu64 ") names a recipient too long for a key",
                         id, seq);
     return 0;
