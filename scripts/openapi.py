@@ -414,7 +414,8 @@ def document():
             "properties": {"destroyed": ref("Tombstone")}},
         "Me": {
             "type": "object", "additionalProperties": False, "required": ["id", "role", "org"],
-            "properties": {"id": str_, "role": str_, "org": str_, "creates": {"type": "array", "items": str_}}},
+            "properties": {"id": str_, "role": str_, "org": str_, "creates": {"type": "array", "items": str_},
+                           "now": {"type": "string", "format": "date-time"}}},
         "ChartList": {
             "type": "object", "additionalProperties": False, "required": ["statecharts"],
             "properties": {"statecharts": {"type": "array", "items": {

@@ -269,10 +269,12 @@ static bool region_is_home(const auth_region_t *r, const char *org) {
  * caller works in (its gemeente's, its GI's, its own region's), whose
  * create entries admit its role; an organisation that is none of those (an
  * aanbieder, which may ask for a toewijzing in any region) gets every
- * region's.  Each chart once, in the configuration's order. */
+ * region's.  Each chart once, in the configuration's order.  "now" is the
+ * service's clock. */
 void api__handle_me(call_t *c) {
   const auth_config_t *cfg = &c->api->cfg;
   json_t *creates = json_array();
+  char now[32];
   bool home_only = false;
   int i;
   for (i = 0; i < cfg->regions_count; i++)
@@ -291,9 +293,12 @@ void api__handle_me(call_t *c) {
     }
     if (!dup) json_array_append_new(creates, json_string(r->chart));
   }
+  /* The service's clock, which --clock manual may set apart from the
+   * caller's: the werkbank counts days left from it. */
+  cal_time_format(timers_now(c->api->timers), now, sizeof(now));
   api__reply_json(c->req, 200,
-                  json_pack("{s:s, s:s, s:s, s:o*}", "id", c->actor->id, "role", c->actor->role, "org",
-                            c->actor->org, "creates", creates));
+                  json_pack("{s:s, s:s, s:s, s:o*, s:s}", "id", c->actor->id, "role", c->actor->role, "org",
+                            c->actor->org, "creates", creates, "now", now));
 }
 
 void api__handle_chart(call_t *c) {

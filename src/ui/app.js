@@ -3,7 +3,7 @@
 // path with index.html).  Each page is a module that draws into <main>.
 
 import { setToken, forgetToken, token, who, whenUnauthenticated, ApiError, get } from './api.js';
-import { h, append, clear, announce } from './dom.js';
+import { h, append, clear, announce, setServerNow } from './dom.js';
 import { LiveStream } from './stream.js';
 import { werkvoorraadPage } from './werkvoorraad.js';
 import { casussenPage } from './casussen.js';
@@ -44,6 +44,7 @@ const routes = [
 let generation = 0;
 let loginNotice = null;
 let afterLogin = null;
+let meAsked = false; // GET /v1/me asked since this page loaded
 
 export function navigate(path, replace) {
   if (replace) history.replaceState(null, '', path);
@@ -69,10 +70,14 @@ async function render(moveFocus) {
   menu.hidden = !loggedIn;
   logoutButton.hidden = !loggedIn;
   if (!loggedIn) liveEl.hidden = true;
-  if (loggedIn && !who()) {
-    // A tab logged in before /v1/me was asked: ask now.
+  if (loggedIn && (!who() || !meAsked)) {
+    // Once per page load (and for a tab logged in before /v1/me was asked):
+    // who the token is, and the service's clock.
+    meAsked = true;
     try {
-      setToken(token(), await get('/v1/me'));
+      const me = await get('/v1/me');
+      setToken(token(), me);
+      setServerNow(me.now);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
     }
@@ -155,6 +160,8 @@ async function loginPage(ctx) {
       return;
     }
     setToken(t, me);
+    setServerNow(me.now);
+    meAsked = true;
     loginNotice = null;
     const to = afterLogin || '/ui/werkvoorraad';
     afterLogin = null;

@@ -55,8 +55,16 @@ export function formatTime(t) {
 }
 
 // Today in Europe/Amsterdam, as YYYY-MM-DD.
+// The service's clock less the browser's (GET /v1/me's "now"): with --clock
+// manual the two differ, and days left count from the service's day.
+let clockOffsetMs = 0;
+export function setServerNow(iso) {
+  const t = Date.parse(iso || '');
+  clockOffsetMs = Number.isNaN(t) ? 0 : t - Date.now();
+}
+
 export function today() {
-  return isoDay.format(new Date());
+  return isoDay.format(new Date(Date.now() + clockOffsetMs));
 }
 
 // Whole days from today to day (negative when day has passed).

@@ -80,6 +80,7 @@ def test_me_says_who_the_token_is_and_what_it_may_create():
             st, me = s.req("GET", "/v1/me", TOKEN[aid])
             assert st == 200, (st, me)
             assert {k: me[k] for k in ("id", "role", "org")} == {"id": aid, "role": role, "org": org}, me
+            assert me["now"] == "2027-01-04T09:00:00+01:00", me  # the manual clock's, not the wall clock
             assert me["creates"] == creates, (aid, me)
         st, resp = s.req("GET", "/v1/me", "nope")
         assert_error(st, resp, 401, code="unauthenticated")

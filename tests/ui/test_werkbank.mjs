@@ -444,6 +444,28 @@ async function test_overdue_task_marked_in_the_werkvoorraad() {
   await s.stop();
 }
 
+async function test_days_left_count_from_the_service_clock() {
+  // --clock manual: the service's day is not the browser's. The werkbank counts days left from the
+  // service's clock (GET /v1/me's "now"), read at login and at every page load.
+  const s = await new Server(T0).start();
+  s.now = T0;
+  const id = await s.assigned('Klok');
+  await s.fire(id, 'ab-horizon', 'start_zorg');
+  const pr = await browser.tab(s, 'pr-rotterdam');
+  await pr.login('pr-rotterdam');
+  await openCase(pr, id);
+  const row = pr.page.locator('#termijnen tbody tr').filter({ hasText: 'Einde toewijzing' });
+  const left = async () => Number(/nog (\d+) dagen/.exec(await row.locator('td').nth(2).textContent())[1]);
+  const before = await left();
+  await s.clock('2027-04-08T09:00:00+02:00'); // the service moves on a week; the browser's clock does not
+  await pr.page.reload();
+  await caseShown(pr, id);
+  assert.equal(await left(), before - 7, 'days left from the service clock after a reload');
+  pr.assertClean();
+  await pr.close();
+  await s.stop();
+}
+
 async function test_live_werkvoorraad_reconnects_with_last_event_id() {
   // /v1/stream read with fetch: a new toewijzing appears without a reload; after the server restarts the
   // stream comes back with Last-Event-ID and what came since arrives; marking a notification read.
@@ -684,6 +706,7 @@ await run({
   test_refusal_with_reason_and_cases_list_filters,
   test_409_after_a_concurrent_change_offers_a_reload,
   test_overdue_task_marked_in_the_werkvoorraad,
+  test_days_left_count_from_the_service_clock,
   test_live_werkvoorraad_reconnects_with_last_event_id,
   test_escalation_ladder_reaches_the_contract_manager_with_feedback_deadline,
   test_werkvoorraad_with_10000_cases_is_interactive_within_1_s,
