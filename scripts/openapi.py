@@ -286,7 +286,9 @@ def document():
                     "code": {"type": "string", "enum": [c for _, c in codes],
                              "description": "; ".join("%d `%s`" % (s, c) for s, c in codes)},
                     "message": {"type": "string", "description": "A sentence a person understands."},
-                    "rule": {"type": "string", "description": "The rule (R-…) that refused the request."}}}}},
+                    "rule": {"type": "string", "description": "The rule (R-…) that refused the request."},
+                    "field": {"type": "string", "description": "The data field a 422 `invalid_data` refused, as a "
+                              "path into the body's data (`jeugdige.naam`, `bijlagen.gespreksverslagen[1]`)."}}}}},
         "Deadline": {
             "type": "object", "required": ["kind", "due"],
             "properties": {"kind": str_, "due": {"type": "string", "format": "date"},

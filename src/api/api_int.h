@@ -64,6 +64,7 @@ typedef struct pending_s {
   int err;
   const char *rule;
   char message[ENGINE_MESSAGE_BYTES_MAX];
+  char field[ENGINE_FIELD_BYTES_MAX]; /* the data field an engine refusal names, or "" */
   /* An accepted event, for the metrics once its commit is done: the chart's
    * id and the event ("" when none). */
   char m_chart[LIMIT_ID_BYTES_MAX];

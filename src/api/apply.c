@@ -199,6 +199,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   json_decref(data);
   if (rc != 0) {
     api__pending_fail(p, rc, res.rule, res.message);
+    snprintf(p->field, sizeof(p->field), "%s", res.field);
     engine_result_clear(&res);
     return rc;
   }
@@ -295,6 +296,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   json_decref(case_);
   if (rc != 0) {
     api__pending_fail(p, rc, res.rule, res.message);
+    snprintf(p->field, sizeof(p->field), "%s", res.field);
     engine_result_clear(&res);
     return rc;
   }

@@ -53,7 +53,7 @@ void api__pending_reply(api_t *api, pending_t *p) {
       api__metrics_event(api, p->m_chart, p->m_event);
   }
   if (p->err != 0)
-    http_respond_error(p->req, p->err, p->message, p->rule);
+    http_respond_error_field(p->req, p->err, p->message, p->rule, p->field);
   else
     http_respond(p->req, p->status, NULL, p->resp, p->resp_len, NULL);
   free(p->resp);
@@ -99,6 +99,7 @@ static void pending_reset(pending_t *p) {
   p->err = 0;
   p->rule = NULL;
   p->message[0] = '\0';
+  p->field[0] = '\0';
   p->m_chart[0] = '\0';
   p->m_event[0] = '\0';
 }
@@ -277,7 +278,7 @@ static bool rate_admit(call_t *c) {
     return true;
   api->m.writes_rate_limited++;
   snprintf(headers, sizeof(headers), "Retry-After: %u\r\n", (unsigned)retry_s);
-  body = core_errbody_new(CASUS_ERATE_LIMITED, NULL, NULL, &len);
+  body = core_errbody_new(CASUS_ERATE_LIMITED, NULL, NULL, NULL, &len);
   http_respond(c->req, core_err_http_status(CASUS_ERATE_LIMITED), NULL, body ? body : "", body ? len : 0,
                headers);
   free(body);

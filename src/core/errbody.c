@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/jsonbody.h"
 
-char *core_errbody_new(int err, const char *message, const char *rule, size_t *len) {
+char *core_errbody_new(int err, const char *message, const char *rule, const char *field, size_t *len) {
   json_t *inner = json_object();
   json_t *outer = json_object();
   char *s = NULL;
@@ -14,6 +14,7 @@ char *core_errbody_new(int err, const char *message, const char *rule, size_t *l
   json_object_set_new(inner, "code", json_string(core_err_code(err)));
   json_object_set_new(inner, "message", json_string(message ? message : core_err_message(err)));
   if (rule != NULL && rule[0] != '\0') json_object_set_new(inner, "rule", json_string(rule));
+  if (field != NULL && field[0] != '\0') json_object_set_new(inner, "field", json_string(field));
   json_object_set(outer, "error", inner);
   s = core_json_dumps(outer, JSON_COMPACT);
   if (s != NULL && len != NULL) *len = strlen(s);

@@ -505,7 +505,7 @@ static int transition_check(run_t *r, const json_t *t, engine_result_t *out) {
   size_t i;
   json_t *g;
   int rc = eng_schema_check(json_object_get(t, "data"), json_object_get(r->env.root, "data"), out->message,
-                            sizeof(out->message), &rule);
+                            sizeof(out->message), &rule, out->field, sizeof(out->field));
   if (rc != 0) {
     out->err = rc;
     out->rule = rule ? rule : json_string_value(json_object_get(t, "rule"));

@@ -40,6 +40,8 @@
 #include "calendar/calendar.h"
 
 #define ENGINE_MESSAGE_BYTES_MAX 320
+/* A refused data field's path, e.g. "bijlagen.gespreksverslagen[1]". */
+#define ENGINE_FIELD_BYTES_MAX 176
 #define ENGINE_ROLE_SYSTEM "system"
 
 typedef struct engine_chart_s engine_chart_t;
@@ -87,6 +89,7 @@ typedef struct {
   int err;
   const char *rule;                       /* rule id of a refusal (static, owned by the chart), or NULL */
   char message[ENGINE_MESSAGE_BYTES_MAX]; /* sentence for a refusal */
+  char field[ENGINE_FIELD_BYTES_MAX];     /* the data field a schema refusal names ("jeugdige.naam"), or "" */
 } engine_result_t;
 
 /* A problem found while loading or checking a chart: the JSON path of the

@@ -22,23 +22,40 @@ static const char *const schema_keys[] = {"type",       "required",   "enum",   
                                           "max",        "rule",       "items",      "min_items",  "max_items",
                                           "min_length", "max_length", "description"};
 
-static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg,
-                              size_t msg_size, const char **rule, int depth);
+/* Where a check reports its failure: the sentence, the field's rule and
+ * the field's path ("jeugdige.naam", "bijlagen[1]"). */
+typedef struct {
+  char *msg;
+  size_t msg_size;
+  const char **rule;
+  char *field;
+  size_t field_size;
+} schema_out_t;
 
-static int schema_check_object(const char *prefix, const json_t *schema, const json_t *data, char *msg,
-                               size_t msg_size, const char **rule, int depth) {
+static int schema_check_value(const char *name, const json_t *spec, const json_t *v, schema_out_t *o,
+                              int depth);
+
+/* Names the field of a failure (the sentence is written by the caller). */
+static int schema_fail(schema_out_t *o, const char *field) {
+  if (o->field_size > 0) snprintf(o->field, o->field_size, "%s", field);
+  return CASUS_EINVALID_DATA;
+}
+
+static int schema_check_object(const char *prefix, const json_t *schema, const json_t *data, schema_out_t *o,
+                               int depth) {
   const char *key;
   json_t *spec, *v;
   char name[160];
   if (data != NULL && !json_is_object(data)) {
-    snprintf(msg, msg_size, "%s must be an object", prefix[0] ? prefix : "data");
-    return CASUS_EINVALID_DATA;
+    snprintf(o->msg, o->msg_size, "%s must be an object", prefix[0] ? prefix : "data");
+    return schema_fail(o, prefix);
   }
   json_object_foreach((json_t *)data, key, v) {
     if (json_object_get(schema, key) == NULL) {
-      snprintf(msg, msg_size, "unknown field \"%s%s%s\"", prefix, prefix[0] ? "." : "", key);
-      *rule = NULL;
-      return CASUS_EINVALID_DATA;
+      snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] ? "." : "", key);
+      snprintf(o->msg, o->msg_size, "unknown field \"%s\"", name);
+      *o->rule = NULL;
+      return schema_fail(o, name);
     }
   }
   json_object_foreach((json_t *)schema, key, spec) {
@@ -47,35 +64,35 @@ static int schema_check_object(const char *prefix, const json_t *schema, const j
     v = data ? json_object_get(data, key) : NULL;
     if (v == NULL || json_is_null(v)) {
       if (json_is_true(json_object_get(spec, "required"))) {
-        snprintf(msg, msg_size, "field \"%s\" is required", name);
-        *rule = json_string_value(json_object_get(spec, "rule"));
-        return CASUS_EINVALID_DATA;
+        snprintf(o->msg, o->msg_size, "field \"%s\" is required", name);
+        *o->rule = json_string_value(json_object_get(spec, "rule"));
+        return schema_fail(o, name);
       }
       continue;
     }
-    rc = schema_check_value(name, spec, v, msg, msg_size, rule, depth);
+    rc = schema_check_value(name, spec, v, o, depth);
     if (rc != 0) return rc;
   }
   return 0;
 }
 
-static int schema_check_value(const char *name, const json_t *spec, const json_t *v, char *msg,
-                              size_t msg_size, const char **rule, int depth) {
+static int schema_check_value(const char *name, const json_t *spec, const json_t *v, schema_out_t *o,
+                              int depth) {
   const char *type = json_string_value(json_object_get(spec, "type"));
   const json_t *en = json_object_get(spec, "enum");
-  *rule = json_string_value(json_object_get(spec, "rule"));
+  *o->rule = json_string_value(json_object_get(spec, "rule"));
   if (depth > LIMIT_JSON_DEPTH_MAX) {
-    snprintf(msg, msg_size, "field \"%s\" nests too deeply", name);
-    return CASUS_EINVALID_DATA;
+    snprintf(o->msg, o->msg_size, "field \"%s\" nests too deeply", name);
+    return schema_fail(o, name);
   }
   if (type == NULL) type = "any";
   if (!eng_type_matches(v, type)) {
     if (strcmp(type, "date") == 0 || strcmp(type, "datetime") == 0)
-      snprintf(msg, msg_size, "field \"%s\" must be of type %s (%s) from %d-01-01 to %d-12-31", name, type,
-               type[4] == '\0' ? "YYYY-MM-DD" : "RFC 3339", LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX);
+      snprintf(o->msg, o->msg_size, "field \"%s\" must be of type %s (%s) from %d-01-01 to %d-12-31", name,
+               type, type[4] == '\0' ? "YYYY-MM-DD" : "RFC 3339", LIMIT_DATE_YEAR_MIN, LIMIT_DATE_YEAR_MAX);
     else
-      snprintf(msg, msg_size, "field \"%s\" must be of type %s", name, type);
-    return CASUS_EINVALID_DATA;
+      snprintf(o->msg, o->msg_size, "field \"%s\" must be of type %s", name, type);
+    return schema_fail(o, name);
   }
   if (json_is_string(v)) {
     size_t len = json_string_length(v);
@@ -83,16 +100,17 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
     size_t min = mn ? (size_t)json_integer_value(mn) : 1;
     size_t max = mx ? (size_t)json_integer_value(mx) : LIMIT_STRING_BYTES_MAX;
     if (len < min || len > max) {
-      snprintf(msg, msg_size, "field \"%s\" must be between %zu and %zu characters long", name, min, max);
-      return CASUS_EINVALID_DATA;
+      snprintf(o->msg, o->msg_size, "field \"%s\" must be between %zu and %zu characters long", name, min,
+               max);
+      return schema_fail(o, name);
     }
   }
   if (json_is_integer(v)) {
     const json_t *mn = json_object_get(spec, "min"), *mx = json_object_get(spec, "max");
     if ((mn && json_integer_value(v) < json_integer_value(mn)) ||
         (mx && json_integer_value(v) > json_integer_value(mx))) {
-      snprintf(msg, msg_size, "field \"%s\" is out of range", name);
-      return CASUS_EINVALID_DATA;
+      snprintf(o->msg, o->msg_size, "field \"%s\" is out of range", name);
+      return schema_fail(o, name);
     }
   }
   if (en != NULL) {
@@ -104,10 +122,10 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
     }
     if (!found) {
       char *allowed = core_json_dumps(en, JSON_COMPACT);
-      snprintf(msg, msg_size, "field \"%s\" must be one of %s", name,
+      snprintf(o->msg, o->msg_size, "field \"%s\" must be one of %s", name,
                allowed ? allowed : "the allowed values");
       free(allowed);
-      return CASUS_EINVALID_DATA;
+      return schema_fail(o, name);
     }
   }
   if (json_is_array(v)) {
@@ -118,16 +136,16 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
     size_t n = json_array_size(v), i;
     if ((mn && n < (size_t)json_integer_value(mn)) || (mx && n > (size_t)json_integer_value(mx))) {
       if (mn && mx)
-        snprintf(msg, msg_size,
+        snprintf(o->msg, o->msg_size,
                  "field \"%s\" must have between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT " items",
                  name, json_integer_value(mn), json_integer_value(mx));
       else if (mn)
-        snprintf(msg, msg_size, "field \"%s\" must have at least %" JSON_INTEGER_FORMAT " items", name,
+        snprintf(o->msg, o->msg_size, "field \"%s\" must have at least %" JSON_INTEGER_FORMAT " items", name,
                  json_integer_value(mn));
       else
-        snprintf(msg, msg_size, "field \"%s\" must have at most %" JSON_INTEGER_FORMAT " items", name,
+        snprintf(o->msg, o->msg_size, "field \"%s\" must have at most %" JSON_INTEGER_FORMAT " items", name,
                  json_integer_value(mx));
-      return CASUS_EINVALID_DATA;
+      return schema_fail(o, name);
     }
     if (items != NULL) {
       for (i = 0; i < n; i++) {
@@ -136,27 +154,29 @@ static int schema_check_value(const char *name, const json_t *spec, const json_t
         int rc;
         snprintf(item_name, sizeof(item_name), "%s[%zu]", name, i);
         if (json_is_null(item)) {
-          snprintf(msg, msg_size, "field \"%s\" cannot be null", item_name);
-          return CASUS_EINVALID_DATA;
+          snprintf(o->msg, o->msg_size, "field \"%s\" cannot be null", item_name);
+          return schema_fail(o, item_name);
         }
-        rc = schema_check_value(item_name, items, item, msg, msg_size, rule, depth + 1);
+        rc = schema_check_value(item_name, items, item, o, depth + 1);
         if (rc != 0) {
           /* An item without a rule of its own reports the array's. */
-          if (*rule == NULL) *rule = json_string_value(json_object_get(spec, "rule"));
+          if (*o->rule == NULL) *o->rule = json_string_value(json_object_get(spec, "rule"));
           return rc;
         }
       }
     }
   }
   if (json_is_object(v) && json_object_get(spec, "properties") != NULL)
-    return schema_check_object(name, json_object_get(spec, "properties"), v, msg, msg_size, rule, depth + 1);
-  *rule = NULL;
+    return schema_check_object(name, json_object_get(spec, "properties"), v, o, depth + 1);
+  *o->rule = NULL;
   return 0;
 }
 
-int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t msg_size,
-                     const char **rule) {
+int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t msg_size, const char **rule,
+                     char *field, size_t field_size) {
+  schema_out_t o = {msg, msg_size, rule, field, field_size};
   *rule = NULL;
+  if (field_size > 0) field[0] = '\0';
   if (schema == NULL) {
     if (data != NULL && json_is_object(data) && json_object_size(data) > 0) {
       snprintf(msg, msg_size, "this event takes no data");
@@ -164,7 +184,7 @@ int eng_schema_check(const json_t *schema, const json_t *data, char *msg, size_t
     }
     return 0;
   }
-  return schema_check_object("", schema, data, msg, msg_size, rule, 0);
+  return schema_check_object("", schema, data, &o, 0);
 }
 
 /* Validates one field spec {"type", "required", "enum", "properties", "items", ...} at path. */

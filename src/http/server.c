@@ -561,7 +561,7 @@ static void http_conn_fail(http_conn_t *c, int err, const char *message) {
   size_t len = 0;
   char *body;
   if (c->closing) return;
-  body = core_errbody_new(err, message, NULL, &len);
+  body = core_errbody_new(err, message, NULL, NULL, &len);
   http_conn_write_response(c, core_err_http_status(err), "application/json", body ? body : "", body ? len : 0,
                            NULL, false);
   free(body);
@@ -1092,7 +1092,7 @@ void http_respond(http_request_t *req, int status, const char *content_type, con
     bool keep_alive = c->rs.keep_alive;
     if (len > LIMIT_RESPONSE_BYTES_MAX) {
       size_t elen = 0;
-      char *ebody = core_errbody_new(CASUS_EINTERNAL, "The response is too large.", NULL, &elen);
+      char *ebody = core_errbody_new(CASUS_EINTERNAL, "The response is too large.", NULL, NULL, &elen);
       http_conn_write_response(c, core_err_http_status(CASUS_EINTERNAL), "application/json",
                                ebody ? ebody : "", ebody ? elen : 0, NULL, keep_alive);
       free(ebody);
@@ -1106,8 +1106,13 @@ void http_respond(http_request_t *req, int status, const char *content_type, con
 }
 
 void http_respond_error(http_request_t *req, int err, const char *message, const char *rule) {
+  http_respond_error_field(req, err, message, rule, NULL);
+}
+
+void http_respond_error_field(http_request_t *req, int err, const char *message, const char *rule,
+                              const char *field) {
   size_t len = 0;
-  char *body = core_errbody_new(err, message, rule, &len);
+  char *body = core_errbody_new(err, message, rule, field, &len);
   http_respond(req, core_err_http_status(err), "application/json", body ? body : "", body ? len : 0, NULL);
   free(body);
 }

@@ -119,6 +119,9 @@ void http_respond(http_request_t *req, int status, const char *content_type, con
 /* Sends the JSON error body for err (a casus_err_t) with its status.
  * message and rule may be NULL (default sentence; no rule). */
 void http_respond_error(http_request_t *req, int err, const char *message, const char *rule);
+/* The same, naming the data field a 422 refused ("field"; NULL or "": none). */
+void http_respond_error_field(http_request_t *req, int err, const char *message, const char *rule,
+                              const char *field);
 
 /* Turns req into a Server-Sent-Events stream: sends 200 with
  * "Content-Type: text/event-stream" and keeps the connection open (no idle

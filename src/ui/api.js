@@ -37,6 +37,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = e.code || 'http_' + status;
     this.rule = e.rule || null;
+    this.field = e.field || null; // the data field a 422 invalid_data refused
   }
 }
 

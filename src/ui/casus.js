@@ -274,11 +274,10 @@ export function showFailure(err, t, sf, status, reload) {
   status.append(errorBox(err));
 }
 
-// The field a 422 names: the schema check's message names it ("field \"x.y\" ..."); for a failed
-// guard it is the data path of the chart's guard with that message.
+// The field a 422 names: the schema check's "field" of the error body; for a failed guard it is the
+// data path of the chart's guard with that message.
 function fieldOf(err, t) {
-  const m = /field "([^"]+)"/.exec(err.message || '');
-  if (m) return m[1];
+  if (err.field) return err.field;
   for (const g of (t && t.guards) || []) {
     if (g.message !== err.message || (err.rule && g.rule && g.rule !== err.rule)) continue;
     const p = dataPath(g.check);

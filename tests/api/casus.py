@@ -450,7 +450,7 @@ def assert_error(status, body, want_status, code=None, rule=None):
     assert isinstance(body, dict) and set(body) == {"error"}, "error body shape: %r" % (body,)
     err = body["error"]
     assert isinstance(err, dict), "error body shape: %r" % (body,)
-    assert set(err) <= {"code", "message", "rule"}, "unexpected error keys: %r" % (err,)
+    assert set(err) <= {"code", "message", "rule", "field"}, "unexpected error keys: %r" % (err,)
     assert isinstance(err.get("code"), str) and err["code"], "error without code: %r" % (err,)
     assert isinstance(err.get("message"), str) and len(err["message"]) > 5, "error without message: %r" % (err,)
     if "rule" in err:

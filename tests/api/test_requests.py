@@ -240,6 +240,47 @@ def test_unknown_event_400_and_not_allowed_in_state_409():
         assert s.get_case(cid, "pr-rotterdam")["version"] == 2
 
 
+def test_invalid_data_names_its_field():
+    """API: a 422 invalid_data of the data schema names the refused field in "field" (a path into the data:
+    nested members with dots, array items with [i]), for a create and for an event; a refusal that is not
+    about one field (a guard, the data as a whole) has no "field"; nothing changes."""
+    with Server(now=MON) as s:
+        body = {"verwijzer": "gemeente", "gemeente": "rotterdam", "casusregisseur": "cr-rotterdam",
+                "jeugdige": {"geboortedatum": "2015-06-01"}}
+        st, resp = s.create("pr-rotterdam", body)
+        assert_error(st, resp, 422, code="invalid_data")
+        assert resp["error"]["field"] == "jeugdige.naam", resp
+        st, resp = s.create("pr-rotterdam", dict(body, jeugdige={"naam": "A", "geboortedatum": "2015-06-01"},
+                                                 regie_intensiteit="hoog"))
+        assert_error(st, resp, 422, code="invalid_data")
+        assert resp["error"]["field"] == "regie_intensiteit" and "licht" in resp["error"]["message"], resp
+        st, resp = s.create("pr-rotterdam", dict(body, jeugdige={"naam": "A", "geboortedatum": "2015-06-01",
+                                                                 "schoenmaat": 38}))
+        assert_error(st, resp, 422, code="invalid_data")
+        assert resp["error"]["field"] == "jeugdige.schoenmaat", resp
+        cid = s.create_a()["id"]
+        before = _state(s, cid)
+        st, resp = s.event(cid, "pr-rotterdam", "toewijzen", {"aanbieder": HORIZON, "product": "45A12",
+                                                               "begindatum": "2027-13-01", "einddatum": "2027-12-31",
+                                                               "risicotaxatie": "geen_risico"})
+        assert_error(st, resp, 422, code="invalid_data")
+        assert resp["error"]["field"] == "begindatum", resp
+        # a guard (R-TW-7: the einddatum before the begindatum) is about the case, not one field
+        st, resp = s.event(cid, "pr-rotterdam", "toewijzen", {"aanbieder": HORIZON, "product": "45A12",
+                                                               "begindatum": "2027-12-31", "einddatum": "2027-01-04",
+                                                               "risicotaxatie": "geen_risico"})
+        assert st == 422 and "field" not in resp["error"], resp
+        assert _state(s, cid) == before
+        # an array item: the termination form's bijlagen.gespreksverslagen (strings)
+        s.toewijzen(cid)
+        s.fire(cid, "ab-horizon", "start_zorg")
+        s.fire(cid, "ab-horizon", "beeindiging_aankondigen", {"redenen": "geen voortgang"})
+        st, resp = s.event(cid, "abm-horizon", "toestemmingsformulier_indienen", {
+            "ondertekend_door": "M", "bijlagen": {"gespreksverslagen": ["a", 7], "afspraken": "x",
+                                                  "eerste_waarschuwing": "w1", "tweede_waarschuwing": "w2"}})
+        assert st == 422 and resp["error"].get("field") == "bijlagen.gespreksverslagen[1]", resp
+
+
 def test_case_list_status_filter_and_cursor_paging():
     """API GET /v1/cases?status=...&cursor=...&limit=...: filter by status, page with the cursor; every
     visible case exactly once, other organisations' cases never."""
