@@ -368,6 +368,13 @@ def test_beeindiging_zonder_regie():
         case = s.fire(cid2, "cr-hoorn", "beeindiging_afwijzen", OVERWEGINGEN)
         assert case["fields"]["beeindiging"]["uitkomst"] == "afgewezen", case["fields"]["beeindiging"]
 
+        # A procesregisseur named as the case's casusregisseur is still no casusregisseur: it cannot decide
+        # by naming itself (R-AUTH-3: only the assigned casusregisseur, in that role, decides).
+        cid3, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        ter_beoordeling(s, cid3)
+        s.fire(cid3, "pr-hoorn", "casusregisseur_wijzigen", {"casusregisseur": "pr-hoorn"})
+        refused(s, cid3, "pr-hoorn", "beeindiging_goedkeuren", OVERWEGINGEN, 422, "guard_failed", "R-AUTH-3")
+
 
 def test_einde_door_jeugdige_zonder_regie():
     """R-BE-12 (no bypass): inside the procedure an end by the jeugdige needs the confirmation of the
