@@ -9,6 +9,7 @@
  *        "productcodes": ["..."],               codes a toewijzing may carry ([] when the source names none)
  *        "eenheid": "contactmomenten",          the unit its volume is counted in
  *        "maximale_duur": {"months": 12},       a toekenning ends before begindatum + this
+ *        "verlengbaar": false,                  no verlenging (ARR crisishulp: 6 weeks in all); absent: true
  *        "maximale_omvang": 52,                 at most this many units per toekenning
  *        "maximale_contacten": 10,              at most this many contacts per toekenning
  *        "duurbanden": {"kort": {"months": 6}, "lang": {"months": 12}},  the length bands, each an upper
@@ -38,9 +39,9 @@
 static const char *const catalog_keys[] = {"$schema",     "catalog", "version",      "title",
                                            "description", "source",  "arrangementen"};
 static const char *const arrangement_keys[] = {
-    "naam",       "productcodes", "eenheid",   "maximale_duur", "maximale_omvang", "maximale_contacten",
-    "duurbanden", "complexiteit", "varianten", "inzet_door",    "niet_bij_gi",     "niet_samen_met",
-    "bron",       "description"};
+    "naam",       "productcodes", "eenheid",    "maximale_duur", "maximale_omvang", "maximale_contacten",
+    "duurbanden", "complexiteit", "varianten",  "inzet_door",    "niet_bij_gi",     "niet_samen_met",
+    "bron",       "description",  "verlengbaar"};
 static const char *const units[] = {"uren", "minuten", "dagdelen", "etmalen", "contactmomenten", "trajecten"};
 static const char *const bands[] = {"kort", "lang"};
 static const char *const levels[] = {"laag", "midden", "hoog"};
@@ -145,6 +146,10 @@ static void arrangement_check(const json_t *all, const char *name, const json_t 
     strings_check(v, sub, NULL, 0, p);
     if (json_array_size(v) == 0)
       eng_problem_add(p, sub, "name at least one role (or leave \"inzet_door\" out)");
+  }
+  if ((v = json_object_get(a, "verlengbaar")) != NULL && !json_is_boolean(v)) {
+    snprintf(sub, sizeof(sub), "%.96s.verlengbaar", path);
+    eng_problem_add(p, sub, "must be true or false");
   }
   if ((v = json_object_get(a, "niet_bij_gi")) != NULL && !json_is_boolean(v)) {
     snprintf(sub, sizeof(sub), "%.96s.niet_bij_gi", path);

@@ -101,7 +101,8 @@ def test_zuid_limburg_end_to_end():
 
 def test_r_mon_8_limits_from_the_catalogue():
     """R-MON-8: the 6 weeks of crisishulp and the 10 contacts of behandeling start come from the
-    catalogue, at toewijzen, wijziging and verlenging."""
+    catalogue, at toewijzen, wijziging and verlenging; crisishulp is not extended at all (the catalogue's
+    "verlengbaar": false, ARR: after 6 weeks the help that fits)."""
     with Server(config=zl_config()) as s:
         cid = aanmelden(s)
         refused(s, cid, "toewijzen", toewijzen("crisishulp_ambulant", einddatum="2027-05-13"), "R-MON-8")
@@ -113,6 +114,11 @@ def test_r_mon_8_limits_from_the_catalogue():
         s.fire(cid, "ab-mosa", "start_zorg", {"startdatum": "2027-04-01"})
         refused(s, cid, "toewijzing_verlengen", {"nieuwe_einddatum": "2027-06-30", "reden": "nog niet stabiel"},
                 "R-MON-8")
+        # crisishulp is 6 weeks in all ("verlengbaar": false): not even a week more, although 2027-05-19 lies
+        # within 6 weeks of the current einddatum
+        err = refused(s, cid, "toewijzing_verlengen", {"nieuwe_einddatum": "2027-05-19", "reden": "nog niet stabiel"},
+                      "R-MON-8")
+        assert "not extended" in err["message"], err
         refused(s, cid, "toewijzing_aanpassen", {"soort": "aanpassing", "reden_wijziging": "02",
                                                  "arrangement": "behandeling_start", "aantal_contacten": 12},
                 "R-MON-8")
@@ -240,9 +246,9 @@ def test_region_overrides_the_catalogue():
         case = s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("regie"))
         assert case["fields"]["product"]["arrangement"] == "regie", case
         # Each case records the catalogue its region checks it against.
-        assert case["catalogus"] == "zuid-limburg-proef@1", case.get("catalogus")
-        assert s.get_case(a, "pr-alkmaar")["catalogus"] == "rijnmond-kort@1"
-        assert s.get_case(r, "pr-rotterdam")["catalogus"] == "rijnmond@1"
+        assert case["catalogus"] == "zuid-limburg-proef@%d" % vrij["version"], case.get("catalogus")
+        assert s.get_case(a, "pr-alkmaar")["catalogus"] == "rijnmond-kort@%d" % kort["version"]
+        assert s.get_case(r, "pr-rotterdam")["catalogus"] == "rijnmond@%d" % kort["version"]
 
 
 def test_allowed_events_see_the_region_catalogue():
@@ -276,29 +282,31 @@ def test_allowed_events_see_the_region_catalogue():
 
 def test_case_records_its_catalogue():
     """A case records the catalogue and version it was checked against ("catalogus": "<id>@<version>"),
-    and the history entry that first used it says so: created under zuid-limburg version 1, the case keeps
-    zuid-limburg@1 while nothing changes; after the catalogue file's version 2 is installed the next event
-    is checked against it, and the case and that event's history entry show zuid-limburg@2."""
+    and the history entry that first used it says so: created under the bundled zuid-limburg version v, the
+    case keeps zuid-limburg@v while nothing changes; after the catalogue file's version v + 1 is installed
+    the next event is checked against it, and the case and that event's history entry show it."""
     charts = charts_dir_with({})
+    v = bundled("zuid-limburg")["version"]
+    old, new = "zuid-limburg@%d" % v, "zuid-limburg@%d" % (v + 1)
     s = Server(config=zl_config(), extra_args=["--charts", charts])
     with s:
         cid = aanmelden(s)
         case = s.get_case(cid, "pr-maastricht")
-        assert case["catalogus"] == "zuid-limburg@1", case.get("catalogus")
+        assert case["catalogus"] == old, case.get("catalogus")
         s.fire(cid, "pr-maastricht", "toewijzen", toewijzen("begeleiding_individueel"))
         h = s.history(cid, "pr-maastricht")
-        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None], h
+        assert [e.get("catalogus") for e in h] == [old, None], h
         s.stop()
         nieuw = bundled("zuid-limburg")
-        nieuw["version"] = 2
+        nieuw["version"] = v + 1
         with open(os.path.join(charts, "catalogs", "zuid-limburg.json"), "w") as f:
             json.dump(nieuw, f)
         s.start()
-        assert s.get_case(cid, "pr-maastricht")["catalogus"] == "zuid-limburg@1"
+        assert s.get_case(cid, "pr-maastricht")["catalogus"] == old
         case = s.fire(cid, "ab-mosa", "start_zorg", {"startdatum": "2027-04-01"})
-        assert case["catalogus"] == "zuid-limburg@2", case.get("catalogus")
+        assert case["catalogus"] == new, case.get("catalogus")
         h = s.history(cid, "pr-maastricht")
-        assert [e.get("catalogus") for e in h] == ["zuid-limburg@1", None, "zuid-limburg@2"], h
+        assert [e.get("catalogus") for e in h] == [old, None, new], h
 
 
 def serve_fails(cfg, charts=None):

@@ -1151,11 +1151,12 @@ TEST(arrangement_limits_R_MON_8) {
   c = apply(c, at, &PR, "toewijzen", TW("crisishulp_ambulant", "2027-05-02", ""), 0, NULL);
   ASSERT_STR_EQ(fx_str(c, "fields.product.arrangement"), "crisishulp_ambulant");
   c = apply(c, t("2027-03-23T10:00:00+01:00"), &AB, "start_zorg", NULL, 0, NULL);
-  /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+  /* crisishulp is 6 weeks in all (the catalogue's "verlengbaar": false; ARR: then the help that fits):
+   * no extension, not past 6 weeks more and not by a day */
   refused(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
           "{\"nieuwe_einddatum\":\"2027-06-13\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
-  c = apply(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
-            "{\"nieuwe_einddatum\":\"2027-06-12\",\"reden\":\"nog nodig\"}", 0, NULL);
+  refused(c, t("2027-04-20T10:00:00+02:00"), &PR, "toewijzing_verlengen",
+          "{\"nieuwe_einddatum\":\"2027-05-03\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
   json_decref(c);
   c = create_route1(t("2027-03-22T09:00:00+01:00"), false);
   c = apply(c, at, &PR, "toewijzen", TW("behandeling_start", "2027-06-30", ",\"aantal_contacten\":10"), 0,

@@ -1758,11 +1758,12 @@ TEST(crisishulp_6_weeks_and_behandeling_start_10_contacts_R_MON_8) {
              crisis[i]);
     OK(c, "2027-03-31", &PR, "toewijzen", data);
     OK(c, "2027-04-01", &AB, "start_zorg", NULL);
-    /* the procesregisseur's extension is a new toekenning: at most 6 weeks past the einddatum */
+    /* crisishulp is 6 weeks in all (the catalogue's "verlengbaar": false; ARR: then the help that
+     * fits): no extension, neither past 6 weeks more nor by a day */
     NO(c, "2027-05-03", &PR, "toewijzing_verlengen",
        "{\"nieuwe_einddatum\":\"2027-06-23\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
-    OK(c, "2027-05-03", &PR, "toewijzing_verlengen",
-       "{\"nieuwe_einddatum\":\"2027-06-22\",\"reden\":\"nog nodig\"}");
+    NO(c, "2027-05-03", &PR, "toewijzing_verlengen",
+       "{\"nieuwe_einddatum\":\"2027-05-13\",\"reden\":\"nog nodig\"}", CASUS_EGUARD_FAILED, "R-MON-8");
     json_decref(c);
   }
   /* behandeling start: at most 10 contacts, the number is required */
