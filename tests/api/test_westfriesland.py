@@ -55,9 +55,15 @@ def aanmelden(s, verwijzer="gemeente", **extra):
     return case["id"]
 
 
+# The crisis onderdelen are assigned as ARR's crisis arrangements, at most 6 weeks (R-MON-8).
+CRISIS = {"ambulante_crisishulp": "crisishulp_ambulant", "crisisverblijf": "crisishulp_verblijf"}
+
+
 def toewijzing(segment, onderdeel, **extra):
     d = {"aanbieder": HORIZON, "product": "45A01", "begindatum": "2027-04-01", "einddatum": "2027-12-31",
          "ondersteuningsplan": "PP-2027-0007", "segment": segment, "onderdeel": onderdeel}
+    if onderdeel in CRISIS:
+        d.update(arrangement=CRISIS[onderdeel], einddatum="2027-05-12")
     d.update(extra)
     return d
 
@@ -272,7 +278,7 @@ def test_verlenging_keeps_the_schedule():
     extended by the procesregisseur returns to care with its evaluation schedule when the case has
     regie, and without one when it has none."""
     with wf_server() as s:
-        cid, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        cid, _ = case_in_zorg(s, "V", "verblijf_met_behandeling", casusregisseur="cr-hoorn")
         cid2, _ = case_in_zorg(s, "V", "gezinshuis")
         s.clock("2028-01-02T09:00:00+01:00")
         for c, regie in ((cid, True), (cid2, False)):
@@ -296,6 +302,13 @@ def test_catalogue_westfriesland():
         assert arr["regie"]["inzet_door"] == ["procesregisseur"] and arr["regie"]["niet_bij_gi"] is True
         cid = aanmelden(s)
         crisis = toewijzing("C", "ambulante_crisishulp", casusregisseur="cr-hoorn", arrangement="crisishulp_ambulant")
+        # WF's crisis onderdelen are ARR's crisis arrangements: without it, or as another, refused (R-MON-8)
+        no_arr = toewijzing("C", "ambulante_crisishulp", casusregisseur="cr-hoorn")
+        del no_arr["arrangement"]
+        refused(s, cid, "pr-hoorn", "toewijzen", no_arr, 422, "guard_failed", "R-MON-8")
+        refused(s, cid, "pr-hoorn", "toewijzen", toewijzing("V", "crisisverblijf", casusregisseur="cr-hoorn",
+                                                             arrangement="begeleiding_individueel"),
+                422, "guard_failed", "R-MON-8")
         refused(s, cid, "pr-hoorn", "toewijzen", dict(crisis, einddatum="2027-05-13"), 422, "guard_failed", "R-MON-8")
         refused(s, cid, "pr-hoorn", "toewijzen", toewijzing("B", "profiel_1", arrangement="behandeling_start",
                                                              aantal_contacten=11), 422, "guard_failed", "R-MON-8")
@@ -360,7 +373,7 @@ def test_beeindiging_zonder_regie():
         assert case["status"] == "beeindigd" and case["fields"]["reden_beeindiging"] == "33", case
 
         # With regie the case's casusregisseur decides, not the procesregisseur.
-        cid2, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        cid2, _ = case_in_zorg(s, "V", "verblijf_met_behandeling", casusregisseur="cr-hoorn")
         ter_beoordeling(s, cid2)
         assert not open_tasks(s, "pr-hoorn", cid2, "beeindiging_beoordelen")
         assert len(open_tasks(s, "cr-hoorn", cid2, "beeindiging_beoordelen")) == 1
@@ -370,7 +383,7 @@ def test_beeindiging_zonder_regie():
 
         # A procesregisseur named as the case's casusregisseur is still no casusregisseur: it cannot decide
         # by naming itself (R-AUTH-3: only the assigned casusregisseur, in that role, decides).
-        cid3, _ = case_in_zorg(s, "V", "crisisverblijf", casusregisseur="cr-hoorn")
+        cid3, _ = case_in_zorg(s, "V", "verblijf_met_behandeling", casusregisseur="cr-hoorn")
         ter_beoordeling(s, cid3)
         s.fire(cid3, "pr-hoorn", "casusregisseur_wijzigen", {"casusregisseur": "pr-hoorn"})
         refused(s, cid3, "pr-hoorn", "beeindiging_goedkeuren", OVERWEGINGEN, 422, "guard_failed", "R-AUTH-3")
