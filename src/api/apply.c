@@ -146,6 +146,14 @@ static int create_gi(pending_t *p, const auth_region_t *region, json_t *data) {
   return 0;
 }
 
+/* Fails p with the engine's refusal: its rule, sentence and data field;
+ * the result is cleared. */
+static void pending_fail_engine(pending_t *p, int rc, engine_result_t *res) {
+  api__pending_fail(p, rc, res->rule, res->message);
+  snprintf(p->field, sizeof(p->field), "%s", res->field);
+  engine_result_clear(res);
+}
+
 static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   const char *gemeente = json_string_value(json_object_get(p->body, "gemeente"));
   const auth_region_t *region = auth_region_of(&api->cfg, gemeente);
@@ -198,9 +206,7 @@ static int process_create(api_t *api, store_txn_t *txn, pending_t *p) {
   json_decref(extra);
   json_decref(data);
   if (rc != 0) {
-    api__pending_fail(p, rc, res.rule, res.message);
-    snprintf(p->field, sizeof(p->field), "%s", res.field);
-    engine_result_clear(&res);
+    pending_fail_engine(p, rc, &res);
     return rc;
   }
   /* R-AUTH-2: a caller can only create a case its own organisation will see. */
@@ -295,9 +301,7 @@ static int process_event(api_t *api, store_txn_t *txn, pending_t *p) {
   json_decref(linked);
   json_decref(case_);
   if (rc != 0) {
-    api__pending_fail(p, rc, res.rule, res.message);
-    snprintf(p->field, sizeof(p->field), "%s", res.field);
-    engine_result_clear(&res);
+    pending_fail_engine(p, rc, &res);
     return rc;
   }
   /* A gezin-wide event (R-AUTH-3): every other open case of the gezin in

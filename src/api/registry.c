@@ -255,14 +255,8 @@ static bool chart_creates_for(const engine_chart_t *ch, const char *role) {
 
 /* Whether org works in region: one of its gemeenten, the region itself (a
  * contractmanager's, a zbt's org) or one of its GIs. */
-static bool region_is_home(const auth_region_t *r, const char *org) {
-  const json_t *g;
-  size_t i;
-  if (strcmp(r->name, org) == 0 || auth_region_has_gi(r, org)) return true;
-  json_array_foreach(r->gemeenten, i, g) {
-    if (strcmp(json_string_value(g), org) == 0) return true;
-  }
-  return false;
+static bool region_is_home(const auth_config_t *cfg, const auth_region_t *r, const char *org) {
+  return strcmp(r->name, org) == 0 || auth_region_has_gi(r, org) || auth_region_of(cfg, org) == r;
 }
 
 /* GET /v1/me's "creates": the charts new cases get in the regions the
@@ -278,14 +272,14 @@ void api__handle_me(call_t *c) {
   bool home_only = false;
   int i;
   for (i = 0; i < cfg->regions_count; i++)
-    home_only = home_only || region_is_home(&cfg->regions[i], c->actor->org);
+    home_only = home_only || region_is_home(cfg, &cfg->regions[i], c->actor->org);
   for (i = 0; creates != NULL && i < cfg->regions_count; i++) {
     const auth_region_t *r = &cfg->regions[i];
     const engine_chart_t *ch = api__chart_by_id(c->api, r->chart);
     const json_t *seen;
     size_t j;
     bool dup = false;
-    if (ch == NULL || (home_only && !region_is_home(r, c->actor->org)) ||
+    if (ch == NULL || (home_only && !region_is_home(cfg, r, c->actor->org)) ||
         !chart_creates_for(ch, c->actor->role))
       continue;
     json_array_foreach(creates, j, seen) {
