@@ -92,6 +92,15 @@ static const char usage_verify_chart[] =
     "Exit status 0 when every property holds (those marked known_failing excepted) and every check\n"
     "passes, 1 when one fails, 2 for usage errors and invalid charts.\n";
 
+/* Prints a file's problems, one "FILE: PATH: sentence" line each, and
+ * says so when the list stopped at its limit. */
+static void problems_print(FILE *out, const char *file, const engine_problems_t *p) {
+  int k;
+  for (k = 0; k < p->count; k++) fprintf(out, "%s: %s: %s\n", file, p->items[k].path, p->items[k].message);
+  if (p->count == ENGINE_PROBLEMS_MAX)
+    fprintf(out, "%s: (stopped after %d problems)\n", file, ENGINE_PROBLEMS_MAX);
+}
+
 /* The chart in file with its fragments resolved (from common/ in the
  * file's folder, else the bundled ones): a new reference, or NULL with
  * the problems in p (p->count 0 and msg when the file could not be read). */
@@ -181,16 +190,16 @@ static int verify_load(const char *file, engine_chart_t **chart, calendar_t *cal
   char msg[256], rel[128];
   engine_problems_t p;
   json_t *doc = chart_file_load(file, &p, msg, sizeof(msg)), *cdoc;
-  int k, rc;
+  int rc;
   if (doc == NULL) {
-    for (k = 0; k < p.count; k++) fprintf(stderr, "%s: %s: %s\n", file, p.items[k].path, p.items[k].message);
+    problems_print(stderr, file, &p);
     if (p.count == 0) fprintf(stderr, "%s: %s\n", file, msg);
     return 2;
   }
   rc = engine_chart_load(doc, chart, &p);
   json_decref(doc);
   if (rc != 0) {
-    for (k = 0; k < p.count; k++) fprintf(stderr, "%s: %s: %s\n", file, p.items[k].path, p.items[k].message);
+    problems_print(stderr, file, &p);
     fprintf(stderr, "%s: invalid chart (run casusd statechart check)\n", file);
     return 2;
   }
@@ -370,17 +379,14 @@ int cli_statechart(int argc, char **argv) {
     char msg[256];
     engine_problems_t p;
     json_t *doc = chart_file_load(argv[i], &p, msg, sizeof(msg));
-    int k;
     if (doc == NULL) {
-      for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
+      problems_print(stdout, argv[i], &p);
       if (p.count == 0) printf("%s: %s\n", argv[i], msg);
       bad++;
       continue;
     }
     engine_chart_check(doc, &p);
-    for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
-    if (p.count == ENGINE_PROBLEMS_MAX)
-      printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
+    problems_print(stdout, argv[i], &p);
     if (p.count == 0)
       printf("%s: ok (%s@%lld)\n", argv[i], json_string_value(json_object_get(doc, "id")),
              (long long)json_integer_value(json_object_get(doc, "version")));
@@ -407,16 +413,13 @@ int cli_catalog(int argc, char **argv) {
     char msg[256];
     engine_problems_t p;
     json_t *doc = core_json_file_load(argv[i], LIMIT_CHART_BYTES_MAX, "catalogue", msg, sizeof(msg));
-    int k;
     if (doc == NULL) {
       printf("%s: %s\n", argv[i], msg);
       bad++;
       continue;
     }
     engine_catalog_check(doc, &p);
-    for (k = 0; k < p.count; k++) printf("%s: %s: %s\n", argv[i], p.items[k].path, p.items[k].message);
-    if (p.count == ENGINE_PROBLEMS_MAX)
-      printf("%s: (stopped after %d problems)\n", argv[i], ENGINE_PROBLEMS_MAX);
+    problems_print(stdout, argv[i], &p);
     if (p.count == 0)
       printf("%s: ok (%s version %lld, %zu arrangements)\n", argv[i],
              json_string_value(json_object_get(doc, "catalog")),
